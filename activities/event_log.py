@@ -1,0 +1,57 @@
+"""Appending decided events to the event store, idempotently."""
+
+from __future__ import annotations
+
+from opentelemetry import trace
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from eventstore.store import CaseEventStore, EventPositionConflict, NewCaseEvent
+from workflows.payloads import APPEND_CASE_EVENTS, AppendEventsInput, AppendEventsResult
+
+
+def current_trace_id() -> str:
+    """The W3C trace id of the span this code runs in, or '' outside any trace."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else ""
+
+
+class EventLogActivities:
+    """Writes each decision of a case to the store in one transaction."""
+
+    def __init__(self, store: CaseEventStore) -> None:
+        self._store = store
+
+    @activity.defn(name=APPEND_CASE_EVENTS)
+    def append_case_events(self, input: AppendEventsInput) -> AppendEventsResult:
+        # A plain def: eventsourcing is synchronous, so this runs on the worker's thread pool.
+        events = [
+            NewCaseEvent(
+                event_id=pending.event_id,
+                event_type=pending.event.type,
+                occurred_at=pending.event.occurred_at,
+                actor_id=pending.event.actor.id,
+                actor_role=pending.event.actor.role.value,
+                source=pending.event.actor.source.value,
+                reason=pending.event.reason,
+                data=pending.event.model_dump(mode="json"),
+            )
+            for pending in input.events
+        ]
+        try:
+            outcome = self._store.append(
+                case_id=input.case_id,
+                first_position=input.first_position,
+                policy_version=input.policy_version,
+                workflow_id=input.workflow_id,
+                run_id=input.run_id,
+                trace_id=current_trace_id(),
+                events=events,
+            )
+        except EventPositionConflict as conflict:
+            raise ApplicationError(
+                str(conflict), type="EventPositionConflict", non_retryable=True
+            ) from conflict
+        return AppendEventsResult(
+            appended=outcome.appended, already_present=outcome.already_present
+        )

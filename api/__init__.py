@@ -1,0 +1,1 @@
+"""The HTTP gateway for HR systems, OH staff, line managers and auditors."""

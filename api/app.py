@@ -1,0 +1,80 @@
+"""The FastAPI application: built from services (tests) or from settings (`rtw api`)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from fastapi import FastAPI
+
+from api.auth import TokenRegistry
+from api.problems import install_problem_handlers
+from api.routes import absences, cases, health
+from api.services import Services
+from api.tracing import TracingMiddleware
+from eventstore.store import CaseEventStore
+from worker import temporal_client
+from worker.settings import Settings
+from worker.telemetry import configure_tracing
+
+DESCRIPTION = """
+rtw carries every stay-at-work and return-to-work case as a durable workflow.
+Every call needs `Authorization: Bearer <token>`; each token has one role
+(`hr`, `manager`, `oh`, `auditor`, `admin`) and each answer is shaped by it.
+Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def create_app(services: Services | None = None, settings: Settings | None = None) -> FastAPI:
+    """The app with given services, or one that builds them from settings at startup."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if services is not None:
+            app.state.services = services
+            yield
+            return
+        built = await _services_from(settings or Settings())
+        app.state.services = built
+        try:
+            yield
+        finally:
+            await built.pool.close()
+            built.store.close()
+
+    app = FastAPI(title="rtw", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(absences.router)
+    app.include_router(cases.router)
+    tracer = services.tracer if services is not None else configure_tracing("rtw-api")
+    app.add_middleware(TracingMiddleware, tracer=tracer)
+    return app
+
+
+async def _services_from(settings: Settings) -> Services:
+    database_url = settings.require_database_url()
+    from opentelemetry import trace
+
+    tracer = trace.get_tracer("rtw")
+    client = await temporal_client.connect(
+        settings.temporal_address,
+        settings.temporal_namespace,
+        payload_keys=settings.payload_keys,
+        tracer=tracer,
+    )
+    store = await asyncio.to_thread(
+        CaseEventStore.connect, database_url, cipher_key=settings.event_cipher_key
+    )
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
+    return Services(
+        temporal=client,
+        store=store,
+        pool=pool,
+        tokens=TokenRegistry.load(settings.resolved_tokens_file()),
+        tracer=tracer,
+        task_queue=settings.task_queue,
+        update_wait_seconds=settings.update_wait_seconds,
+    )

@@ -1,0 +1,79 @@
+"""Bearer tokens mapped to roles. Only SHA-256 digests of tokens are ever configured."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from domain.actors import Role
+
+TOKEN_ROLES = (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a stable subject id and one role."""
+
+    subject: str
+    role: Role
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenRegistry:
+    """Looks a presented token up by its digest; tokens are random, so SHA-256 suffices."""
+
+    def __init__(self, entries: dict[str, Principal]) -> None:
+        self._by_digest = entries
+
+    @classmethod
+    def load(cls, path: Path) -> TokenRegistry:
+        """Read `{"tokens": [{"sha256": ..., "role": ..., "subject": ...}, ...]}`."""
+        document = json.loads(path.read_text())
+        entries: dict[str, Principal] = {}
+        for number, item in enumerate(document.get("tokens", []), start=1):
+            digest = str(item.get("sha256", "")).lower()
+            if len(digest) != 64:
+                raise ValueError(f"{path}: token {number}: 'sha256' must be 64 hex characters")
+            try:
+                role = Role(item["role"])
+            except (KeyError, ValueError):
+                raise ValueError(
+                    f"{path}: token {number}: 'role' must be one of "
+                    + ", ".join(r.value for r in TOKEN_ROLES)
+                ) from None
+            entries[digest] = Principal(subject=str(item.get("subject") or role.value), role=role)
+        return cls(entries)
+
+    def authenticate(self, token: str) -> Principal | None:
+        return self._by_digest.get(token_digest(token))
+
+
+def issue_dev_tokens(tokens_file: Path, dev_tokens_file: Path) -> dict[str, str]:
+    """Create one token per role for local use: plain text for the developer (0600), digests
+    for the server. Existing files are kept so that restarts keep the same tokens."""
+    if dev_tokens_file.exists() and tokens_file.exists():
+        existing: dict[str, str] = json.loads(dev_tokens_file.read_text())
+        return existing
+    plain = {role.value: secrets.token_urlsafe(32) for role in TOKEN_ROLES}
+    hashed = {
+        "tokens": [
+            {"sha256": token_digest(token), "role": role, "subject": f"dev-{role}"}
+            for role, token in plain.items()
+        ]
+    }
+    _write_private(dev_tokens_file, json.dumps(plain, indent=2) + "\n")
+    _write_private(tokens_file, json.dumps(hashed, indent=2) + "\n")
+    return plain
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text)

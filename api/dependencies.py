@@ -1,0 +1,50 @@
+"""FastAPI dependencies: the services and the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from api.auth import Principal
+from api.problems import Problem
+from api.services import Services
+from domain.actors import Role
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def get_principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(401, "Unauthorized", "send 'Authorization: Bearer <token>'")
+    principal = get_services(request).tokens.authenticate(token.strip())
+    if principal is None:
+        raise Problem(401, "Unauthorized", "the bearer token is not valid")
+    return principal
+
+
+def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency that admits only the given roles, with a 403 naming them otherwise."""
+    allowed = ", ".join(role.value for role in roles)
+
+    async def dependency(
+        principal: Annotated[Principal, Depends(get_principal)],
+    ) -> Principal:
+        if principal.role not in roles:
+            raise Problem(
+                403,
+                "Forbidden",
+                f"role '{principal.role.value}' may not do this; allowed roles: {allowed}",
+            )
+        return principal
+
+    return dependency
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]

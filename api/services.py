@@ -1,0 +1,23 @@
+"""What the routes need, built once per process (or by a test) and handed to the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+from opentelemetry import trace
+from temporalio.client import Client
+
+from api.auth import TokenRegistry
+from eventstore.store import CaseEventStore
+
+
+@dataclass
+class Services:
+    temporal: Client
+    store: CaseEventStore
+    pool: asyncpg.Pool
+    tokens: TokenRegistry
+    tracer: trace.Tracer
+    task_queue: str
+    update_wait_seconds: float = 10.0

@@ -1,0 +1,50 @@
+"""Who acts on a case, and who the case is about."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+
+class Role(StrEnum):
+    """Roles of the people and systems that act on cases."""
+
+    HR = "hr"
+    MANAGER = "manager"
+    OH = "oh"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+class Source(StrEnum):
+    """The channel a decision came through."""
+
+    API = "api"
+    CLI = "cli"
+    HR_INTEGRATION = "hr-integration"
+    TIMER = "timer"
+
+
+class Actor(BaseModel):
+    """The named person or system behind a decision."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=200)
+    role: Role
+    source: Source
+
+
+TIMER_ACTOR = Actor(id="rtw-timer", role=Role.SYSTEM, source=Source.TIMER)
+
+
+class Person(BaseModel):
+    """An employee or line manager as HR identifies them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=100, description="The HR system's person id.")
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr

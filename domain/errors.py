@@ -1,0 +1,40 @@
+"""One error family for every refusal the journey makes."""
+
+from __future__ import annotations
+
+
+class CaseError(Exception):
+    """Base of every rule the journey refuses; nothing is recorded when one is raised."""
+
+    kind = "case_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ActionNotAllowed(CaseError):
+    """The action is not open to the case in its current stage."""
+
+    kind = "action_not_allowed"
+
+    def __init__(self, action: str, stage: str, allowed: list[str]) -> None:
+        allowed_text = ", ".join(allowed) if allowed else "none"
+        super().__init__(
+            f"'{action}' is not allowed while the case is in stage '{stage}'; "
+            f"allowed now: {allowed_text}"
+        )
+        self.action = action
+        self.stage = stage
+        self.allowed = allowed
+
+
+class InvalidCommand(CaseError):
+    """A field of the command breaks a rule of the journey."""
+
+    kind = "invalid_command"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message

@@ -1,0 +1,17 @@
+"""Case identity: one opaque, deterministic id per HR absence."""
+
+from __future__ import annotations
+
+import uuid
+
+# Fixed namespace for rtw case ids. Changing it would re-key every case: never do.
+CASE_NAMESPACE = uuid.UUID("5b0f1c1e-2f4e-5a8e-9d1c-7a1e2b3c4d5e")
+
+
+def case_id_for_absence(employer_id: str, absence_id: str) -> str:
+    """Derive the case id from the HR natural key.
+
+    The same employer and absence always give the same id, so a repeated notification
+    can never open a second case. The id carries no name, NHS number or diagnosis.
+    """
+    return str(uuid.uuid5(CASE_NAMESPACE, f"absence\x1f{employer_id}\x1f{absence_id}"))

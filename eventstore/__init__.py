@@ -1,0 +1,1 @@
+"""The event store: every decision on every case, on PostgreSQL through `eventsourcing`."""

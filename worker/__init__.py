@@ -1,0 +1,1 @@
+"""Processes and wiring: settings, the Temporal worker, the local stack, telemetry, the codec."""

@@ -1,0 +1,45 @@
+"""Settings, from RTW_* environment variables (and `.rtw/local.env` written by `rtw run`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_ENV_FILE = Path(".rtw") / "local.env"
+
+
+class Settings(BaseSettings):
+    """Every setting of every rtw process; the README lists them as a table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RTW_", env_file=LOCAL_ENV_FILE, env_file_encoding="utf-8", extra="ignore"
+    )
+
+    temporal_address: str = Field(default="127.0.0.1:7233")
+    temporal_namespace: str = Field(default="default")
+    task_queue: str = Field(default="rtw-cases")
+    database_url: str | None = Field(default=None)
+    home: Path = Field(default=Path(".rtw"))
+    tokens_file: Path | None = Field(default=None)
+    payload_keys: str | None = Field(default=None)
+    event_cipher_key: str | None = Field(default=None)
+    api_host: str = Field(default="127.0.0.1")
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    update_wait_seconds: float = Field(default=10.0, gt=0)
+    notification_channel: Literal["outbox", "log"] = Field(default="outbox")
+    local_postgres_port: int = Field(default=5433, ge=1, le=65535)
+    temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise SystemExit(
+                "RTW_DATABASE_URL is not set (postgresql://user:password@host:port/db); "
+                "`rtw run` writes it to .rtw/local.env for the local stack"
+            )
+        return self.database_url
+
+    def resolved_tokens_file(self) -> Path:
+        return self.tokens_file or self.home / "tokens.json"

@@ -1,0 +1,1 @@
+"""Durable Temporal workflows, one per case: they decide *when*, domain/ decides *whether*."""

@@ -1,0 +1,97 @@
+"""Typed payloads between the API, the workflow and its activities.
+
+New fields must stay optional so that histories of running cases still decode.
+"""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.actors import Actor, Person, Role
+from domain.commands import OpenCase, RecordEarlyContact
+from domain.deadlines import Deadline
+from domain.events import CaseEvent
+from domain.state import CaseState
+
+TASK_QUEUE = "rtw-cases"
+APPEND_CASE_EVENTS = "append_case_events"
+SEND_NOTIFICATION = "send_notification"
+
+
+class CaseWorkflowInput(BaseModel):
+    """Starts a case, or carries it whole across continue-as-new."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    open: OpenCase | None = None
+    opened_by: Actor | None = None
+    carried_state: CaseState | None = None
+
+
+class RecordEarlyContactInput(BaseModel):
+    """Update payload: early contact and who records it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    command: RecordEarlyContact
+    actor: Actor
+
+
+class CaseView(BaseModel):
+    """What a query returns: the whole state with its open deadlines and actions.
+
+    It holds personal and OH-only fields: the API shapes it by role before anyone sees it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    state: CaseState
+    deadlines: list[Deadline]
+    allowed_actions: list[str]
+
+
+class PendingEvent(BaseModel):
+    """A decided event with the id that makes its append idempotent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    event: CaseEvent
+
+
+class AppendEventsInput(BaseModel):
+    """One decision's events, appended at known positions in one transaction."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    first_position: int = Field(ge=1)
+    policy_version: str
+    workflow_id: str
+    run_id: str
+    events: list[PendingEvent]
+
+
+class AppendEventsResult(BaseModel):
+    """How many events were written now and how many a previous attempt had written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    appended: int
+    already_present: int
+
+
+class NotificationInput(BaseModel):
+    """A notice to deliver once; `notification_id` is the event id that caused it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    notification_id: str
+    case_id: str
+    employer_id: str
+    recipient_role: Role
+    recipient: Person | None
+    subject: str
+    body: str
+    due_at: AwareDatetime | None = None
