@@ -69,7 +69,9 @@ class LocalPostgres:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
     @property
-    def process(self) -> subprocess.Popen[bytes] | None:
+    def process(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            raise RuntimeError("PostgreSQL was not started")
         return self._process
 
     def start(self, *, database: str = "rtw", timeout: float = 60.0) -> None:
@@ -140,11 +142,13 @@ class LocalPostgres:
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         last_error: Exception | None = None
+        process = self._process
+        if process is None:
+            raise RuntimeError("PostgreSQL was not started")
         while time.monotonic() < deadline:
-            assert self._process is not None
-            if self._process.poll() is not None:
+            if process.poll() is not None:
                 raise RuntimeError(
-                    f"PostgreSQL exited with code {self._process.returncode}; "
+                    f"PostgreSQL exited with code {process.returncode}; "
                     f"see {self.data_dir.parent / (self.data_dir.name + '.log')}"
                 )
             try:

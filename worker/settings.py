@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-LOCAL_ENV_FILE = Path(".rtw") / "local.env"
+# `rtw run` writes the local stack's URLs and keys here, so that `rtw audit …` finds them.
+LOCAL_ENV_FILE = Path(os.environ.get("RTW_HOME", ".rtw")) / "local.env"
 
 
 class Settings(BaseSettings):
