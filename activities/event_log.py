@@ -25,6 +25,7 @@ class EventLogActivities:
     @activity.defn(name=APPEND_CASE_EVENTS)
     def append_case_events(self, input: AppendEventsInput) -> AppendEventsResult:
         # A plain def: eventsourcing is synchronous, so this runs on the worker's thread pool.
+        trace_id = current_trace_id()
         events = [
             NewCaseEvent(
                 event_id=pending.event_id,
@@ -34,6 +35,7 @@ class EventLogActivities:
                 actor_role=pending.event.actor.role.value,
                 source=pending.event.actor.source.value,
                 reason=pending.event.reason,
+                trace_id=pending.trace_id or trace_id,
                 data=pending.event.model_dump(mode="json"),
             )
             for pending in input.events
@@ -45,7 +47,6 @@ class EventLogActivities:
                 policy_version=input.policy_version,
                 workflow_id=input.workflow_id,
                 run_id=input.run_id,
-                trace_id=current_trace_id(),
                 events=events,
             )
         except EventPositionConflict as conflict:

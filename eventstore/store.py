@@ -30,6 +30,7 @@ class NewCaseEvent:
     actor_role: str
     source: str
     reason: str
+    trace_id: str
     data: dict[str, Any]
 
 
@@ -79,7 +80,6 @@ class CaseEventStore(Application[UUID]):
         policy_version: str,
         workflow_id: str,
         run_id: str,
-        trace_id: str,
         events: Sequence[NewCaseEvent],
     ) -> AppendOutcome:
         """Write one decision's events in one transaction at the given positions.
@@ -103,7 +103,7 @@ class CaseEventStore(Application[UUID]):
                 policy_version=policy_version,
                 workflow_id=workflow_id,
                 run_id=run_id,
-                trace_id=trace_id,
+                trace_id=event.trace_id,
                 data=event.data,
             )
             for offset, event in enumerate(events)

@@ -75,7 +75,9 @@ class CaseWorkflow:
                 input.open, case_id=input.case_id, now=workflow.now(), actor=input.opened_by
             )
             self._state = evolve(None, opened)
-            self._pending.append(PendingEvent(event_id=str(workflow.uuid4()), event=opened))
+            self._pending.append(
+                PendingEvent(event_id=str(workflow.uuid4()), event=opened, trace_id=input.trace_id)
+            )
         self._persisted_version = self._state.version - len(self._pending)
 
     @workflow.run
@@ -101,7 +103,7 @@ class CaseWorkflow:
     @workflow.update
     async def record_early_contact(self, input: RecordEarlyContactInput) -> CaseView:
         """Record early contact; answered once the event is in the event store."""
-        self._decide_and_apply(input.command, input.actor)
+        self._decide_and_apply(input.command, input.actor, trace_id=input.trace_id)
         await self._flush()
         return self._view()
 
@@ -117,7 +119,9 @@ class CaseWorkflow:
         except CaseError as error:
             raise refusal(error) from error
 
-    def _decide_and_apply(self, command: Command, actor: Actor) -> list[PendingEvent]:
+    def _decide_and_apply(
+        self, command: Command, actor: Actor, *, trace_id: str | None = None
+    ) -> list[PendingEvent]:
         # No await between deciding and applying: no other handler can interleave.
         try:
             events = decide(self._state, command, now=workflow.now(), actor=actor)
@@ -126,7 +130,9 @@ class CaseWorkflow:
         decided: list[PendingEvent] = []
         for event in events:
             self._state = evolve(self._state, event)
-            decided.append(PendingEvent(event_id=str(workflow.uuid4()), event=event))
+            decided.append(
+                PendingEvent(event_id=str(workflow.uuid4()), event=event, trace_id=trace_id)
+            )
         self._pending.extend(decided)
         if decided:
             self._publish_search_attributes()

@@ -26,16 +26,18 @@ class CaseWorkflowInput(BaseModel):
     case_id: str
     open: OpenCase | None = None
     opened_by: Actor | None = None
+    trace_id: str | None = None
     carried_state: CaseState | None = None
 
 
 class RecordEarlyContactInput(BaseModel):
-    """Update payload: early contact and who records it."""
+    """Update payload: early contact, who records it, and the trace of their request."""
 
     model_config = ConfigDict(frozen=True)
 
     command: RecordEarlyContact
     actor: Actor
+    trace_id: str | None = None
 
 
 class CaseView(BaseModel):
@@ -58,6 +60,9 @@ class PendingEvent(BaseModel):
 
     event_id: str
     event: CaseEvent
+    trace_id: str | None = Field(
+        default=None, description="Trace of the request that caused it, when known."
+    )
 
 
 class AppendEventsInput(BaseModel):

@@ -11,6 +11,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.auth import Principal
 from api.dependencies import ServicesDep, require_roles
 from api.models import AbsenceNotification, CaseCreated
+from api.tracing import current_trace_id
 from domain.actors import Actor, Role, Source
 from domain.commands import OpenCase
 from domain.ids import case_id_for_absence
@@ -49,7 +50,9 @@ async def notify_absence(
     try:
         await services.temporal.start_workflow(
             CaseWorkflow.run,
-            CaseWorkflowInput(case_id=case_id, open=command, opened_by=opened_by),
+            CaseWorkflowInput(
+                case_id=case_id, open=command, opened_by=opened_by, trace_id=current_trace_id()
+            ),
             id=case_id,
             task_queue=services.task_queue,
             # A closed case is never reopened by a late duplicate of its notification.

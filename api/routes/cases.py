@@ -16,6 +16,7 @@ from api.auth import Principal
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, EarlyContactBody, HistoryEntry, UpdateAccepted
 from api.problems import Problem
+from api.tracing import current_trace_id
 from api.views import case_for
 from domain.actors import Actor, Role, Source
 from domain.commands import RecordEarlyContact
@@ -100,7 +101,7 @@ async def record_contact(
     try:
         update = await handle.start_update(
             CaseWorkflow.record_early_contact,
-            RecordEarlyContactInput(command=command, actor=actor),
+            RecordEarlyContactInput(command=command, actor=actor, trace_id=current_trace_id()),
             wait_for_stage=WorkflowUpdateStage.ACCEPTED,
             id=idempotency_key,
         )

@@ -1,0 +1,79 @@
+"""The API served over real HTTP (uvicorn on a free port) in front of a real worker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from temporalio.client import Client
+
+from api.app import create_app
+from api.auth import Principal, TokenRegistry, token_digest
+from api.services import Services
+from domain.actors import Role
+from eventstore.store import CaseEventStore
+from tests.conftest import TEST_PAYLOAD_KEYS, free_port
+from tests.workflow_harness import Harness, running_worker
+from worker.temporal_client import traced_client
+
+TOKENS = {role: f"test-token-{role.value}" for role in
+          (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN)}
+
+
+def auth(role: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKENS[role]}"}
+
+
+@dataclass
+class ApiStack:
+    http: httpx.AsyncClient
+    harness: Harness
+    spans: InMemorySpanExporter
+    client: Client
+
+
+@asynccontextmanager
+async def serve_api(
+    base_client: Client, store: CaseEventStore, database_url: str, *,
+    update_wait_seconds: float = 10.0,
+) -> AsyncIterator[ApiStack]:
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    tracer = provider.get_tracer("rtw-test")
+    client = traced_client(base_client, payload_keys=TEST_PAYLOAD_KEYS, tracer=tracer)
+    async with running_worker(client, store, database_url) as harness:
+        services = Services(
+            temporal=client,
+            store=store,
+            pool=harness.pool,
+            tokens=TokenRegistry(
+                {token_digest(t): Principal(subject=f"test-{r.value}", role=r)
+                 for r, t in TOKENS.items()}
+            ),
+            tracer=tracer,
+            task_queue=harness.task_queue,
+            update_wait_seconds=update_wait_seconds,
+        )
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1",
+                                               port=port, log_level="warning"))
+        serving = asyncio.create_task(server.serve())
+        for _ in range(500):
+            if server.started:
+                break
+            await asyncio.sleep(0.02)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
+                                         timeout=30) as http:
+                yield ApiStack(http=http, harness=harness, spans=spans, client=client)
+        finally:
+            server.should_exit = True
+            await serving
