@@ -11,11 +11,12 @@ from fastapi import FastAPI
 
 from api.auth import TokenRegistry
 from api.problems import install_problem_handlers
-from api.routes import absences, cases, health
+from api.routes import absences, actions, cases, health, referrals
 from api.services import Services
 from api.tracing import TracingMiddleware
 from eventstore.store import CaseEventStore
 from worker import temporal_client
+from worker.policies import PolicyBook
 from worker.settings import Settings
 from worker.telemetry import configure_tracing
 
@@ -48,7 +49,9 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(absences.router)
+    app.include_router(referrals.router)
     app.include_router(cases.router)
+    app.include_router(actions.router)
     tracer = services.tracer if services is not None else configure_tracing("rtw-api")
     app.add_middleware(TracingMiddleware, tracer=tracer)
     return app
@@ -77,4 +80,5 @@ async def _services_from(settings: Settings) -> Services:
         tracer=tracer,
         task_queue=settings.task_queue,
         update_wait_seconds=settings.update_wait_seconds,
+        policies=PolicyBook.load(settings.policy_dir),
     )

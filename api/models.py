@@ -5,12 +5,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.actors import Person
-from domain.stages import ContactMethod, ReasonCategory, Stage
+from domain.commands import Adjustment, SickPayEntitlement
+from domain.stages import ReasonCategory, Stage
+from domain.vocabulary import (
+    Fitness,
+    FitNoteAssessment,
+    FitNoteOption,
+    Outcome,
+    ReferralSource,
+    Route,
+)
 
 ID_PATTERN = r"^[A-Za-z0-9._:-]{1,100}$"
+_PEOPLE: dict[str, Any] = {
+    "employee": {"id": "E1001", "name": "Sam Patel", "email": "sam@example.org"},
+    "manager": {"id": "M2002", "name": "Alex Jones", "email": "alex@example.org"},
+}
 
 
 class AbsenceNotification(BaseModel):
@@ -23,10 +36,10 @@ class AbsenceNotification(BaseModel):
                 {
                     "employer_id": "acme-nhs-trust",
                     "absence_id": "ABS-2026-000123",
-                    "employee": {"id": "E1001", "name": "Sam Patel", "email": "sam@example.org"},
-                    "manager": {"id": "M2002", "name": "Alex Jones", "email": "alex@example.org"},
+                    **_PEOPLE,
                     "first_day": "2026-11-20",
                     "reason_category": "musculoskeletal",
+                    "sick_pay": {"full_pay_days": 30, "half_pay_days": 60},
                 }
             ]
         },
@@ -38,35 +51,83 @@ class AbsenceNotification(BaseModel):
     manager: Person
     first_day: date = Field(description="First calendar day of absence (YYYY-MM-DD).")
     reason_category: ReasonCategory
+    sick_pay: SickPayEntitlement | None = Field(
+        default=None, description="Contractual sick pay left, to warn before pay drops."
+    )
+    referral_id: str | None = Field(
+        default=None, pattern=ID_PATTERN,
+        description="The stay-at-work referral this absence follows: the same case continues.",
+    )
 
 
-class CaseCreated(BaseModel):
-    """The case for the notified absence."""
-
-    case_id: str
-
-
-class EarlyContactBody(BaseModel):
-    """Early contact made with the employee, and the contact frequency agreed with them."""
+class ReferralNotification(BaseModel):
+    """A stay-at-work referral: a health problem showing before any absence."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
             "examples": [
                 {
-                    "contacted_at": "2026-11-20T10:30:00+00:00",
-                    "method": "phone",
-                    "agreed_contact_frequency_days": 7,
-                    "notes": "Agreed weekly calls on Mondays.",
+                    "employer_id": "acme-nhs-trust",
+                    "referral_id": "REF-2026-0042",
+                    **_PEOPLE,
+                    "source": "self",
+                    "reason_category": "musculoskeletal",
+                    "referred_on": "2026-11-18",
+                    "summary": "Low back pain for two weeks, still at work.",
                 }
             ]
         },
     )
 
-    contacted_at: datetime = Field(description="When contact was made, ISO 8601 with offset.")
-    method: ContactMethod
-    agreed_contact_frequency_days: int = Field(ge=1, le=90)
-    notes: str | None = Field(default=None, max_length=4000, description="Seen by OH only.")
+    employer_id: str = Field(pattern=ID_PATTERN)
+    referral_id: str = Field(pattern=ID_PATTERN)
+    employee: Person
+    manager: Person
+    source: ReferralSource
+    reason_category: ReasonCategory
+    referred_on: date
+    summary: str | None = Field(default=None, max_length=4000, description="OH only.")
+
+
+class HrAbsenceExtension(BaseModel):
+    """HR: the absence is now expected to last until this day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sent_at: AwareDatetime = Field(description="When HR sent it; older messages are ignored.")
+    expected_last_day: date
+
+
+class HrReturn(BaseModel):
+    """HR: the employee returned to work."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sent_at: AwareDatetime
+    returned_on: date
+
+
+class HrLeaver(BaseModel):
+    """HR: the employee left employment; the case closes with that outcome."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sent_at: AwareDatetime
+    left_on: date
+
+
+class CaseCreated(BaseModel):
+    """The case for the notified absence or referral."""
+
+    case_id: str
+
+
+class FactAccepted(BaseModel):
+    """HR fact accepted; it is applied to the case shortly (repeats change nothing)."""
+
+    status: str = "accepted"
+    case_id: str
 
 
 class DeadlineOut(BaseModel):
@@ -79,35 +140,110 @@ class PersonOut(BaseModel):
     name: str
 
 
-class EarlyContactOut(BaseModel):
-    contacted_at: datetime
-    method: ContactMethod
-    agreed_contact_frequency_days: int
-    recorded_by: str
+class AbsenceOut(BaseModel):
+    first_day: date
+    expected_last_day: date | None
+    returned_on: date | None
+
+
+class ContactOut(BaseModel):
+    early_contact_at: datetime | None
+    last_contact_at: datetime | None
+    contact_frequency_days: int | None
+    contacts_made: int
+    contact_reminders_sent: int
+    contact_escalated: bool
+
+
+class FitnessAdviceOut(BaseModel):
+    """Fitness-for-work advice, shared only as far as the employee consented."""
+
+    fitness: Fitness | None
+    recommended_adjustments: list[Adjustment] | None
+
+
+class PlanOut(BaseModel):
+    version: int
+    agreed_at: datetime
+    goals: list[str]
+    actions: list[dict[str, Any]]
+    adjustments: list[Adjustment]
+    review_dates: list[date]
+    reviewed_on: list[date]
+
+
+class FitNoteOut(BaseModel):
+    number: int
+    assessment: FitNoteAssessment
+    options: list[FitNoteOption]
+    starts_on: date
+    ends_on: date
+    counts_as_not_fit: bool
+    warnings: list[str]
+
+
+class PhasedReturnOut(BaseModel):
+    starts_on: date
+    weeks: list[dict[str, Any]]
+    reviewed_weeks: list[int]
+    completed_on: date | None
+
+
+class RedeploymentOut(BaseModel):
+    vacancy_ref: str
+    role_title: str
+    starts_on: date
+    trial_weeks: int
+    permanent: bool
+    reviewed_weeks: list[int]
+    conclusion: str | None
+
+
+class ClosureOut(BaseModel):
+    outcome: Outcome
+    closed_on: date
+    returned_on: date | None
+    follow_up_due_on: date | None
+    follow_up_sustained: bool | None
 
 
 class ClinicalOut(BaseModel):
-    """OH-only detail."""
+    """OH-only detail: never shown to HR, line managers, auditors or admins."""
 
     reason_category: ReasonCategory
+    referral_source: ReferralSource | None
+    oh_referral: dict[str, Any] | None
+    assessments: list[dict[str, Any]]
+    escalations: list[dict[str, Any]]
+    risk_flags: list[str]
+    therapies: list[dict[str, Any]]
+    fit_note_conditions: dict[int, str | None]
+    plan_private: dict[str, Any] | None
+    interventions: dict[str, str | None] | None
+    deadlines: list[DeadlineOut]
 
 
 class CaseOut(BaseModel):
     """A case as the caller's role may see it; `clinical` is present for OH only."""
 
     case_id: str
+    route: Route
     stage: Stage
     employer_id: str
     employee: PersonOut
     manager: PersonOut
-    first_day: date
     opened_at: datetime
     policy_version: str
+    absence: AbsenceOut | None
     deadlines: list[DeadlineOut]
     allowed_actions: list[str]
-    early_contact: EarlyContactOut | None
-    contact_reminders_sent: int
-    contact_escalated: bool
+    contact: ContactOut
+    fitness_advice: FitnessAdviceOut | None
+    plan: PlanOut | None
+    fit_notes: list[FitNoteOut]
+    phased_return: PhasedReturnOut | None
+    redeployment: RedeploymentOut | None
+    closure: ClosureOut | None
     clinical: ClinicalOut | None = None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from opentelemetry import trace
@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from api.auth import TokenRegistry
 from eventstore.store import CaseEventStore
+from worker.policies import PolicyBook
 
 
 @dataclass
@@ -21,3 +22,4 @@ class Services:
     tracer: trace.Tracer
     task_queue: str
     update_wait_seconds: float = 10.0
+    policies: PolicyBook = field(default_factory=lambda: PolicyBook({}))

@@ -1,44 +1,140 @@
-"""Shape a case for the caller's role: clinical detail reaches OH only."""
+"""Shape a case for the caller's role: clinical detail reaches OH only; fitness advice reaches
+HR and line managers only as far as the employee consented."""
 
 from __future__ import annotations
 
 from api.auth import Principal
-from api.models import CaseOut, ClinicalOut, DeadlineOut, EarlyContactOut, PersonOut
+from api.models import (
+    AbsenceOut,
+    CaseOut,
+    ClinicalOut,
+    ClosureOut,
+    ContactOut,
+    DeadlineOut,
+    FitnessAdviceOut,
+    FitNoteOut,
+    PersonOut,
+    PhasedReturnOut,
+    PlanOut,
+    RedeploymentOut,
+)
 from domain.actors import Role
+from domain.state import CaseState
 from workflows.payloads import CaseView
 
 CLINICAL_ROLES = frozenset({Role.OH})
+# Deadlines whose very name hints at health (rapid access, OH consultations, risk flags).
+OH_ONLY_DEADLINES = frozenset(
+    {"rapid_access_referral", "long_term_referral", "first_assessment_due",
+     "first_assessment_due_missed_twice", "risk_flag_six_weeks"}
+)
+
+
+def _fitness_advice(state: CaseState, role: Role) -> FitnessAdviceOut | None:
+    assessment = state.latest_assessment
+    if assessment is None:
+        return None
+    consent = assessment.consent
+    if role is Role.OH:
+        fitness, adjustments = True, True
+    elif role is Role.MANAGER:
+        fitness, adjustments = consent.share_fitness_with_manager, (
+            consent.share_adjustments_with_manager
+        )
+    elif role is Role.HR:
+        fitness = adjustments = consent.share_with_hr
+    else:
+        return None
+    if not (fitness or adjustments):
+        return None
+    return FitnessAdviceOut(
+        fitness=assessment.fitness if fitness else None,
+        recommended_adjustments=list(assessment.recommended_adjustments) if adjustments else None,
+    )
+
+
+def _clinical(view: CaseView) -> ClinicalOut:
+    state = view.state
+    plan = state.plan
+    closure = state.closure
+    return ClinicalOut(
+        reason_category=state.reason_category,
+        referral_source=state.referral.source if state.referral else None,
+        oh_referral=state.oh_referral.model_dump(mode="json") if state.oh_referral else None,
+        assessments=[a.model_dump(mode="json") for a in state.assessments],
+        escalations=[e.model_dump(mode="json") for e in state.escalations],
+        risk_flags=list(state.risk_flags),
+        therapies=[t.model_dump(mode="json") | {"waiting_days": t.waiting_days}
+                   for t in state.therapies],
+        fit_note_conditions={n.number: n.condition for n in state.fit_notes},
+        plan_private=(
+            {"concerns": plan.content.concerns, "wellbeing_needs": plan.content.wellbeing_needs,
+             "specific_needs": plan.content.specific_needs,
+             "support_organisations": plan.content.support_organisations}
+            if plan else None
+        ),
+        interventions=(
+            {"employee": closure.intervention_by_employee,
+             "case_manager": closure.intervention_by_case_manager}
+            if closure else None
+        ),
+        deadlines=[DeadlineOut(name=d.name, due_at=d.due_at) for d in view.deadlines
+                   if d.name in OH_ONLY_DEADLINES],
+    )
 
 
 def case_for(view: CaseView, principal: Principal) -> CaseOut:
     state = view.state
-    contact = state.early_contact
+    absence, plan, phased, trial, closure = (
+        state.absence, state.plan, state.phased_return, state.redeployment, state.closure
+    )
     return CaseOut(
         case_id=state.case_id,
+        route=state.route,
         stage=state.stage,
         employer_id=state.employer_id,
         employee=PersonOut(id=state.employee.id, name=state.employee.name),
         manager=PersonOut(id=state.manager.id, name=state.manager.name),
-        first_day=state.first_day,
         opened_at=state.opened_at,
         policy_version=state.policy.version,
-        deadlines=[DeadlineOut(name=d.name, due_at=d.due_at) for d in view.deadlines],
+        absence=AbsenceOut(first_day=absence.first_day,
+                           expected_last_day=absence.expected_last_day,
+                           returned_on=absence.returned_on) if absence else None,
+        deadlines=[DeadlineOut(name=d.name, due_at=d.due_at) for d in view.deadlines
+                   if d.name not in OH_ONLY_DEADLINES],
         allowed_actions=view.allowed_actions,
-        early_contact=(
-            EarlyContactOut(
-                contacted_at=contact.contacted_at,
-                method=contact.method,
-                agreed_contact_frequency_days=contact.agreed_contact_frequency_days,
-                recorded_by=contact.recorded_by,
-            )
-            if contact
-            else None
+        contact=ContactOut(
+            early_contact_at=state.early_contact.contacted_at if state.early_contact else None,
+            last_contact_at=state.last_contact_at,
+            contact_frequency_days=state.contact_frequency_days,
+            contacts_made=state.contacts_made,
+            contact_reminders_sent=state.contact_reminders_sent,
+            contact_escalated=state.contact_escalated,
         ),
-        contact_reminders_sent=state.contact_reminders_sent,
-        contact_escalated=state.contact_escalated,
-        clinical=(
-            ClinicalOut(reason_category=state.reason_category)
-            if principal.role in CLINICAL_ROLES
-            else None
-        ),
+        fitness_advice=_fitness_advice(state, principal.role),
+        plan=PlanOut(version=plan.version, agreed_at=plan.agreed_at, goals=plan.content.goals,
+                     actions=[a.model_dump(mode="json") for a in plan.content.actions],
+                     adjustments=plan.content.adjustments,
+                     review_dates=plan.content.review_dates,
+                     reviewed_on=list(plan.reviewed_on)) if plan else None,
+        fit_notes=[FitNoteOut(number=n.number, assessment=n.assessment, options=list(n.options),
+                              starts_on=n.starts_on, ends_on=n.ends_on,
+                              counts_as_not_fit=n.counts_as_not_fit, warnings=list(n.warnings))
+                   for n in state.fit_notes],
+        phased_return=PhasedReturnOut(
+            starts_on=phased.starts_on, weeks=[w.model_dump(mode="json") for w in phased.weeks],
+            reviewed_weeks=list(phased.reviewed_weeks), completed_on=phased.completed_on,
+        ) if phased else None,
+        redeployment=RedeploymentOut(
+            vacancy_ref=trial.vacancy_ref, role_title=trial.role_title,
+            starts_on=trial.starts_on, trial_weeks=trial.trial_weeks, permanent=trial.permanent,
+            reviewed_weeks=list(trial.reviewed_weeks),
+            conclusion=trial.conclusion.value if trial.conclusion else None,
+        ) if trial else None,
+        closure=ClosureOut(
+            outcome=closure.outcome, closed_on=closure.closed_on,
+            returned_on=closure.returned_on, follow_up_due_on=closure.follow_up_due_on,
+            follow_up_sustained=state.follow_up.sustained if state.follow_up else None,
+        ) if closure else None,
+        clinical=_clinical(view) if principal.role in CLINICAL_ROLES else None,
     )

@@ -15,6 +15,7 @@ class Role(StrEnum):
     OH = "oh"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    EMPLOYEE = "employee"  # a recipient of notices; employees hold no API token yet
     SYSTEM = "system"
 
 

@@ -2,116 +2,78 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from domain.actors import Actor
-from domain.commands import (
-    EscalateMissedContact,
-    OpenCase,
-    RecordEarlyContact,
-    RemindManagerOfContact,
-)
-from domain.errors import CaseError
-from domain.events import (
-    CaseEvent,
-    CaseOpened,
-    EarlyContactRecorded,
-    ManagerRemindedOfContact,
-    MissedContactEscalated,
-)
-from domain.guards import check_not_before_absence, check_not_in_future, check_stage_allows
-from domain.stages import Action, Stage
+from pydantic import BaseModel
+
+from domain import commands as c
+from domain.actions import ACTION_OF_COMMAND, check_role_may, check_stage_allows
+from domain.actors import Actor, Role
+from domain.deadlines import decide_deadline
+from domain.decisions import clinical, closure, contact, fit_notes, hr_facts, opening, returns
+from domain.errors import CaseError, RoleNotAllowed
+from domain.events import CaseEvent
 from domain.state import CaseState
 
-Command = RecordEarlyContact | RemindManagerOfContact | EscalateMissedContact
+open_case = opening.open_case
+receive_referral = opening.receive_referral
+
+Decision = Callable[[CaseState, Any, datetime, Actor], list[CaseEvent]]
+
+_ACTION_DECISIONS: dict[type[BaseModel], Decision] = {
+    c.AcceptReferral: contact.accept_referral,
+    c.DeclineReferral: contact.decline_referral,
+    c.RecordEarlyContact: contact.record_early_contact,
+    c.RecordCheckIn: contact.record_check_in,
+    c.ReferToOh: contact.refer_to_oh,
+    c.RecordAssessment: clinical.record_assessment,
+    c.ConfirmEscalation: clinical.confirm_escalation,
+    c.AgreePlan: clinical.agree_plan,
+    c.RevisePlan: clinical.revise_plan,
+    c.RecordPlanReview: clinical.record_plan_review,
+    c.ReferToTherapy: clinical.refer_to_therapy,
+    c.UpdateTherapy: clinical.update_therapy,
+    c.RecordFitNote: fit_notes.record_fit_note,
+    c.DeclineFitNoteAdvice: fit_notes.decline_fit_note_advice,
+    c.StartPhasedReturn: returns.start_phased_return,
+    c.ReviewPhasedReturnWeek: returns.review_phased_return_week,
+    c.ExtendPhasedReturn: returns.extend_phased_return,
+    c.CompletePhasedReturn: returns.complete_phased_return,
+    c.StartRedeploymentTrial: returns.start_redeployment_trial,
+    c.ReviewRedeploymentTrial: returns.review_redeployment_trial,
+    c.ConcludeRedeployment: returns.conclude_redeployment,
+    c.CloseCase: closure.close_case,
+    c.RecordFollowUp: closure.record_follow_up,
+    c.RecordAbsence: opening.record_absence,
+}
+
+_HR_FACTS: dict[type[BaseModel], Decision] = {
+    c.ExtendAbsence: hr_facts.extend_absence,
+    c.EmployeeReturned: hr_facts.employee_returned,
+    c.EmployeeLeft: hr_facts.employee_left,
+}
 
 
-def open_case(command: OpenCase, *, case_id: str, now: datetime, actor: Actor) -> CaseOpened:
-    """The first event of every case."""
-    return CaseOpened(
-        case_id=case_id,
-        occurred_at=now,
-        actor=actor,
-        reason=f"absence notified by HR; policy {command.policy.version} in force",
-        employer_id=command.employer_id,
-        absence_id=command.absence_id,
-        employee=command.employee,
-        manager=command.manager,
-        first_day=command.first_day,
-        reason_category=command.reason_category,
-        policy=command.policy,
-    )
-
-
-def decide(state: CaseState, command: Command, *, now: datetime, actor: Actor) -> list[CaseEvent]:
+def decide(state: CaseState, command: BaseModel, *, now: datetime, actor: Actor
+           ) -> list[CaseEvent]:
     """The events a command produces on the case; raises a CaseError to refuse it.
 
-    Timer commands whose deadline no longer applies decide nothing (an empty list).
+    People's actions are checked against the stage and the actor's role first. HR facts and
+    deadlines that no longer apply decide nothing (an empty list) rather than fail, so that a
+    repeated or late message cannot change the outcome.
     """
-    if isinstance(command, RecordEarlyContact):
-        return [_record_early_contact(state, command, now=now, actor=actor)]
-    if isinstance(command, RemindManagerOfContact):
-        return _remind_manager(state, now=now, actor=actor)
-    if isinstance(command, EscalateMissedContact):
-        return _escalate_missed_contact(state, now=now, actor=actor)
-    raise CaseError(f"unknown command {type(command).__name__}")
-
-
-def _record_early_contact(
-    state: CaseState, command: RecordEarlyContact, *, now: datetime, actor: Actor
-) -> EarlyContactRecorded:
-    check_stage_allows(state, Action.RECORD_EARLY_CONTACT)
-    check_not_in_future("contacted_at", command.contacted_at, now)
-    check_not_before_absence("contacted_at", command.contacted_at, state)
-    late = command.contacted_at > state.contact_due_at
-    return EarlyContactRecorded(
-        occurred_at=command.contacted_at,
-        actor=actor,
-        reason=(
-            f"early contact by {command.method.value}; "
-            f"{'after' if late else 'within'} the contact deadline "
-            f"{state.contact_due_at.isoformat()}"
-        ),
-        contacted_at=command.contacted_at,
-        method=command.method,
-        agreed_contact_frequency_days=command.agreed_contact_frequency_days,
-        notes=command.notes,
-    )
-
-
-def _remind_manager(state: CaseState, *, now: datetime, actor: Actor) -> list[CaseEvent]:
-    if state.stage is not Stage.EARLY_CONTACT or state.contact_reminders_sent > 0:
-        return []
-    if now < state.contact_due_at:
-        return []
-    return [
-        ManagerRemindedOfContact(
-            occurred_at=now,
-            actor=actor,
-            reason=(
-                f"no early contact recorded by the deadline {state.contact_due_at.isoformat()} "
-                f"(policy {state.policy.version}: {state.policy.contact_due_working_days} "
-                f"working day(s) after the absence was reported)"
-            ),
-            deadline=state.contact_due_at,
-        )
-    ]
-
-
-def _escalate_missed_contact(state: CaseState, *, now: datetime, actor: Actor) -> list[CaseEvent]:
-    if state.stage is not Stage.EARLY_CONTACT or state.contact_escalated:
-        return []
-    if now < state.contact_escalation_at:
-        return []
-    return [
-        MissedContactEscalated(
-            occurred_at=now,
-            actor=actor,
-            reason=(
-                f"early contact still missing at the escalation deadline "
-                f"{state.contact_escalation_at.isoformat()} after a reminder "
-                f"(policy {state.policy.version})"
-            ),
-            deadline=state.contact_escalation_at,
-        )
-    ]
+    if isinstance(command, c.DeadlinePassed):
+        return decide_deadline(state, command.key, now=now, actor=actor)
+    hr_fact = _HR_FACTS.get(type(command))
+    if hr_fact is not None:
+        if actor.role not in (Role.HR, Role.SYSTEM):
+            raise RoleNotAllowed(type(command).__name__, actor.role.value, [Role.HR.value])
+        return hr_fact(state, command, now, actor)
+    action = ACTION_OF_COMMAND.get(type(command))
+    if action is None:
+        raise CaseError(f"unknown command {type(command).__name__}")
+    check_stage_allows(state, action)
+    check_role_may(action, actor.role)
+    return _ACTION_DECISIONS[type(command)](state, command, now, actor)

@@ -38,3 +38,15 @@ class InvalidCommand(CaseError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.reason = message
+
+
+class RoleNotAllowed(CaseError):
+    """The actor's role may not take this action."""
+
+    kind = "role_not_allowed"
+
+    def __init__(self, action: str, role: str, roles: list[str]) -> None:
+        super().__init__(f"role '{role}' may not {action}; allowed roles: {', '.join(roles)}")
+        self.action = action
+        self.role = role
+        self.roles = roles

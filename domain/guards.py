@@ -1,34 +1,15 @@
-"""Named checks shared by the decisions and by the workflow's update validators."""
+"""Named checks shared by the decisions and the workflow's update validators."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from domain.calendar import london_date
-from domain.errors import ActionNotAllowed, InvalidCommand
-from domain.stages import Action, Stage
+from domain.errors import InvalidCommand
 from domain.state import CaseState
 
-# Clocks of HR systems and phones drift; a contact stamped slightly ahead is not refused.
+# Clocks of HR systems and phones drift; a moment stamped slightly ahead is not refused.
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
-
-_ACTIONS_BY_STAGE: dict[Stage, tuple[Action, ...]] = {
-    Stage.EARLY_CONTACT: (Action.RECORD_EARLY_CONTACT,),
-    Stage.ASSESSMENT: (),
-    Stage.CLOSED: (),
-}
-
-
-def allowed_actions(state: CaseState) -> list[Action]:
-    """The actions people may take on the case now."""
-    return list(_ACTIONS_BY_STAGE[state.stage])
-
-
-def check_stage_allows(state: CaseState, action: Action) -> None:
-    """Refuse an action the case's stage does not allow."""
-    allowed = allowed_actions(state)
-    if action not in allowed:
-        raise ActionNotAllowed(action.value, state.stage.value, [a.value for a in allowed])
 
 
 def check_not_in_future(field: str, moment: datetime, now: datetime) -> None:
@@ -37,9 +18,37 @@ def check_not_in_future(field: str, moment: datetime, now: datetime) -> None:
         raise InvalidCommand(field, f"must not be in the future (now is {now.isoformat()})")
 
 
+def check_day_not_in_future(field: str, day: date, now: datetime) -> None:
+    if day > london_date(now):
+        raise InvalidCommand(field, f"must not be after today ({london_date(now).isoformat()})")
+
+
+def case_start_day(state: CaseState) -> date:
+    """The first day anything on the case can have happened."""
+    days = [london_date(state.opened_at)]
+    if state.absence:
+        days.append(state.absence.first_day)
+    if state.referral:
+        days.append(state.referral.referred_on)
+    return min(days)
+
+
+def check_not_before_case(field: str, day: date, state: CaseState) -> None:
+    """Refuse a date before the case (its absence or referral) began."""
+    start = case_start_day(state)
+    if day < start:
+        raise InvalidCommand(field, f"must not be before the case began on {start.isoformat()}")
+
+
 def check_not_before_absence(field: str, moment: datetime, state: CaseState) -> None:
     """Refuse a moment before the absence's first day (London calendar)."""
-    if london_date(moment) < state.first_day:
+    if state.absence and london_date(moment) < state.absence.first_day:
         raise InvalidCommand(
-            field, f"must not be before the absence's first day {state.first_day.isoformat()}"
+            field,
+            f"must not be before the absence's first day {state.absence.first_day.isoformat()}",
         )
+
+
+def check_text_present(field: str, values: list[str] | tuple[str, ...]) -> None:
+    if any(not value.strip() for value in values):
+        raise InvalidCommand(field, "entries must not be blank")

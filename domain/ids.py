@@ -15,3 +15,8 @@ def case_id_for_absence(employer_id: str, absence_id: str) -> str:
     can never open a second case. The id carries no name, NHS number or diagnosis.
     """
     return str(uuid.uuid5(CASE_NAMESPACE, f"absence\x1f{employer_id}\x1f{absence_id}"))
+
+
+def case_id_for_referral(employer_id: str, referral_id: str) -> str:
+    """The case id of a stay-at-work referral; it stays the case id if an absence follows."""
+    return str(uuid.uuid5(CASE_NAMESPACE, f"referral\x1f{employer_id}\x1f{referral_id}"))

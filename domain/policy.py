@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # England and Wales bank holidays; a policy may replace the list for another nation.
 ENGLAND_AND_WALES_BANK_HOLIDAYS: tuple[date, ...] = (
@@ -40,6 +40,68 @@ class Policy(BaseModel):
         default=ENGLAND_AND_WALES_BANK_HOLIDAYS,
         description="Bank holidays and other closure days that are not working days.",
     )
+    reminders_at: time = Field(
+        default=time(9, 0), description="London time at which date-based reminders go out."
+    )
+    hr_informed_of_escalations: bool = Field(
+        default=True, description="Whether HR is told (without clinical detail) of escalations."
+    )
+    self_certified_days: int = Field(
+        default=7, ge=1, le=28,
+        description="Calendar days an employee may self-certify; a fit note is needed after.",
+    )
+    rapid_access_referral_days: int = Field(
+        default=0, ge=0, le=14,
+        description="Days after opening by which MSK and mental-health cases are referred to OH.",
+    )
+    long_term_threshold_days: int = Field(
+        default=28, ge=7, le=180,
+        description="Calendar days of absence at which the case is long-term and referred to OH.",
+    )
+    first_assessment_days: int = Field(
+        default=7, ge=1, le=60, description="Days from OH referral to the first consultation."
+    )
+    repeat_reminder_days: int = Field(
+        default=2, ge=1, le=30,
+        description="Days after a missed deadline's reminder before it counts as missed twice "
+        "and the case escalates.",
+    )
+    risk_flag_days: int = Field(
+        default=42, ge=7, le=365,
+        description="Calendar days of absence at which the long-absence risk flag is raised "
+        "(depression and anxiety set in from about six weeks).",
+    )
+    fit_note_expiry_notice_days: int = Field(
+        default=2, ge=0, le=14, description="Days before a fit note ends to remind."
+    )
+    fit_note_long_cover_days: int = Field(
+        default=92, ge=28, le=365,
+        description="Cover beyond which a note early in a condition is flagged for data quality.",
+    )
+    phased_return_max_weeks: int = Field(default=4, ge=1, le=12)
+    phased_return_max_weeks_on_oh_advice: int = Field(default=6, ge=1, le=26)
+    redeployment_trial_review_weeks: tuple[int, ...] = Field(default=(2, 5, 8))
+    redeployment_trial_max_weeks: int = Field(default=13, ge=1, le=52)
+    follow_up_days: int = Field(
+        default=28, ge=1, le=365, description="Days after return to check it was sustained."
+    )
+    sick_pay_warning_days: int = Field(
+        default=14, ge=1, le=60, description="Days before pay drops to half or nil to warn."
+    )
+
+    @model_validator(mode="after")
+    def _oh_advice_allows_at_least_the_default(self) -> Policy:
+        if self.phased_return_max_weeks_on_oh_advice < self.phased_return_max_weeks:
+            raise ValueError(
+                "phased_return_max_weeks_on_oh_advice must be at least phased_return_max_weeks"
+            )
+        return self
 
 
 DEFAULT_POLICY = Policy(version="default-2026-04", effective_from=date(2026, 4, 6))
+
+
+def policy_in_force(policies: list[Policy], on: date) -> Policy:
+    """The newest version that has taken effect on the day; the default if none has."""
+    in_force = [p for p in policies if p.effective_from <= on]
+    return max(in_force, key=lambda p: p.effective_from) if in_force else DEFAULT_POLICY

@@ -8,27 +8,66 @@ from enum import StrEnum
 class Stage(StrEnum):
     """Where the case stands on the journey."""
 
-    EARLY_CONTACT = "early_contact"
-    ASSESSMENT = "assessment"
+    REFERRAL = "referral"  # stay-at-work referral awaiting OH triage
+    EARLY_CONTACT = "early_contact"  # absence notified, line manager to make contact
+    ASSESSMENT = "assessment"  # in touch; awaiting or under OH assessment
+    PLANNING = "planning"  # assessed; rehabilitation plan to be agreed
+    REHABILITATION = "rehabilitation"  # plan agreed; therapy and preparing the return
+    PHASED_RETURN = "phased_return"
+    REDEPLOYMENT = "redeployment"
+    FOLLOW_UP = "follow_up"  # closed with a return; checking it was sustained
     CLOSED = "closed"
 
 
-class Action(StrEnum):
-    """Actions people take on a case (timer-driven decisions are not listed)."""
+OPEN_STAGES = frozenset(Stage) - {Stage.FOLLOW_UP, Stage.CLOSED}
+WORKING_STAGES = frozenset(
+    {Stage.ASSESSMENT, Stage.PLANNING, Stage.REHABILITATION, Stage.PHASED_RETURN,
+     Stage.REDEPLOYMENT}
+)
 
+
+class Action(StrEnum):
+    """Actions people take on a case; each is one Workflow Update of the same name."""
+
+    ACCEPT_REFERRAL = "accept_referral"
+    DECLINE_REFERRAL = "decline_referral"
     RECORD_EARLY_CONTACT = "record_early_contact"
+    RECORD_CHECK_IN = "record_check_in"
+    REFER_TO_OH = "refer_to_oh"
+    RECORD_ASSESSMENT = "record_assessment"
+    CONFIRM_ESCALATION = "confirm_escalation"
+    AGREE_PLAN = "agree_plan"
+    REVISE_PLAN = "revise_plan"
+    RECORD_PLAN_REVIEW = "record_plan_review"
+    REFER_TO_THERAPY = "refer_to_therapy"
+    UPDATE_THERAPY = "update_therapy"
+    RECORD_FIT_NOTE = "record_fit_note"
+    DECLINE_FIT_NOTE_ADVICE = "decline_fit_note_advice"
+    START_PHASED_RETURN = "start_phased_return"
+    REVIEW_PHASED_RETURN_WEEK = "review_phased_return_week"
+    EXTEND_PHASED_RETURN = "extend_phased_return"
+    COMPLETE_PHASED_RETURN = "complete_phased_return"
+    START_REDEPLOYMENT_TRIAL = "start_redeployment_trial"
+    REVIEW_REDEPLOYMENT_TRIAL = "review_redeployment_trial"
+    CONCLUDE_REDEPLOYMENT = "conclude_redeployment"
+    CLOSE_CASE = "close_case"
+    RECORD_FOLLOW_UP = "record_follow_up"
+    RECORD_ABSENCE = "record_absence"
 
 
 class ReasonCategory(StrEnum):
-    """The broad reason HR gives for the absence; OH-only, it hints at health."""
+    """The broad reason given for the absence or referral; OH-only, it hints at health."""
 
     MUSCULOSKELETAL = "musculoskeletal"
     MENTAL_HEALTH = "mental_health"
     OTHER = "other"
 
 
+RAPID_ACCESS_CATEGORIES = frozenset({ReasonCategory.MUSCULOSKELETAL, ReasonCategory.MENTAL_HEALTH})
+
+
 class ContactMethod(StrEnum):
-    """How early contact was made."""
+    """How contact was made."""
 
     PHONE = "phone"
     VIDEO = "video"

@@ -1,20 +1,46 @@
-"""The state of one case, as every event so far has left it."""
+"""The state of one case, as every event so far has left it. Immutable."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.actors import Person
+from domain.actors import Person, Role
+from domain.commands import (
+    Adjustment,
+    Assessor,
+    ConsentScope,
+    PhasedReturnWeek,
+    PlanAgreement,
+    PlanContent,
+    SickPayEntitlement,
+)
 from domain.policy import Policy
 from domain.stages import ContactMethod, ReasonCategory, Stage
+from domain.vocabulary import (
+    AssessmentKind,
+    Fitness,
+    FitNoteAssessment,
+    FitNoteOption,
+    Intervention,
+    IssuerProfession,
+    Outcome,
+    RedeploymentConclusion,
+    ReferralSource,
+    Route,
+    TherapyKind,
+    TherapyStatus,
+    Tier,
+)
 
 
-class EarlyContact(BaseModel):
-    """The early contact made with the employee."""
-
+class _Part(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EarlyContact(_Part):
+    """The early contact made with the employee."""
 
     contacted_at: AwareDatetime
     method: ContactMethod
@@ -22,24 +48,198 @@ class EarlyContact(BaseModel):
     recorded_by: str
 
 
+class Absence(_Part):
+    absence_id: str
+    first_day: date
+    sick_pay: SickPayEntitlement | None = None
+    expected_last_day: date | None = None
+    returned_on: date | None = None
+    last_extension_sent_at: AwareDatetime | None = None
+
+    def day_number(self, day: date) -> int:
+        """Day 1 is the first day of absence."""
+        return (day - self.first_day).days + 1
+
+    def nth_day(self, number: int) -> date:
+        return self.first_day + timedelta(days=number - 1)
+
+
+class Referral(_Part):
+    referral_id: str
+    source: ReferralSource
+    referred_on: date
+    accepted_by: str | None = None
+
+
+class OhReferral(_Part):
+    referred_at: AwareDatetime
+    cause: str
+    assessment_due_at: AwareDatetime
+
+
+class Assessment(_Part):
+    number: int
+    kind: AssessmentKind
+    assessed_at: AwareDatetime
+    assessor: Assessor
+    tier: Tier
+    fitness: Fitness
+    barriers: tuple[str, ...]
+    recommended_adjustments: tuple[Adjustment, ...]
+    consent: ConsentScope
+    rapid_access: bool
+    clinical_notes: str | None
+
+
+class Escalation(_Part):
+    number: int
+    raised_at: AwareDatetime
+    cause: str
+    escalated_to: tuple[Role, ...]
+    confirmed: bool | None = None  # None: a recommendation awaiting a named OH professional
+    confirmed_by: str | None = None
+
+
+class Plan(_Part):
+    version: int
+    agreed_at: AwareDatetime
+    content: PlanContent
+    agreed_by: PlanAgreement
+    reviewed_on: tuple[date, ...] = ()
+
+
+class Therapy(_Part):
+    number: int
+    kind: TherapyKind
+    provider: str | None
+    referred_on: date
+    status: TherapyStatus = TherapyStatus.REFERRED
+    started_on: date | None = None
+    ended_on: date | None = None
+
+    @property
+    def waiting_days(self) -> int | None:
+        return (self.started_on - self.referred_on).days if self.started_on else None
+
+
+class FitNote(_Part):
+    number: int
+    issued_on: date
+    issuer_profession: IssuerProfession
+    assessment: FitNoteAssessment
+    options: tuple[FitNoteOption, ...]
+    starts_on: date
+    ends_on: date
+    condition: str | None
+    comments: str | None
+    assess_again: bool
+    warnings: tuple[str, ...]
+    advice_declined: bool = False
+
+    @property
+    def counts_as_not_fit(self) -> bool:
+        return self.assessment is FitNoteAssessment.NOT_FIT or self.advice_declined
+
+
+class PhasedReturn(_Part):
+    starts_on: date
+    weeks: tuple[PhasedReturnWeek, ...]
+    on_oh_advice: bool
+    reviewed_weeks: tuple[int, ...] = ()
+    completed_on: date | None = None
+
+
+class Redeployment(_Part):
+    vacancy_ref: str
+    role_title: str
+    starts_on: date
+    trial_weeks: int
+    permanent: bool
+    retraining: str | None
+    reviewed_weeks: tuple[int, ...] = ()
+    conclusion: RedeploymentConclusion | None = None
+    concluded_on: date | None = None
+
+
+class Closure(_Part):
+    outcome: Outcome
+    closed_on: date
+    returned_on: date | None
+    intervention_by_employee: Intervention | None
+    intervention_by_case_manager: Intervention | None
+    follow_up_due_on: date | None
+
+
+class FollowUp(_Part):
+    checked_on: date
+    sustained: bool
+
+
 class CaseState(BaseModel):
-    """One case. Immutable: `evolve` returns a new state for each event."""
+    """One case. `evolve` returns a new state for each event."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     case_id: str
     version: int = Field(ge=0, description="How many events the case has recorded.")
+    route: Route = Route.RETURN_TO_WORK
     stage: Stage
     employer_id: str
-    absence_id: str
     employee: Person
     manager: Person
-    first_day: date
     reason_category: ReasonCategory
     policy: Policy
     opened_at: AwareDatetime
-    contact_due_at: AwareDatetime
-    contact_escalation_at: AwareDatetime
+    absence: Absence | None = None
+    referral: Referral | None = None
+    contact_due_at: AwareDatetime | None = None
+    contact_escalation_at: AwareDatetime | None = None
     early_contact: EarlyContact | None = None
+    last_contact_at: AwareDatetime | None = None
+    contact_frequency_days: int | None = None
+    contacts_made: int = 0
     contact_reminders_sent: int = 0
     contact_escalated: bool = False
+    fired: frozenset[str] = frozenset()
+    oh_referral: OhReferral | None = None
+    assessments: tuple[Assessment, ...] = ()
+    escalations: tuple[Escalation, ...] = ()
+    risk_flags: tuple[str, ...] = ()
+    plan: Plan | None = None
+    plan_history: tuple[Plan, ...] = ()
+    therapies: tuple[Therapy, ...] = ()
+    fit_notes: tuple[FitNote, ...] = ()
+    phased_return: PhasedReturn | None = None
+    redeployment: Redeployment | None = None
+    left_on: date | None = None
+    closure: Closure | None = None
+    follow_up: FollowUp | None = None
+
+    @property
+    def absence_id(self) -> str | None:
+        return self.absence.absence_id if self.absence else None
+
+    @property
+    def first_day(self) -> date | None:
+        return self.absence.first_day if self.absence else None
+
+    @property
+    def is_off_work(self) -> bool:
+        """Absent and not yet back (a phased return or trial counts as back)."""
+        return (
+            self.absence is not None
+            and self.absence.returned_on is None
+            and self.left_on is None
+            and self.stage not in (Stage.FOLLOW_UP, Stage.CLOSED)
+        )
+
+    @property
+    def latest_assessment(self) -> Assessment | None:
+        return self.assessments[-1] if self.assessments else None
+
+    @property
+    def current_fit_note(self) -> FitNote | None:
+        return max(self.fit_notes, key=lambda note: note.ends_on) if self.fit_notes else None
+
+    def pending_escalation(self, cause: str) -> bool:
+        return any(e.cause == cause and e.confirmed is None for e in self.escalations)

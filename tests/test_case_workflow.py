@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -12,17 +12,22 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.actors import Role
+from domain.calendar import london_date
 from domain.commands import RecordEarlyContact
-from domain.stages import ContactMethod
+from domain.stages import Action, ContactMethod, ReasonCategory
 from eventstore.store import CaseEventStore
 from tests.builders import HR_ACTOR, MANAGER, MANAGER_ACTOR, open_command
 from tests.workflow_harness import running_worker
 from workflows.case import CaseWorkflow
-from workflows.payloads import RecordEarlyContactInput
 
 
 def unique_absence() -> str:
     return f"ABS-{uuid.uuid4().hex[:8]}"
+
+
+async def today(env: WorkflowEnvironment) -> date:
+    """The London date on the test server's clock, which earlier tests have moved on."""
+    return london_date(await env.get_current_time())
 
 
 async def wait_for_events(store: CaseEventStore, case_id: str, count: int) -> list[str]:
@@ -38,11 +43,16 @@ async def test_reminds_manager_then_escalates_to_hr_when_no_contact(
     time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
 ) -> None:
     async with running_worker(time_skipping_env.client, store, database_url) as harness:
-        handle = await harness.open_case(open_command(absence_id=unique_absence()), HR_ACTOR)
+        handle = await harness.open_case(
+            open_command(absence_id=unique_absence(), reason=ReasonCategory.OTHER,
+                         first_day=await today(time_skipping_env)), HR_ACTOR
+        )
         view = await handle.query(CaseWorkflow.view)
         due = view.state.contact_due_at
         escalation = view.state.contact_escalation_at
-        assert [d.name for d in view.deadlines] == ["early_contact_due", "early_contact_escalation"]
+        assert due is not None and escalation is not None
+        assert [d.name for d in view.deadlines][:2] == ["early_contact_due",
+                                                        "early_contact_escalation"]
 
         await time_skipping_env.sleep(due - view.state.opened_at + timedelta(minutes=1))
         assert await wait_for_events(store, handle.id, 2) == ["CaseOpened",
@@ -69,23 +79,21 @@ async def test_contact_before_the_deadline_means_no_reminder(
     time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
 ) -> None:
     async with running_worker(time_skipping_env.client, store, database_url) as harness:
-        handle = await harness.open_case(open_command(absence_id=unique_absence()), HR_ACTOR)
+        handle = await harness.open_case(
+            open_command(absence_id=unique_absence(), reason=ReasonCategory.OTHER,
+                         first_day=await today(time_skipping_env)), HR_ACTOR
+        )
         view = await handle.query(CaseWorkflow.view)
-        contacted = await handle.execute_update(
-            CaseWorkflow.record_early_contact,
-            RecordEarlyContactInput(
-                command=RecordEarlyContact(
-                    contacted_at=view.state.opened_at,
-                    method=ContactMethod.PHONE,
-                    agreed_contact_frequency_days=7,
-                ),
-                actor=MANAGER_ACTOR,
-            ),
+        contacted = await harness.act(
+            handle, Action.RECORD_EARLY_CONTACT,
+            RecordEarlyContact(contacted_at=view.state.opened_at, method=ContactMethod.PHONE,
+                               agreed_contact_frequency_days=30),
+            MANAGER_ACTOR,
         )
         assert contacted.state.stage.value == "assessment"
-        assert contacted.allowed_actions == []
+        assert "record_early_contact" not in contacted.allowed_actions
 
-        await time_skipping_env.sleep(timedelta(days=10))
+        await time_skipping_env.sleep(timedelta(days=5))
 
         records = await asyncio.to_thread(store.history, handle.id)
         assert [r.event_type for r in records] == ["CaseOpened", "EarlyContactRecorded"]
@@ -98,7 +106,10 @@ async def test_a_refused_update_leaves_no_trace(
     time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
 ) -> None:
     async with running_worker(time_skipping_env.client, store, database_url) as harness:
-        handle = await harness.open_case(open_command(absence_id=unique_absence()), HR_ACTOR)
+        handle = await harness.open_case(
+            open_command(absence_id=unique_absence(), reason=ReasonCategory.OTHER,
+                         first_day=await today(time_skipping_env)), HR_ACTOR
+        )
         view = await handle.query(CaseWorkflow.view)
         await wait_for_events(store, handle.id, 1)
 
@@ -108,10 +119,7 @@ async def test_a_refused_update_leaves_no_trace(
             agreed_contact_frequency_days=7,
         )
         with pytest.raises(WorkflowUpdateFailedError) as refused:
-            await handle.execute_update(
-                CaseWorkflow.record_early_contact,
-                RecordEarlyContactInput(command=future, actor=MANAGER_ACTOR),
-            )
+            await harness.act(handle, Action.RECORD_EARLY_CONTACT, future, MANAGER_ACTOR)
 
         cause = refused.value.cause
         assert isinstance(cause, ApplicationError)

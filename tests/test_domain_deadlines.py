@@ -6,9 +6,19 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain.commands import EscalateMissedContact, RemindManagerOfContact
-from domain.deadlines import early_contact_due, early_contact_escalation, next_due_decision
+from domain.actors import TIMER_ACTOR, Role
+from domain.commands import DeadlinePassed
+from domain.deadlines import (
+    early_contact_due,
+    early_contact_escalation,
+    next_deadline,
+    open_deadlines,
+)
+from domain.decide import decide
+from domain.events import ReminderSent
+from domain.evolve import evolve
 from domain.policy import DEFAULT_POLICY, Policy
+from domain.stages import ReasonCategory
 from tests.builders import opened_state
 
 
@@ -57,18 +67,27 @@ def test_policy_bank_holidays_can_be_replaced() -> None:
     assert early_contact_due(utc(2026, 12, 24, 9), no_holidays) == utc(2026, 12, 25, 17)
 
 
-def test_next_decision_is_reminder_then_escalation_then_nothing() -> None:
-    state = opened_state(utc(2026, 11, 20, 10))
-    first = next_due_decision(state)
-    assert first is not None
-    assert isinstance(first.command, RemindManagerOfContact)
-    assert first.deadline.due_at == utc(2026, 11, 23, 17)
+def test_contact_deadlines_come_first_and_each_fires_once() -> None:
+    state = opened_state(utc(2026, 11, 20, 10), reason=ReasonCategory.OTHER)
+    names = [d.name for d in open_deadlines(state)]
+    assert names == ["early_contact_due", "early_contact_escalation", "fit_note_needed",
+                     "long_term_referral", "risk_flag_six_weeks"]
+    first = next_deadline(state)
+    assert first is not None and first.due_at == utc(2026, 11, 23, 17)
 
-    reminded = state.model_copy(update={"contact_reminders_sent": 1})
-    second = next_due_decision(reminded)
-    assert second is not None
-    assert isinstance(second.command, EscalateMissedContact)
-    assert second.deadline.due_at == utc(2026, 11, 24, 17)
+    [reminded] = decide(state, DeadlinePassed(key=first.key), now=first.due_at, actor=TIMER_ACTOR)
+    after = evolve(state, reminded)
+    second = next_deadline(after)
+    assert second is not None and second.name == "early_contact_escalation"
+    assert decide(after, DeadlinePassed(key=first.key), now=first.due_at, actor=TIMER_ACTOR) == []
 
-    escalated = reminded.model_copy(update={"contact_escalated": True})
-    assert next_due_decision(escalated) is None
+
+def test_day_eight_without_a_fit_note_reminds_employee_and_manager() -> None:
+    state = opened_state(utc(2026, 11, 20, 10), reason=ReasonCategory.OTHER)
+    [fit_note] = [d for d in open_deadlines(state) if d.name == "fit_note_needed"]
+    assert fit_note.due_at == utc(2026, 11, 27, 9)  # day 8, 09:00 London
+    [event] = decide(state, DeadlinePassed(key=fit_note.key), now=fit_note.due_at,
+                     actor=TIMER_ACTOR)
+    assert isinstance(event, ReminderSent)
+    assert event.recipients == (Role.EMPLOYEE, Role.MANAGER)
+    assert Role.OH not in event.recipients

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from domain.actions import allowed_actions
 from domain.actors import TIMER_ACTOR
-from domain.commands import EscalateMissedContact, RecordEarlyContact, RemindManagerOfContact
+from domain.commands import DeadlinePassed, RecordEarlyContact
 from domain.decide import decide, open_case
 from domain.errors import ActionNotAllowed, InvalidCommand
 from domain.events import (
@@ -17,7 +18,6 @@ from domain.events import (
     MissedContactEscalated,
 )
 from domain.evolve import ReplayError, evolve, fold
-from domain.guards import allowed_actions
 from domain.ids import case_id_for_absence
 from domain.notices import notices_for
 from domain.stages import Action, ContactMethod, Stage
@@ -26,6 +26,8 @@ from tests.builders import HR_ACTOR, MANAGER_ACTOR, open_command, opened_state
 
 OPENED = datetime(2026, 11, 20, 10, tzinfo=UTC)  # a Friday
 DUE = datetime(2026, 11, 23, 17, tzinfo=UTC)
+REMIND = DeadlinePassed(key="early_contact_due")
+ESCALATE = DeadlinePassed(key="early_contact_escalation")
 ESCALATION = datetime(2026, 11, 24, 17, tzinfo=UTC)
 
 
@@ -39,7 +41,9 @@ def test_a_new_case_awaits_early_contact() -> None:
     state = opened_state(OPENED)
     assert state.stage is Stage.EARLY_CONTACT
     assert state.version == 1
-    assert allowed_actions(state) == [Action.RECORD_EARLY_CONTACT]
+    assert Action.RECORD_EARLY_CONTACT in allowed_actions(state)
+    assert Action.AGREE_PLAN not in allowed_actions(state)
+    assert Action.RECORD_ABSENCE not in allowed_actions(state)
     assert state.contact_due_at == DUE
 
 
@@ -71,7 +75,8 @@ def test_contact_cannot_be_recorded_twice() -> None:
     with pytest.raises(ActionNotAllowed) as refused:
         decide(after, contact(OPENED), now=OPENED, actor=MANAGER_ACTOR)
     assert refused.value.stage == "assessment"
-    assert refused.value.allowed == []
+    assert "record_early_contact" not in refused.value.allowed
+    assert "record_assessment" in refused.value.allowed
     assert "record_early_contact" in refused.value.message
 
 
@@ -99,28 +104,28 @@ def test_contact_before_the_absence_began_is_refused() -> None:
 
 def test_no_reminder_before_the_deadline() -> None:
     state = opened_state(OPENED)
-    assert decide(state, RemindManagerOfContact(), now=DUE - timedelta(seconds=1),
+    assert decide(state, REMIND, now=DUE - timedelta(seconds=1),
                   actor=TIMER_ACTOR) == []
 
 
 def test_reminds_manager_when_no_contact_by_next_working_day() -> None:
     state = opened_state(OPENED)
-    [event] = decide(state, RemindManagerOfContact(), now=DUE, actor=TIMER_ACTOR)
+    [event] = decide(state, REMIND, now=DUE, actor=TIMER_ACTOR)
     assert isinstance(event, ManagerRemindedOfContact)
     assert event.deadline == DUE
     assert "default-2026-04" in event.reason
     after = evolve(state, event)
     assert after.contact_reminders_sent == 1
-    assert decide(after, RemindManagerOfContact(), now=DUE, actor=TIMER_ACTOR) == []
+    assert decide(after, REMIND, now=DUE, actor=TIMER_ACTOR) == []
 
 
 def test_escalates_to_hr_when_contact_still_missing() -> None:
     state = opened_state(OPENED)
-    reminded = fold_onto(state, decide(state, RemindManagerOfContact(), now=DUE,
+    reminded = fold_onto(state, decide(state, REMIND, now=DUE,
                                        actor=TIMER_ACTOR))
-    assert decide(reminded, EscalateMissedContact(), now=ESCALATION - timedelta(seconds=1),
+    assert decide(reminded, ESCALATE, now=ESCALATION - timedelta(seconds=1),
                   actor=TIMER_ACTOR) == []
-    [event] = decide(reminded, EscalateMissedContact(), now=ESCALATION, actor=TIMER_ACTOR)
+    [event] = decide(reminded, ESCALATE, now=ESCALATION, actor=TIMER_ACTOR)
     assert isinstance(event, MissedContactEscalated)
     assert event.escalated_to == "hr"
     assert evolve(reminded, event).contact_escalated
@@ -129,8 +134,8 @@ def test_escalates_to_hr_when_contact_still_missing() -> None:
 def test_no_reminder_or_escalation_once_contact_is_made() -> None:
     state = opened_state(OPENED)
     contacted = fold_onto(state, decide(state, contact(OPENED), now=OPENED, actor=MANAGER_ACTOR))
-    assert decide(contacted, RemindManagerOfContact(), now=DUE, actor=TIMER_ACTOR) == []
-    assert decide(contacted, EscalateMissedContact(), now=ESCALATION, actor=TIMER_ACTOR) == []
+    assert decide(contacted, REMIND, now=DUE, actor=TIMER_ACTOR) == []
+    assert decide(contacted, ESCALATE, now=ESCALATION, actor=TIMER_ACTOR) == []
 
 
 def test_replay_must_start_with_the_case_being_opened() -> None:
@@ -142,14 +147,14 @@ def test_replay_must_start_with_the_case_being_opened() -> None:
 
 def test_fold_rebuilds_the_same_state() -> None:
     state = opened_state(OPENED)
-    events = decide(state, RemindManagerOfContact(), now=DUE, actor=TIMER_ACTOR)
+    events = decide(state, REMIND, now=DUE, actor=TIMER_ACTOR)
     live = fold_onto(state, events)
     assert fold([*opening_events(), *events]) == live
 
 
 def test_reminder_notice_goes_to_the_manager_without_clinical_detail() -> None:
     state = opened_state(OPENED)
-    [event] = decide(state, RemindManagerOfContact(), now=DUE, actor=TIMER_ACTOR)
+    [event] = decide(state, REMIND, now=DUE, actor=TIMER_ACTOR)
     [notice] = notices_for(state, event)
     assert notice.recipient == state.manager
     assert state.reason_category.value not in notice.body

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.actors import TIMER_ACTOR
-from domain.commands import EscalateMissedContact, RecordEarlyContact, RemindManagerOfContact
+from domain.commands import DeadlinePassed, RecordEarlyContact
 from domain.decide import decide, open_case
 from domain.errors import CaseError
 from domain.events import EarlyContactRecorded, ManagerRemindedOfContact, MissedContactEscalated
@@ -41,7 +41,7 @@ def test_every_command_sequence_leaves_a_valid_replayable_case(
     now = OPENED
     for kind, minutes_passing, contact_offset in sequence:
         now += timedelta(minutes=minutes_passing)
-        command: RecordEarlyContact | RemindManagerOfContact | EscalateMissedContact
+        command: RecordEarlyContact | DeadlinePassed
         if kind == "contact":
             command = RecordEarlyContact(
                 contacted_at=now + timedelta(minutes=contact_offset),
@@ -49,9 +49,9 @@ def test_every_command_sequence_leaves_a_valid_replayable_case(
                 agreed_contact_frequency_days=14,
             )
         elif kind == "remind":
-            command = RemindManagerOfContact()
+            command = DeadlinePassed(key="early_contact_due")
         else:
-            command = EscalateMissedContact()
+            command = DeadlinePassed(key="early_contact_escalation")
         try:
             decided = decide(state, command, now=now,
                              actor=MANAGER_ACTOR if kind == "contact" else TIMER_ACTOR)

@@ -11,7 +11,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.event_log import EventLogActivities
 from domain.actors import TIMER_ACTOR
-from domain.commands import RemindManagerOfContact
+from domain.commands import DeadlinePassed
 from domain.decide import decide, open_case
 from domain.evolve import evolve
 from domain.ids import case_id_for_absence
@@ -40,7 +40,7 @@ def opening_input(event_id: str = "00000000-0000-4000-8000-000000000001") -> App
 def reminder_input() -> AppendEventsInput:
     opened = opening_input().events[0].event
     state = evolve(None, opened)
-    [reminded] = decide(state, RemindManagerOfContact(), now=DUE, actor=TIMER_ACTOR)
+    [reminded] = decide(state, DeadlinePassed(key="early_contact_due"), now=DUE, actor=TIMER_ACTOR)
     return AppendEventsInput(
         case_id=CASE_ID,
         first_position=2,

@@ -18,14 +18,15 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from domain.calendar import london_date
 from domain.commands import RecordEarlyContact
-from domain.stages import ContactMethod
+from domain.stages import Action, ContactMethod, ReasonCategory
 from eventstore.store import CaseEventStore
 from tests.builders import HR_ACTOR, MANAGER_ACTOR, open_command
 from tests.workflow_harness import running_worker
 from worker.case_worker import WORKFLOW_RUNNER
 from workflows.case import CaseWorkflow
-from workflows.payloads import CaseView, RecordEarlyContactInput
+from workflows.payloads import CaseView
 
 HISTORIES = Path(__file__).parent / "histories"
 RECORDING = bool(os.environ.get("RTW_RECORD_HISTORIES"))
@@ -62,22 +63,21 @@ async def test_record_histories(
     time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
 ) -> None:
     async with running_worker(time_skipping_env.client, store, database_url) as harness:
-        missed = await harness.open_case(open_command(absence_id=f"R-{uuid.uuid4().hex}"),
-                                         HR_ACTOR)
+        today = london_date(await time_skipping_env.get_current_time())
+        missed = await harness.open_case(
+            open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=today,
+                          reason=ReasonCategory.OTHER), HR_ACTOR)
         await time_skipping_env.sleep(timedelta(days=7))
         await _save(missed, "missed_contact_reminded_and_escalated")
 
-        contacted = await harness.open_case(open_command(absence_id=f"R-{uuid.uuid4().hex}"),
-                                            HR_ACTOR)
+        contacted = await harness.open_case(
+            open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=today), HR_ACTOR)
         view = await contacted.query(CaseWorkflow.view)
-        await contacted.execute_update(
-            CaseWorkflow.record_early_contact,
-            RecordEarlyContactInput(
-                command=RecordEarlyContact(contacted_at=view.state.opened_at,
-                                           method=ContactMethod.VIDEO,
-                                           agreed_contact_frequency_days=14),
-                actor=MANAGER_ACTOR,
-            ),
+        await harness.act(
+            contacted, Action.RECORD_EARLY_CONTACT,
+            RecordEarlyContact(contacted_at=view.state.opened_at, method=ContactMethod.VIDEO,
+                               agreed_contact_frequency_days=14),
+            MANAGER_ACTOR,
         )
         await time_skipping_env.sleep(timedelta(days=3))
         await _save(contacted, "early_contact_recorded")

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
+from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
 
 from activities.notify import OutboxChannel
 from domain.actors import Actor
 from domain.commands import OpenCase
 from domain.ids import case_id_for_absence
+from domain.stages import Action
 from eventstore.store import CaseEventStore
 from worker.case_worker import build_worker
 from worker.schema import ensure_schema
 from workflows.case import CaseWorkflow
-from workflows.payloads import CaseView, CaseWorkflowInput
+from workflows.payloads import ActionInput, CaseView, CaseWorkflowInput
 
 
 @dataclass
@@ -28,15 +32,26 @@ class Harness:
     store: CaseEventStore
     pool: asyncpg.Pool
     task_queue: str
+    started: list[str] = field(default_factory=list)
 
     async def open_case(self, command: OpenCase, actor: Actor) -> WorkflowHandle[CaseWorkflow,
                                                                                  CaseView]:
         case_id = case_id_for_absence(command.employer_id, command.absence_id)
+        self.started.append(case_id)
         return await self.client.start_workflow(
             CaseWorkflow.run,
             CaseWorkflowInput(case_id=case_id, open=command, opened_by=actor),
             id=case_id,
             task_queue=self.task_queue,
+        )
+
+    async def act(self, handle: WorkflowHandle[CaseWorkflow, CaseView], action: Action,
+                  command: BaseModel, actor: Actor) -> CaseView:
+        """Take one action on the case through its Workflow Update."""
+        return await handle.execute_update(
+            action.value,
+            ActionInput(command=command.model_dump(mode="json"), actor=actor),
+            result_type=CaseView,
         )
 
     async def outbox(self, case_id: str) -> list[asyncpg.Record]:
@@ -59,6 +74,18 @@ async def running_worker(
                 executor=executor,
             )
             async with worker:
-                yield Harness(client=client, store=store, pool=pool, task_queue=task_queue)
+                harness = Harness(client=client, store=store, pool=pool, task_queue=task_queue)
+                try:
+                    yield harness
+                finally:
+                    await _terminate(client, harness.started)
     finally:
         await pool.close()
+
+
+async def _terminate(client: Client, case_ids: list[str]) -> None:
+    """Leave no case running: on the time-skipping server a workflow whose worker is gone
+    holds its next task, and that would stop time from skipping for every later test."""
+    for case_id in case_ids:
+        with contextlib.suppress(RPCError):
+            await client.get_workflow_handle(case_id).terminate("test finished")

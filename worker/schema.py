@@ -6,7 +6,17 @@ import asyncpg
 
 from activities.notify import OUTBOX_DDL
 
+ABSENCE_LINKS_DDL = """
+CREATE TABLE IF NOT EXISTS rtw_absence_links (
+    employer_id text NOT NULL,
+    absence_id text NOT NULL,
+    case_id uuid NOT NULL,
+    PRIMARY KEY (employer_id, absence_id)
+);
+"""
+
 
 async def ensure_schema(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as connection:
         await connection.execute(OUTBOX_DDL)
+        await connection.execute(ABSENCE_LINKS_DDL)

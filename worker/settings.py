@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None)
     home: Path = Field(default=Path(".rtw"))
     tokens_file: Path | None = Field(default=None)
+    policy_dir: Path | None = Field(default=None)
     payload_keys: str | None = Field(default=None)
     event_cipher_key: str | None = Field(default=None)
     api_host: str = Field(default="127.0.0.1")

@@ -1,34 +1,40 @@
-"""CaseWorkflow: one durable workflow per case, from the HR notification to closure."""
+"""CaseWorkflow: one durable workflow per case, from the first notice to the follow-up."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from pydantic import BaseModel, ValidationError
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.actions import RULES, allowed_actions
     from domain.actors import TIMER_ACTOR, Actor
-    from domain.deadlines import DueDecision, next_due_decision, open_deadlines
-    from domain.decide import Command, decide, open_case
-    from domain.errors import ActionNotAllowed, CaseError, InvalidCommand
+    from domain.commands import DeadlinePassed
+    from domain.deadlines import Deadline, next_deadline, open_deadlines
+    from domain.decide import decide, open_case, receive_referral
+    from domain.errors import ActionNotAllowed, CaseError, InvalidCommand, RoleNotAllowed
+    from domain.events import CaseEvent
     from domain.evolve import evolve
-    from domain.guards import allowed_actions
     from domain.notices import notices_for
-    from domain.stages import Stage
+    from domain.stages import Action, Stage
     from domain.state import CaseState
     from workflows.payloads import (
         APPEND_CASE_EVENTS,
         SEND_NOTIFICATION,
+        ActionInput,
         AppendEventsInput,
         AppendEventsResult,
         CaseView,
         CaseWorkflowInput,
+        HrFactInput,
         NotificationInput,
         PendingEvent,
-        RecordEarlyContactInput,
     )
     from workflows.search_attributes import CASE_EMPLOYER, CASE_NEXT_DEADLINE, CASE_STAGE
 
@@ -53,46 +59,75 @@ def refusal(error: CaseError) -> ApplicationError:
         details.update(action=error.action, stage=error.stage, allowed_actions=error.allowed)
     if isinstance(error, InvalidCommand):
         details.update(field=error.field, reason=error.reason)
+    if isinstance(error, RoleNotAllowed):
+        details.update(action=error.action, role=error.role, roles=error.roles)
     return ApplicationError(error.message, details, type=error.kind, non_retryable=True)
+
+
+def parse_command(action: Action, fields: dict[str, object]) -> BaseModel:
+    """The action's command from its fields, refusing the first bad field by name."""
+    try:
+        return RULES[action].command.model_validate(fields)
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "command"
+        raise refusal(InvalidCommand(field, first["msg"])) from None
 
 
 @workflow.defn(name="CaseWorkflow")
 class CaseWorkflow:
-    """Holds one case's state, decides with domain/ and persists every decision before answering."""
+    """Holds one case's state, decides with domain/, persists each decision before answering."""
 
     @workflow.init
     def __init__(self, input: CaseWorkflowInput) -> None:
         self._lock = asyncio.Lock()
         self._pending: list[PendingEvent] = []
+        self._notices: list[NotificationInput] = []
+        self._history_limit = input.history_limit or HISTORY_EVENTS_BEFORE_CONTINUE
         if input.carried_state is not None:
             self._state: CaseState = input.carried_state
         else:
-            if input.open is None or input.opened_by is None:
-                raise ApplicationError(
-                    "a new case needs 'open' and 'opened_by'", non_retryable=True
-                )
-            opened = open_case(
-                input.open, case_id=input.case_id, now=workflow.now(), actor=input.opened_by
-            )
+            opened = self._opening_event(input)
             self._state = evolve(None, opened)
             self._pending.append(
                 PendingEvent(event_id=str(workflow.uuid4()), event=opened, trace_id=input.trace_id)
             )
         self._persisted_version = self._state.version - len(self._pending)
+        for action in RULES:
+            workflow.set_update_handler(
+                action.value, self._action_handler(action), validator=self._validator(action)
+            )
+
+    @staticmethod
+    def _opening_event(input: CaseWorkflowInput) -> CaseEvent:
+        if input.opened_by is None:
+            raise ApplicationError("a new case needs 'opened_by'", non_retryable=True)
+        if input.open is not None:
+            return open_case(input.open, case_id=input.case_id, now=workflow.now(),
+                             actor=input.opened_by)
+        if input.referral is not None:
+            return receive_referral(input.referral, case_id=input.case_id, now=workflow.now(),
+                                    actor=input.opened_by)
+        raise ApplicationError("a new case needs 'open' or 'referral'", non_retryable=True)
 
     @workflow.run
     async def run(self, input: CaseWorkflowInput) -> CaseView:
         await self._flush()
         self._publish_search_attributes()
         while self._state.stage is not Stage.CLOSED:
+            await self._deliver_notices()
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._flush()
+                await self._deliver_notices()
                 workflow.continue_as_new(
-                    CaseWorkflowInput(case_id=self._state.case_id, carried_state=self._state)
+                    CaseWorkflowInput(case_id=self._state.case_id, carried_state=self._state,
+                                      history_limit=input.history_limit)
                 )
             await self._wait_for_change_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._flush()
+        await self._deliver_notices()
         return self._view()
 
     @workflow.query
@@ -100,27 +135,53 @@ class CaseWorkflow:
         """The case as it stands: state, open deadlines and allowed actions."""
         return self._view()
 
-    @workflow.update
-    async def record_early_contact(self, input: RecordEarlyContactInput) -> CaseView:
-        """Record early contact; answered once the event is in the event store."""
-        self._decide_and_apply(input.command, input.actor, trace_id=input.trace_id)
-        await self._flush()
-        return self._view()
+    # -- people's actions: one Update per action, validated by the same rules ---------------
 
-    @record_early_contact.validator
-    def _validate_record_early_contact(self, input: RecordEarlyContactInput) -> None:
-        self._check(input.command, input.actor)
+    def _action_handler(self, action: Action) -> Callable[[ActionInput], Awaitable[CaseView]]:
+        async def handle(input: ActionInput) -> CaseView:
+            command = parse_command(action, input.command)
+            self._decide_and_apply(command, input.actor, trace_id=input.trace_id)
+            await self._flush()
+            return self._view()
+
+        return handle
+
+    def _validator(self, action: Action) -> Callable[[ActionInput], None]:
+        def validate(input: ActionInput) -> None:
+            command = parse_command(action, input.command)
+            try:
+                decide(self._state, command, now=workflow.now(), actor=input.actor)
+            except CaseError as error:
+                raise refusal(error) from error
+
+        return validate
+
+    # -- HR facts: signals; a repeated or late message decides nothing ----------------------
+
+    @workflow.signal
+    async def absence_extended(self, input: HrFactInput) -> None:
+        await self._hr_fact(input)
+
+    @workflow.signal
+    async def employee_returned(self, input: HrFactInput) -> None:
+        await self._hr_fact(input)
+
+    @workflow.signal
+    async def employee_left(self, input: HrFactInput) -> None:
+        await self._hr_fact(input)
+
+    async def _hr_fact(self, input: HrFactInput) -> None:
+        try:
+            self._decide_and_apply(input.fact, input.actor, trace_id=input.trace_id)
+        except ApplicationError as refused:
+            workflow.logger.warning("HR fact refused: %s", refused.message)
+            return
+        await self._flush()
 
     # -- deciding ---------------------------------------------------------------------------
 
-    def _check(self, command: Command, actor: Actor) -> None:
-        try:
-            decide(self._state, command, now=workflow.now(), actor=actor)
-        except CaseError as error:
-            raise refusal(error) from error
-
     def _decide_and_apply(
-        self, command: Command, actor: Actor, *, trace_id: str | None = None
+        self, command: BaseModel, actor: Actor, *, trace_id: str | None = None
     ) -> list[PendingEvent]:
         # No await between deciding and applying: no other handler can interleave.
         try:
@@ -130,62 +191,70 @@ class CaseWorkflow:
         decided: list[PendingEvent] = []
         for event in events:
             self._state = evolve(self._state, event)
-            decided.append(
-                PendingEvent(event_id=str(workflow.uuid4()), event=event, trace_id=trace_id)
-            )
+            pending = PendingEvent(event_id=str(workflow.uuid4()), event=event, trace_id=trace_id)
+            decided.append(pending)
+            self._notices.extend(self._notifications(pending))
         self._pending.extend(decided)
         if decided:
             self._publish_search_attributes()
         return decided
 
     async def _wait_for_change_or_deadline(self) -> None:
-        due = next_due_decision(self._state)
+        due = next_deadline(self._state)
         seen_version = self._state.version
+
+        def woken() -> bool:
+            return (self._state.version != seen_version or bool(self._notices)
+                    or self._should_continue_as_new())
+
         if due is None:
-            await workflow.wait_condition(
-                lambda: self._state.version != seen_version or self._should_continue_as_new()
-            )
+            await workflow.wait_condition(woken)
             return
-        remaining = due.deadline.due_at - workflow.now()
+        remaining = due.due_at - workflow.now()
         if remaining > timedelta(0):
             try:
-                await workflow.wait_condition(
-                    lambda: self._state.version != seen_version,
-                    timeout=remaining,
-                    timeout_summary=due.deadline.name,
-                )
+                await workflow.wait_condition(woken, timeout=remaining, timeout_summary=due.name)
                 return
             except TimeoutError:
                 pass
         await self._on_deadline(due)
 
-    async def _on_deadline(self, due: DueDecision) -> None:
-        decided = self._decide_and_apply(due.command, TIMER_ACTOR)
+    async def _on_deadline(self, due: Deadline) -> None:
+        decided = self._decide_and_apply(DeadlinePassed(key=due.key), TIMER_ACTOR)
         await self._flush()
-        for notification in self._notifications(decided):
+        if not decided:
+            # The rules found nothing to do for a passed deadline: never spin on it.
+            seen_version = self._state.version
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._state.version != seen_version, timeout=timedelta(hours=1)
+                )
+
+    def _notifications(self, pending: PendingEvent) -> list[NotificationInput]:
+        return [
+            NotificationInput(
+                notification_id=f"{pending.event_id}/{number}",
+                case_id=self._state.case_id,
+                employer_id=self._state.employer_id,
+                recipient_role=notice.recipient_role,
+                recipient=notice.recipient,
+                subject=notice.subject,
+                body=notice.body,
+            )
+            for number, notice in enumerate(notices_for(self._state, pending.event), start=1)
+        ]
+
+    async def _deliver_notices(self) -> None:
+        """Send queued notices, only ever after the events that caused them are stored."""
+        await self._flush()
+        while self._notices:
+            notice = self._notices.pop(0)
             await workflow.execute_activity(
                 SEND_NOTIFICATION,
-                notification,
+                notice,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=NOTIFY_RETRY,
             )
-
-    def _notifications(self, decided: list[PendingEvent]) -> list[NotificationInput]:
-        notifications: list[NotificationInput] = []
-        for pending in decided:
-            for number, notice in enumerate(notices_for(self._state, pending.event), start=1):
-                notifications.append(
-                    NotificationInput(
-                        notification_id=f"{pending.event_id}/{number}",
-                        case_id=self._state.case_id,
-                        employer_id=self._state.employer_id,
-                        recipient_role=notice.recipient_role,
-                        recipient=notice.recipient,
-                        subject=notice.subject,
-                        body=notice.body,
-                    )
-                )
-        return notifications
 
     # -- persisting -------------------------------------------------------------------------
 
@@ -223,14 +292,13 @@ class CaseWorkflow:
         )
 
     def _publish_search_attributes(self) -> None:
-        deadlines = open_deadlines(self._state)
+        due = next_deadline(self._state)
         workflow.upsert_search_attributes(
             [
                 CASE_STAGE.value_set(self._state.stage.value),
                 CASE_EMPLOYER.value_set(self._state.employer_id),
-                CASE_NEXT_DEADLINE.value_set(deadlines[0].due_at)
-                if deadlines
-                else CASE_NEXT_DEADLINE.value_unset(),
+                (CASE_NEXT_DEADLINE.value_set(due.due_at) if due
+                 else CASE_NEXT_DEADLINE.value_unset()),
             ]
         )
 
@@ -238,5 +306,5 @@ class CaseWorkflow:
         info = workflow.info()
         return (
             info.is_continue_as_new_suggested()
-            or info.get_current_history_length() > HISTORY_EVENTS_BEFORE_CONTINUE
+            or info.get_current_history_length() > self._history_limit
         )

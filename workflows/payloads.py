@@ -5,10 +5,18 @@ New fields must stay optional so that histories of running cases still decode.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.actors import Actor, Person, Role
-from domain.commands import OpenCase, RecordEarlyContact
+from domain.commands import (
+    EmployeeLeft,
+    EmployeeReturned,
+    ExtendAbsence,
+    OpenCase,
+    ReceiveReferral,
+)
 from domain.deadlines import Deadline
 from domain.events import CaseEvent
 from domain.state import CaseState
@@ -19,23 +27,44 @@ SEND_NOTIFICATION = "send_notification"
 
 
 class CaseWorkflowInput(BaseModel):
-    """Starts a case, or carries it whole across continue-as-new."""
+    """Starts a case (from an absence or a referral), or carries it across continue-as-new."""
 
     model_config = ConfigDict(frozen=True)
 
     case_id: str
     open: OpenCase | None = None
+    referral: ReceiveReferral | None = None
     opened_by: Actor | None = None
-    trace_id: str | None = None
     carried_state: CaseState | None = None
+    trace_id: str | None = None
+    history_limit: int | None = Field(
+        default=None, ge=50, description="Continue-as-new past this many history events."
+    )
 
 
-class RecordEarlyContactInput(BaseModel):
-    """Update payload: early contact, who records it, and the trace of their request."""
+class ActionInput(BaseModel):
+    """Update payload for every action: the command's fields, who acts, and their trace.
+
+    `command` is validated against the action's own command model inside the workflow.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    command: RecordEarlyContact
+    command: dict[str, Any]
+    actor: Actor
+    trace_id: str | None = None
+
+
+# Kept for callers written against the first release: the same shape as ActionInput.
+RecordEarlyContactInput = ActionInput
+
+
+class HrFactInput(BaseModel):
+    """Signal payload: a fact an HR system reports."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fact: ExtendAbsence | EmployeeReturned | EmployeeLeft
     actor: Actor
     trace_id: str | None = None
 

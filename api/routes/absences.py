@@ -1,58 +1,69 @@
-"""HR systems notify absences here; each absence opens exactly one case."""
+"""HR systems notify absences, extensions, returns and leavers here."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
+from fastapi.responses import JSONResponse
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.auth import Principal
+from api.case_calls import run_action, send_hr_fact
 from api.dependencies import ServicesDep, require_roles
-from api.models import AbsenceNotification, CaseCreated
+from api.models import (
+    ID_PATTERN,
+    AbsenceNotification,
+    CaseCreated,
+    FactAccepted,
+    HrAbsenceExtension,
+    HrLeaver,
+    HrReturn,
+)
+from api.services import Services
 from api.tracing import current_trace_id
 from domain.actors import Actor, Role, Source
-from domain.commands import OpenCase
-from domain.ids import case_id_for_absence
-from domain.policy import DEFAULT_POLICY
+from domain.calendar import london_date
+from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence, OpenCase, RecordAbsence
+from domain.ids import case_id_for_absence, case_id_for_referral
+from domain.stages import Action
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 
-router = APIRouter(prefix="/v1", tags=["hr-integration"])
+router = APIRouter(prefix="/v1/absences", tags=["hr-integration"])
+HrOnly = Annotated[Principal, Depends(require_roles(Role.HR))]
+EmployerId = Annotated[str, Path(pattern=ID_PATTERN)]
+AbsenceId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
 @router.post(
-    "/absences",
+    "",
     status_code=201,
     response_model=CaseCreated,
     summary="Notify an absence (idempotent on employer_id + absence_id)",
-    responses={200: {"description": "The absence was already notified; its case is returned"}},
+    responses={200: {"description": "Already notified: the same case, nothing started"}},
 )
 async def notify_absence(
-    body: AbsenceNotification,
-    response: Response,
-    services: ServicesDep,
-    principal: Annotated[Principal, Depends(require_roles(Role.HR))],
-) -> CaseCreated:
+    body: AbsenceNotification, response: Response, services: ServicesDep, principal: HrOnly
+) -> CaseCreated | JSONResponse:
+    if body.referral_id is not None:
+        return await _continue_referral(body, services, principal)
     case_id = case_id_for_absence(body.employer_id, body.absence_id)
     command = OpenCase(
-        employer_id=body.employer_id,
-        absence_id=body.absence_id,
-        employee=body.employee,
-        manager=body.manager,
-        first_day=body.first_day,
-        reason_category=body.reason_category,
-        policy=DEFAULT_POLICY,
+        employer_id=body.employer_id, absence_id=body.absence_id, employee=body.employee,
+        manager=body.manager, first_day=body.first_day, reason_category=body.reason_category,
+        sick_pay=body.sick_pay,
+        policy=services.policies.in_force(body.employer_id, london_date(datetime.now(UTC))),
     )
     opened_by = Actor(id=principal.subject, role=principal.role, source=Source.HR_INTEGRATION)
     response.headers["Location"] = f"/v1/cases/{case_id}"
     try:
         await services.temporal.start_workflow(
             CaseWorkflow.run,
-            CaseWorkflowInput(
-                case_id=case_id, open=command, opened_by=opened_by, trace_id=current_trace_id()
-            ),
+            CaseWorkflowInput(case_id=case_id, open=command, opened_by=opened_by,
+                              trace_id=current_trace_id()),
             id=case_id,
             task_queue=services.task_queue,
             # A closed case is never reopened by a late duplicate of its notification.
@@ -61,3 +72,63 @@ async def notify_absence(
     except WorkflowAlreadyStartedError:
         response.status_code = 200
     return CaseCreated(case_id=case_id)
+
+
+async def _continue_referral(body: AbsenceNotification, services: Services,
+                             principal: Principal) -> JSONResponse:
+    """The absence joins the stay-at-work case it follows; a repeat changes nothing."""
+    assert body.referral_id is not None  # noqa: S101 - checked by the caller
+    case_id = case_id_for_referral(body.employer_id, body.referral_id)
+    await services.pool.execute(
+        "INSERT INTO rtw_absence_links (employer_id, absence_id, case_id) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING", body.employer_id, body.absence_id, case_id,
+    )
+    command = RecordAbsence(absence_id=body.absence_id, first_day=body.first_day,
+                            sick_pay=body.sick_pay)
+    result = await run_action(services, case_id, Action.RECORD_ABSENCE, command, principal,
+                              source=Source.HR_INTEGRATION,
+                              idempotency_key=f"absence:{body.absence_id}")
+    status = result.status_code if isinstance(result, JSONResponse) else 200
+    return JSONResponse(CaseCreated(case_id=case_id).model_dump(), status_code=status,
+                        headers={"Location": f"/v1/cases/{case_id}"})
+
+
+async def _case_of(services: Services, employer_id: str, absence_id: str) -> str:
+    linked = await services.pool.fetchval(
+        "SELECT case_id FROM rtw_absence_links WHERE employer_id = $1 AND absence_id = $2",
+        employer_id, absence_id,
+    )
+    return str(linked) if linked else case_id_for_absence(employer_id, absence_id)
+
+
+@router.post("/{employer_id}/{absence_id}/extension", status_code=202,
+             response_model=FactAccepted, summary="The absence is extended")
+async def absence_extended(employer_id: EmployerId, absence_id: AbsenceId,
+                           body: HrAbsenceExtension, services: ServicesDep,
+                           principal: HrOnly) -> FactAccepted:
+    case_id = await _case_of(services, employer_id, absence_id)
+    await send_hr_fact(services, case_id, "absence_extended",
+                       ExtendAbsence(sent_at=body.sent_at,
+                                     expected_last_day=body.expected_last_day), principal)
+    return FactAccepted(case_id=case_id)
+
+
+@router.post("/{employer_id}/{absence_id}/return", status_code=202,
+             response_model=FactAccepted, summary="The employee returned to work")
+async def employee_returned(employer_id: EmployerId, absence_id: AbsenceId, body: HrReturn,
+                            services: ServicesDep, principal: HrOnly) -> FactAccepted:
+    case_id = await _case_of(services, employer_id, absence_id)
+    await send_hr_fact(services, case_id, "employee_returned",
+                       EmployeeReturned(sent_at=body.sent_at, returned_on=body.returned_on),
+                       principal)
+    return FactAccepted(case_id=case_id)
+
+
+@router.post("/{employer_id}/{absence_id}/leaver", status_code=202,
+             response_model=FactAccepted, summary="The employee left employment")
+async def employee_left(employer_id: EmployerId, absence_id: AbsenceId, body: HrLeaver,
+                        services: ServicesDep, principal: HrOnly) -> FactAccepted:
+    case_id = await _case_of(services, employer_id, absence_id)
+    await send_hr_fact(services, case_id, "employee_left",
+                       EmployeeLeft(sent_at=body.sent_at, left_on=body.left_on), principal)
+    return FactAccepted(case_id=case_id)

@@ -1,4 +1,4 @@
-"""Reading and progressing one case."""
+"""Reading one case: its current state (by role) and its recorded history."""
 
 from __future__ import annotations
 
@@ -6,24 +6,17 @@ import asyncio
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path
-from fastapi.responses import JSONResponse
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from fastapi import APIRouter, Depends, Path
 
 from api.auth import Principal
+from api.case_calls import not_found, query_view
 from api.dependencies import ServicesDep, require_roles
-from api.models import CaseHistory, CaseOut, EarlyContactBody, HistoryEntry, UpdateAccepted
+from api.models import CaseHistory, CaseOut, HistoryEntry
 from api.problems import Problem
-from api.tracing import current_trace_id
 from api.views import case_for
-from domain.actors import Actor, Role, Source
-from domain.commands import RecordEarlyContact
+from domain.actors import Role
 from domain.evolve import ReplayError
 from eventstore.replay import replay
-from workflows.case import CaseWorkflow
-from workflows.payloads import CaseView, RecordEarlyContactInput
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -33,92 +26,13 @@ CaseId = Annotated[
 ANY_ROLE = (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN)
 
 
-def _not_found(case_id: uuid.UUID) -> Problem:
-    return Problem(404, "Not Found", f"no case {case_id}")
-
-
-async def _query_view(services: ServicesDep, case_id: uuid.UUID) -> CaseView:
-    handle = services.temporal.get_workflow_handle(str(case_id))
-    try:
-        return await handle.query(CaseWorkflow.view)
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            raise _not_found(case_id) from None
-        raise
-
-
-def _refusal_problem(error: WorkflowUpdateFailedError) -> Problem:
-    cause = error.cause
-    if isinstance(cause, ApplicationError) and cause.details:
-        details = cause.details[0] if isinstance(cause.details[0], dict) else {}
-        if cause.type == "action_not_allowed":
-            return Problem(
-                409,
-                "Action not allowed in this stage",
-                cause.message,
-                stage=details.get("stage"),
-                allowed_actions=details.get("allowed_actions", []),
-            )
-        if cause.type == "invalid_command":
-            return Problem(
-                422,
-                "Invalid request",
-                cause.message,
-                errors=[{"field": details.get("field"), "message": details.get("reason")}],
-            )
-    return Problem(409, "Refused", str(cause or error))
-
-
 @router.get("/{case_id}", response_model=CaseOut, summary="The case as your role may see it")
 async def get_case(
     case_id: CaseId,
     services: ServicesDep,
     principal: Annotated[Principal, Depends(require_roles(*ANY_ROLE))],
 ) -> CaseOut:
-    return case_for(await _query_view(services, case_id), principal)
-
-
-@router.post(
-    "/{case_id}/contact",
-    response_model=CaseOut,
-    summary="Record early contact with the employee",
-    responses={
-        202: {"model": UpdateAccepted, "description": "Accepted; not applied within the wait"},
-        409: {"description": "Not allowed in the case's current stage"},
-        422: {"description": "A field is invalid"},
-    },
-)
-async def record_contact(
-    case_id: CaseId,
-    body: EarlyContactBody,
-    services: ServicesDep,
-    principal: Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.OH))],
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> CaseOut | JSONResponse:
-    command = RecordEarlyContact.model_validate(body.model_dump())
-    actor = Actor(id=principal.subject, role=principal.role, source=Source.API)
-    handle = services.temporal.get_workflow_handle(str(case_id))
-    try:
-        update = await handle.start_update(
-            CaseWorkflow.record_early_contact,
-            RecordEarlyContactInput(command=command, actor=actor, trace_id=current_trace_id()),
-            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-            id=idempotency_key,
-        )
-    except WorkflowUpdateFailedError as error:
-        raise _refusal_problem(error) from None
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            raise _not_found(case_id) from None
-        raise
-    try:
-        view = await asyncio.wait_for(update.result(), timeout=services.update_wait_seconds)
-    except TimeoutError:
-        accepted = UpdateAccepted(case_id=str(case_id), poll=f"/v1/cases/{case_id}")
-        return JSONResponse(accepted.model_dump(), status_code=202)
-    except WorkflowUpdateFailedError as error:
-        raise _refusal_problem(error) from None
-    return case_for(view, principal)
+    return case_for(await query_view(services, case_id), principal)
 
 
 @router.get(
@@ -133,7 +47,7 @@ async def get_history(
 ) -> CaseHistory:
     records = await asyncio.to_thread(services.store.history, str(case_id))
     if not records:
-        raise _not_found(case_id)
+        raise not_found(case_id)
     try:
         steps = replay(records)
     except ReplayError as error:

@@ -1,0 +1,95 @@
+"""One endpoint per journey action, generated from the domain's action table.
+
+Deliberately without `from __future__ import annotations`: FastAPI reads each endpoint's body
+type from the closure, which string annotations would hide.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api.auth import Principal
+from api.case_calls import run_action
+from api.dependencies import ServicesDep, require_roles
+from api.models import CaseOut, UpdateAccepted
+from domain.actions import RULES
+from domain.stages import Action
+
+router = APIRouter(prefix="/v1/cases", tags=["actions"])
+
+PATHS: dict[Action, str] = {
+    Action.ACCEPT_REFERRAL: "referral/acceptance",
+    Action.DECLINE_REFERRAL: "referral/decline",
+    Action.RECORD_EARLY_CONTACT: "contact",
+    Action.RECORD_CHECK_IN: "check-ins",
+    Action.REFER_TO_OH: "oh-referral",
+    Action.RECORD_ASSESSMENT: "assessments",
+    Action.CONFIRM_ESCALATION: "escalations/decision",
+    Action.AGREE_PLAN: "plan",
+    Action.REVISE_PLAN: "plan/revisions",
+    Action.RECORD_PLAN_REVIEW: "plan/reviews",
+    Action.REFER_TO_THERAPY: "therapies",
+    Action.UPDATE_THERAPY: "therapies/updates",
+    Action.RECORD_FIT_NOTE: "fit-notes",
+    Action.DECLINE_FIT_NOTE_ADVICE: "fit-notes/advice-declined",
+    Action.START_PHASED_RETURN: "phased-return",
+    Action.REVIEW_PHASED_RETURN_WEEK: "phased-return/reviews",
+    Action.EXTEND_PHASED_RETURN: "phased-return/extension",
+    Action.COMPLETE_PHASED_RETURN: "phased-return/completion",
+    Action.START_REDEPLOYMENT_TRIAL: "redeployment",
+    Action.REVIEW_REDEPLOYMENT_TRIAL: "redeployment/reviews",
+    Action.CONCLUDE_REDEPLOYMENT: "redeployment/conclusion",
+    Action.CLOSE_CASE: "closure",
+    Action.RECORD_FOLLOW_UP: "follow-up",
+}
+
+CaseId = Annotated[uuid.UUID, Path(description="The case id.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(max_length=200, description="Repeat-safe: the same key is applied once per case."),
+]
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"model": UpdateAccepted, "description": "Accepted; not applied within the wait"},
+    403: {"description": "Your role may not take this action"},
+    404: {"description": "No such case"},
+    409: {"description": "Not allowed in the case's current stage (allowed actions listed)"},
+    422: {"description": "A field is invalid (each bad field named)"},
+}
+
+
+def _endpoint(action: Action, command: type[BaseModel]
+              ) -> Callable[..., Awaitable[CaseOut | JSONResponse]]:
+    roles = RULES[action].roles
+
+    async def endpoint(
+        case_id: CaseId,
+        body: command,  # type: ignore[valid-type]
+        services: ServicesDep,
+        principal: Annotated[Principal, Depends(require_roles(*roles))],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseOut | JSONResponse:
+        return await run_action(services, case_id, action, body, principal,
+                                idempotency_key=idempotency_key)
+
+    endpoint.__name__ = action.value
+    return endpoint
+
+
+for _action, _path in PATHS.items():
+    _rule = RULES[_action]
+    router.add_api_route(
+        f"/{{case_id}}/{_path}",
+        _endpoint(_action, _rule.command),
+        methods=["POST"],
+        response_model=CaseOut,
+        responses=RESPONSES,
+        summary=(_rule.command.__doc__ or _action.value).strip().splitlines()[0],
+        description=f"Action `{_action.value}`; roles: "
+        + ", ".join(sorted(role.value for role in _rule.roles))
+        + "; stages: " + ", ".join(sorted(stage.value for stage in _rule.stages)) + ".",
+        name=_action.value,
+    )

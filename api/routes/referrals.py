@@ -1,0 +1,59 @@
+"""Stay-at-work referrals: a health problem before any absence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from api.auth import Principal
+from api.dependencies import ServicesDep, require_roles
+from api.models import CaseCreated, ReferralNotification
+from api.tracing import current_trace_id
+from domain.actors import Actor, Role, Source
+from domain.calendar import london_date
+from domain.commands import ReceiveReferral
+from domain.ids import case_id_for_referral
+from workflows.case import CaseWorkflow
+from workflows.payloads import CaseWorkflowInput
+
+router = APIRouter(prefix="/v1/referrals", tags=["cases"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CaseCreated,
+    summary="Refer a stay-at-work case (idempotent on employer_id + referral_id)",
+    responses={200: {"description": "Already referred: the same case"}},
+)
+async def refer(
+    body: ReferralNotification,
+    response: Response,
+    services: ServicesDep,
+    principal: Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.OH, Role.HR))],
+) -> CaseCreated:
+    case_id = case_id_for_referral(body.employer_id, body.referral_id)
+    command = ReceiveReferral(
+        employer_id=body.employer_id, referral_id=body.referral_id, employee=body.employee,
+        manager=body.manager, source=body.source, reason_category=body.reason_category,
+        referred_on=body.referred_on, summary=body.summary,
+        policy=services.policies.in_force(body.employer_id, london_date(datetime.now(UTC))),
+    )
+    response.headers["Location"] = f"/v1/cases/{case_id}"
+    try:
+        await services.temporal.start_workflow(
+            CaseWorkflow.run,
+            CaseWorkflowInput(case_id=case_id, referral=command,
+                              opened_by=Actor(id=principal.subject, role=principal.role,
+                                              source=Source.API),
+                              trace_id=current_trace_id()),
+            id=case_id, task_queue=services.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        response.status_code = 200
+    return CaseCreated(case_id=case_id)

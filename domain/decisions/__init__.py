@@ -1,0 +1,1 @@
+"""Decisions, one module per part of the journey. Each takes (state, command, now, actor)."""

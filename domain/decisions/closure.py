@@ -1,0 +1,88 @@
+"""Closing a case with its outcome, and the follow-up that checks a return was sustained."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from domain.actors import Actor
+from domain.commands import CloseCase, RecordFollowUp
+from domain.errors import InvalidCommand
+from domain.events import CaseClosed, CaseEvent, FollowUpRecorded
+from domain.guards import check_day_not_in_future, check_not_before_case
+from domain.state import CaseState
+from domain.vocabulary import RETURN_OUTCOMES, Outcome, RedeploymentConclusion
+
+
+def close_case(state: CaseState, command: CloseCase, now: datetime, actor: Actor
+               ) -> list[CaseEvent]:
+    check_day_not_in_future("closed_on", command.closed_on, now)
+    check_not_before_case("closed_on", command.closed_on, state)
+    outcome = command.outcome
+    if outcome is Outcome.DECLINED:
+        raise InvalidCommand("outcome", "a referral is declined with decline_referral")
+    returned_on = command.returned_on
+    if outcome in RETURN_OUTCOMES:
+        returned_on = _check_return(state, command)
+        for field in ("intervention_by_employee", "intervention_by_case_manager"):
+            if getattr(command, field) is None:
+                raise InvalidCommand(
+                    field, "a return records the most important intervention, as both the "
+                    "employee and the case manager see it"
+                )
+    follow_up_due_on = (
+        (returned_on or command.closed_on) + timedelta(days=state.policy.follow_up_days)
+        if outcome in RETURN_OUTCOMES
+        else None
+    )
+    return [
+        CaseClosed(
+            occurred_at=now, actor=actor, outcome=outcome, closed_on=command.closed_on,
+            returned_on=returned_on,
+            intervention_by_employee=command.intervention_by_employee,
+            intervention_by_case_manager=command.intervention_by_case_manager,
+            comment=command.comment, follow_up_due_on=follow_up_due_on,
+            reason=f"closed: {outcome.value}"
+            + (f"; follow-up due {follow_up_due_on.isoformat()}" if follow_up_due_on else ""),
+        )
+    ]
+
+
+def _check_return(state: CaseState, command: CloseCase) -> date | None:
+    """The return date a return outcome rests on; refuses outcomes the case does not support."""
+    outcome = command.outcome
+    phased = state.phased_return
+    if phased is not None and phased.completed_on is None:
+        raise InvalidCommand("outcome", "complete the phased return first")
+    trial = state.redeployment
+    if outcome is Outcome.REDEPLOYED:
+        if trial is None or trial.conclusion is not RedeploymentConclusion.CONFIRMED:
+            raise InvalidCommand("outcome", "redeployed needs a confirmed redeployment trial")
+    elif trial is not None and trial.conclusion is None:
+        raise InvalidCommand("outcome", "conclude the redeployment trial first")
+    if outcome is Outcome.RESOLVED_WITHOUT_ABSENCE:
+        if state.absence is not None:
+            raise InvalidCommand("outcome", "the case has an absence: record the return instead")
+        return None
+    if state.absence is None:
+        raise InvalidCommand(
+            "outcome", "there was no absence: use resolved_without_absence, withdrawn or "
+            "another outcome"
+        )
+    returned_on = command.returned_on or state.absence.returned_on
+    if returned_on is None:
+        raise InvalidCommand("returned_on", "give the date the employee returned to work")
+    if returned_on < state.absence.first_day:
+        raise InvalidCommand("returned_on", "must not be before the absence began")
+    return returned_on
+
+
+def record_follow_up(state: CaseState, command: RecordFollowUp, now: datetime, actor: Actor
+                     ) -> list[CaseEvent]:
+    check_day_not_in_future("checked_on", command.checked_on, now)
+    return [
+        FollowUpRecorded(
+            occurred_at=now, actor=actor, checked_on=command.checked_on,
+            sustained=command.sustained, notes=command.notes,
+            reason=f"follow-up: return {'sustained' if command.sustained else 'not sustained'}",
+        )
+    ]

@@ -1,0 +1,35 @@
+"""Per-employer policies from files: `$RTW_POLICY_DIR/<employer_id>.json`, a list of versions."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from domain.policy import Policy, policy_in_force
+
+_VERSIONS = TypeAdapter(list[Policy])
+
+
+class PolicyBook:
+    """Finds the policy version in force for an employer on a day; read once per process."""
+
+    def __init__(self, by_employer: dict[str, list[Policy]]) -> None:
+        self._by_employer = by_employer
+
+    @classmethod
+    def load(cls, directory: Path | None) -> PolicyBook:
+        if directory is None or not directory.is_dir():
+            return cls({})
+        by_employer: dict[str, list[Policy]] = {}
+        for path in sorted(directory.glob("*.json")):
+            try:
+                by_employer[path.stem] = _VERSIONS.validate_python(json.loads(path.read_text()))
+            except (ValueError, ValidationError) as error:
+                raise ValueError(f"{path}: not a list of policy versions: {error}") from None
+        return cls(by_employer)
+
+    def in_force(self, employer_id: str, on: date) -> Policy:
+        return policy_in_force(self._by_employer.get(employer_id, []), on)
