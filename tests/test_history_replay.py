@@ -1,7 +1,8 @@
 """Stored histories of every journey path replay against today's CaseWorkflow code.
 
 A change that would break running cases (non-determinism) fails here; such a change needs
-`workflow.patched`. Record new histories with `RTW_RECORD_HISTORIES=1 pytest -k record`.
+`workflow.patched`. Record them anew with `RTW_RECORD_HISTORIES=1 pytest tests/test_journeys.py
+tests/test_history_replay.py` (the journey tests save one history per path).
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ def stored_histories() -> list[Path]:
 
 def test_there_are_stored_histories_to_replay() -> None:
     names = {path.stem for path in stored_histories()}
-    assert {"missed_contact_reminded_and_escalated", "early_contact_recorded"} <= names
+    assert {
+        "missed_contact_reminded_and_escalated", "early_contact_recorded",
+        "returned_to_own_role", "phased_return", "redeployed", "left_employment",
+        "ill_health_retirement", "withdrawn", "stay_at_work_resolved",
+        "unfit_any_work_escalated",
+    } <= names
 
 
 @pytest.mark.parametrize("path", stored_histories(), ids=lambda p: p.stem)
