@@ -21,6 +21,7 @@ from domain.actors import Role
 from eventstore.store import CaseEventStore
 from tests.conftest import TEST_PAYLOAD_KEYS, free_port
 from tests.workflow_harness import Harness, running_worker
+from worker.policies import PolicyBook
 from worker.temporal_client import traced_client
 
 TOKENS = {role: f"test-token-{role.value}" for role in
@@ -42,7 +43,7 @@ class ApiStack:
 @asynccontextmanager
 async def serve_api(
     base_client: Client, store: CaseEventStore, database_url: str, *,
-    update_wait_seconds: float = 10.0,
+    update_wait_seconds: float = 10.0, policies: PolicyBook | None = None,
 ) -> AsyncIterator[ApiStack]:
     spans = InMemorySpanExporter()
     provider = TracerProvider()
@@ -61,6 +62,7 @@ async def serve_api(
             tracer=tracer,
             task_queue=harness.task_queue,
             update_wait_seconds=update_wait_seconds,
+            policies=policies or PolicyBook({}),
         )
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1",
