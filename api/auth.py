@@ -21,6 +21,11 @@ class Principal:
     role: Role
 
 
+# The dev manager token acts as line manager M2002, the manager of the README's example case.
+DEV_SUBJECTS = {"hr": "dev-hr", "manager": "M2002", "oh": "dev-oh", "auditor": "dev-auditor",
+                "admin": "dev-admin"}
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -63,7 +68,7 @@ def issue_dev_tokens(tokens_file: Path, dev_tokens_file: Path) -> dict[str, str]
     plain = {role.value: secrets.token_urlsafe(32) for role in TOKEN_ROLES}
     hashed = {
         "tokens": [
-            {"sha256": token_digest(token), "role": role, "subject": f"dev-{role}"}
+            {"sha256": token_digest(token), "role": role, "subject": DEV_SUBJECTS[role]}
             for role, token in plain.items()
         ]
     }

@@ -49,7 +49,7 @@ def refusal_problem(error: WorkflowUpdateFailedError) -> Problem:
             return Problem(422, "Invalid request", cause.message,
                            errors=[{"field": details.get("field"),
                                     "message": details.get("reason")}])
-        if cause.type == "role_not_allowed":
+        if cause.type in ("role_not_allowed", "not_own_team"):
             return Problem(403, "Forbidden", cause.message)
     return Problem(409, "Refused", str(cause or error))
 

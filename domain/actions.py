@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from domain import commands as c
-from domain.actors import Role
-from domain.errors import ActionNotAllowed, RoleNotAllowed
+from domain.actors import Actor, Role
+from domain.errors import ActionNotAllowed, NotOwnTeam, RoleNotAllowed
 from domain.stages import OPEN_STAGES, WORKING_STAGES, Action, Stage
 from domain.state import CaseState
 from domain.vocabulary import Route
@@ -106,3 +106,9 @@ def check_role_may(action: Action, role: Role) -> None:
     roles = RULES[action].roles
     if role not in roles:
         raise RoleNotAllowed(action.value, role.value, sorted(r.value for r in roles))
+
+
+def check_own_team(state: CaseState, actor: Actor) -> None:
+    """A line manager acts only on the cases of their own team."""
+    if actor.role is Role.MANAGER and actor.id != state.manager.id:
+        raise NotOwnTeam(actor.id)

@@ -9,7 +9,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from domain import commands as c
-from domain.actions import ACTION_OF_COMMAND, check_role_may, check_stage_allows
+from domain.actions import (
+    ACTION_OF_COMMAND,
+    check_own_team,
+    check_role_may,
+    check_stage_allows,
+)
 from domain.actors import Actor, Role
 from domain.deadlines import decide_deadline
 from domain.decisions import clinical, closure, contact, fit_notes, hr_facts, opening, returns
@@ -76,4 +81,5 @@ def decide(state: CaseState, command: BaseModel, *, now: datetime, actor: Actor
         raise CaseError(f"unknown command {type(command).__name__}")
     check_stage_allows(state, action)
     check_role_may(action, actor.role)
+    check_own_team(state, actor)
     return _ACTION_DECISIONS[type(command)](state, command, now, actor)

@@ -50,3 +50,15 @@ class RoleNotAllowed(CaseError):
         self.action = action
         self.role = role
         self.roles = roles
+
+
+class NotOwnTeam(CaseError):
+    """A line manager tried to act on a case outside their team."""
+
+    kind = "not_own_team"
+
+    def __init__(self, manager_id: str) -> None:
+        super().__init__(
+            f"line manager '{manager_id}' is not this employee's line manager; "
+            "managers act only on their own team's cases"
+        )

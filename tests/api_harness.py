@@ -28,6 +28,11 @@ TOKENS = {role: f"test-token-{role.value}" for role in
           (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN)}
 
 
+# The manager token belongs to line manager M2002, who manages the employee in the tests.
+SUBJECTS = {role: ("M2002" if role is Role.MANAGER else f"test-{role.value}") for role in TOKENS}
+OTHER_MANAGER_TOKEN = "test-token-other-manager"
+
+
 def auth(role: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKENS[role]}"}
 
@@ -56,8 +61,10 @@ async def serve_api(
             store=store,
             pool=harness.pool,
             tokens=TokenRegistry(
-                {token_digest(t): Principal(subject=f"test-{r.value}", role=r)
+                {token_digest(t): Principal(subject=SUBJECTS[r], role=r)
                  for r, t in TOKENS.items()}
+                | {token_digest(OTHER_MANAGER_TOKEN): Principal(subject="M9999",
+                                                               role=Role.MANAGER)}
             ),
             tracer=tracer,
             task_queue=harness.task_queue,

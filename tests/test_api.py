@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.actors import Role
 from eventstore.store import CaseEventStore
-from tests.api_harness import ApiStack, auth, serve_api
+from tests.api_harness import OTHER_MANAGER_TOKEN, ApiStack, auth, serve_api
 
 
 @pytest.fixture
@@ -154,7 +154,7 @@ async def test_recording_contact_moves_the_case_on_and_is_in_the_history(api: Ap
     assert [e["type"] for e in events] == ["CaseOpened", "EarlyContactRecorded"]
     assert [e["stage_after"] for e in events] == ["early_contact", "assessment"]
     assert [e["position"] for e in events] == [1, 2]
-    assert events[1]["actor_id"] == "test-manager" and events[1]["source"] == "api"
+    assert events[1]["actor_id"] == "M2002" and events[1]["source"] == "api"
 
 
 async def test_refusals_say_why_and_record_nothing(api: ApiStack) -> None:
@@ -251,3 +251,14 @@ async def test_each_event_carries_the_trace_of_the_request_that_caused_it(
     opened, contacted = await asyncio.to_thread(api.harness.store.history, case_id)
     assert contacted.trace_id == format(contact_request.context.trace_id, "032x")
     assert opened.trace_id != contacted.trace_id
+
+
+async def test_a_manager_sees_and_acts_on_their_own_team_only(api: ApiStack) -> None:
+    case_id = await open_case(api)
+    other = {"Authorization": f"Bearer {OTHER_MANAGER_TOKEN}"}
+    seen = await api.http.get(f"/v1/cases/{case_id}", headers=other)
+    acted = await api.http.post(f"/v1/cases/{case_id}/contact", json=contact_body(),
+                                headers=other)
+    assert seen.status_code == 403 and acted.status_code == 403
+    assert "own team" in acted.json()["detail"]
+    assert await event_count(api, case_id) == 1

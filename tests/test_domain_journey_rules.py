@@ -24,7 +24,7 @@ from domain.commands import (
 )
 from domain.deadlines import open_deadlines
 from domain.decide import decide, open_case
-from domain.errors import ActionNotAllowed, InvalidCommand, RoleNotAllowed
+from domain.errors import ActionNotAllowed, InvalidCommand, NotOwnTeam, RoleNotAllowed
 from domain.events import CaseEscalated, CaseEvent, OhReferralMade
 from domain.evolve import evolve
 from domain.ids import case_id_for_absence
@@ -276,3 +276,9 @@ def test_a_closed_case_takes_no_more_actions() -> None:
     assert open_deadlines(closed) == []
     with pytest.raises(ActionNotAllowed):
         decide(closed, j.fit_note(at.date()), now=at, actor=HR)
+
+
+def test_a_line_manager_acts_only_on_their_own_team() -> None:
+    stranger = Actor(id="M9999", role=Role.MANAGER, source=Source.API)
+    with pytest.raises(NotOwnTeam):
+        decide(opened(), j.early_contact(OPENED), now=OPENED, actor=stranger)

@@ -32,7 +32,10 @@ async def get_case(
     services: ServicesDep,
     principal: Annotated[Principal, Depends(require_roles(*ANY_ROLE))],
 ) -> CaseOut:
-    return case_for(await query_view(services, case_id), principal)
+    view = await query_view(services, case_id)
+    if principal.role is Role.MANAGER and view.state.manager.id != principal.subject:
+        raise Problem(403, "Forbidden", "line managers see only their own team's cases")
+    return case_for(view, principal)
 
 
 @router.get(
