@@ -11,12 +11,13 @@ from fastapi import FastAPI
 
 from api.auth import TokenRegistry
 from api.problems import install_problem_handlers
-from api.routes import absences, actions, cases, health, referrals
+from api.routes import absences, actions, cases, health, referrals, worklist
 from api.services import Services
 from api.tracing import TracingMiddleware
 from eventstore.store import CaseEventStore
 from worker import temporal_client
 from worker.policies import PolicyBook
+from worker.schema import ensure_schema
 from worker.settings import Settings
 from worker.telemetry import configure_tracing
 
@@ -50,6 +51,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(health.router)
     app.include_router(absences.router)
     app.include_router(referrals.router)
+    app.include_router(worklist.router)
     app.include_router(cases.router)
     app.include_router(actions.router)
     tracer = services.tracer if services is not None else configure_tracing("rtw-api")
@@ -72,6 +74,7 @@ async def _services_from(settings: Settings) -> Services:
         CaseEventStore.connect, database_url, cipher_key=settings.event_cipher_key
     )
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
+    await ensure_schema(pool)
     return Services(
         temporal=client,
         store=store,

@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.actors import Role
 from eventstore.store import CaseEventStore
+from eventstore.worklist import WorklistProjector
 from tests.api_harness import OTHER_MANAGER_TOKEN, ApiStack, auth, serve_api
 
 
@@ -262,3 +263,29 @@ async def test_a_manager_sees_and_acts_on_their_own_team_only(api: ApiStack) -> 
     assert seen.status_code == 403 and acted.status_code == 403
     assert "own team" in acted.json()["detail"]
     assert await event_count(api, case_id) == 1
+
+
+async def test_the_worklist_pages_by_next_deadline_and_filters(api: ApiStack) -> None:
+    opened = [await open_case(api) for _ in range(3)]
+    projector = WorklistProjector(api.harness.store, api.harness.pool)
+    await projector.ensure_schema()
+    for _ in range(100):
+        await projector.catch_up()
+        listed = (await api.http.get("/v1/cases?limit=200", headers=auth(Role.OH))).json()
+        if set(opened) <= {item["case_id"] for item in listed["items"]}:
+            break
+        await asyncio.sleep(0.05)
+    seen: list[str] = []
+    base = "/v1/cases?limit=1&stage=early_contact"
+    url = base
+    while url:
+        page = (await api.http.get(url, headers=auth(Role.MANAGER))).json()
+        seen += [item["case_id"] for item in page["items"]]
+        url = page["next_cursor"] and f"{base}&cursor={page['next_cursor']}"
+    assert set(opened) <= set(seen) and len(seen) == len(set(seen))
+    other = {"Authorization": f"Bearer {OTHER_MANAGER_TOKEN}"}
+    assert (await api.http.get("/v1/cases", headers=other)).json()["items"] == []
+    bad = await api.http.get("/v1/cases?cursor=xyz", headers=auth(Role.OH))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+    bad_stage = await api.http.get("/v1/cases?stage=lost", headers=auth(Role.OH))
+    assert bad_stage.status_code == 422

@@ -15,6 +15,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.event_log import EventLogActivities
 from activities.notify import LogChannel, NotificationChannel, NotifyActivities, OutboxChannel
 from eventstore.store import CaseEventStore
+from eventstore.worklist import WorklistProjector
 from worker import temporal_client
 from worker.schema import ensure_schema
 from worker.settings import Settings
@@ -87,8 +88,10 @@ async def run_worker(settings: Settings) -> None:
             channel=channel,
             executor=executor,
         )
+        projector = WorklistProjector(store, pool)
+        await projector.ensure_schema()
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)
-            await stop.wait()
+            await projector.run(stop)
     await pool.close()
     store.close()
