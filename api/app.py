@@ -66,7 +66,10 @@ async def _services_from(settings: Settings) -> Services:
         tracer=tracer,
     )
     store = await asyncio.to_thread(
-        CaseEventStore.connect, database_url, cipher_key=settings.event_cipher_key
+        CaseEventStore.connect,
+        database_url,
+        cipher_key=settings.event_cipher_key,
+        audit_key=settings.audit_hmac_key,
     )
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
     return Services(

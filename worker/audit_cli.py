@@ -14,7 +14,9 @@ from worker.settings import Settings
 
 def _open_store(settings: Settings) -> CaseEventStore:
     return CaseEventStore.connect(
-        settings.require_database_url(), cipher_key=settings.event_cipher_key
+        settings.require_database_url(),
+        cipher_key=settings.event_cipher_key,
+        audit_key=settings.audit_hmac_key,
     )
 
 

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     tokens_file: Path | None = Field(default=None)
     payload_keys: str | None = Field(default=None)
     event_cipher_key: str | None = Field(default=None)
+    audit_hmac_key: str | None = Field(default=None)
     api_host: str = Field(default="127.0.0.1")
     api_port: int = Field(default=8000, ge=1, le=65535)
     update_wait_seconds: float = Field(default=10.0, gt=0)

@@ -1,0 +1,79 @@
+"""`eventsourcing`'s PostgreSQL recorder, plus one chain head per case in the same transaction.
+
+Writing the head with the events means no commit can leave a case's events and its head
+disagreeing, so a missing last event is evidence of tampering, never of a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from eventstore.chain import ChainHead
+
+
+class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    """Inserts events as the library does; `chain_head=` also moves the case's head."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.heads_table_name = events_table_name.removesuffix("_events") + "_chain_heads"
+        heads = Identifier(self.datastore.schema, self.heads_table_name)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {heads} ("
+                "case_id uuid PRIMARY KEY, last_position bigint NOT NULL, "
+                "last_mac text NOT NULL, head_mac text NOT NULL)"
+            ).format(heads=heads)
+        )
+        # Only ever forward: a stale writer cannot move a head back.
+        self.upsert_head_statement = SQL(
+            "INSERT INTO {heads} AS h (case_id, last_position, last_mac, head_mac) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (case_id) DO UPDATE SET "
+            "last_position = EXCLUDED.last_position, last_mac = EXCLUDED.last_mac, "
+            "head_mac = EXCLUDED.head_mac WHERE h.last_position < EXCLUDED.last_position"
+        ).format(heads=heads)
+        self.select_head_statement = SQL(
+            "SELECT case_id, last_position, last_mac, head_mac FROM {heads} WHERE case_id = %s"
+        ).format(heads=heads)
+
+    def _insert_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        *,
+        chain_head: ChainHead | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        if chain_head is not None:
+            curs.execute(
+                self.upsert_head_statement,
+                (
+                    UUID(chain_head.case_id),
+                    chain_head.last_position,
+                    chain_head.last_mac,
+                    chain_head.head_mac,
+                ),
+            )
+
+    def select_head(self, case_id: str) -> ChainHead | None:
+        with self.datastore.transaction(commit=False) as curs:
+            row = curs.execute(self.select_head_statement, (UUID(case_id),)).fetchone()
+        if row is None:
+            return None
+        return ChainHead(
+            case_id=str(row["case_id"]),
+            last_position=int(row["last_position"]),
+            last_mac=str(row["last_mac"]),
+            head_mac=str(row["head_mac"]),
+        )
