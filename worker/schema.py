@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncpg
 
 from activities.notify import OUTBOX_DDL
+from worker.access_log import ACCESS_LOG_DDL
 
 
 async def ensure_schema(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as connection:
         await connection.execute(OUTBOX_DDL)
+        await connection.execute(ACCESS_LOG_DDL)

@@ -1,0 +1,79 @@
+"""Reconciling the store with a real Temporal history (time-skipping server, real PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from datetime import UTC, datetime
+
+import psycopg
+from temporalio.testing import WorkflowEnvironment
+
+from domain.commands import RecordEarlyContact
+from domain.stages import ContactMethod
+from eventstore.store import CaseEventStore
+from tests.builders import HR_ACTOR, MANAGER_ACTOR, open_command
+from tests.workflow_harness import running_worker
+from worker.reconcile import decisions_in_temporal, report
+from workflows.case import CaseWorkflow
+from workflows.payloads import RecordEarlyContactInput
+
+
+async def test_reconcile_agrees_then_names_a_missing_and_an_extra_event(
+    time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
+) -> None:
+    async with running_worker(time_skipping_env.client, store, database_url) as harness:
+        handle = await harness.open_case(
+            open_command(absence_id=f"ABS-{uuid.uuid4().hex[:8]}"), HR_ACTOR
+        )
+        await handle.execute_update(
+            CaseWorkflow.record_early_contact,
+            RecordEarlyContactInput(
+                command=RecordEarlyContact(
+                    contacted_at=datetime(2026, 11, 20, 12, tzinfo=UTC),
+                    method=ContactMethod.PHONE,
+                    agreed_contact_frequency_days=7,
+                ),
+                actor=MANAGER_ACTOR,
+            ),
+        )
+        client = time_skipping_env.client
+        records = await asyncio.to_thread(store.history, handle.id)
+        temporal = await decisions_in_temporal(client, handle.id)
+        agreed = io.StringIO()
+        agreed_code = await report(client, handle.id, records, agreed)
+
+        with psycopg.connect(database_url) as connection:
+            connection.execute("DELETE FROM rtw_events WHERE originator_id = %s "
+                               "AND originator_version = 2", (handle.id,))
+            connection.execute(
+                "INSERT INTO rtw_events (originator_id, originator_version, topic, state) "
+                "SELECT originator_id, 3, topic, state FROM rtw_events "
+                "WHERE originator_id = %s AND originator_version = 1", (handle.id,))
+        tampered = await asyncio.to_thread(store.history, handle.id)
+        differs = io.StringIO()
+        differs_code = await report(client, handle.id, tampered, differs)
+
+    assert [(d.position, d.event_id) for d in temporal] == [
+        (r.position, r.event_id) for r in records
+    ]
+    assert [d.event_type for d in temporal] == ["CaseOpened", "EarlyContactRecorded"]
+    assert agreed_code == 0, agreed.getvalue()
+    assert differs_code == 1
+    lines = differs.getvalue().splitlines()
+    assert f"only in Temporal: position 2 EarlyContactRecorded event {records[1].event_id}" in (
+        lines[0]
+    )
+    assert f"only in the store: position 3 CaseOpened event {records[0].event_id}" in lines[1]
+
+
+async def test_reconcile_reports_a_case_temporal_does_not_know(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    out = io.StringIO()
+
+    code = await report(time_skipping_env.client, str(uuid.uuid4()), [], out)
+
+    assert code == 1
+    assert "no workflow history in Temporal" in out.getvalue()
