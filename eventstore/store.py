@@ -100,9 +100,11 @@ class CaseEventStore(Application[UUID]):
         workflow_id: str,
         run_id: str,
         events: Sequence[NewCaseEvent],
+        recorded_at: datetime | None = None,
     ) -> AppendOutcome:
         """Write one decision's events in one transaction at the given positions.
 
+        `recorded_at` is now unless given (imports of old records, tests).
         A retry of the same append finds its own event ids there and writes nothing. Each
         event is MACed onto the chain, and the case's chain head moves in the same transaction.
         """
@@ -115,7 +117,7 @@ class CaseEventStore(Application[UUID]):
             # Either a retry of an append that committed, or a writer that is out of step.
             return self._already_present(case_id, first_position, events)
         originator_id = UUID(case_id)
-        recorded_at = datetime.now(UTC)
+        recorded_at = recorded_at or datetime.now(UTC)
         unsigned = [
             CaseEventRecord(
                 originator_id=originator_id,

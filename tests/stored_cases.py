@@ -13,6 +13,7 @@ from eventstore.store import CaseEventStore, NewCaseEvent
 from tests.builders import HR_ACTOR, open_command
 
 POLICY = "default-2026-04"
+RECORDING_DELAY = timedelta(minutes=1)
 
 
 def case_events(absence_id: str, count: int, opened_at: datetime) -> tuple[str, list[CaseEvent]]:
@@ -60,5 +61,6 @@ def store_case(
             workflow_id=case_id,
             run_id="run-1",
             events=[as_new(event) for event in events[start : start + batch]],
+            recorded_at=events[start].occurred_at + RECORDING_DELAY,
         )
     return case_id

@@ -55,7 +55,7 @@ def case_id_arg(value: str, flag: str = "CASE_ID") -> str:
         raise UsageError(f"{flag} must be a case id (a UUID), not {value!r}") from None
 
 
-def run(command: str, args: Any, settings: Settings, out: TextIO = sys.stdout) -> int:
+def run(command: str, args: Any, settings: Settings, out: TextIO | None = None) -> int:
     """Run one `rtw audit` command; bad input is one line on stderr and exit code 2."""
     handlers: dict[str, Callable[[Any, Settings, TextIO], int]] = {
         "replay": replay_command,
@@ -65,7 +65,7 @@ def run(command: str, args: Any, settings: Settings, out: TextIO = sys.stdout) -
         "reconcile": reconcile_command,
     }
     try:
-        return handlers[command](args, settings, out)
+        return handlers[command](args, settings, out or sys.stdout)
     except UsageError as error:
         print(f"rtw audit {command}: {error}", file=sys.stderr)
         return 2
