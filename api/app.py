@@ -11,11 +11,12 @@ from fastapi import FastAPI
 
 from api.auth import TokenRegistry
 from api.problems import install_problem_handlers
-from api.routes import absences, cases, health
+from api.routes import absences, audit, cases, health
 from api.services import Services
 from api.tracing import TracingMiddleware
 from eventstore.store import CaseEventStore
 from worker import temporal_client
+from worker.schema import ensure_schema
 from worker.settings import Settings
 from worker.telemetry import configure_tracing
 
@@ -49,6 +50,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(health.router)
     app.include_router(absences.router)
     app.include_router(cases.router)
+    app.include_router(audit.router)
     tracer = services.tracer if services is not None else configure_tracing("rtw-api")
     app.add_middleware(TracingMiddleware, tracer=tracer)
     return app
@@ -72,6 +74,7 @@ async def _services_from(settings: Settings) -> Services:
         audit_key=settings.audit_hmac_key,
     )
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
+    await ensure_schema(pool)  # the access log must exist before the first read
     return Services(
         temporal=client,
         store=store,

@@ -6,12 +6,13 @@ import asyncio
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.access_log import log_read
 from api.auth import Principal
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, EarlyContactBody, HistoryEntry, UpdateAccepted
@@ -21,7 +22,8 @@ from api.views import case_for
 from domain.actors import Actor, Role, Source
 from domain.commands import RecordEarlyContact
 from domain.evolve import ReplayError
-from eventstore.replay import replay
+from eventstore.moments import parse_moment
+from eventstore.replay import as_the_record_stood, replay
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseView, RecordEarlyContactInput
 
@@ -72,9 +74,11 @@ def _refusal_problem(error: WorkflowUpdateFailedError) -> Problem:
 @router.get("/{case_id}", response_model=CaseOut, summary="The case as your role may see it")
 async def get_case(
     case_id: CaseId,
+    request: Request,
     services: ServicesDep,
     principal: Annotated[Principal, Depends(require_roles(*ANY_ROLE))],
 ) -> CaseOut:
+    await log_read(request, services, principal, "case.read", case_id)
     return case_for(await _query_view(services, case_id), principal)
 
 
@@ -128,18 +132,32 @@ async def record_contact(
 )
 async def get_history(
     case_id: CaseId,
+    request: Request,
     services: ServicesDep,
     principal: Annotated[Principal, Depends(require_roles(Role.OH, Role.AUDITOR))],
+    as_of: Annotated[str | None, Query(description=(
+        "The case as the record stood then: events recorded at or before this time "
+        "(ISO 8601 with offset), or by the end of this date (YYYY-MM-DD, London)."))] = None,
+    position: Annotated[int | None, Query(ge=1, description="Events up to this position.")] = None,
 ) -> CaseHistory:
+    try:
+        moment = parse_moment(as_of) if as_of is not None else None
+    except ValueError as error:
+        raise Problem(422, "Invalid request", f"as_of: {error}",
+                      errors=[{"field": "as_of", "message": str(error)}]) from None
+    await log_read(request, services, principal, "case.history", case_id)
     records = await asyncio.to_thread(services.store.history, str(case_id))
     if not records:
         raise _not_found(case_id)
+    records = as_the_record_stood(records, as_of=moment, position=position)
     try:
         steps = replay(records)
     except ReplayError as error:
         raise Problem(500, "History cannot be replayed", str(error)) from None
     return CaseHistory(
         case_id=str(case_id),
+        as_of=moment,
+        position=position,
         events=[
             HistoryEntry(
                 position=step.record.position,
@@ -157,6 +175,10 @@ async def get_history(
                 trace_id=step.record.trace_id,
                 data=step.record.data,
                 stage_after=step.state.stage.value,
+                why=step.why,
+                deadline=step.record.data.get("deadline"),
+                corrects_event_id=step.record.corrects_event_id,
+                mac=step.record.mac,
             )
             for step in steps
         ],
