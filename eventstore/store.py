@@ -10,12 +10,13 @@ from urllib.parse import unquote, urlparse
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Transcoder
 from eventsourcing.utils import get_topic
 
 from eventstore.chain import GENESIS_MAC, AuditKey, event_mac, head_for
 from eventstore.recorder import ChainedPostgresRecorder
 from eventstore.records import CaseEventRecord
+from eventstore.transcoder import CaseTranscoder
 
 
 class EventPositionConflict(Exception):
@@ -84,6 +85,11 @@ class CaseEventStore(Application[UUID]):
             env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
             env["CIPHER_KEY"] = cipher_key
         return cls(env=env, audit_key=key)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = CaseTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     @property
     def chained_recorder(self) -> ChainedPostgresRecorder:
