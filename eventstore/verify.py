@@ -119,7 +119,7 @@ def verify_cases(store: CaseEventStore, case_id: str | None = None) -> Iterator[
     )
     with recorder.datastore.get_connection() as conn, conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        with conn.cursor(name="rtw_verify_events") as event_rows, conn.cursor(
+        with conn.cursor(name="rtw_verify_events", binary=True) as event_rows, conn.cursor(
             name="rtw_verify_heads"
         ) as head_rows:
             yield from _merge(
