@@ -36,6 +36,30 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 "last_mac text NOT NULL, head_mac text NOT NULL)"
             ).format(heads=heads)
         )
+        # Append-only in the database too: a change needs a superuser who switches triggers
+        # off, and the chain still shows it.
+        refuse = Identifier(self.datastore.schema, "rtw_refuse_change")
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$BEGIN RAISE EXCEPTION 'rtw: % on % refused: case events are append-only', "
+                "TG_OP, TG_TABLE_NAME; END$$"
+            ).format(refuse=refuse)
+        )
+        events = Identifier(self.datastore.schema, self.events_table_name)
+        for name, table, operations, scope in (
+            ("rtw_events_append_only", events, "UPDATE OR DELETE", "ROW"),
+            ("rtw_events_no_truncate", events, "TRUNCATE", "STATEMENT"),
+            ("rtw_chain_heads_kept", heads, "DELETE", "ROW"),
+            ("rtw_chain_heads_no_truncate", heads, "TRUNCATE", "STATEMENT"),
+        ):
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE OR REPLACE TRIGGER {name} BEFORE {operations} ON {table} "
+                    "FOR EACH {scope} EXECUTE FUNCTION {refuse}()"
+                ).format(name=Identifier(name), operations=SQL(operations), table=table,
+                         scope=SQL(scope), refuse=refuse)
+            )
         # Only ever forward: a stale writer cannot move a head back.
         self.upsert_head_statement = SQL(
             "INSERT INTO {heads} AS h (case_id, last_position, last_mac, head_mac) "

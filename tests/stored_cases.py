@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+import psycopg
+
 from domain.actors import TIMER_ACTOR
 from domain.decide import open_case
 from domain.events import CaseEvent, ManagerRemindedOfContact
@@ -64,3 +66,10 @@ def store_case(
             recorded_at=events[start].occurred_at + RECORDING_DELAY,
         )
     return case_id
+
+
+def tamper(database_url: str, statement: str, *params: object) -> None:
+    """Change rows as a superuser would: with triggers (the append-only guard) switched off."""
+    with psycopg.connect(database_url) as connection:
+        connection.execute("SET session_replication_role = replica")
+        connection.execute(statement, params)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from eventsourcing.persistence import StoredEvent
 from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore
 from eventstore.verify import CaseVerdict, verify_cases
-from tests.stored_cases import as_new, case_events, store_case
+from tests.stored_cases import as_new, case_events, store_case, tamper
 
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
 
@@ -35,11 +35,6 @@ def broken(store: CaseEventStore) -> dict[str, tuple[int, str]]:
     }
 
 
-def sql(database_url: str, statement: str, *params: object) -> None:
-    with psycopg.connect(database_url) as connection:
-        connection.execute(statement, params)  # type: ignore[arg-type]
-
-
 def state_of(database_url: str, case_id: str, position: int) -> bytes:
     with psycopg.connect(database_url) as connection:
         row = connection.execute(
@@ -55,6 +50,26 @@ def test_an_untouched_store_verifies(store: CaseEventStore, cases: list[str]) ->
 
     assert set(result) == set(cases)
     assert all(v.broken is None and v.events == 4 for v in result.values())
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE rtw_events SET state = state WHERE originator_version = 2",
+        "DELETE FROM rtw_events WHERE originator_version = 4",
+        "TRUNCATE rtw_events",
+        "DELETE FROM rtw_chain_heads",
+    ],
+)
+def test_the_database_refuses_changes_to_stored_events(
+    store: CaseEventStore, cases: list[str], database_url: str, statement: str
+) -> None:
+    with psycopg.connect(database_url) as connection, pytest.raises(
+        psycopg.errors.RaiseException, match="append-only"
+    ):
+        connection.execute(statement)
+
+    assert broken(store) == {}
 
 
 def test_a_retried_append_leaves_the_chain_intact(store: CaseEventStore) -> None:
@@ -81,7 +96,7 @@ def test_a_re_encrypted_changed_event_is_caught_at_its_position(
     )
     assert isinstance(original, CaseEventRecord)
     forged = store.mapper.to_stored_event(replace(original, reason="contact was made"))
-    sql(database_url, "UPDATE rtw_events SET state = %s WHERE originator_id = %s "
+    tamper(database_url, "UPDATE rtw_events SET state = %s WHERE originator_id = %s "
         "AND originator_version = 2", forged.state, case_id)
 
     found = broken(store)
@@ -93,7 +108,7 @@ def test_an_event_given_another_events_state_is_caught(
     store: CaseEventStore, cases: list[str], database_url: str
 ) -> None:
     case_id, other = cases[0], cases[1]
-    sql(database_url, "UPDATE rtw_events SET state = %s WHERE originator_id = %s "
+    tamper(database_url, "UPDATE rtw_events SET state = %s WHERE originator_id = %s "
         "AND originator_version = 3", state_of(database_url, other, 3), case_id)
 
     assert _positions(broken(store)) == {case_id: 3}
@@ -102,7 +117,7 @@ def test_an_event_given_another_events_state_is_caught(
 def test_a_deleted_middle_event_is_caught(
     store: CaseEventStore, cases: list[str], database_url: str
 ) -> None:
-    sql(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
+    tamper(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
         "AND originator_version = 2", cases[0])
 
     assert _positions(broken(store)) == {cases[0]: 2}
@@ -111,7 +126,7 @@ def test_a_deleted_middle_event_is_caught(
 def test_a_deleted_last_event_is_caught_by_the_chain_head(
     store: CaseEventStore, cases: list[str], database_url: str
 ) -> None:
-    sql(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
+    tamper(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
         "AND originator_version = 4", cases[0])
 
     found = broken(store)
@@ -122,7 +137,7 @@ def test_a_deleted_last_event_is_caught_by_the_chain_head(
 def test_a_deleted_chain_head_is_caught(
     store: CaseEventStore, cases: list[str], database_url: str
 ) -> None:
-    sql(database_url, "DELETE FROM rtw_chain_heads WHERE case_id = %s", cases[2])
+    tamper(database_url, "DELETE FROM rtw_chain_heads WHERE case_id = %s", cases[2])
 
     assert _positions(broken(store)) == {cases[2]: 4}
 
@@ -130,7 +145,7 @@ def test_a_deleted_chain_head_is_caught(
 def test_a_case_whose_every_event_was_deleted_is_caught(
     store: CaseEventStore, cases: list[str], database_url: str
 ) -> None:
-    sql(database_url, "DELETE FROM rtw_events WHERE originator_id = %s", cases[1])
+    tamper(database_url, "DELETE FROM rtw_events WHERE originator_id = %s", cases[1])
 
     assert _positions(broken(store)) == {cases[1]: 1}
 
@@ -138,7 +153,7 @@ def test_a_case_whose_every_event_was_deleted_is_caught(
 def test_an_event_inserted_after_the_last_is_caught(
     store: CaseEventStore, cases: list[str], database_url: str
 ) -> None:
-    sql(database_url, "INSERT INTO rtw_events (originator_id, originator_version, topic, state) "
+    tamper(database_url, "INSERT INTO rtw_events (originator_id, originator_version, topic, state) "
         "VALUES (%s, 5, %s, %s)", cases[0], _topic(database_url),
         state_of(database_url, cases[0], 4))
 
@@ -151,9 +166,9 @@ def test_an_event_inserted_in_the_middle_is_caught(
     case_id = cases[0]
     copied = state_of(database_url, case_id, 2)
     for position in (4, 3):
-        sql(database_url, "UPDATE rtw_events SET originator_version = originator_version + 1 "
+        tamper(database_url, "UPDATE rtw_events SET originator_version = originator_version + 1 "
             "WHERE originator_id = %s AND originator_version = %s", case_id, position)
-    sql(database_url, "INSERT INTO rtw_events (originator_id, originator_version, topic, state) "
+    tamper(database_url, "INSERT INTO rtw_events (originator_id, originator_version, topic, state) "
         "VALUES (%s, 3, %s, %s)", case_id, _topic(database_url), copied)
 
     assert _positions(broken(store)) == {case_id: 3}
@@ -164,7 +179,7 @@ def test_reordered_events_are_caught(
 ) -> None:
     case_id = cases[1]
     for old, new in ((2, -2), (3, 2), (-2, 3)):
-        sql(database_url, "UPDATE rtw_events SET originator_version = %s "
+        tamper(database_url, "UPDATE rtw_events SET originator_version = %s "
             "WHERE originator_id = %s AND originator_version = %s", new, case_id, old)
 
     assert _positions(broken(store)) == {case_id: 2}
@@ -173,9 +188,9 @@ def test_reordered_events_are_caught(
 def test_every_broken_case_is_reported(
     store: CaseEventStore, cases: list[str], database_url: str
 ) -> None:
-    sql(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
+    tamper(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
         "AND originator_version = 3", cases[0])
-    sql(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
+    tamper(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
         "AND originator_version = 1", cases[2])
 
     assert _positions(broken(store)) == {cases[0]: 3, cases[2]: 1}
@@ -184,7 +199,7 @@ def test_every_broken_case_is_reported(
 def test_one_case_can_be_verified_alone(
     store: CaseEventStore, cases: list[str], database_url: str
 ) -> None:
-    sql(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
+    tamper(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
         "AND originator_version = 3", cases[0])
 
     [intact] = verify_cases(store, cases[1])

@@ -14,7 +14,7 @@ import pytest
 import eventstore.export
 from eventstore.store import CaseEventStore
 from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
-from tests.stored_cases import store_case
+from tests.stored_cases import store_case, tamper
 from worker.cli import main
 
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
@@ -116,9 +116,8 @@ def test_verify_all_passes_then_names_the_broken_case_and_position(
 ) -> None:
     other = store_case(store, "ABS-CLI-2", 2, OPENED)
     ok_code, ok_out, _ = rtw("audit", "verify", "--all")
-    with psycopg.connect(database_url) as connection:
-        connection.execute("DELETE FROM rtw_events WHERE originator_id = %s "
-                           "AND originator_version = 3", (case_id,))
+    tamper(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
+           "AND originator_version = 3", case_id)
 
     bad_code, bad_out, _ = rtw("audit", "verify", "--all")
     one_code, _, _ = rtw("audit", "verify", other)

@@ -7,13 +7,13 @@ import io
 import uuid
 from datetime import UTC, datetime
 
-import psycopg
 from temporalio.testing import WorkflowEnvironment
 
 from domain.commands import RecordEarlyContact
 from domain.stages import ContactMethod
 from eventstore.store import CaseEventStore
 from tests.builders import HR_ACTOR, MANAGER_ACTOR, open_command
+from tests.stored_cases import tamper
 from tests.workflow_harness import running_worker
 from worker.reconcile import decisions_in_temporal, report
 from workflows.case import CaseWorkflow
@@ -44,13 +44,12 @@ async def test_reconcile_agrees_then_names_a_missing_and_an_extra_event(
         agreed = io.StringIO()
         agreed_code = await report(client, handle.id, records, agreed)
 
-        with psycopg.connect(database_url) as connection:
-            connection.execute("DELETE FROM rtw_events WHERE originator_id = %s "
-                               "AND originator_version = 2", (handle.id,))
-            connection.execute(
-                "INSERT INTO rtw_events (originator_id, originator_version, topic, state) "
-                "SELECT originator_id, 3, topic, state FROM rtw_events "
-                "WHERE originator_id = %s AND originator_version = 1", (handle.id,))
+        tamper(database_url, "DELETE FROM rtw_events WHERE originator_id = %s "
+               "AND originator_version = 2", handle.id)
+        tamper(database_url,
+               "INSERT INTO rtw_events (originator_id, originator_version, topic, state) "
+               "SELECT originator_id, 3, topic, state FROM rtw_events "
+               "WHERE originator_id = %s AND originator_version = 1", handle.id)
         tampered = await asyncio.to_thread(store.history, handle.id)
         differs = io.StringIO()
         differs_code = await report(client, handle.id, tampered, differs)
