@@ -23,6 +23,10 @@ class EventPositionConflict(Exception):
     """Other events already hold the positions being appended: a second writer exists."""
 
 
+class UnknownCorrectedEvent(ValueError):
+    """A correction names an event that is not earlier in the same case."""
+
+
 @dataclass(frozen=True)
 class NewCaseEvent:
     """An event decided by a workflow, not yet stored."""
@@ -122,6 +126,7 @@ class CaseEventStore(Application[UUID]):
         if head_position != first_position - 1:
             # Either a retry of an append that committed, or a writer that is out of step.
             return self._already_present(case_id, first_position, events)
+        self._check_corrections(case_id, events)
         originator_id = UUID(case_id)
         recorded_at = recorded_at or datetime.now(UTC)
         unsigned = [
@@ -156,6 +161,20 @@ class CaseEventStore(Application[UUID]):
         except IntegrityError:
             return self._already_present(case_id, first_position, events)
         return AppendOutcome(appended=len(records), already_present=0)
+
+    def _check_corrections(self, case_id: str, events: Sequence[NewCaseEvent]) -> None:
+        """A correction must reference an earlier event of the case (read only if one does)."""
+        named = {e.corrects_event_id for e in events if e.corrects_event_id}
+        if not named:
+            return
+        earlier = {r.event_id for r in self.history(case_id)}
+        for event in events:
+            if event.corrects_event_id and event.corrects_event_id not in earlier:
+                raise UnknownCorrectedEvent(
+                    f"case {case_id}: event {event.event_id} corrects "
+                    f"{event.corrects_event_id}, which is not an earlier event of the case"
+                )
+            earlier.add(event.event_id)
 
     def _already_present(
         self, case_id: str, first_position: int, events: Sequence[NewCaseEvent]

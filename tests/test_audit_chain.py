@@ -10,7 +10,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from eventstore.records import CaseEventRecord
-from eventstore.store import CaseEventStore
+from eventstore.replay import replay
+from eventstore.store import CaseEventStore, UnknownCorrectedEvent
 from eventstore.verify import CaseVerdict, verify_cases
 from tests.stored_cases import as_new, case_events, store_case, tamper
 
@@ -218,3 +219,23 @@ def _topic(database_url: str) -> str:
         row = connection.execute("SELECT topic FROM rtw_events LIMIT 1").fetchone()
     assert row is not None
     return str(row[0])
+
+
+def test_a_correction_references_an_earlier_event_and_replay_carries_it(
+    store: CaseEventStore,
+) -> None:
+    case_id, events = case_events("ABS-FIX", 3, OPENED)
+    first, second = as_new(events[0]), as_new(events[1])
+    correction = replace(as_new(events[2]), corrects_event_id=second.event_id)
+    kwargs = {"case_id": case_id, "policy_version": "p", "workflow_id": case_id, "run_id": "r"}
+    store.append(first_position=1, events=[first, second], **kwargs)  # type: ignore[arg-type]
+
+    with pytest.raises(UnknownCorrectedEvent):
+        store.append(first_position=3,  # type: ignore[arg-type]
+                     events=[replace(correction, corrects_event_id="no-such-event")], **kwargs)
+    store.append(first_position=3, events=[correction], **kwargs)  # type: ignore[arg-type]
+
+    records = store.history(case_id)
+    assert [r.corrects_event_id for r in records] == [None, None, second.event_id]
+    assert replay(records)[-1].record.corrects_event_id == second.event_id
+    assert broken(store) == {}
