@@ -173,3 +173,12 @@ def test_access_log_lists_each_cli_read_with_the_os_user(
         ("audit.access-log", "cli", case_id),  # reading the log is itself a read
     ]
     assert entries[0]["client"].startswith("cli:") and entries[0]["detail"] == "position=2"
+
+
+def test_the_access_log_cannot_be_rewritten(rtw: Rtw, case_id: str, database_url: str) -> None:
+    rtw("audit", "replay", case_id)
+
+    with psycopg.connect(database_url) as connection, pytest.raises(
+        psycopg.errors.RaiseException, match="append-only"
+    ):
+        connection.execute("DELETE FROM rtw_access_log")

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 ACCESS_LOG_DDL = """
 CREATE TABLE IF NOT EXISTS rtw_access_log (
@@ -29,7 +29,14 @@ CREATE TABLE IF NOT EXISTS rtw_access_log (
     detail text NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS rtw_access_log_case ON rtw_access_log (case_id, id);
+CREATE OR REPLACE FUNCTION rtw_access_log_append_only() RETURNS trigger LANGUAGE plpgsql AS
+    $$BEGIN RAISE EXCEPTION 'rtw: % on rtw_access_log refused: it is append-only', TG_OP; END$$;
+CREATE OR REPLACE TRIGGER rtw_access_log_append_only BEFORE UPDATE OR DELETE ON rtw_access_log
+    FOR EACH ROW EXECUTE FUNCTION rtw_access_log_append_only();
 """
+
+# Processes starting together (worker, API, CLI) take turns creating the schema.
+SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(7245001)"
 
 _INSERT_INTO = (
     "INSERT INTO rtw_access_log (subject, role, action, case_id, channel, client, detail) "
@@ -64,7 +71,7 @@ async def record_access(pool: asyncpg.Pool, access: Access) -> None:
 def record_access_sync(database_url: str, access: Access) -> None:
     """The CLI's way in: one short connection, creating the table on the first read."""
     with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(ACCESS_LOG_DDL)
+        _ensure_table(connection)
         connection.execute(_INSERT_PSYCOPG, access.values())
 
 
@@ -90,13 +97,23 @@ async def list_access(
 def iter_access_sync(database_url: str, *, case_id: str | None = None) -> Iterator[dict[str, Any]]:
     """The whole log (or one case's), streamed with a server-side cursor."""
     where, params = _where(case_id, 0, marker="%")
-    with psycopg.connect(database_url, row_factory=dict_row) as connection:
-        connection.execute(ACCESS_LOG_DDL)
-        with connection.cursor(name="rtw_access_log") as cursor:
+    with psycopg.connect(database_url, row_factory=dict_row, autocommit=True) as connection:
+        _ensure_table(connection)
+        with connection.transaction(), connection.cursor(name="rtw_access_log") as cursor:
             cursor.execute(f"SELECT {_COLUMNS} FROM rtw_access_log {where} ORDER BY id",  # noqa: S608
                            params)
             for row in cursor:
                 yield _jsonable(row)
+
+
+def _ensure_table(connection: psycopg.Connection[Any]) -> None:
+    with connection.cursor(row_factory=tuple_row) as cursor:
+        found = cursor.execute("SELECT to_regclass('rtw_access_log') IS NOT NULL").fetchone()
+    if found == (True,):
+        return
+    with connection.transaction():
+        connection.execute(SCHEMA_LOCK)
+        connection.execute(ACCESS_LOG_DDL)
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncpg
 
 from activities.notify import OUTBOX_DDL
-from worker.access_log import ACCESS_LOG_DDL
+from worker.access_log import ACCESS_LOG_DDL, SCHEMA_LOCK
 
 
 async def ensure_schema(pool: asyncpg.Pool) -> None:
-    async with pool.acquire() as connection:
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute(SCHEMA_LOCK)
         await connection.execute(OUTBOX_DDL)
         await connection.execute(ACCESS_LOG_DDL)
