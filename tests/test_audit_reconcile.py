@@ -8,14 +8,16 @@ import uuid
 from datetime import UTC, datetime
 
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from domain.commands import RecordEarlyContact
 from domain.stages import ContactMethod
 from eventstore.store import CaseEventStore
 from tests.builders import HR_ACTOR, MANAGER_ACTOR, open_command
+from tests.hop_workflow import Hop
 from tests.stored_cases import tamper
 from tests.workflow_harness import running_worker
-from worker.reconcile import decisions_in_temporal, report
+from worker.reconcile import decisions_in_temporal, report, run_histories
 from workflows.case import CaseWorkflow
 from workflows.payloads import RecordEarlyContactInput
 
@@ -76,3 +78,21 @@ async def test_reconcile_reports_a_case_temporal_does_not_know(
 
     assert code == 1
     assert "no workflow history in Temporal" in out.getvalue()
+
+
+async def test_every_run_of_a_continued_workflow_is_walked_oldest_first(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    client = time_skipping_env.client
+    task_queue = f"hop-{uuid.uuid4().hex[:8]}"
+    workflow_id = str(uuid.uuid4())
+    async with Worker(client, task_queue=task_queue, workflows=[Hop]):
+        await client.execute_workflow(Hop.run, 2, id=workflow_id, task_queue=task_queue)
+
+    histories = await run_histories(client, workflow_id)
+
+    started = [h.events[0].workflow_execution_started_event_attributes for h in histories]
+    assert len(histories) == 3
+    assert started[0].continued_execution_run_id == ""
+    assert [s.input.payloads[0].data for s in started] == [b"2", b"1", b"0"]
+    assert started[1].continued_execution_run_id == histories[0].run_id
