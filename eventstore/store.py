@@ -121,8 +121,7 @@ class CaseEventStore(Application[UUID]):
         if not events:
             return AppendOutcome(appended=0, already_present=0)
         last_position = first_position + len(events) - 1
-        head = self.chained_recorder.select_head(case_id)
-        head_position = head.last_position if head is not None else 0
+        head_position, previous_mac = self._chain_tail(case_id)
         if head_position != first_position - 1:
             # Either a retry of an append that committed, or a writer that is out of step.
             return self._already_present(case_id, first_position, events)
@@ -150,7 +149,6 @@ class CaseEventStore(Application[UUID]):
             )
             for offset, event in enumerate(events)
         ]
-        previous_mac = head.last_mac if head is not None else GENESIS_MAC
         records: list[CaseEventRecord] = []
         for record in unsigned:
             previous_mac = event_mac(self.audit_key, record, previous_mac)
@@ -161,6 +159,17 @@ class CaseEventStore(Application[UUID]):
         except IntegrityError:
             return self._already_present(case_id, first_position, events)
         return AppendOutcome(appended=len(records), already_present=0)
+
+    def _chain_tail(self, case_id: str) -> tuple[int, str]:
+        """Where the case's chain ends: its head, or for a case stored before heads existed,
+        its last event (whose events `verify` then reports as carrying no MAC)."""
+        head = self.chained_recorder.select_head(case_id)
+        if head is not None:
+            return head.last_position, head.last_mac
+        last = list(self.events.get(UUID(case_id), desc=True, limit=1))
+        if last and isinstance(last[0], CaseEventRecord):
+            return last[0].position, last[0].mac
+        return 0, GENESIS_MAC
 
     def _check_corrections(self, case_id: str, events: Sequence[NewCaseEvent]) -> None:
         """A correction must reference an earlier event of the case (read only if one does)."""

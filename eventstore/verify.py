@@ -67,7 +67,8 @@ class CaseChainCheck:
             self._break(position, f"row is not a case event (topic {stored.topic})")
             return
         if not record.mac:
-            self._break(position, "event carries no MAC")
+            self._break(position, "event carries no MAC (stored before the chain existed, "
+                                  "or its MAC was removed)")
             return
         mac = event_mac(self._key, record, self._previous_mac)
         if not hmac.compare_digest(mac, record.mac):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -239,3 +240,22 @@ def test_a_correction_references_an_earlier_event_and_replay_carries_it(
     assert [r.corrects_event_id for r in records] == [None, None, second.event_id]
     assert replay(records)[-1].record.corrects_event_id == second.event_id
     assert broken(store) == {}
+
+
+def test_a_case_stored_before_chaining_still_takes_appends_and_is_reported_unverifiable(
+    store: CaseEventStore,
+) -> None:
+    case_id = store_case(store, "ABS-OLD", 2, OPENED)
+    legacy = [replace(r, mac="") for r in store.history(case_id)]
+    other_id, _ = case_events("ABS-OLDER", 1, OPENED)
+    store.events.put([replace(r, originator_id=UUID(other_id), mac="")
+                      for r in legacy[:1]])  # no chain head, no MAC: as stored before chaining
+    _, later = case_events("ABS-OLDER", 2, OPENED)
+
+    outcome = store.append(case_id=other_id, first_position=2, policy_version="p",
+                           workflow_id=other_id, run_id="r", events=[as_new(later[1])])
+
+    assert outcome.appended == 1
+    verdict = verdicts(store)[other_id]
+    assert verdict.broken is not None and verdict.broken.position == 1
+    assert "no MAC" in verdict.broken.problem
