@@ -176,9 +176,8 @@ def verify_command(args: Any, settings: Settings, out: TextIO) -> int:
     if case_id is not None and cases == 0:
         print(f"rtw audit verify: no events recorded for case {case_id}", file=sys.stderr)
         return 1
-    print(f"verified {cases} case(s), {events} event(s): "
-          f"{len(broken)} broken" if broken else
-          f"verified {cases} case(s), {events} event(s): every chain holds", file=out)
+    outcome = f"{len(broken)} broken" if broken else "every chain holds"
+    print(f"verified {cases} case(s), {events} event(s): {outcome}", file=out)
     return 1 if broken else 0
 
 

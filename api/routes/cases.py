@@ -6,13 +6,14 @@ import asyncio
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.access_log import log_read
+from api.audit_params import AsOfQuery, PositionQuery, as_of_moment
 from api.auth import Principal
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, EarlyContactBody, HistoryEntry, UpdateAccepted
@@ -22,7 +23,6 @@ from api.views import case_for
 from domain.actors import Actor, Role, Source
 from domain.commands import RecordEarlyContact
 from domain.evolve import ReplayError
-from eventstore.moments import parse_moment
 from eventstore.replay import as_the_record_stood, replay
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseView, RecordEarlyContactInput
@@ -135,16 +135,10 @@ async def get_history(
     request: Request,
     services: ServicesDep,
     principal: Annotated[Principal, Depends(require_roles(Role.OH, Role.AUDITOR))],
-    as_of: Annotated[str | None, Query(description=(
-        "The case as the record stood then: events recorded at or before this time "
-        "(ISO 8601 with offset), or by the end of this date (YYYY-MM-DD, London)."))] = None,
-    position: Annotated[int | None, Query(ge=1, description="Events up to this position.")] = None,
+    as_of: AsOfQuery = None,
+    position: PositionQuery = None,
 ) -> CaseHistory:
-    try:
-        moment = parse_moment(as_of) if as_of is not None else None
-    except ValueError as error:
-        raise Problem(422, "Invalid request", f"as_of: {error}",
-                      errors=[{"field": "as_of", "message": str(error)}]) from None
+    moment = as_of_moment(as_of)
     await log_read(request, services, principal, "case.history", case_id)
     records = await asyncio.to_thread(services.store.history, str(case_id))
     if not records:
