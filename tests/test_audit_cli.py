@@ -182,3 +182,22 @@ def test_the_access_log_cannot_be_rewritten(rtw: Rtw, case_id: str, database_url
         psycopg.errors.RaiseException, match="append-only"
     ):
         connection.execute("DELETE FROM rtw_access_log")
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("", "RTW_AUDIT_HMAC_KEY is not set"),
+        ("not base64!", "RTW_AUDIT_HMAC_KEY must be base64"),
+        ("YWJj", "RTW_AUDIT_HMAC_KEY must decode to at least 16 bytes"),
+    ],
+)
+def test_a_missing_or_unusable_audit_key_is_one_clear_line(
+    rtw: Rtw, monkeypatch: pytest.MonkeyPatch, key: str, message: str
+) -> None:
+    monkeypatch.setenv("RTW_AUDIT_HMAC_KEY", key)
+
+    code, _, err = rtw("audit", "verify", "--all")
+
+    assert code == 2
+    assert message in err and len(err.splitlines()) == 1

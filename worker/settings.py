@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from eventstore.chain import AuditKey
 
 # `rtw run` writes the local stack's URLs and keys here, so that `rtw audit …` finds them.
 LOCAL_ENV_FILE = Path(os.environ.get("RTW_HOME", ".rtw")) / "local.env"
@@ -35,6 +37,13 @@ class Settings(BaseSettings):
     notification_channel: Literal["outbox", "log"] = Field(default="outbox")
     local_postgres_port: int = Field(default=5433, ge=1, le=65535)
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+
+    @field_validator("audit_hmac_key")
+    @classmethod
+    def _audit_key_is_usable(cls, value: str | None) -> str | None:
+        if value is not None:
+            AuditKey.from_base64(value)  # its ValueError names the variable and what it needs
+        return value
 
     def require_database_url(self) -> str:
         if not self.database_url:
