@@ -21,7 +21,7 @@ from eventstore.replay import ReplayStep, as_the_record_stood, record_fields, re
 from eventstore.store import CaseEventStore
 from eventstore.verify import verify_cases
 from worker.access_log import Access, iter_access_sync, record_access_sync
-from worker.settings import Settings
+from worker.settings import MISSING_AUDIT_KEY, Settings
 
 
 class UsageError(Exception):
@@ -40,6 +40,9 @@ def _open_store(settings: Settings) -> CaseEventStore:
 
 
 def _log_read(settings: Settings, action: str, case_id: str | None, detail: str = "") -> None:
+    """Record the read before it happens; the input has been checked, the settings are now."""
+    if not settings.audit_hmac_key:
+        raise UsageError(MISSING_AUDIT_KEY)
     user = getpass.getuser()
     record_access_sync(
         settings.require_database_url(),

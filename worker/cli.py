@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from worker.settings import Settings
+from worker.settings import MISSING_AUDIT_KEY, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,9 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         field = "RTW_" + str(first["loc"][0]).upper()
         print(f"rtw: {field}: {first['msg']}", file=sys.stderr)
         return 2
-    if args.command != "run" and not settings.audit_hmac_key:
-        print("rtw: RTW_AUDIT_HMAC_KEY is not set (base64 of 32 random bytes; `rtw run` writes "
-              "one to .rtw/local.env for the local stack)", file=sys.stderr)
+    if args.command in ("worker", "api") and not settings.audit_hmac_key:
+        print(f"rtw: {MISSING_AUDIT_KEY}", file=sys.stderr)
         return 2
     if args.command == "run":
         from worker.supervisor import Supervisor

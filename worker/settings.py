@@ -15,6 +15,12 @@ from eventstore.chain import AuditKey
 LOCAL_ENV_FILE = Path(os.environ.get("RTW_HOME", ".rtw")) / "local.env"
 
 
+MISSING_AUDIT_KEY = (
+    "RTW_AUDIT_HMAC_KEY is not set (base64 of 32 random bytes; `rtw run` writes one to "
+    ".rtw/local.env for the local stack)"
+)
+
+
 class Settings(BaseSettings):
     """Every setting of every rtw process; the README lists them as a table."""
 
