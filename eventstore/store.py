@@ -121,7 +121,7 @@ class CaseEventStore(Application[UUID]):
         if not events:
             return AppendOutcome(appended=0, already_present=0)
         last_position = first_position + len(events) - 1
-        head_position, previous_mac = self._chain_tail(case_id)
+        head_position, previous_mac = self._chain_tail(case_id, first_position)
         if head_position != first_position - 1:
             # Either a retry of an append that committed, or a writer that is out of step.
             return self._already_present(case_id, first_position, events)
@@ -160,12 +160,14 @@ class CaseEventStore(Application[UUID]):
             return self._already_present(case_id, first_position, events)
         return AppendOutcome(appended=len(records), already_present=0)
 
-    def _chain_tail(self, case_id: str) -> tuple[int, str]:
+    def _chain_tail(self, case_id: str, first_position: int) -> tuple[int, str]:
         """Where the case's chain ends: its head, or for a case stored before heads existed,
         its last event (whose events `verify` then reports as carrying no MAC)."""
         head = self.chained_recorder.select_head(case_id)
         if head is not None:
             return head.last_position, head.last_mac
+        if first_position == 1:  # a new case (or a retry of its first append: the insert says)
+            return 0, GENESIS_MAC
         last = list(self.events.get(UUID(case_id), desc=True, limit=1))
         if last and isinstance(last[0], CaseEventRecord):
             return last[0].position, last[0].mac

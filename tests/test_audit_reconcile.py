@@ -90,9 +90,12 @@ async def test_every_run_of_a_continued_workflow_is_walked_oldest_first(
         await client.execute_workflow(Hop.run, 2, id=workflow_id, task_queue=task_queue)
 
     histories = await run_histories(client, workflow_id)
+    out = io.StringIO()
+    code = await report(client, workflow_id, [], out)  # not a CaseWorkflow: cannot replay
 
     started = [h.events[0].workflow_execution_started_event_attributes for h in histories]
     assert len(histories) == 3
     assert started[0].continued_execution_run_id == ""
     assert [s.input.payloads[0].data for s in started] == [b"2", b"1", b"0"]
     assert started[1].continued_execution_run_id == histories[0].run_id
+    assert code == 1 and "cannot be replayed by this version of CaseWorkflow" in out.getvalue()

@@ -56,6 +56,10 @@ class Reconciliation:
         return not self.only_in_temporal and not self.only_in_store
 
 
+class ReplayFailed(Exception):
+    """A run's history does not replay with the workflow code installed here."""
+
+
 class _AppendRecorder(Interceptor):
     """Collects the input of every append the workflow makes while it is replayed."""
 
@@ -107,7 +111,12 @@ async def decisions_in_temporal(client: Client, case_id: str) -> list[Decision]:
             data_converter=client.data_converter,
             interceptors=[recorder],
         )
-        await replayer.replay_workflow(history)
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        if result.replay_failure is not None:
+            raise ReplayFailed(
+                f"run {history.run_id} cannot be replayed by this version of CaseWorkflow "
+                f"({result.replay_failure}); reconcile with the version that wrote it"
+            )
         markers = sum(
             1
             for event in history.events
@@ -164,6 +173,9 @@ async def report(client: Client, case_id: str, records: list[CaseEventRecord],
             raise
         print(f"case {case_id}: no workflow history in Temporal (unknown case, or removed "
               "after the namespace's retention)", file=out)
+        return 1
+    except ReplayFailed as error:
+        print(f"case {case_id}: {error}", file=out)
         return 1
     result = reconcile(temporal, decisions_in_store(records))
     for decision in result.only_in_temporal:
