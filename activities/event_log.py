@@ -6,7 +6,12 @@ from opentelemetry import trace
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from eventstore.store import CaseEventStore, EventPositionConflict, NewCaseEvent
+from eventstore.store import (
+    CaseEventStore,
+    EventPositionConflict,
+    NewCaseEvent,
+    UnknownCorrectedEvent,
+)
 from workflows.payloads import APPEND_CASE_EVENTS, AppendEventsInput, AppendEventsResult
 
 
@@ -37,6 +42,7 @@ class EventLogActivities:
                 reason=pending.event.reason,
                 trace_id=pending.trace_id or trace_id,
                 data=pending.event.model_dump(mode="json"),
+                corrects_event_id=pending.corrects_event_id,
             )
             for pending in input.events
         ]
@@ -53,6 +59,10 @@ class EventLogActivities:
             raise ApplicationError(
                 str(conflict), type="EventPositionConflict", non_retryable=True
             ) from conflict
+        except UnknownCorrectedEvent as unknown:
+            raise ApplicationError(
+                str(unknown), type="UnknownCorrectedEvent", non_retryable=True
+            ) from unknown
         return AppendEventsResult(
             appended=outcome.appended, already_present=outcome.already_present
         )

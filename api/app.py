@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from api.auth import TokenRegistry
 from api.problems import install_problem_handlers
-from api.routes import absences, actions, cases, health, referrals, worklist
+from api.routes import absences, actions, audit, cases, health, referrals, worklist
 from api.services import Services
 from api.tracing import TracingMiddleware
 from eventstore.store import CaseEventStore
@@ -54,6 +54,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(worklist.router)
     app.include_router(cases.router)
     app.include_router(actions.router)
+    app.include_router(audit.router)
     tracer = services.tracer if services is not None else configure_tracing("rtw-api")
     app.add_middleware(TracingMiddleware, tracer=tracer)
     return app
@@ -71,10 +72,13 @@ async def _services_from(settings: Settings) -> Services:
         tracer=tracer,
     )
     store = await asyncio.to_thread(
-        CaseEventStore.connect, database_url, cipher_key=settings.event_cipher_key
+        CaseEventStore.connect,
+        database_url,
+        cipher_key=settings.event_cipher_key,
+        audit_key=settings.audit_hmac_key,
     )
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
-    await ensure_schema(pool)
+    await ensure_schema(pool)  # the access log must exist before the first read
     return Services(
         temporal=client,
         store=store,

@@ -273,8 +273,16 @@ class HistoryEntry(BaseModel):
     trace_id: str
     data: dict[str, Any]
     stage_after: str
+    why: str = Field(default="", description="The reason, with the deadline it names if any.")
+    deadline: str | None = Field(default=None, description="The deadline behind a reminder "
+                                 "or an escalation.")
+    corrects_event_id: str | None = Field(default=None, description="The event this one "
+                                          "corrects, for corrections of fact.")
+    mac: str = Field(default="", description="HMAC-SHA256 chaining this event to the previous.")
 
 
 class CaseHistory(BaseModel):
     case_id: str
+    as_of: datetime | None = Field(default=None, description="Events recorded by then only.")
+    position: int | None = Field(default=None, description="Events up to this position only.")
     events: list[HistoryEntry]

@@ -16,6 +16,10 @@ class CaseEventRecord(DomainEvent):
     `originator_id` is the case id, `originator_version` its position (from 1) and
     `timestamp` the moment it was recorded. `data` is the domain event itself as JSON.
     The whole state is encrypted at rest by the application's cipher.
+
+    Nothing is ever updated in place: a correction of fact is a later event whose
+    `corrects_event_id` names the corrected one. `mac` chains the event to the one before it
+    (see `eventstore.chain`). Both default, so events stored before they existed still load.
     """
 
     event_id: str
@@ -30,6 +34,8 @@ class CaseEventRecord(DomainEvent):
     run_id: str
     trace_id: str
     data: dict[str, Any]
+    corrects_event_id: str | None = None
+    mac: str = ""
 
     @property
     def case_id(self) -> str:

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlparse
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.utils import get_topic
 
+from eventstore.chain import GENESIS_MAC, AuditKey, event_mac, head_for
+from eventstore.recorder import ChainedPostgresRecorder
 from eventstore.records import CaseEventRecord
+from eventstore.transcoder import CaseTranscoder
 
 
 class EventPositionConflict(Exception):
     """Other events already hold the positions being appended: a second writer exists."""
+
+
+class UnknownCorrectedEvent(ValueError):
+    """A correction names an event that is not earlier in the same case."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class NewCaseEvent:
     reason: str
     trace_id: str
     data: dict[str, Any]
+    corrects_event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,7 @@ def postgres_environment(database_url: str) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": "5",
         "POSTGRES_CONNECT_TIMEOUT": "10",
         "CREATE_TABLE": "y",
+        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedPostgresRecorder),
     }
 
 
@@ -64,13 +74,32 @@ class CaseEventStore(Application[UUID]):
 
     name = "rtw"
 
+    def __init__(self, env: Mapping[str, str], *, audit_key: AuditKey) -> None:
+        super().__init__(env=env)
+        self.audit_key = audit_key
+
     @classmethod
-    def connect(cls, database_url: str, *, cipher_key: str | None) -> CaseEventStore:
+    def connect(
+        cls, database_url: str, *, cipher_key: str | None, audit_key: str | None
+    ) -> CaseEventStore:
+        """The store at `database_url`; `audit_key` is RTW_AUDIT_HMAC_KEY (base64)."""
+        key = AuditKey.from_base64(audit_key)
         env = postgres_environment(database_url)
         if cipher_key:
             env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
             env["CIPHER_KEY"] = cipher_key
-        return cls(env=env)
+        return cls(env=env, audit_key=key)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = CaseTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+    @property
+    def chained_recorder(self) -> ChainedPostgresRecorder:
+        if not isinstance(self.recorder, ChainedPostgresRecorder):
+            raise TypeError("the event store must use ChainedPostgresRecorder")
+        return self.recorder
 
     def append(
         self,
@@ -81,14 +110,25 @@ class CaseEventStore(Application[UUID]):
         workflow_id: str,
         run_id: str,
         events: Sequence[NewCaseEvent],
+        recorded_at: datetime | None = None,
     ) -> AppendOutcome:
         """Write one decision's events in one transaction at the given positions.
 
-        A retry of the same append finds its own event ids there and writes nothing.
+        `recorded_at` is now unless given (imports of old records, tests).
+        A retry of the same append finds its own event ids there and writes nothing. Each
+        event is MACed onto the chain, and the case's chain head moves in the same transaction.
         """
+        if not events:
+            return AppendOutcome(appended=0, already_present=0)
+        last_position = first_position + len(events) - 1
+        head_position, previous_mac = self._chain_tail(case_id, first_position)
+        if head_position != first_position - 1:
+            # Either a retry of an append that committed, or a writer that is out of step.
+            return self._already_present(case_id, first_position, events)
+        self._check_corrections(case_id, events)
         originator_id = UUID(case_id)
-        recorded_at = datetime.now(UTC)
-        records = [
+        recorded_at = recorded_at or datetime.now(UTC)
+        unsigned = [
             CaseEventRecord(
                 originator_id=originator_id,
                 originator_version=first_position + offset,
@@ -105,24 +145,60 @@ class CaseEventStore(Application[UUID]):
                 run_id=run_id,
                 trace_id=event.trace_id,
                 data=event.data,
+                corrects_event_id=event.corrects_event_id,
             )
             for offset, event in enumerate(events)
         ]
-        if not records:
-            return AppendOutcome(appended=0, already_present=0)
+        records: list[CaseEventRecord] = []
+        for record in unsigned:
+            previous_mac = event_mac(self.audit_key, record, previous_mac)
+            records.append(replace(record, mac=previous_mac))
+        new_head = head_for(self.audit_key, case_id, last_position, previous_mac)
         try:
-            self.events.put(records)
+            self.events.put(records, chain_head=new_head)
         except IntegrityError:
-            stored = self.history(
-                case_id, after=first_position - 1, up_to=first_position + len(records) - 1
-            )
-            if [r.event_id for r in stored] == [r.event_id for r in records]:
-                return AppendOutcome(appended=0, already_present=len(records))
-            raise EventPositionConflict(
-                f"case {case_id}: positions {first_position}..{first_position + len(records) - 1} "
-                "are held by other events"
-            ) from None
+            return self._already_present(case_id, first_position, events)
         return AppendOutcome(appended=len(records), already_present=0)
+
+    def _chain_tail(self, case_id: str, first_position: int) -> tuple[int, str]:
+        """Where the case's chain ends: its head, or for a case stored before heads existed,
+        its last event (whose events `verify` then reports as carrying no MAC)."""
+        head = self.chained_recorder.select_head(case_id)
+        if head is not None:
+            return head.last_position, head.last_mac
+        if first_position == 1:  # a new case (or a retry of its first append: the insert says)
+            return 0, GENESIS_MAC
+        last = list(self.events.get(UUID(case_id), desc=True, limit=1))
+        if last and isinstance(last[0], CaseEventRecord):
+            return last[0].position, last[0].mac
+        return 0, GENESIS_MAC
+
+    def _check_corrections(self, case_id: str, events: Sequence[NewCaseEvent]) -> None:
+        """A correction must reference an earlier event of the case (read only if one does)."""
+        named = {e.corrects_event_id for e in events if e.corrects_event_id}
+        if not named:
+            return
+        earlier = {r.event_id for r in self.history(case_id)}
+        for event in events:
+            if event.corrects_event_id and event.corrects_event_id not in earlier:
+                raise UnknownCorrectedEvent(
+                    f"case {case_id}: event {event.event_id} corrects "
+                    f"{event.corrects_event_id}, which is not an earlier event of the case"
+                )
+            earlier.add(event.event_id)
+
+    def _already_present(
+        self, case_id: str, first_position: int, events: Sequence[NewCaseEvent]
+    ) -> AppendOutcome:
+        last_position = first_position + len(events) - 1
+        stored = self.history(case_id, after=first_position - 1, up_to=last_position)
+        if [r.event_id for r in stored] == [e.event_id for e in events]:
+            return AppendOutcome(appended=0, already_present=len(events))
+        raise EventPositionConflict(
+            f"case {case_id}: positions {first_position}..{last_position} are held by other "
+            "events, or the case's events end before position "
+            f"{first_position - 1}"
+        )
 
     def history(
         self, case_id: str, *, after: int | None = None, up_to: int | None = None

@@ -23,6 +23,7 @@ from worker.temporal_client import add_search_attributes
 from workflows.search_attributes import CASE_SEARCH_ATTRIBUTES
 
 TEST_CIPHER_KEY = base64.b64encode(b"k" * 32).decode()
+TEST_AUDIT_KEY = base64.b64encode(b"a" * 32).decode()
 TEST_PAYLOAD_KEYS = "test1:" + base64.b64encode(b"p" * 32).decode()
 
 
@@ -60,7 +61,9 @@ def database_url(postgres_server_url: str) -> str:
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[CaseEventStore]:
-    event_store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY)
+    event_store = CaseEventStore.connect(
+        database_url, cipher_key=TEST_CIPHER_KEY, audit_key=TEST_AUDIT_KEY
+    )
     try:
         yield event_store
     finally:

@@ -69,7 +69,10 @@ async def run_worker(settings: Settings) -> None:
     except Exception as error:  # a managed namespace may refuse; not fatal
         log.warning("could not register case search attributes: %s", error)
     store = await asyncio.to_thread(
-        CaseEventStore.connect, database_url, cipher_key=settings.event_cipher_key
+        CaseEventStore.connect,
+        database_url,
+        cipher_key=settings.event_cipher_key,
+        audit_key=settings.audit_hmac_key,
     )
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=5)
     await ensure_schema(pool)

@@ -6,10 +6,11 @@ import argparse
 import asyncio
 import logging
 import sys
+from typing import Any
 
 from pydantic import ValidationError
 
-from worker.settings import Settings
+from worker.settings import MISSING_AUDIT_KEY, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,10 +22,39 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("api", help="run the HTTP API")
     audit = commands.add_parser("audit", help="audit the event store")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
-    replay = audit_commands.add_parser("replay", help="replay one case's events in order")
-    replay.add_argument("case_id", metavar="CASE_ID")
-    replay.add_argument("--format", choices=["table", "json"], default="table")
+    _audit_parsers(audit_commands)
     return parser
+
+
+def _audit_parsers(audit_commands: Any) -> None:
+    replay = audit_commands.add_parser(
+        "replay", help="replay one case's events in order, with the state after each"
+    )
+    replay.add_argument("case_id", metavar="CASE_ID")
+    as_of = replay.add_mutually_exclusive_group()
+    as_of.add_argument("--as-of", metavar="TIMESTAMP", help="the case as the record stood "
+                       "then: events recorded at or before it (ISO time with offset, or a date)")
+    as_of.add_argument("--position", type=int, metavar="N", help="events up to position N")
+    replay.add_argument("--format", choices=["table", "json"], default="table")
+    verify = audit_commands.add_parser(
+        "verify", help="check the hash chain of one case or of every case"
+    )
+    verify.add_argument("case_id", metavar="CASE_ID", nargs="?")
+    verify.add_argument("--all", action="store_true", help="every case in the store")
+    export = audit_commands.add_parser(
+        "export", help="stream events to stdout, one case or those recorded between dates"
+    )
+    export.add_argument("--case", metavar="CASE_ID")
+    export.add_argument("--from", dest="date_from", metavar="DATE")
+    export.add_argument("--to", dest="date_to", metavar="DATE")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    access = audit_commands.add_parser("access-log", help="who read which case, when, from where")
+    access.add_argument("--case", metavar="CASE_ID")
+    access.add_argument("--format", choices=["table", "json"], default="table")
+    reconcile = audit_commands.add_parser(
+        "reconcile", help="compare a case's stored decisions with its Temporal history"
+    )
+    reconcile.add_argument("case_id", metavar="CASE_ID")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         first = error.errors()[0]
         field = "RTW_" + str(first["loc"][0]).upper()
         print(f"rtw: {field}: {first['msg']}", file=sys.stderr)
+        return 2
+    if args.command in ("worker", "api") and not settings.audit_hmac_key:
+        print(f"rtw: {MISSING_AUDIT_KEY}", file=sys.stderr)
         return 2
     if args.command == "run":
         from worker.supervisor import Supervisor
@@ -54,10 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         uvicorn.run(create_app(settings=settings), host=settings.api_host,
                     port=settings.api_port, log_level="info")
         return 0
-    if args.command == "audit" and args.audit_command == "replay":
-        from worker.audit_cli import replay_command
+    if args.command == "audit":
+        from worker.audit_cli import run
 
-        return replay_command(args.case_id, args.format, settings)
+        return run(args.audit_command, args, settings)
     return 2
 
 

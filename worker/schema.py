@@ -6,6 +6,7 @@ import asyncpg
 
 from activities.notify import OUTBOX_DDL
 from eventstore.worklist import WORKLIST_DDL
+from worker.access_log import ACCESS_LOG_DDL, SCHEMA_LOCK
 
 ABSENCE_LINKS_DDL = """
 CREATE TABLE IF NOT EXISTS rtw_absence_links (
@@ -17,13 +18,11 @@ CREATE TABLE IF NOT EXISTS rtw_absence_links (
 """
 
 
-# Any fixed number: the worker and the API may both create the tables at start.
-SCHEMA_LOCK = 727_001
-
-
 async def ensure_schema(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as connection, connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock($1)", SCHEMA_LOCK)
+        # The worker and the API may both create the tables at start.
+        await connection.execute(SCHEMA_LOCK)
         await connection.execute(OUTBOX_DDL)
         await connection.execute(ABSENCE_LINKS_DDL)
         await connection.execute(WORKLIST_DDL)
+        await connection.execute(ACCESS_LOG_DDL)

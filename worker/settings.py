@@ -6,11 +6,19 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from eventstore.chain import AuditKey
 
 # `rtw run` writes the local stack's URLs and keys here, so that `rtw audit …` finds them.
 LOCAL_ENV_FILE = Path(os.environ.get("RTW_HOME", ".rtw")) / "local.env"
+
+
+MISSING_AUDIT_KEY = (
+    "RTW_AUDIT_HMAC_KEY is not set (base64 of 32 random bytes; `rtw run` writes one to "
+    ".rtw/local.env for the local stack)"
+)
 
 
 class Settings(BaseSettings):
@@ -29,12 +37,20 @@ class Settings(BaseSettings):
     policy_dir: Path | None = Field(default=None)
     payload_keys: str | None = Field(default=None)
     event_cipher_key: str | None = Field(default=None)
+    audit_hmac_key: str | None = Field(default=None)
     api_host: str = Field(default="127.0.0.1")
     api_port: int = Field(default=8000, ge=1, le=65535)
     update_wait_seconds: float = Field(default=10.0, gt=0)
     notification_channel: Literal["outbox", "log"] = Field(default="outbox")
     local_postgres_port: int = Field(default=5433, ge=1, le=65535)
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+
+    @field_validator("audit_hmac_key")
+    @classmethod
+    def _audit_key_is_usable(cls, value: str | None) -> str | None:
+        if value is not None:
+            AuditKey.from_base64(value)  # its ValueError names the variable and what it needs
+        return value
 
     def require_database_url(self) -> str:
         if not self.database_url:

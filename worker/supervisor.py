@@ -19,19 +19,32 @@ RESTARTS_ALLOWED = 5
 
 
 def _local_secrets(home: Path) -> dict[str, str]:
-    """Keys for the local stack, made once and kept, so a restart still decrypts old cases."""
+    """Keys for the local stack, made once and kept, so a restart still decrypts old cases.
+
+    A key missing from an older secrets file is added; existing keys are never replaced.
+    """
     path = home / "secrets.env"
     if not path.exists():
         path.touch(mode=0o600)
-        path.write_text(
-            f"RTW_PAYLOAD_KEYS={new_key_spec('local1')}\n"
-            f"RTW_EVENT_CIPHER_KEY={new_key_spec('x').split(':', 1)[1]}\n"
-        )
     values = {}
     for line in path.read_text().splitlines():
         key, _, value = line.partition("=")
         if key:
             values[key] = value
+    wanted = {
+        "RTW_PAYLOAD_KEYS": "local1",
+        "RTW_EVENT_CIPHER_KEY": None,
+        "RTW_AUDIT_HMAC_KEY": None,
+    }
+    missing = {
+        name: new_key_spec(kid) if kid else new_key_spec().split(":", 1)[1]
+        for name, kid in wanted.items()
+        if name not in values
+    }
+    if missing:
+        with path.open("a") as secrets_file:
+            secrets_file.writelines(f"{name}={value}\n" for name, value in missing.items())
+        values.update(missing)
     return values
 
 

@@ -45,7 +45,7 @@ APPEND_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=30),
-    non_retryable_error_types=["EventPositionConflict"],
+    non_retryable_error_types=["EventPositionConflict", "UnknownCorrectedEvent"],
 )
 NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)

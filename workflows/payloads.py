@@ -55,10 +55,6 @@ class ActionInput(BaseModel):
     trace_id: str | None = None
 
 
-# Kept for callers written against the first release: the same shape as ActionInput.
-RecordEarlyContactInput = ActionInput
-
-
 class HrFactInput(BaseModel):
     """Signal payload: a fact an HR system reports."""
 
@@ -91,6 +87,9 @@ class PendingEvent(BaseModel):
     event: CaseEvent
     trace_id: str | None = Field(
         default=None, description="Trace of the request that caused it, when known."
+    )
+    corrects_event_id: str | None = Field(
+        default=None, description="The earlier event a correction of fact refers to."
     )
 
 

@@ -6,8 +6,10 @@ import asyncio
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 
+from api.access_log import log_read
+from api.audit_params import AsOfQuery, PositionQuery, as_of_moment
 from api.auth import Principal
 from api.case_calls import not_found, query_view
 from api.dependencies import ServicesDep, require_roles
@@ -16,7 +18,7 @@ from api.problems import Problem
 from api.views import case_for
 from domain.actors import Role
 from domain.evolve import ReplayError
-from eventstore.replay import replay
+from eventstore.replay import as_the_record_stood, replay
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -29,9 +31,11 @@ ANY_ROLE = (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN)
 @router.get("/{case_id}", response_model=CaseOut, summary="The case as your role may see it")
 async def get_case(
     case_id: CaseId,
+    request: Request,
     services: ServicesDep,
     principal: Annotated[Principal, Depends(require_roles(*ANY_ROLE))],
 ) -> CaseOut:
+    await log_read(request, services, principal, "case.read", case_id)
     view = await query_view(services, case_id)
     if principal.role is Role.MANAGER and view.state.manager.id != principal.subject:
         raise Problem(403, "Forbidden", "line managers see only their own team's cases")
@@ -45,18 +49,26 @@ async def get_case(
 )
 async def get_history(
     case_id: CaseId,
+    request: Request,
     services: ServicesDep,
     principal: Annotated[Principal, Depends(require_roles(Role.OH, Role.AUDITOR))],
+    as_of: AsOfQuery = None,
+    position: PositionQuery = None,
 ) -> CaseHistory:
+    moment = as_of_moment(as_of)
+    await log_read(request, services, principal, "case.history", case_id)
     records = await asyncio.to_thread(services.store.history, str(case_id))
     if not records:
         raise not_found(case_id)
+    records = as_the_record_stood(records, as_of=moment, position=position)
     try:
         steps = replay(records)
     except ReplayError as error:
         raise Problem(500, "History cannot be replayed", str(error)) from None
     return CaseHistory(
         case_id=str(case_id),
+        as_of=moment,
+        position=position,
         events=[
             HistoryEntry(
                 position=step.record.position,
@@ -74,6 +86,10 @@ async def get_history(
                 trace_id=step.record.trace_id,
                 data=step.record.data,
                 stage_after=step.state.stage.value,
+                why=step.why,
+                deadline=step.record.data.get("deadline"),
+                corrects_event_id=step.record.corrects_event_id,
+                mac=step.record.mac,
             )
             for step in steps
         ],
