@@ -10,6 +10,7 @@ import asyncpg
 from fastapi import FastAPI
 
 from api.auth import TokenRegistry
+from api.body_limit import BodyLimitMiddleware
 from api.problems import install_problem_handlers
 from api.routes import absences, actions, audit, cases, health, referrals, worklist
 from api.services import Services
@@ -56,6 +57,10 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(actions.router)
     app.include_router(audit.router)
     tracer = services.tracer if services is not None else configure_tracing("rtw-api")
+    max_body = services.max_body_bytes if services is not None else (
+        (settings or Settings()).max_body_bytes
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)
     app.add_middleware(TracingMiddleware, tracer=tracer)
     return app
 
@@ -88,4 +93,5 @@ async def _services_from(settings: Settings) -> Services:
         task_queue=settings.task_queue,
         update_wait_seconds=settings.update_wait_seconds,
         policies=PolicyBook.load(settings.policy_dir),
+        max_body_bytes=settings.max_body_bytes,
     )

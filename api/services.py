@@ -23,3 +23,4 @@ class Services:
     task_queue: str
     update_wait_seconds: float = 10.0
     policies: PolicyBook = field(default_factory=lambda: PolicyBook({}))
+    max_body_bytes: int = 65_536

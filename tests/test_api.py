@@ -289,3 +289,32 @@ async def test_the_worklist_pages_by_next_deadline_and_filters(api: ApiStack) ->
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
     bad_stage = await api.http.get("/v1/cases?stage=lost", headers=auth(Role.OH))
     assert bad_stage.status_code == 422
+
+
+async def test_an_idempotency_key_answers_the_same_case_and_refuses_another_body(
+        api: ApiStack) -> None:
+    body = absence()
+    key = {"Idempotency-Key": f"hr-msg-{uuid.uuid4().hex}"}
+    first = await api.http.post("/v1/absences", json=body, headers=auth(Role.HR) | key)
+    again = await api.http.post("/v1/absences", json=body, headers=auth(Role.HR) | key)
+    other = await api.http.post("/v1/absences", json=absence(), headers=auth(Role.HR) | key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+async def test_a_body_over_the_limit_is_refused_with_413(api: ApiStack) -> None:
+    huge = absence(employer_id="x" * 70_000)
+    response = await api.http.post("/v1/absences", json=huge, headers=auth(Role.HR))
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "65536 bytes" in response.json()["detail"]
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(80):
+            yield b"x" * 1_000
+
+    streamed = await api.http.post("/v1/absences", content=chunks(),
+                                   headers=auth(Role.HR) | {"content-type": "application/json"})
+    assert streamed.status_code == 413

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1")
     api_port: int = Field(default=8000, ge=1, le=65535)
     update_wait_seconds: float = Field(default=10.0, gt=0)
+    max_body_bytes: int = Field(default=65_536, ge=1_024, le=10_485_760)
     notification_channel: Literal["outbox", "log"] = Field(default="outbox")
     local_postgres_port: int = Field(default=5433, ge=1, le=65535)
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Header, Path, Response
 from fastapi.responses import JSONResponse
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -13,6 +13,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.auth import Principal
 from api.case_calls import run_action, send_hr_fact
 from api.dependencies import ServicesDep, require_roles
+from api.idempotency import earlier_case, remember
 from api.models import (
     ID_PATTERN,
     AbsenceNotification,
@@ -36,6 +37,11 @@ router = APIRouter(prefix="/v1/absences", tags=["hr-integration"])
 HrOnly = Annotated[Principal, Depends(require_roles(Role.HR))]
 EmployerId = Annotated[str, Path(pattern=ID_PATTERN)]
 AbsenceId = Annotated[str, Path(pattern=ID_PATTERN)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(max_length=200, description="Optional: the same key and body answer the same case; "
+           "the same key with another body is refused."),
+]
 
 
 @router.post(
@@ -46,10 +52,19 @@ AbsenceId = Annotated[str, Path(pattern=ID_PATTERN)]
     responses={200: {"description": "Already notified: the same case, nothing started"}},
 )
 async def notify_absence(
-    body: AbsenceNotification, response: Response, services: ServicesDep, principal: HrOnly
+    body: AbsenceNotification, response: Response, services: ServicesDep, principal: HrOnly,
+    idempotency_key: IdempotencyKey = None,
 ) -> CaseCreated | JSONResponse:
+    earlier = await earlier_case(services, principal, idempotency_key, body)
+    if earlier is not None:
+        response.status_code = 200
+        response.headers["Location"] = f"/v1/cases/{earlier}"
+        return CaseCreated(case_id=earlier)
     if body.referral_id is not None:
-        return await _continue_referral(body, services, principal)
+        answer = await _continue_referral(body, services, principal)
+        await remember(services, principal, idempotency_key, body,
+                       case_id_for_referral(body.employer_id, body.referral_id))
+        return answer
     case_id = case_id_for_absence(body.employer_id, body.absence_id)
     command = OpenCase(
         employer_id=body.employer_id, absence_id=body.absence_id, employee=body.employee,
@@ -71,6 +86,7 @@ async def notify_absence(
         )
     except WorkflowAlreadyStartedError:
         response.status_code = 200
+    await remember(services, principal, idempotency_key, body, case_id)
     return CaseCreated(case_id=case_id)
 
 
