@@ -99,6 +99,7 @@ class WorklistProjector:
         self._pool = pool
         self._states: OrderedDict[str, CaseState] = OrderedDict()
         self._cache_size = cache_size
+        self._ready = False
 
     async def ensure_schema(self) -> None:
         async with self._pool.acquire() as connection:
@@ -110,6 +111,9 @@ class WorklistProjector:
 
     async def catch_up(self, batch: int = 500) -> int:
         """Apply every notification recorded since the last position; returns how many."""
+        if not self._ready:
+            await self.ensure_schema()
+            self._ready = True
         applied = 0
         while True:
             count = await self._apply_batch(batch)

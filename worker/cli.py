@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from worker.case_cli import add_case_commands, run_case_command
 from worker.settings import MISSING_AUDIT_KEY, Settings
 
 
@@ -20,6 +21,7 @@ def _parser() -> argparse.ArgumentParser:
                         "worker, API) and supervise it")
     commands.add_parser("worker", help="run one Temporal worker for cases")
     commands.add_parser("api", help="run the HTTP API")
+    add_case_commands(commands)
     audit = commands.add_parser("audit", help="audit the event store")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     _audit_parsers(audit_commands)
@@ -59,6 +61,8 @@ def _audit_parsers(audit_commands: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "case":
+        return run_case_command(args)  # a client of the API: needs no server settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         settings = Settings()
