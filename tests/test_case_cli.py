@@ -47,7 +47,13 @@ async def test_an_oh_case_manager_works_a_case_from_the_command_line(
             "first_day": datetime.now(UTC).date().isoformat(), "reason_category": "other"}
     created = await api.http.post("/v1/absences", json=body, headers=auth(Role.HR))
     case_id = created.json()["case_id"]
-    await WorklistProjector(api.harness.store, api.harness.pool).catch_up()
+    projector = WorklistProjector(api.harness.store, api.harness.pool)
+    for _ in range(100):  # the workflow stores the opening event just after answering
+        await projector.catch_up()
+        if await api.harness.pool.fetchval(
+                "SELECT count(*) FROM rtw_worklist WHERE case_id = $1", uuid.UUID(case_id)):
+            break
+        await asyncio.sleep(0.05)
 
     listed = await rtw(api, Role.OH, "list", "--stage", "early_contact")
     assert listed.returncode == 0, listed.stderr
