@@ -44,6 +44,9 @@ def test_there_are_stored_histories_to_replay() -> None:
         "returned_to_own_role", "phased_return", "redeployed", "left_employment",
         "ill_health_retirement", "withdrawn", "stay_at_work_resolved",
         "unfit_any_work_escalated",
+        # Recorded after the hr-webhooks-v1 patch; the others before it.
+        "missed_contact_reminded_and_escalated_with_hr_webhooks",
+        "early_contact_recorded_with_hr_webhooks",
     } <= names
 
 
@@ -74,7 +77,7 @@ async def test_record_histories(
             open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=today,
                           reason=ReasonCategory.OTHER), HR_ACTOR)
         await time_skipping_env.sleep(timedelta(days=7))
-        await _save(missed, "missed_contact_reminded_and_escalated")
+        await _save(missed, "missed_contact_reminded_and_escalated_with_hr_webhooks")
 
         contacted = await harness.open_case(
             open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=today), HR_ACTOR)
@@ -86,4 +89,4 @@ async def test_record_histories(
             MANAGER_ACTOR,
         )
         await time_skipping_env.sleep(timedelta(days=3))
-        await _save(contacted, "early_contact_recorded")
+        await _save(contacted, "early_contact_recorded_with_hr_webhooks")

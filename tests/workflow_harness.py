@@ -10,11 +10,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import asyncpg
+import httpx
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
 from activities.notify import OutboxChannel
+from activities.webhooks import WebhookActivities, WebhookDirectory
 from domain.actors import Actor
 from domain.commands import OpenCase
 from domain.ids import case_id_for_absence
@@ -62,16 +64,19 @@ class Harness:
 
 @asynccontextmanager
 async def running_worker(
-    client: Client, store: CaseEventStore, database_url: str
+    client: Client, store: CaseEventStore, database_url: str,
+    webhooks: WebhookDirectory | None = None,
 ) -> AsyncIterator[Harness]:
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
     await ensure_schema(pool)
     task_queue = f"rtw-test-{uuid.uuid4().hex[:8]}"
+    http = httpx.AsyncClient(timeout=10)
     try:
         with ThreadPoolExecutor(max_workers=4) as executor:
             worker = build_worker(
                 client, task_queue=task_queue, store=store, channel=OutboxChannel(pool),
                 executor=executor,
+                webhooks=WebhookActivities(webhooks or WebhookDirectory({}), pool, http),
             )
             async with worker:
                 harness = Harness(client=client, store=store, pool=pool, task_queue=task_queue)
@@ -80,6 +85,7 @@ async def running_worker(
                 finally:
                     await _terminate(client, harness.started)
     finally:
+        await http.aclose()
         await pool.close()
 
 

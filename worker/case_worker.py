@@ -8,12 +8,14 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
+import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.event_log import EventLogActivities
 from activities.notify import LogChannel, NotificationChannel, NotifyActivities, OutboxChannel
+from activities.webhooks import WebhookActivities, WebhookDirectory
 from eventstore.store import CaseEventStore
 from eventstore.worklist import WorklistProjector
 from worker import temporal_client
@@ -41,6 +43,7 @@ def build_worker(
     store: CaseEventStore,
     channel: NotificationChannel,
     executor: ThreadPoolExecutor,
+    webhooks: WebhookActivities,
 ) -> Worker:
     event_log = EventLogActivities(store)
     notify = NotifyActivities(channel)
@@ -48,7 +51,8 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[CaseWorkflow],
-        activities=[event_log.append_case_events, notify.send_notification],
+        activities=[event_log.append_case_events, notify.send_notification,
+                    webhooks.deliver_webhook],
         activity_executor=executor,
         workflow_runner=WORKFLOW_RUNNER,
     )
@@ -83,6 +87,8 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    http = httpx.AsyncClient(timeout=20)
+    webhooks = WebhookActivities(WebhookDirectory.load(settings.webhooks_file), pool, http)
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker = build_worker(
             client,
@@ -90,11 +96,13 @@ async def run_worker(settings: Settings) -> None:
             store=store,
             channel=channel,
             executor=executor,
+            webhooks=webhooks,
         )
         projector = WorklistProjector(store, pool)
         await projector.ensure_schema()
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)
             await projector.run(stop)
+    await http.aclose()
     await pool.close()
     store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from activities.notify import OUTBOX_DDL
+from activities.webhooks import DELIVERIES_DDL
 from api.idempotency import IDEMPOTENCY_DDL
 from eventstore.worklist import WORKLIST_DDL
 from worker.access_log import ACCESS_LOG_DDL, SCHEMA_LOCK
@@ -28,3 +29,4 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
         await connection.execute(WORKLIST_DDL)
         await connection.execute(ACCESS_LOG_DDL)
         await connection.execute(IDEMPOTENCY_DDL)
+        await connection.execute(DELIVERIES_DDL)

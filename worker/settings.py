@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".rtw"))
     tokens_file: Path | None = Field(default=None)
     policy_dir: Path | None = Field(default=None)
+    webhooks_file: Path | None = Field(default=None)
     payload_keys: str | None = Field(default=None)
     event_cipher_key: str | None = Field(default=None)
     audit_hmac_key: str | None = Field(default=None)

@@ -21,11 +21,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import ActionNotAllowed, CaseError, InvalidCommand, RoleNotAllowed
     from domain.events import CaseEvent
     from domain.evolve import evolve
+    from domain.hr_updates import hr_update_for
     from domain.notices import notices_for
     from domain.stages import Action, Stage
     from domain.state import CaseState
     from workflows.payloads import (
         APPEND_CASE_EVENTS,
+        DELIVER_WEBHOOK,
         SEND_NOTIFICATION,
         ActionInput,
         AppendEventsInput,
@@ -35,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         HrFactInput,
         NotificationInput,
         PendingEvent,
+        WebhookInput,
     )
     from workflows.search_attributes import CASE_EMPLOYER, CASE_NEXT_DEADLINE, CASE_STAGE
 
@@ -50,6 +53,11 @@ APPEND_RETRY = RetryPolicy(
 NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
 )
+WEBHOOK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10)
+)
+# Cases started before HR webhooks existed replay without them.
+WEBHOOKS_PATCH = "hr-webhooks-v1"
 
 
 def refusal(error: CaseError) -> ApplicationError:
@@ -83,6 +91,8 @@ class CaseWorkflow:
         self._lock = asyncio.Lock()
         self._pending: list[PendingEvent] = []
         self._notices: list[NotificationInput] = []
+        self._webhooks: list[WebhookInput] = []
+        self._deliveries: list[asyncio.Task[object]] = []
         self._history_limit = input.history_limit or HISTORY_EVENTS_BEFORE_CONTINUE
         if input.carried_state is not None:
             self._state: CaseState = input.carried_state
@@ -120,6 +130,7 @@ class CaseWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._flush()
                 await self._deliver_notices()
+                await self._webhooks_sent()
                 workflow.continue_as_new(
                     CaseWorkflowInput(case_id=self._state.case_id, carried_state=self._state,
                                       history_limit=input.history_limit)
@@ -128,7 +139,13 @@ class CaseWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._flush()
         await self._deliver_notices()
+        await self._webhooks_sent()
         return self._view()
+
+    async def _webhooks_sent(self) -> None:
+        if self._deliveries:
+            await asyncio.gather(*self._deliveries)
+            self._deliveries.clear()
 
     @workflow.query
     def view(self) -> CaseView:
@@ -190,10 +207,12 @@ class CaseWorkflow:
             raise refusal(error) from error
         decided: list[PendingEvent] = []
         for event in events:
+            before = self._state
             self._state = evolve(self._state, event)
             pending = PendingEvent(event_id=str(workflow.uuid4()), event=event, trace_id=trace_id)
             decided.append(pending)
             self._notices.extend(self._notifications(pending))
+            self._queue_hr_update(before, pending)
         self._pending.extend(decided)
         if decided:
             self._publish_search_attributes()
@@ -205,7 +224,7 @@ class CaseWorkflow:
 
         def woken() -> bool:
             return (self._state.version != seen_version or bool(self._notices)
-                    or self._should_continue_as_new())
+                    or bool(self._webhooks) or self._should_continue_as_new())
 
         if due is None:
             await workflow.wait_condition(woken)
@@ -244,9 +263,24 @@ class CaseWorkflow:
             for number, notice in enumerate(notices_for(self._state, pending.event), start=1)
         ]
 
+    def _queue_hr_update(self, before: CaseState | None, pending: PendingEvent) -> None:
+        update = hr_update_for(before, self._state, pending.event)
+        if update is not None and workflow.patched(WEBHOOKS_PATCH):
+            self._webhooks.append(WebhookInput(event_id=pending.event_id,
+                                               employer_id=self._state.employer_id, body=update))
+
     async def _deliver_notices(self) -> None:
-        """Send queued notices, only ever after the events that caused them are stored."""
+        """Send queued notices, only ever after the events that caused them are stored.
+
+        Webhooks run in the background: a receiver that is down for days must not hold up the
+        case's own deadlines. They are awaited before the case continues-as-new or completes.
+        """
         await self._flush()
+        while self._webhooks:
+            self._deliveries.append(asyncio.ensure_future(workflow.execute_activity(
+                DELIVER_WEBHOOK, self._webhooks.pop(0),
+                start_to_close_timeout=timedelta(seconds=30), retry_policy=WEBHOOK_RETRY,
+            )))
         while self._notices:
             notice = self._notices.pop(0)
             await workflow.execute_activity(

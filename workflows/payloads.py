@@ -24,6 +24,7 @@ from domain.state import CaseState
 TASK_QUEUE = "rtw-cases"
 APPEND_CASE_EVENTS = "append_case_events"
 SEND_NOTIFICATION = "send_notification"
+DELIVER_WEBHOOK = "deliver_webhook"
 
 
 class CaseWorkflowInput(BaseModel):
@@ -128,3 +129,13 @@ class NotificationInput(BaseModel):
     subject: str
     body: str
     due_at: AwareDatetime | None = None
+
+
+class WebhookInput(BaseModel):
+    """One HR update for the employer's webhook; `event_id` makes its delivery happen once."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    employer_id: str
+    body: dict[str, Any]

@@ -1,0 +1,97 @@
+"""Signed webhooks to each employer's HR system, delivered once per event id."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from workflows.payloads import DELIVER_WEBHOOK, WebhookInput
+
+DELIVERIES_DDL = """
+CREATE TABLE IF NOT EXISTS rtw_webhook_deliveries (
+    event_id text PRIMARY KEY,
+    employer_id text NOT NULL,
+    status integer NOT NULL,
+    delivered_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    secret: str
+
+
+class WebhookDirectory:
+    """Each employer's webhook URL and signing secret (`RTW_WEBHOOKS_FILE`)."""
+
+    def __init__(self, endpoints: dict[str, Endpoint]) -> None:
+        self._endpoints = endpoints
+
+    @classmethod
+    def load(cls, path: Path | None) -> WebhookDirectory:
+        if path is None:
+            return cls({})
+        document = json.loads(path.read_text())
+        endpoints = {}
+        for employer, entry in document.items():
+            if not isinstance(entry, dict) or not entry.get("url") or not entry.get("secret"):
+                raise ValueError(f"{path}: {employer}: needs 'url' and 'secret'")
+            endpoints[employer] = Endpoint(url=entry["url"], secret=entry["secret"])
+        return cls(endpoints)
+
+    def for_employer(self, employer_id: str) -> Endpoint | None:
+        return self._endpoints.get(employer_id)
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """HMAC-SHA256 over '<timestamp>.<body>', hex; receivers recompute and compare."""
+    signed = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+class WebhookActivities:
+    """POSTs one HR update; Temporal retries it with backoff until the receiver says 2xx."""
+
+    def __init__(self, directory: WebhookDirectory, pool: asyncpg.Pool,
+                 client: httpx.AsyncClient) -> None:
+        self._directory = directory
+        self._pool = pool
+        self._client = client
+
+    @activity.defn(name=DELIVER_WEBHOOK)
+    async def deliver_webhook(self, input: WebhookInput) -> str:
+        endpoint = self._directory.for_employer(input.employer_id)
+        if endpoint is None:
+            return "no webhook configured"
+        delivered = await self._pool.fetchval(
+            "SELECT status FROM rtw_webhook_deliveries WHERE event_id = $1", input.event_id
+        )
+        if delivered is not None:
+            return "already delivered"
+        body = json.dumps({"event_id": input.event_id, **input.body},
+                          separators=(",", ":"), sort_keys=True).encode()
+        timestamp = int(time.time())
+        response = await self._client.post(endpoint.url, content=body, headers={
+            "Content-Type": "application/json",
+            "RTW-Event-Id": input.event_id,
+            "RTW-Signature": f"t={timestamp},v1={signature(endpoint.secret, timestamp, body)}",
+        })
+        if not 200 <= response.status_code < 300:
+            raise ApplicationError(f"webhook answered {response.status_code}; will retry")
+        await self._pool.execute(
+            "INSERT INTO rtw_webhook_deliveries (event_id, employer_id, status)"
+            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            input.event_id, input.employer_id, response.status_code,
+        )
+        return "delivered"
