@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 import asyncpg
 import httpx
 from pydantic import BaseModel
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
@@ -93,5 +96,18 @@ async def _terminate(client: Client, case_ids: list[str]) -> None:
     """Leave no case running: on the time-skipping server a workflow whose worker is gone
     holds its next task, and that would stop time from skipping for every later test."""
     for case_id in case_ids:
+        handle = client.get_workflow_handle(case_id)
         with contextlib.suppress(RPCError):
-            await client.get_workflow_handle(case_id).terminate("test finished")
+            # Let background activities (webhooks, notices) finish first: the test server
+            # does not release its time-skipping lock for an activity cut off by termination.
+            for _ in range(100):
+                description = await client.workflow_service.describe_workflow_execution(
+                    DescribeWorkflowExecutionRequest(
+                        namespace=client.namespace,
+                        execution=WorkflowExecution(workflow_id=case_id),
+                    )
+                )
+                if not description.pending_activities:
+                    break
+                await asyncio.sleep(0.05)
+            await handle.terminate("test finished")
