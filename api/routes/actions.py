@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from api.auth import Principal
 from api.case_calls import run_action
+from api.examples import EXAMPLES
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseOut, UpdateAccepted
 from domain.actions import RULES
@@ -92,4 +93,6 @@ for _action, _path in PATHS.items():
         + ", ".join(sorted(role.value for role in _rule.roles))
         + "; stages: " + ", ".join(sorted(stage.value for stage in _rule.stages)) + ".",
         name=_action.value,
+        openapi_extra={"requestBody": {"content": {"application/json": {
+            "example": EXAMPLES[_action]}}}},
     )
