@@ -12,6 +12,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.auth import Principal
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
+from api.problems import problem_responses
 from api.tracing import current_trace_id
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
@@ -20,7 +21,8 @@ from domain.ids import case_id_for_referral
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 
-router = APIRouter(prefix="/v1/referrals", tags=["cases"])
+router = APIRouter(prefix="/v1/referrals", tags=["cases"],
+                   responses=problem_responses(400, 401, 403, 422))
 
 
 @router.post(
@@ -28,7 +30,7 @@ router = APIRouter(prefix="/v1/referrals", tags=["cases"])
     status_code=201,
     response_model=CaseCreated,
     summary="Refer a stay-at-work case (idempotent on employer_id + referral_id)",
-    responses={200: {"description": "Already referred: the same case"}},
+    responses={200: {"model": CaseCreated, "description": "Already referred: the same case"}},
 )
 async def refer(
     body: ReferralNotification,
