@@ -119,7 +119,10 @@ def report(name: str, rounds: list[Round]) -> float:
 async def bench(count: int, concurrency: int, rounds: int) -> None:
     async with engine() as stack:
         client = stack.temporal.client
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        # Idle connections expire before uvicorn's 5 s keep-alive does: otherwise a request
+        # may go out on a connection the server is closing, and fail with a ReadError.
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency,
+                              keepalive_expiry=1.0)
         async with (
             Worker(client, task_queue=BASELINE_QUEUE, workflows=[TrivialWorkflow]),
             httpx.AsyncClient(base_url=stack.api_url, timeout=60, limits=limits) as http,
