@@ -71,7 +71,7 @@ class Pass:
 async def api(
     dev_server_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
 ) -> AsyncIterator[ApiStack]:
-    # A short wait so that an action the workflow cannot answer at once shows its 202.
+    # A short bound on the Update wait: a slow answer is a documented 202, not a long stall.
     async with serve_api(dev_server_env.client, store, database_url,
                          update_wait_seconds=2.0) as stack:
         yield stack
@@ -112,10 +112,10 @@ def _run(operation: Any, sweep_pass: Pass, base_url: str, session: requests.Sess
         case.validate_response(response, checks=CHECKS, headers=sweep_pass.headers,
                                transport_kwargs={"base_url": base_url, "session": session})
 
-    return _first_line_of_failure(check)
+    return _failure_of(check)
 
 
-def _first_line_of_failure(run: Callable[[], None]) -> str | None:
+def _failure_of(run: Callable[[], None]) -> str | None:
     try:
         run()
     except Unsatisfiable:  # nothing to make invalid: the operation takes no input
