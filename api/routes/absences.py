@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import JSONResponse
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from api.auth import Principal
-from api.case_calls import run_action, send_hr_fact
+from api.case_calls import run_action, send_hr_fact, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import (
     ID_PATTERN,
@@ -52,7 +53,8 @@ AbsenceId = Annotated[str, Path(pattern=ID_PATTERN)]
               "description": "Already notified: the same case, nothing started"},
         202: {"model": CaseCreated,
               "description": "Joins a referral's case; not applied within the wait yet"},
-        **problem_responses(404, 409, 503),  # with referral_id: the referral's case answers
+        **problem_responses(503),
+        **problem_responses(404, 409),  # with referral_id: the referral's case answers
     },
 )
 async def notify_absence(
@@ -81,6 +83,8 @@ async def notify_absence(
         )
     except WorkflowAlreadyStartedError:
         response.status_code = 200
+    except RPCError as error:
+        raise unavailable(error) from None
     return CaseCreated(case_id=case_id)
 
 

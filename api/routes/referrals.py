@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from api.auth import Principal
+from api.case_calls import unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
 from api.problems import problem_responses
@@ -22,7 +24,7 @@ from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 
 router = APIRouter(prefix="/v1/referrals", tags=["cases"],
-                   responses=problem_responses(400, 401, 403, 422))
+                   responses=problem_responses(400, 401, 403, 422, 503))
 
 
 @router.post(
@@ -58,4 +60,6 @@ async def refer(
         )
     except WorkflowAlreadyStartedError:
         response.status_code = 200
+    except RPCError as error:
+        raise unavailable(error) from None
     return CaseCreated(case_id=case_id)
