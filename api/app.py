@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from fastapi import FastAPI
 
 from api.auth import TokenRegistry
 from api.body_limit import BodyLimitMiddleware
-from api.problems import install_problem_handlers
+from api.problems import add_problem_schema, install_problem_handlers
 from api.routes import absences, actions, audit, cases, health, referrals, worklist
 from api.services import Services
 from api.tracing import TracingMiddleware
@@ -62,7 +63,18 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)
     app.add_middleware(TracingMiddleware, tracer=tracer)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Routes refer to ProblemDocument by $ref; no route returns it, so add it by hand."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return add_problem_schema(generate())  # FastAPI caches the document it generates
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _services_from(settings: Settings) -> Services:

@@ -27,6 +27,11 @@ def not_found(case_id: uuid.UUID | str) -> Problem:
     return Problem(404, "Not Found", f"no case {case_id}")
 
 
+def unavailable(error: RPCError) -> Problem:
+    """Temporal did not answer: nothing was started or changed, the caller may retry."""
+    return Problem(503, "Service Unavailable", f"Temporal: {error.message}")
+
+
 def _rpc_problem(error: RPCError, case_id: uuid.UUID | str) -> Problem:
     if error.status == RPCStatusCode.NOT_FOUND:
         message = str(error).lower()
@@ -34,7 +39,7 @@ def _rpc_problem(error: RPCError, case_id: uuid.UUID | str) -> Problem:
             return Problem(409, "Case closed", f"case {case_id} is closed; nothing more "
                            "can be recorded on it", stage="closed", allowed_actions=[])
         return not_found(case_id)
-    return Problem(503, "Service Unavailable", f"Temporal: {error.message}")
+    return unavailable(error)
 
 
 def refusal_problem(error: WorkflowUpdateFailedError) -> Problem:

@@ -7,9 +7,74 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDocument"
+
+
+class FieldError(BaseModel):
+    """One bad field of a refused request."""
+
+    field: str | None = Field(description="Dotted path of the field, e.g. 'query.limit'.")
+    message: str | None
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem: what was wrong and, where it helps, what would be accepted."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] | None = Field(default=None, description="422: each bad field.")
+    stage: str | None = Field(default=None, description="409: the case's current stage.")
+    allowed_actions: list[str] | None = Field(
+        default=None, description="409: the actions the case allows now."
+    )
+
+
+PROBLEM_DESCRIPTIONS = {
+    400: "The body cannot be read (not UTF-8 text)",
+    401: "No valid bearer token",
+    403: "Your role may not do this (the allowed roles are named)",
+    404: "No such case",
+    409: "Not allowed in the case's current stage (the stage and allowed actions are named)",
+    413: "The body is larger than RTW_MAX_BODY_BYTES",
+    422: "A field is invalid (each bad field is named)",
+    500: "The recorded history cannot be replayed by this version",
+    503: "Temporal or PostgreSQL cannot be reached; nothing was changed",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for refusals, each answered as `application/problem+json`."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    if 400 in statuses:  # every operation that reads a body also limits its size
+        statuses = (*statuses, 413)
+    for status in statuses:
+        response: dict[str, Any] = {
+            "description": PROBLEM_DESCRIPTIONS[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+        }
+        if status == 401:
+            response["headers"] = {"WWW-Authenticate": {
+                "description": "Always `Bearer`.", "schema": {"type": "string"}}}
+        responses[status] = response
+    return responses
+
+
+def add_problem_schema(document: dict[str, Any]) -> dict[str, Any]:
+    """Put ProblemDocument (and the models it uses) into the document's components."""
+    schema = ProblemDocument.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    components.update(schema.pop("$defs", {}))
+    components["ProblemDocument"] = schema
+    return document
 
 
 class Problem(Exception):

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Header, Path, Response
 from fastapi.responses import JSONResponse
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from api.auth import Principal
-from api.case_calls import run_action, send_hr_fact
+from api.case_calls import run_action, send_hr_fact, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.idempotency import earlier_case, remember
 from api.models import (
@@ -23,6 +24,7 @@ from api.models import (
     HrLeaver,
     HrReturn,
 )
+from api.problems import problem_responses
 from api.services import Services
 from api.tracing import current_trace_id
 from domain.actors import Actor, Role, Source
@@ -33,7 +35,10 @@ from domain.stages import Action
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 
-router = APIRouter(prefix="/v1/absences", tags=["hr-integration"])
+router = APIRouter(prefix="/v1/absences", tags=["hr-integration"],
+                   responses=problem_responses(400, 401, 403, 422))
+# An HR fact names a case that may be unknown, closed, or on a Temporal that cannot answer.
+FACT_RESPONSES = problem_responses(404, 409, 503)
 HrOnly = Annotated[Principal, Depends(require_roles(Role.HR))]
 EmployerId = Annotated[str, Path(pattern=ID_PATTERN)]
 AbsenceId = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -49,7 +54,14 @@ IdempotencyKey = Annotated[
     status_code=201,
     response_model=CaseCreated,
     summary="Notify an absence (idempotent on employer_id + absence_id)",
-    responses={200: {"description": "Already notified: the same case, nothing started"}},
+    responses={
+        200: {"model": CaseCreated,
+              "description": "Already notified: the same case, nothing started"},
+        202: {"model": CaseCreated,
+              "description": "Joins a referral's case; not applied within the wait yet"},
+        **problem_responses(503),
+        **problem_responses(404, 409),  # with referral_id: the referral's case answers
+    },
 )
 async def notify_absence(
     body: AbsenceNotification, response: Response, services: ServicesDep, principal: HrOnly,
@@ -86,6 +98,8 @@ async def notify_absence(
         )
     except WorkflowAlreadyStartedError:
         response.status_code = 200
+    except RPCError as error:
+        raise unavailable(error) from None
     await remember(services, principal, idempotency_key, body, case_id)
     return CaseCreated(case_id=case_id)
 
@@ -118,7 +132,8 @@ async def _case_of(services: Services, employer_id: str, absence_id: str) -> str
 
 
 @router.post("/{employer_id}/{absence_id}/extension", status_code=202,
-             response_model=FactAccepted, summary="The absence is extended")
+             response_model=FactAccepted, responses=FACT_RESPONSES,
+             summary="The absence is extended")
 async def absence_extended(employer_id: EmployerId, absence_id: AbsenceId,
                            body: HrAbsenceExtension, services: ServicesDep,
                            principal: HrOnly) -> FactAccepted:
@@ -130,7 +145,8 @@ async def absence_extended(employer_id: EmployerId, absence_id: AbsenceId,
 
 
 @router.post("/{employer_id}/{absence_id}/return", status_code=202,
-             response_model=FactAccepted, summary="The employee returned to work")
+             response_model=FactAccepted, responses=FACT_RESPONSES,
+             summary="The employee returned to work")
 async def employee_returned(employer_id: EmployerId, absence_id: AbsenceId, body: HrReturn,
                             services: ServicesDep, principal: HrOnly) -> FactAccepted:
     case_id = await _case_of(services, employer_id, absence_id)
@@ -141,7 +157,8 @@ async def employee_returned(employer_id: EmployerId, absence_id: AbsenceId, body
 
 
 @router.post("/{employer_id}/{absence_id}/leaver", status_code=202,
-             response_model=FactAccepted, summary="The employee left employment")
+             response_model=FactAccepted, responses=FACT_RESPONSES,
+             summary="The employee left employment")
 async def employee_left(employer_id: EmployerId, absence_id: AbsenceId, body: HrLeaver,
                         services: ServicesDep, principal: HrOnly) -> FactAccepted:
     case_id = await _case_of(services, employer_id, absence_id)

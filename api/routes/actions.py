@@ -14,9 +14,10 @@ from pydantic import BaseModel
 
 from api.auth import Principal
 from api.case_calls import run_action
-from api.examples import EXAMPLES
 from api.dependencies import ServicesDep, require_roles
+from api.examples import EXAMPLES
 from api.models import CaseOut, UpdateAccepted
+from api.problems import problem_responses
 from domain.actions import RULES
 from domain.stages import Action
 
@@ -55,10 +56,7 @@ IdempotencyKey = Annotated[
 ]
 RESPONSES: dict[int | str, dict[str, Any]] = {
     202: {"model": UpdateAccepted, "description": "Accepted; not applied within the wait"},
-    403: {"description": "Your role may not take this action"},
-    404: {"description": "No such case"},
-    409: {"description": "Not allowed in the case's current stage (allowed actions listed)"},
-    422: {"description": "A field is invalid (each bad field named)"},
+    **problem_responses(400, 401, 403, 404, 409, 422, 503),
 }
 
 

@@ -15,12 +15,13 @@ from pydantic import BaseModel, Field
 from api.access_log import log_read
 from api.auth import Principal
 from api.dependencies import ServicesDep, require_roles
-from api.problems import Problem
+from api.problems import Problem, problem_responses
 from domain.actors import Role
 from eventstore.export import ExportWindow, export_text
 from worker.access_log import list_access
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/audit", tags=["audit"],
+                   responses=problem_responses(401, 403, 422))
 Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 

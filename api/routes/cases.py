@@ -14,13 +14,14 @@ from api.auth import Principal
 from api.case_calls import not_found, query_view
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, HistoryEntry
-from api.problems import Problem
+from api.problems import Problem, problem_responses
 from api.views import case_for
 from domain.actors import Role
 from domain.evolve import ReplayError
 from eventstore.replay import as_the_record_stood, replay
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/v1/cases", tags=["cases"],
+                   responses=problem_responses(401, 403, 404, 422))
 
 CaseId = Annotated[
     uuid.UUID, Path(description="The case id returned when the absence was notified.")
@@ -28,7 +29,8 @@ CaseId = Annotated[
 ANY_ROLE = (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN)
 
 
-@router.get("/{case_id}", response_model=CaseOut, summary="The case as your role may see it")
+@router.get("/{case_id}", response_model=CaseOut, summary="The case as your role may see it",
+            responses=problem_responses(409, 503))
 async def get_case(
     case_id: CaseId,
     request: Request,
@@ -45,6 +47,7 @@ async def get_case(
 @router.get(
     "/{case_id}/history",
     response_model=CaseHistory,
+    responses=problem_responses(500),
     summary="Every recorded event of the case, oldest first, with the stage after each",
 )
 async def get_history(

@@ -7,12 +7,13 @@ import asyncio
 from fastapi import APIRouter
 
 from api.dependencies import ServicesDep
-from api.problems import Problem
+from api.problems import Problem, problem_responses
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="Temporal and PostgreSQL are reachable")
+@router.get("/healthz", summary="Temporal and PostgreSQL are reachable",
+            responses=problem_responses(503))
 async def healthz(services: ServicesDep) -> dict[str, str]:
     failures: list[str] = []
     try:

@@ -8,10 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from api.auth import Principal
+from api.case_calls import unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
+from api.problems import problem_responses
 from api.tracing import current_trace_id
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
@@ -20,7 +23,8 @@ from domain.ids import case_id_for_referral
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 
-router = APIRouter(prefix="/v1/referrals", tags=["cases"])
+router = APIRouter(prefix="/v1/referrals", tags=["cases"],
+                   responses=problem_responses(400, 401, 403, 422, 503))
 
 
 @router.post(
@@ -28,7 +32,7 @@ router = APIRouter(prefix="/v1/referrals", tags=["cases"])
     status_code=201,
     response_model=CaseCreated,
     summary="Refer a stay-at-work case (idempotent on employer_id + referral_id)",
-    responses={200: {"description": "Already referred: the same case"}},
+    responses={200: {"model": CaseCreated, "description": "Already referred: the same case"}},
 )
 async def refer(
     body: ReferralNotification,
@@ -56,4 +60,6 @@ async def refer(
         )
     except WorkflowAlreadyStartedError:
         response.status_code = 200
+    except RPCError as error:
+        raise unavailable(error) from None
     return CaseCreated(case_id=case_id)

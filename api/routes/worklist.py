@@ -14,11 +14,11 @@ from pydantic import BaseModel
 
 from api.auth import Principal
 from api.dependencies import ServicesDep, require_roles
-from api.problems import Problem
+from api.problems import Problem, problem_responses
 from domain.actors import Role
 from domain.stages import Stage
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 422))
 
 
 class WorklistDeadline(BaseModel):
