@@ -6,6 +6,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import Principal
 from api.problems import Problem
@@ -18,12 +19,17 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def get_principal(request: Request) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+# Declared so the OpenAPI document names the scheme; refusals stay our own 401 problems.
+BEARER = HTTPBearer(auto_error=False, description="A token issued for one role.")
+
+
+def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Principal:
+    if credentials is None or not credentials.credentials.strip():
         raise Problem(401, "Unauthorized", "send 'Authorization: Bearer <token>'")
-    principal = get_services(request).tokens.authenticate(token.strip())
+    principal = get_services(request).tokens.authenticate(credentials.credentials.strip())
     if principal is None:
         raise Problem(401, "Unauthorized", "the bearer token is not valid")
     return principal

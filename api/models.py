@@ -217,7 +217,8 @@ class ClinicalOut(BaseModel):
     escalations: list[dict[str, Any]]
     risk_flags: list[str]
     therapies: list[dict[str, Any]]
-    fit_note_conditions: dict[int, str | None]
+    fit_note_details: dict[int, dict[str, str | None]] = Field(
+        description="Each fit note's condition and the issuer's comments.")
     plan_private: dict[str, Any] | None
     interventions: dict[str, str | None] | None
     deadlines: list[DeadlineOut]

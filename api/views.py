@@ -66,7 +66,8 @@ def _clinical(view: CaseView) -> ClinicalOut:
         risk_flags=list(state.risk_flags),
         therapies=[t.model_dump(mode="json") | {"waiting_days": t.waiting_days}
                    for t in state.therapies],
-        fit_note_conditions={n.number: n.condition for n in state.fit_notes},
+        fit_note_details={n.number: {"condition": n.condition, "comments": n.comments}
+                          for n in state.fit_notes},
         plan_private=(
             {"concerns": plan.content.concerns, "wellbeing_needs": plan.content.wellbeing_needs,
              "specific_needs": plan.content.specific_needs,

@@ -41,11 +41,16 @@ class Actor(BaseModel):
 TIMER_ACTOR = Actor(id="rtw-timer", role=Role.SYSTEM, source=Source.TIMER)
 
 
+# Printable text only: names and ids travel into notices, webhooks and the worklist.
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+
+
 class Person(BaseModel):
     """An employee or line manager as HR identifies them."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(min_length=1, max_length=100, description="The HR system's person id.")
-    name: str = Field(min_length=1, max_length=200)
+    id: str = Field(min_length=1, max_length=100, pattern=PRINTABLE,
+                    description="The HR system's person id.")
+    name: str = Field(min_length=1, max_length=200, pattern=PRINTABLE)
     email: EmailStr

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from domain.actors import Person
+from domain.actors import PRINTABLE, Person
 from domain.policy import Policy
 from domain.stages import ContactMethod, ReasonCategory
 from domain.vocabulary import (
@@ -70,7 +70,8 @@ class ReceiveReferral(_Command):
 class AcceptReferral(_Command):
     """OH accepts a stay-at-work referral for assessment."""
 
-    accepted_by: str = Field(min_length=1, max_length=_SHORT, description="Named OH professional.")
+    accepted_by: str = Field(min_length=1, max_length=_SHORT, pattern=PRINTABLE,
+                             description="Named OH professional.")
 
 
 class DeclineReferral(_Command):
@@ -121,8 +122,8 @@ class ConsentScope(_Command):
 
 
 class Assessor(_Command):
-    id: str = Field(min_length=1, max_length=100)
-    name: str = Field(min_length=1, max_length=_SHORT)
+    id: str = Field(min_length=1, max_length=100, pattern=PRINTABLE)
+    name: str = Field(min_length=1, max_length=_SHORT, pattern=PRINTABLE)
     profession: str = Field(min_length=1, max_length=100, description="e.g. OH nurse, OH physician")
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from api.auth import Principal
 from api.dependencies import ServicesDep, require_roles
 from api.problems import Problem, problem_responses
-from domain.actors import Role
+from domain.actors import PRINTABLE, Role
 from domain.stages import Stage
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 422))
@@ -75,8 +75,8 @@ async def worklist(
         Role.OH, Role.MANAGER, Role.HR, Role.AUDITOR, Role.ADMIN))],
     stage: Stage | None = None,
     overdue: bool | None = None,
-    assigned_to: Annotated[str | None, Query(max_length=100)] = None,
-    employer: Annotated[str | None, Query(max_length=100)] = None,
+    assigned_to: Annotated[str | None, Query(max_length=100, pattern=PRINTABLE)] = None,
+    employer: Annotated[str | None, Query(max_length=100, pattern=PRINTABLE)] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Worklist:
