@@ -6,7 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -73,6 +73,20 @@ async def open_absence(harness: Harness, env: WorkflowEnvironment,
         open_command(absence_id=f"ABS-{uuid.uuid4().hex[:8]}", first_day=today, reason=reason),
         HR_ACTOR,
     )
+
+
+async def open_referral(harness: Harness, today: date, source: ReferralSource) -> Handle:
+    """A stay-at-work case, referred today, before any absence."""
+    referral = ReceiveReferral(
+        employer_id="acme-trust", referral_id=f"REF-{uuid.uuid4().hex[:8]}", employee=EMPLOYEE,
+        manager=MANAGER, source=source, reason_category=ReasonCategory.OTHER,
+        referred_on=today, policy=DEFAULT_POLICY, summary="Struggling with workload")
+    case_id = case_id_for_referral(referral.employer_id, referral.referral_id)
+    harness.started.append(case_id)
+    return await harness.client.start_workflow(
+        CaseWorkflow.run, CaseWorkflowInput(case_id=case_id, referral=referral,
+                                            opened_by=MANAGER_ACTOR),
+        id=case_id, task_queue=harness.task_queue)
 
 
 async def types(harness: Harness, handle: Handle) -> list[str]:
@@ -250,16 +264,7 @@ async def test_stay_at_work_resolved_without_absence(
         harness: Harness, time_skipping_env: WorkflowEnvironment) -> None:
     env = time_skipping_env
     today = london_date(await now_of(env))
-    referral = ReceiveReferral(
-        employer_id="acme-trust", referral_id=f"REF-{uuid.uuid4().hex[:8]}", employee=EMPLOYEE,
-        manager=MANAGER, source=ReferralSource.SELF, reason_category=ReasonCategory.OTHER,
-        referred_on=today, policy=DEFAULT_POLICY, summary="Struggling with workload")
-    case_id = case_id_for_referral(referral.employer_id, referral.referral_id)
-    harness.started.append(case_id)
-    handle: Handle = await harness.client.start_workflow(
-        CaseWorkflow.run, CaseWorkflowInput(case_id=case_id, referral=referral,
-                                            opened_by=MANAGER_ACTOR),
-        id=case_id, task_queue=harness.task_queue)
+    handle = await open_referral(harness, today, ReferralSource.SELF)
     view = await harness.act(handle, Action.ACCEPT_REFERRAL,
                              AcceptReferral(accepted_by="Jo Reid"), OH_ACTOR)
     assert view.state.stage.value == "assessment"
@@ -281,16 +286,8 @@ async def test_stay_at_work_case_continues_when_an_absence_follows(
         harness: Harness, time_skipping_env: WorkflowEnvironment) -> None:
     env = time_skipping_env
     today = london_date(await now_of(env))
-    referral = ReceiveReferral(
-        employer_id="acme-trust", referral_id=f"REF-{uuid.uuid4().hex[:8]}", employee=EMPLOYEE,
-        manager=MANAGER, source=ReferralSource.GP, reason_category=ReasonCategory.OTHER,
-        referred_on=today, policy=DEFAULT_POLICY)
-    case_id = case_id_for_referral(referral.employer_id, referral.referral_id)
-    harness.started.append(case_id)
-    handle: Handle = await harness.client.start_workflow(
-        CaseWorkflow.run, CaseWorkflowInput(case_id=case_id, referral=referral,
-                                            opened_by=MANAGER_ACTOR),
-        id=case_id, task_queue=harness.task_queue)
+    handle = await open_referral(harness, today, ReferralSource.GP)
+    case_id = handle.id
     await harness.act(handle, Action.ACCEPT_REFERRAL, AcceptReferral(accepted_by="Jo Reid"),
                       OH_ACTOR)
     absence = RecordAbsence(absence_id="ABS-SAW-1", first_day=today)
