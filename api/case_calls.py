@@ -105,7 +105,11 @@ async def run_action(
 
 async def send_hr_fact(services: Services, case_id: str, signal: str, fact: BaseModel,
                        principal: Principal) -> None:
-    """Signal an HR fact; Temporal holds it durably once this returns."""
+    """Signal an HR fact; Temporal holds it durably once this returns.
+
+    HR systems resend and reorder messages: one that arrives after the case closed is
+    acknowledged like any other and changes nothing, so the integration need not special-case it.
+    """
     handle = services.temporal.get_workflow_handle(case_id)
     payload = HrFactInput.model_validate(
         {"fact": fact, "actor": Actor(id=principal.subject, role=principal.role,
@@ -115,4 +119,7 @@ async def send_hr_fact(services: Services, case_id: str, signal: str, fact: Base
     try:
         await handle.signal(signal, payload)
     except RPCError as error:
-        raise _rpc_problem(error, case_id) from None
+        problem = _rpc_problem(error, case_id)
+        if problem.status == 409:
+            return  # a late message for a closed case: accepted, and it changes nothing
+        raise problem from None

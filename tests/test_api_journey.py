@@ -163,6 +163,11 @@ async def test_hr_facts_extend_return_and_leave(api: ApiStack) -> None:
     assert case["absence"]["expected_last_day"] == "2099-01-31"
     types = [r.event_type for r in await asyncio.to_thread(api.harness.store.history, case_id)]
     assert types.count("AbsenceExtended") == 1
+    late = await api.http.post(f"{facts}/extension", json=extension, headers=auth(Role.HR))
+    assert late.status_code == 202  # after closure: acknowledged, changes nothing
+    await asyncio.sleep(0.2)
+    after = [r.event_type for r in await asyncio.to_thread(api.harness.store.history, case_id)]
+    assert after == types
     refused = await api.http.post(f"{facts}/return", json={"sent_at": now()},
                                   headers=auth(Role.HR))
     assert refused.status_code == 422
