@@ -7,7 +7,11 @@ import uuid
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
+from temporalio.client import (
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -95,7 +99,8 @@ async def run_action(
         raise _rpc_problem(error, case_id) from None
     try:
         view = await asyncio.wait_for(update.result(), timeout=services.update_wait_seconds)
-    except TimeoutError:
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        # The SDK turns the cancelled long poll into its own error, not wait_for's TimeoutError.
         accepted = UpdateAccepted(case_id=str(case_id), poll=f"/v1/cases/{case_id}")
         return JSONResponse(accepted.model_dump(), status_code=202)
     except WorkflowUpdateFailedError as error:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
@@ -203,3 +204,37 @@ async def test_the_employers_policy_in_force_is_recorded_on_the_case(api: ApiSta
     case = (await api.http.get(f"/v1/cases/{case_id}", headers=auth(Role.OH))).json()
     assert case["policy_version"] == "beta-2026-01"
     assert date.fromisoformat(today()) >= date(2026, 1, 1)
+
+
+async def test_past_the_bounded_wait_an_action_is_accepted_and_can_be_polled(
+        dev_server_env: WorkflowEnvironment, store: CaseEventStore, database_url: str) -> None:
+    async with serve_api(dev_server_env.client, store, database_url,
+                         update_wait_seconds=0.5) as impatient:
+        case_id = await notify(impatient)
+        for _ in range(100):  # the opening event is stored
+            if await asyncio.to_thread(store.history, case_id):
+                break
+            await asyncio.sleep(0.05)
+        # A slow database: the event store cannot write until this transaction ends.
+        blocker = await psycopg.AsyncConnection.connect(database_url)
+        await blocker.execute("LOCK TABLE rtw_events IN ACCESS EXCLUSIVE MODE")
+        try:
+            response = await impatient.http.post(
+                f"/v1/cases/{case_id}/contact", headers=auth(Role.MANAGER),
+                json={"contacted_at": now(), "method": "phone",
+                      "agreed_contact_frequency_days": 7})
+        finally:
+            await blocker.rollback()
+            await blocker.close()
+        assert response.status_code == 202
+        assert response.json() == {"status": "accepted", "case_id": case_id,
+                                   "poll": f"/v1/cases/{case_id}"}
+        for _ in range(100):
+            case = (await impatient.http.get(response.json()["poll"],
+                                             headers=auth(Role.MANAGER))).json()
+            if case["stage"] == "assessment":
+                break
+            await asyncio.sleep(0.05)
+        assert case["stage"] == "assessment"
+        types = [r.event_type for r in await asyncio.to_thread(store.history, case_id)]
+        assert types == ["CaseOpened", "EarlyContactRecorded"]
