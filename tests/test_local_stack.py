@@ -9,9 +9,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.conftest import free_port
@@ -116,3 +118,36 @@ def test_audit_replay_refuses_a_malformed_case_id(stack: LocalStack) -> None:
     result = stack.rtw("audit", "replay", "not-a-case")
     assert result.returncode == 2
     assert "CASE_ID must be a case id" in result.stderr
+
+
+def test_a_killed_worker_is_restarted_and_loses_nothing(stack: LocalStack) -> None:
+    stack.start()
+    body = {
+        "employer_id": "acme-trust", "absence_id": "ABS-LOCAL-KILL",
+        "employee": {"id": "E1", "name": "Sam Patel", "email": "sam@example.org"},
+        "manager": {"id": "M2002", "name": "Alex Jones", "email": "alex@example.org"},
+        "first_day": datetime.now(UTC).date().isoformat(), "reason_category": "other",
+    }
+    case_id = httpx.post(f"{stack.url}/v1/absences", json=body,
+                         headers=stack.token("hr")).json()["case_id"]
+    assert stack.process is not None
+    [worker] = [child for child in psutil.Process(stack.process.pid).children()
+                if "worker" in child.cmdline()]
+    worker.kill()  # SIGKILL: no chance to finish anything
+    worker.wait(10)
+
+    contact = {"contacted_at": datetime.now(UTC).isoformat(), "method": "phone",
+               "agreed_contact_frequency_days": 7}
+    answered = httpx.post(f"{stack.url}/v1/cases/{case_id}/contact", json=contact,
+                          headers=stack.token("manager"), timeout=60)
+    assert answered.status_code in (200, 202), answered.text
+    for _ in range(100):
+        replayed = stack.rtw("audit", "replay", case_id, "--format", "json")
+        if replayed.returncode == 0 and "EarlyContactRecorded" in replayed.stdout:
+            break
+        time.sleep(0.2)
+    types = [json.loads(line)["type"] for line in replayed.stdout.splitlines()]
+    assert types == ["CaseOpened", "EarlyContactRecorded"]
+    code, output = stack.stop()
+    assert code == 0
+    assert "worker exited" in output and "restarting" in output

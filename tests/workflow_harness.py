@@ -68,11 +68,11 @@ class Harness:
 @asynccontextmanager
 async def running_worker(
     client: Client, store: CaseEventStore, database_url: str,
-    webhooks: WebhookDirectory | None = None,
+    webhooks: WebhookDirectory | None = None, task_queue: str | None = None,
 ) -> AsyncIterator[Harness]:
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
     await ensure_schema(pool)
-    task_queue = f"rtw-test-{uuid.uuid4().hex[:8]}"
+    task_queue = task_queue or f"rtw-test-{uuid.uuid4().hex[:8]}"
     http = httpx.AsyncClient(timeout=10)
     try:
         with ThreadPoolExecutor(max_workers=4) as executor:
