@@ -318,3 +318,16 @@ async def test_a_body_over_the_limit_is_refused_with_413(api: ApiStack) -> None:
     streamed = await api.http.post("/v1/absences", content=chunks(),
                                    headers=auth(Role.HR) | {"content-type": "application/json"})
     assert streamed.status_code == 413
+
+
+async def test_concurrent_actions_on_one_case_apply_once(api: ApiStack) -> None:
+    case_id = await open_case(api)
+    await until_events(api, case_id, 1)
+    answers = await asyncio.gather(*[
+        api.http.post(f"/v1/cases/{case_id}/contact", json=contact_body(),
+                      headers=auth(Role.MANAGER if n % 2 else Role.OH))
+        for n in range(6)
+    ])
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 5
+    types = [r.event_type for r in await asyncio.to_thread(api.harness.store.history, case_id)]
+    assert types == ["CaseOpened", "EarlyContactRecorded"]
