@@ -42,7 +42,10 @@ class WebhookDirectory:
     def load(cls, path: Path | None) -> WebhookDirectory:
         if path is None:
             return cls({})
-        document = json.loads(path.read_text())
+        try:
+            document = json.loads(path.read_text())
+        except ValueError as error:
+            raise ValueError(f"{path}: not JSON: {error}") from None
         endpoints = {}
         for employer, entry in document.items():
             if not isinstance(entry, dict) or not entry.get("url") or not entry.get("secret"):

@@ -59,6 +59,30 @@ def _audit_parsers(audit_commands: Any) -> None:
     reconcile.add_argument("case_id", metavar="CASE_ID")
 
 
+def configuration_problem(settings: Settings) -> str | None:
+    """Read every configuration file once before starting, so a mistake is one clear line."""
+    from activities.webhooks import WebhookDirectory
+    from api.auth import TokenRegistry
+    from worker.policies import PolicyBook
+
+    try:
+        PolicyBook.load(settings.policy_dir)
+    except (OSError, ValueError) as error:
+        return f"RTW_POLICY_DIR: {error}"
+    try:
+        WebhookDirectory.load(settings.webhooks_file)
+    except (OSError, ValueError) as error:
+        return f"RTW_WEBHOOKS_FILE: {error}"
+    tokens = settings.resolved_tokens_file()
+    try:
+        TokenRegistry.load(tokens)
+    except FileNotFoundError:
+        return f"RTW_TOKENS_FILE: no token file at {tokens} (`rtw run` makes one for local use)"
+    except (OSError, ValueError) as error:
+        return f"RTW_TOKENS_FILE: {error}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "case":
@@ -74,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("worker", "api") and not settings.audit_hmac_key:
         print(f"rtw: {MISSING_AUDIT_KEY}", file=sys.stderr)
         return 2
+    if args.command in ("worker", "api"):
+        problem = configuration_problem(settings)
+        if problem:
+            print(f"rtw: {problem}", file=sys.stderr)
+            return 2
     if args.command == "run":
         from worker.supervisor import Supervisor
 

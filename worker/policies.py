@@ -27,8 +27,12 @@ class PolicyBook:
         for path in sorted(directory.glob("*.json")):
             try:
                 by_employer[path.stem] = _VERSIONS.validate_python(json.loads(path.read_text()))
-            except (ValueError, ValidationError) as error:
-                raise ValueError(f"{path}: not a list of policy versions: {error}") from None
+            except ValidationError as invalid:
+                first = invalid.errors()[0]
+                where = ".".join(str(part) for part in first["loc"])
+                raise ValueError(f"{path}: version {where}: {first['msg']}") from None
+            except ValueError as error:
+                raise ValueError(f"{path}: not JSON: {error}") from None
         return cls(by_employer)
 
     def in_force(self, employer_id: str, on: date) -> Policy:
