@@ -22,8 +22,10 @@ from temporalio.worker import Replayer
 from domain.calendar import london_date
 from domain.commands import RecordEarlyContact
 from domain.stages import Action, ContactMethod, ReasonCategory
+from domain.vocabulary import FitNoteAssessment
 from eventstore.store import CaseEventStore
 from tests.builders import HR_ACTOR, MANAGER_ACTOR, open_command
+from tests.journey_commands import fit_note
 from tests.workflow_harness import running_worker
 from worker.case_worker import WORKFLOW_RUNNER
 from workflows.case import CaseWorkflow
@@ -47,6 +49,9 @@ def test_there_are_stored_histories_to_replay() -> None:
         # Recorded after the hr-webhooks-v1 patch; the others before it.
         "missed_contact_reminded_and_escalated_with_hr_webhooks",
         "early_contact_recorded_with_hr_webhooks",
+        # Recorded after the search-attributes-on-change-v1 patch as well.
+        "missed_contact_reminded_and_escalated_search_attributes_on_change",
+        "early_contact_recorded_search_attributes_on_change",
     } <= names
 
 
@@ -77,7 +82,7 @@ async def test_record_histories(
             open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=today,
                           reason=ReasonCategory.OTHER), HR_ACTOR)
         await time_skipping_env.sleep(timedelta(days=7))
-        await _save(missed, "missed_contact_reminded_and_escalated_with_hr_webhooks")
+        await _save(missed, "missed_contact_reminded_and_escalated_search_attributes_on_change")
 
         contacted = await harness.open_case(
             open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=today), HR_ACTOR)
@@ -88,5 +93,10 @@ async def test_record_histories(
                                agreed_contact_frequency_days=14),
             MANAGER_ACTOR,
         )
+        # A second copy of a note changes neither stage nor next deadline: no upsert.
+        for _ in range(2):
+            await harness.act(contacted, Action.RECORD_FIT_NOTE,
+                              fit_note(today, FitNoteAssessment.MAY_BE_FIT, days=14),
+                              MANAGER_ACTOR)
         await time_skipping_env.sleep(timedelta(days=3))
-        await _save(contacted, "early_contact_recorded_with_hr_webhooks")
+        await _save(contacted, "early_contact_recorded_search_attributes_on_change")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ValidationError
 from temporalio import workflow
@@ -58,6 +58,8 @@ WEBHOOK_RETRY = RetryPolicy(
 )
 # Cases started before HR webhooks existed replay without them.
 WEBHOOKS_PATCH = "hr-webhooks-v1"
+# Cases started before this upserted their search attributes after every decision.
+SEARCH_ATTRIBUTES_PATCH = "search-attributes-on-change-v1"
 
 
 def refusal(error: CaseError) -> ApplicationError:
@@ -93,6 +95,7 @@ class CaseWorkflow:
         self._notices: list[NotificationInput] = []
         self._webhooks: list[WebhookInput] = []
         self._deliveries: list[asyncio.Task[object]] = []
+        self._published: tuple[Stage, datetime | None] | None = None
         self._history_limit = input.history_limit or HISTORY_EVENTS_BEFORE_CONTINUE
         if input.carried_state is not None:
             self._state: CaseState = input.carried_state
@@ -327,6 +330,10 @@ class CaseWorkflow:
 
     def _publish_search_attributes(self) -> None:
         due = next_deadline(self._state)
+        published = (self._state.stage, due.due_at if due else None)
+        if published == self._published and workflow.patched(SEARCH_ATTRIBUTES_PATCH):
+            return  # unchanged: an upsert would only add a command to the history
+        self._published = published
         workflow.upsert_search_attributes(
             [
                 CASE_STAGE.value_set(self._state.stage.value),
