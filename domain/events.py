@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -369,9 +369,6 @@ AnyCaseEvent = (
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 
 CASE_EVENT_ADAPTER: TypeAdapter[CaseEvent] = TypeAdapter(CaseEvent)
-CASE_EVENT_TYPES: frozenset[str] = frozenset(
-    get_args(cls.model_fields["type"].annotation)[0] for cls in get_args(AnyCaseEvent)
-)
 OPENING_EVENTS = (CaseOpened, ReferralReceived)
 
 

@@ -167,11 +167,6 @@ class LocalPostgres:
             if not exists:
                 connection.execute(f'CREATE DATABASE "{database}"')
 
-    def create_database(self, database: str) -> str:
-        """A fresh, empty database on this server; returns its URL."""
-        self._ensure_database(database)
-        return self.url(database)
-
 
 def _pid_alive(pid_file: Path) -> bool:
     try:
