@@ -19,16 +19,11 @@ from api.models import (
     RedeploymentOut,
 )
 from domain.actors import Role
+from domain.deadlines import OH_ONLY_DEADLINES, shared_deadlines
 from domain.state import CaseState
 from workflows.payloads import CaseView
 
 CLINICAL_ROLES = frozenset({Role.OH})
-# Deadlines whose very name hints at health (rapid access, OH consultations, risk flags).
-OH_ONLY_DEADLINES = frozenset(
-    {"rapid_access_referral", "long_term_referral", "first_assessment_due",
-     "first_assessment_due_missed_twice", "risk_flag_six_weeks"}
-)
-
 
 def _fitness_advice(state: CaseState, role: Role) -> FitnessAdviceOut | None:
     assessment = state.latest_assessment
@@ -101,8 +96,8 @@ def case_for(view: CaseView, principal: Principal) -> CaseOut:
         absence=AbsenceOut(first_day=absence.first_day,
                            expected_last_day=absence.expected_last_day,
                            returned_on=absence.returned_on) if absence else None,
-        deadlines=[DeadlineOut(name=d.name, due_at=d.due_at) for d in view.deadlines
-                   if d.name not in OH_ONLY_DEADLINES],
+        deadlines=[DeadlineOut(name=d.name, due_at=d.due_at)
+                   for d in shared_deadlines(view.deadlines)],
         allowed_actions=view.allowed_actions,
         contact=ContactOut(
             early_contact_at=state.early_contact.contacted_at if state.early_contact else None,

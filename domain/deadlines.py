@@ -51,6 +51,19 @@ class Deadline(BaseModel):
     why: str = ""
 
 
+# Deadlines whose very name hints at health (rapid access, OH consultations, risk flags):
+# OH plans by them; every other role sees only the rest.
+OH_ONLY_DEADLINES = frozenset(
+    {"rapid_access_referral", "long_term_referral", "first_assessment_due",
+     "first_assessment_due_missed_twice", "risk_flag_six_weeks"}
+)
+
+
+def shared_deadlines(deadlines: list[Deadline]) -> list[Deadline]:
+    """The deadlines any role may see."""
+    return [d for d in deadlines if d.name not in OH_ONLY_DEADLINES]
+
+
 def early_contact_due(opened_at: datetime, policy: Policy) -> datetime:
     """End of the working day by which the line manager must have made contact."""
     reported_on = london_date(opened_at)

@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from domain.deadlines import open_deadlines
+from domain.deadlines import open_deadlines, shared_deadlines
 from domain.events import parse_event
 from domain.evolve import evolve, fold
 from domain.state import CaseState
@@ -23,10 +23,6 @@ from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore
 
 PROJECTION = "worklist"
-OH_ONLY_DEADLINES = frozenset(
-    {"rapid_access_referral", "long_term_referral", "first_assessment_due",
-     "first_assessment_due_missed_twice", "risk_flag_six_weeks"}
-)
 
 WORKLIST_DDL = """
 CREATE TABLE IF NOT EXISTS rtw_worklist (
@@ -77,7 +73,7 @@ WHERE rtw_worklist.version < EXCLUDED.version
 
 def worklist_row(state: CaseState) -> tuple[Any, ...]:
     deadlines = open_deadlines(state)
-    shared = [d for d in deadlines if d.name not in OH_ONLY_DEADLINES]
+    shared = shared_deadlines(deadlines)
     assigned = (
         state.latest_assessment.assessor.id if state.latest_assessment
         else state.referral.accepted_by if state.referral else None
