@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.actors import Person
 from domain.commands import Adjustment, SickPayEntitlement
@@ -88,33 +88,6 @@ class ReferralNotification(BaseModel):
     reason_category: ReasonCategory
     referred_on: date
     summary: str | None = Field(default=None, max_length=4000, description="OH only.")
-
-
-class HrAbsenceExtension(BaseModel):
-    """HR: the absence is now expected to last until this day."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sent_at: AwareDatetime = Field(description="When HR sent it; older messages are ignored.")
-    expected_last_day: date
-
-
-class HrReturn(BaseModel):
-    """HR: the employee returned to work."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sent_at: AwareDatetime
-    returned_on: date
-
-
-class HrLeaver(BaseModel):
-    """HR: the employee left employment; the case closes with that outcome."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sent_at: AwareDatetime
-    left_on: date
 
 
 class CaseCreated(BaseModel):

@@ -319,18 +319,27 @@ class RecordAbsence(_Command):
 # -- HR facts (signals): repeated or out-of-order messages change nothing -------------------
 
 
+_SENT_AT = "When HR sent it; a message older than one already applied changes nothing."
+
+
 class ExtendAbsence(_Command):
-    sent_at: AwareDatetime
+    """HR: the absence is now expected to last until this day."""
+
+    sent_at: AwareDatetime = Field(description=_SENT_AT)
     expected_last_day: date
 
 
 class EmployeeReturned(_Command):
-    sent_at: AwareDatetime
+    """HR: the employee returned to work."""
+
+    sent_at: AwareDatetime = Field(description=_SENT_AT)
     returned_on: date
 
 
 class EmployeeLeft(_Command):
-    sent_at: AwareDatetime
+    """HR: the employee left employment; the case closes with that outcome."""
+
+    sent_at: AwareDatetime = Field(description=_SENT_AT)
     left_on: date
 
 

@@ -20,9 +20,6 @@ from api.models import (
     AbsenceNotification,
     CaseCreated,
     FactAccepted,
-    HrAbsenceExtension,
-    HrLeaver,
-    HrReturn,
 )
 from api.problems import problem_responses
 from api.services import Services
@@ -135,33 +132,29 @@ async def _case_of(services: Services, employer_id: str, absence_id: str) -> str
              response_model=FactAccepted, responses=FACT_RESPONSES,
              summary="The absence is extended")
 async def absence_extended(employer_id: EmployerId, absence_id: AbsenceId,
-                           body: HrAbsenceExtension, services: ServicesDep,
+                           body: ExtendAbsence, services: ServicesDep,
                            principal: HrOnly) -> FactAccepted:
     case_id = await _case_of(services, employer_id, absence_id)
-    await send_hr_fact(services, case_id, "absence_extended",
-                       ExtendAbsence(sent_at=body.sent_at,
-                                     expected_last_day=body.expected_last_day), principal)
+    await send_hr_fact(services, case_id, "absence_extended", body, principal)
     return FactAccepted(case_id=case_id)
 
 
 @router.post("/{employer_id}/{absence_id}/return", status_code=202,
              response_model=FactAccepted, responses=FACT_RESPONSES,
              summary="The employee returned to work")
-async def employee_returned(employer_id: EmployerId, absence_id: AbsenceId, body: HrReturn,
-                            services: ServicesDep, principal: HrOnly) -> FactAccepted:
+async def employee_returned(employer_id: EmployerId, absence_id: AbsenceId,
+                            body: EmployeeReturned, services: ServicesDep,
+                            principal: HrOnly) -> FactAccepted:
     case_id = await _case_of(services, employer_id, absence_id)
-    await send_hr_fact(services, case_id, "employee_returned",
-                       EmployeeReturned(sent_at=body.sent_at, returned_on=body.returned_on),
-                       principal)
+    await send_hr_fact(services, case_id, "employee_returned", body, principal)
     return FactAccepted(case_id=case_id)
 
 
 @router.post("/{employer_id}/{absence_id}/leaver", status_code=202,
              response_model=FactAccepted, responses=FACT_RESPONSES,
              summary="The employee left employment")
-async def employee_left(employer_id: EmployerId, absence_id: AbsenceId, body: HrLeaver,
+async def employee_left(employer_id: EmployerId, absence_id: AbsenceId, body: EmployeeLeft,
                         services: ServicesDep, principal: HrOnly) -> FactAccepted:
     case_id = await _case_of(services, employer_id, absence_id)
-    await send_hr_fact(services, case_id, "employee_left",
-                       EmployeeLeft(sent_at=body.sent_at, left_on=body.left_on), principal)
+    await send_hr_fact(services, case_id, "employee_left", body, principal)
     return FactAccepted(case_id=case_id)
