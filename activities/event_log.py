@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from opentelemetry import trace
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -12,13 +11,8 @@ from eventstore.store import (
     NewCaseEvent,
     UnknownCorrectedEvent,
 )
+from worker.telemetry import current_trace_id
 from workflows.payloads import APPEND_CASE_EVENTS, AppendEventsInput, AppendEventsResult
-
-
-def current_trace_id() -> str:
-    """The W3C trace id of the span this code runs in, or '' outside any trace."""
-    context = trace.get_current_span().get_span_context()
-    return format(context.trace_id, "032x") if context.is_valid else ""
 
 
 class EventLogActivities:
@@ -30,7 +24,7 @@ class EventLogActivities:
     @activity.defn(name=APPEND_CASE_EVENTS)
     def append_case_events(self, input: AppendEventsInput) -> AppendEventsResult:
         # A plain def: eventsourcing is synchronous, so this runs on the worker's thread pool.
-        trace_id = current_trace_id()
+        trace_id = current_trace_id() or ""
         events = [
             NewCaseEvent(
                 event_id=pending.event_id,

@@ -19,10 +19,10 @@ from api.auth import Principal
 from api.models import CaseOut, UpdateAccepted
 from api.problems import Problem
 from api.services import Services
-from api.tracing import current_trace_id
 from api.views import case_for
 from domain.actors import Actor, Source
 from domain.stages import Action
+from worker.telemetry import current_trace_id
 from workflows.case import CaseWorkflow
 from workflows.payloads import ActionInput, CaseView, HrFactInput
 

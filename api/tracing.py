@@ -7,12 +7,6 @@ from opentelemetry.trace import SpanKind
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def current_trace_id() -> str | None:
-    """The W3C trace id of the request being served, to stamp on the events it causes."""
-    context = trace.get_current_span().get_span_context()
-    return format(context.trace_id, "032x") if context.is_valid else None
-
-
 class TracingMiddleware:
     """Pure ASGI middleware so the span is current while the route talks to Temporal."""
 

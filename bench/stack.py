@@ -14,7 +14,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.auth import issue_dev_tokens
 from worker.codec import new_key_spec
 from worker.local_postgres import LocalPostgres
-from worker.local_temporal import installed_binary
+from worker.local_temporal import free_port, installed_binary
 from workflows.search_attributes import CASE_SEARCH_ATTRIBUTES
 
 
@@ -40,12 +39,6 @@ class Engine:
     database_url: str
     api_url: str
     tokens: dict[str, str]  # role -> bearer token
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @asynccontextmanager

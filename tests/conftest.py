@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -18,19 +17,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from eventstore.store import CaseEventStore
 from worker.local_postgres import LocalPostgres, remove_cluster
-from worker.local_temporal import installed_binary
+from worker.local_temporal import free_port, installed_binary
 from worker.temporal_client import add_search_attributes
 from workflows.search_attributes import CASE_SEARCH_ATTRIBUTES
 
 TEST_CIPHER_KEY = base64.b64encode(b"k" * 32).decode()
 TEST_AUDIT_KEY = base64.b64encode(b"a" * 32).decode()
 TEST_PAYLOAD_KEYS = "test1:" + base64.b64encode(b"p" * 32).decode()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -57,6 +57,13 @@ def wait_for_port(host: str, port: int, *, process: subprocess.Popen[bytes],
     raise RuntimeError(f"Temporal did not listen on {host}:{port} within {timeout:.0f}s")
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (for tests and benchmarks)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)

@@ -19,3 +19,9 @@ def configure_tracing(service_name: str) -> trace.Tracer:
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     return trace.get_tracer("rtw")
+
+
+def current_trace_id() -> str | None:
+    """The W3C trace id of the span this code runs in, to stamp on the events it causes."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None

@@ -23,12 +23,12 @@ from api.models import (
 )
 from api.problems import problem_responses
 from api.services import Services
-from api.tracing import current_trace_id
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence, OpenCase, RecordAbsence
 from domain.ids import case_id_for_absence, case_id_for_referral
 from domain.stages import Action
+from worker.telemetry import current_trace_id
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 

@@ -15,11 +15,11 @@ from api.case_calls import unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
 from api.problems import problem_responses
-from api.tracing import current_trace_id
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import ReceiveReferral
 from domain.ids import case_id_for_referral
+from worker.telemetry import current_trace_id
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 
