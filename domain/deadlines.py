@@ -15,8 +15,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.actors import Actor, Role
 from domain.calendar import add_working_days, local_moment, london_date
-from domain.decisions.clinical import escalation
 from domain.decisions.contact import oh_referral
+from domain.decisions.escalation import escalation
 from domain.events import (
     CaseEvent,
     ManagerRemindedOfContact,

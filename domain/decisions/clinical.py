@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.actors import Actor, Role
+from domain.actors import Actor
 from domain.calendar import london_date
 from domain.commands import (
     AgreePlan,
@@ -17,10 +17,10 @@ from domain.commands import (
     RevisePlan,
     UpdateTherapy,
 )
+from domain.decisions.escalation import escalation_unless_pending
 from domain.errors import InvalidCommand
 from domain.events import (
     AssessmentRecorded,
-    CaseEscalated,
     CaseEvent,
     EscalationConfirmed,
     PlanAgreed,
@@ -48,21 +48,6 @@ _THERAPY_NEXT: dict[TherapyStatus, frozenset[TherapyStatus]] = {
     TherapyStatus.COMPLETED: frozenset(),
     TherapyStatus.DECLINED: frozenset(),
 }
-
-
-def escalation(state: CaseState, *, cause: str, now: datetime, actor: Actor, reason: str,
-               deadline_key: str | None = None) -> CaseEscalated:
-    """A recommendation to escalate to OH (and HR where policy says), pending confirmation."""
-    to = (Role.OH, Role.HR) if state.policy.hr_informed_of_escalations else (Role.OH,)
-    return CaseEscalated(
-        occurred_at=now,
-        actor=actor,
-        reason=f"{reason}; a recommendation until a named OH professional confirms it",
-        deadline_key=deadline_key,
-        number=len(state.escalations) + 1,
-        cause=cause,
-        escalated_to=to,
-    )
 
 
 def record_assessment(state: CaseState, command: RecordAssessment, now: datetime, actor: Actor
@@ -94,13 +79,10 @@ def record_assessment(state: CaseState, command: RecordAssessment, now: datetime
             clinical_notes=command.clinical_notes,
         )
     ]
-    if command.fitness is Fitness.UNFIT_ANY_WORK and not state.pending_escalation(
-        UNFIT_ANY_WORK_BY_ASSESSMENT
-    ):
-        events.append(
-            escalation(state, cause=UNFIT_ANY_WORK_BY_ASSESSMENT, now=now, actor=actor,
-                       reason=f"assessment {number} found the employee unfit for any work")
-        )
+    if command.fitness is Fitness.UNFIT_ANY_WORK:
+        events += escalation_unless_pending(
+            state, cause=UNFIT_ANY_WORK_BY_ASSESSMENT, now=now, actor=actor,
+            reason=f"assessment {number} found the employee unfit for any work")
     return events
 
 

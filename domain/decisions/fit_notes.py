@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from domain.actors import Actor
 from domain.commands import DeclineFitNoteAdvice, RecordFitNote
-from domain.decisions.clinical import escalation
+from domain.decisions.escalation import escalation_unless_pending
 from domain.errors import InvalidCommand
 from domain.events import CaseEvent, FitNoteAdviceDeclined, FitNoteRecorded
 from domain.guards import check_day_not_in_future
@@ -53,13 +53,10 @@ def record_fit_note(state: CaseState, command: RecordFitNote, now: datetime, act
             f"{command.starts_on.isoformat()} to {ends_on.isoformat()}",
         )
     ]
-    if command.assessment is FitNoteAssessment.NOT_FIT and not state.pending_escalation(
-        NOT_FIT_BY_FIT_NOTE
-    ):
-        events.append(
-            escalation(state, cause=NOT_FIT_BY_FIT_NOTE, now=now, actor=actor,
-                       reason=f"fit note {number} says the employee is not fit for work")
-        )
+    if command.assessment is FitNoteAssessment.NOT_FIT:
+        events += escalation_unless_pending(
+            state, cause=NOT_FIT_BY_FIT_NOTE, now=now, actor=actor,
+            reason=f"fit note {number} says the employee is not fit for work")
     return events
 
 
