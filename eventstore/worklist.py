@@ -104,12 +104,12 @@ class WorklistProjector:
                 "INSERT INTO rtw_projection_positions (name, position) VALUES ($1, 0)"
                 " ON CONFLICT DO NOTHING", PROJECTION,
             )
+        self._ready = True
 
     async def catch_up(self, batch: int = 500) -> int:
         """Apply every notification recorded since the last position; returns how many."""
         if not self._ready:
             await self.ensure_schema()
-            self._ready = True
         applied = 0
         while True:
             count = await self._apply_batch(batch)

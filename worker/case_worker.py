@@ -98,8 +98,7 @@ async def run_worker(settings: Settings) -> None:
             executor=executor,
             webhooks=webhooks,
         )
-        projector = WorklistProjector(store, pool)
-        await projector.ensure_schema()
+        projector = WorklistProjector(store, pool)  # prepares its tables on first catch-up
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)
             await projector.run(stop)
