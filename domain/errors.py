@@ -60,5 +60,5 @@ class NotOwnTeam(CaseError):
     def __init__(self, manager_id: str) -> None:
         super().__init__(
             f"line manager '{manager_id}' is not this employee's line manager; "
-            "managers act only on their own team's cases"
+            "managers see and act on their own team's cases only"
         )

@@ -16,7 +16,9 @@ from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, HistoryEntry
 from api.problems import Problem, problem_responses
 from api.views import case_for
-from domain.actors import Role
+from domain.actions import check_own_team
+from domain.actors import Actor, Role, Source
+from domain.errors import NotOwnTeam
 from domain.evolve import ReplayError
 from eventstore.replay import as_the_record_stood, replay
 
@@ -39,8 +41,11 @@ async def get_case(
 ) -> CaseOut:
     await log_read(request, services, principal, "case.read", case_id)
     view = await query_view(services, case_id)
-    if principal.role is Role.MANAGER and view.state.manager.id != principal.subject:
-        raise Problem(403, "Forbidden", "line managers see only their own team's cases")
+    try:
+        check_own_team(view.state, Actor(id=principal.subject, role=principal.role,
+                                         source=Source.API))
+    except NotOwnTeam as outside:
+        raise Problem(403, "Forbidden", outside.message) from None
     return case_for(view, principal)
 
 
