@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import base64
 import os
-import socket
 import statistics
 import tempfile
 import time
@@ -33,6 +32,7 @@ from eventstore.store import CaseEventStore
 from eventstore.verify import verify_cases
 from tests.stored_cases import store_case
 from worker.local_postgres import LocalPostgres, remove_cluster
+from worker.local_temporal import free_port
 
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
 CIPHER_KEY = base64.b64encode(os.urandom(32)).decode()
@@ -46,10 +46,7 @@ def database() -> Iterator[str]:
         yield given
         return
     root = Path(tempfile.mkdtemp(prefix="rtw-bench-pg-"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = LocalPostgres(root / "data", port=port, durable=False)
+    server = LocalPostgres(root / "data", port=free_port(), durable=False)
     server.start(database="rtw_bench")
     try:
         yield server.url("rtw_bench")
