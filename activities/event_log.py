@@ -11,7 +11,7 @@ from eventstore.store import (
     NewCaseEvent,
     UnknownCorrectedEvent,
 )
-from worker.telemetry import current_trace_id
+from infra.telemetry import current_trace_id
 from workflows.payloads import APPEND_CASE_EVENTS, AppendEventsInput, AppendEventsResult
 
 

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Protocol
 
-import asyncpg
 from temporalio import activity
 
 from workflows.payloads import SEND_NOTIFICATION, NotificationInput
 
 log = logging.getLogger(__name__)
 
-OUTBOX_DDL = """
-CREATE TABLE IF NOT EXISTS rtw_outbox (
-    notification_id text PRIMARY KEY,
-    case_id uuid NOT NULL,
-    employer_id text NOT NULL,
-    recipient_role text NOT NULL,
-    recipient jsonb,
-    subject text NOT NULL,
-    body text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    delivered_at timestamptz
-);
-CREATE INDEX IF NOT EXISTS rtw_outbox_undelivered ON rtw_outbox (created_at)
-    WHERE delivered_at IS NULL;
-"""
 
 
 class NotificationChannel(Protocol):
@@ -37,35 +20,6 @@ class NotificationChannel(Protocol):
         """Return True if this call stored it, False if it was already there."""
         ...
 
-
-class OutboxChannel:
-    """Stores notices in the `rtw_outbox` table, from which mail or HR webhooks are sent."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
-    async def deliver(self, notification: NotificationInput) -> bool:
-        recipient = (
-            json.dumps(notification.recipient.model_dump(mode="json"))
-            if notification.recipient
-            else None
-        )
-        status = await self._pool.execute(
-            """
-            INSERT INTO rtw_outbox (notification_id, case_id, employer_id, recipient_role,
-                                    recipient, subject, body)
-            VALUES ($1, $2::uuid, $3, $4, $5::jsonb, $6, $7)
-            ON CONFLICT (notification_id) DO NOTHING
-            """,
-            notification.notification_id,
-            notification.case_id,
-            notification.employer_id,
-            notification.recipient_role.value,
-            recipient,
-            notification.subject,
-            notification.body,
-        )
-        return bool(status.endswith(" 1"))
 
 
 class LogChannel:

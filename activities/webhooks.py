@@ -8,22 +8,13 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-import asyncpg
 import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from workflows.payloads import DELIVER_WEBHOOK, WebhookInput
-
-DELIVERIES_DDL = """
-CREATE TABLE IF NOT EXISTS rtw_webhook_deliveries (
-    event_id text PRIMARY KEY,
-    employer_id text NOT NULL,
-    status integer NOT NULL,
-    delivered_at timestamptz NOT NULL DEFAULT now()
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -57,6 +48,14 @@ class WebhookDirectory:
         return self._endpoints.get(employer_id)
 
 
+class DeliveryRecord(Protocol):
+    """Where each 2xx is remembered, so that an event is not sent again once received."""
+
+    async def was_delivered(self, event_id: str) -> bool: ...
+
+    async def record(self, event_id: str, employer_id: str, status: int) -> None: ...
+
+
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     """HMAC-SHA256 over '<timestamp>.<body>', hex; receivers recompute and compare."""
     signed = str(timestamp).encode() + b"." + body
@@ -66,10 +65,10 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 class WebhookActivities:
     """POSTs one HR update; Temporal retries it with backoff until the receiver says 2xx."""
 
-    def __init__(self, directory: WebhookDirectory, pool: asyncpg.Pool,
+    def __init__(self, directory: WebhookDirectory, deliveries: DeliveryRecord,
                  client: httpx.AsyncClient) -> None:
         self._directory = directory
-        self._pool = pool
+        self._deliveries = deliveries
         self._client = client
 
     @activity.defn(name=DELIVER_WEBHOOK)
@@ -77,10 +76,7 @@ class WebhookActivities:
         endpoint = self._directory.for_employer(input.employer_id)
         if endpoint is None:
             return "no webhook configured"
-        delivered = await self._pool.fetchval(
-            "SELECT status FROM rtw_webhook_deliveries WHERE event_id = $1", input.event_id
-        )
-        if delivered is not None:
+        if await self._deliveries.was_delivered(input.event_id):
             return "already delivered"
         body = json.dumps({"event_id": input.event_id, **input.body},
                           separators=(",", ":"), sort_keys=True).encode()
@@ -92,9 +88,5 @@ class WebhookActivities:
         })
         if not 200 <= response.status_code < 300:
             raise ApplicationError(f"webhook answered {response.status_code}; will retry")
-        await self._pool.execute(
-            "INSERT INTO rtw_webhook_deliveries (event_id, employer_id, status)"
-            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            input.event_id, input.employer_id, response.status_code,
-        )
+        await self._deliveries.record(input.event_id, input.employer_id, response.status_code)
         return "delivered"

@@ -10,9 +10,9 @@ import uuid
 
 from fastapi import Request
 
-from api.auth import Principal
 from api.services import Services
-from worker.access_log import Access, record_access
+from infra.tokens import Principal
+from readside.access_log import Access, record_access
 
 LOGGED_PARAMETERS = ("as_of", "position", "format", "from", "to", "case_id", "after_id")
 MAX_DETAIL = 300

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 from fastapi import FastAPI
 
-from api.auth import TokenRegistry
 from api.body_limit import BodyLimitMiddleware
 from api.problems import add_problem_schema, install_problem_handlers
 from api.routes import absences, actions, audit, cases, health, referrals, worklist
 from api.services import Services
 from api.tracing import TracingMiddleware
-from eventstore.store import CaseEventStore
-from worker import temporal_client
-from worker.policies import PolicyBook
-from worker.schema import ensure_schema
-from worker.settings import Settings
-from worker.telemetry import configure_tracing
+from infra import bootstrap
+from infra.policies import PolicyBook
+from infra.settings import Settings
+from infra.telemetry import configure_tracing
+from infra.tokens import TokenRegistry
+from readside.schema import ensure_schema
 
 DESCRIPTION = """
 rtw carries every stay-at-work and return-to-work case as a durable workflow.
@@ -78,23 +75,13 @@ def _document_problems(app: FastAPI) -> None:
 
 
 async def _services_from(settings: Settings) -> Services:
-    database_url = settings.require_database_url()
+    settings.require_database_url()
     from opentelemetry import trace
 
     tracer = trace.get_tracer("rtw")
-    client = await temporal_client.connect(
-        settings.temporal_address,
-        settings.temporal_namespace,
-        payload_keys=settings.payload_keys,
-        tracer=tracer,
-    )
-    store = await asyncio.to_thread(
-        CaseEventStore.connect,
-        database_url,
-        cipher_key=settings.event_cipher_key,
-        audit_key=settings.audit_hmac_key,
-    )
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
+    client = await bootstrap.temporal(settings, tracer=tracer)
+    store = await bootstrap.open_event_store(settings)
+    pool = await bootstrap.database_pool(settings, max_size=10)
     await ensure_schema(pool)  # the access log must exist before the first read
     return Services(
         temporal=client,

@@ -15,14 +15,14 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.auth import Principal
 from api.models import CaseOut, UpdateAccepted
 from api.problems import Problem
 from api.services import Services
 from api.views import case_for
 from domain.actors import Actor, Source
 from domain.stages import Action
-from worker.telemetry import current_trace_id
+from infra.telemetry import current_trace_id
+from infra.tokens import Principal
 from workflows.case import CaseWorkflow
 from workflows.payloads import ActionInput, CaseView, HrFactInput
 

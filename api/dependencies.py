@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.auth import Principal
 from api.problems import Problem
 from api.services import Services
 from domain.actors import Role
+from infra.tokens import Principal
 
 
 def get_services(request: Request) -> Services:

@@ -8,9 +8,9 @@ import asyncpg
 from opentelemetry import trace
 from temporalio.client import Client
 
-from api.auth import TokenRegistry
 from eventstore.store import CaseEventStore
-from worker.policies import PolicyBook
+from infra.policies import PolicyBook
+from infra.tokens import TokenRegistry
 
 
 @dataclass

@@ -3,7 +3,6 @@ HR and line managers only as far as the employee consented."""
 
 from __future__ import annotations
 
-from api.auth import Principal
 from api.models import (
     AbsenceOut,
     CaseOut,
@@ -21,6 +20,7 @@ from api.models import (
 from domain.actors import Role
 from domain.deadlines import OH_ONLY_DEADLINES, shared_deadlines
 from domain.state import CaseState
+from infra.tokens import Principal
 from workflows.payloads import CaseView
 
 CLINICAL_ROLES = frozenset({Role.OH})

@@ -30,9 +30,9 @@ from eventstore.records import CaseEventRecord
 from eventstore.replay import replay
 from eventstore.store import CaseEventStore
 from eventstore.verify import verify_cases
-from tests.stored_cases import store_case
-from worker.local_postgres import LocalPostgres, remove_cluster
-from worker.local_temporal import free_port
+from localstack.postgres import LocalPostgres, remove_cluster
+from localstack.samples import store_case
+from localstack.temporal import free_port
 
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
 CIPHER_KEY = base64.b64encode(os.urandom(32)).decode()

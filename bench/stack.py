@@ -26,10 +26,10 @@ import httpx
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from api.auth import issue_dev_tokens
-from worker.codec import new_key_spec
-from worker.local_postgres import LocalPostgres
-from worker.local_temporal import free_port, installed_binary
+from infra.codec import new_key_spec
+from infra.tokens import issue_dev_tokens
+from localstack.postgres import LocalPostgres
+from localstack.temporal import free_port, installed_binary
 from workflows.search_attributes import CASE_SEARCH_ATTRIBUTES
 
 
@@ -97,7 +97,7 @@ async def _dev_server(db_file: Path) -> WorkflowEnvironment:
 def _spawn(name: str, env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:
     with log_file.open("ab") as log:
         return subprocess.Popen(  # noqa: S603 - our own CLI, by the running interpreter
-            [sys.executable, "-m", "worker.cli", name], env=env, stdout=log,
+            [sys.executable, "-m", "cli.main", name], env=env, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
 

@@ -36,8 +36,8 @@ from domain.ids import case_id_for_absence
 from domain.policy import DEFAULT_POLICY
 from domain.stages import ReasonCategory
 from domain.state import CaseState
-from eventstore.worklist import worklist_row
-from tests import journey_commands as j
+from localstack import samples as j
+from readside.worklist import worklist_row
 
 COLUMNS = ["case_id", "employer_id", "route", "stage", "manager_id", "employee_id",
            "employee_name", "assigned_to", "opened_at", "next_deadline_at", "next_deadline_name",

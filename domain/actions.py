@@ -28,55 +28,88 @@ class ActionRule:
     command: type[BaseModel]
     roles: frozenset[Role]
     stages: frozenset[Stage]
+    path: str | None = None
+    """Where it is posted, under `/v1/cases/{case_id}/`; None for HR facts sent elsewhere."""
     routes: frozenset[Route] = frozenset(Route)
 
 
 RULES: dict[Action, ActionRule] = {
-    Action.ACCEPT_REFERRAL: ActionRule(c.AcceptReferral, OH, frozenset({Stage.REFERRAL})),
-    Action.DECLINE_REFERRAL: ActionRule(c.DeclineReferral, OH, frozenset({Stage.REFERRAL})),
+    Action.ACCEPT_REFERRAL: ActionRule(
+        c.AcceptReferral, OH, frozenset({Stage.REFERRAL}), path="referral/acceptance"
+    ),
+    Action.DECLINE_REFERRAL: ActionRule(
+        c.DeclineReferral, OH, frozenset({Stage.REFERRAL}), path="referral/decline"
+    ),
     Action.RECORD_EARLY_CONTACT: ActionRule(
-        c.RecordEarlyContact, MANAGER_OR_OH, frozenset({Stage.EARLY_CONTACT})
+        c.RecordEarlyContact, MANAGER_OR_OH, frozenset({Stage.EARLY_CONTACT}), path="contact"
     ),
-    Action.RECORD_CHECK_IN: ActionRule(c.RecordCheckIn, MANAGER_OR_OH, WORKING_STAGES),
+    Action.RECORD_CHECK_IN: ActionRule(
+        c.RecordCheckIn, MANAGER_OR_OH, WORKING_STAGES, path="check-ins"
+    ),
     Action.REFER_TO_OH: ActionRule(
-        c.ReferToOh, HR_MANAGER_OH, frozenset({Stage.EARLY_CONTACT, Stage.ASSESSMENT})
+        c.ReferToOh,
+        HR_MANAGER_OH,
+        frozenset({Stage.EARLY_CONTACT, Stage.ASSESSMENT}),
+        path="oh-referral",
     ),
-    Action.RECORD_ASSESSMENT: ActionRule(c.RecordAssessment, OH, WORKING_STAGES),
-    Action.CONFIRM_ESCALATION: ActionRule(c.ConfirmEscalation, OH, OPEN_STAGES),
-    Action.AGREE_PLAN: ActionRule(c.AgreePlan, OH, frozenset({Stage.PLANNING})),
-    Action.REVISE_PLAN: ActionRule(c.RevisePlan, OH, RETURNING),
-    Action.RECORD_PLAN_REVIEW: ActionRule(c.RecordPlanReview, MANAGER_OR_OH, RETURNING),
-    Action.REFER_TO_THERAPY: ActionRule(c.ReferToTherapy, OH, TREATING),
-    Action.UPDATE_THERAPY: ActionRule(c.UpdateTherapy, OH, TREATING),
-    Action.RECORD_FIT_NOTE: ActionRule(c.RecordFitNote, HR_MANAGER_OH, OPEN_STAGES),
+    Action.RECORD_ASSESSMENT: ActionRule(
+        c.RecordAssessment, OH, WORKING_STAGES, path="assessments"
+    ),
+    Action.CONFIRM_ESCALATION: ActionRule(
+        c.ConfirmEscalation, OH, OPEN_STAGES, path="escalations/decision"
+    ),
+    Action.AGREE_PLAN: ActionRule(c.AgreePlan, OH, frozenset({Stage.PLANNING}), path="plan"),
+    Action.REVISE_PLAN: ActionRule(c.RevisePlan, OH, RETURNING, path="plan/revisions"),
+    Action.RECORD_PLAN_REVIEW: ActionRule(
+        c.RecordPlanReview, MANAGER_OR_OH, RETURNING, path="plan/reviews"
+    ),
+    Action.REFER_TO_THERAPY: ActionRule(c.ReferToTherapy, OH, TREATING, path="therapies"),
+    Action.UPDATE_THERAPY: ActionRule(c.UpdateTherapy, OH, TREATING, path="therapies/updates"),
+    Action.RECORD_FIT_NOTE: ActionRule(
+        c.RecordFitNote, HR_MANAGER_OH, OPEN_STAGES, path="fit-notes"
+    ),
     Action.DECLINE_FIT_NOTE_ADVICE: ActionRule(
-        c.DeclineFitNoteAdvice, HR_MANAGER_OH, OPEN_STAGES
+        c.DeclineFitNoteAdvice, HR_MANAGER_OH, OPEN_STAGES, path="fit-notes/advice-declined"
     ),
     Action.START_PHASED_RETURN: ActionRule(
-        c.StartPhasedReturn, OH, frozenset({Stage.REHABILITATION})
+        c.StartPhasedReturn, OH, frozenset({Stage.REHABILITATION}), path="phased-return"
     ),
     Action.REVIEW_PHASED_RETURN_WEEK: ActionRule(
-        c.ReviewPhasedReturnWeek, MANAGER_OR_OH, frozenset({Stage.PHASED_RETURN})
+        c.ReviewPhasedReturnWeek,
+        MANAGER_OR_OH,
+        frozenset({Stage.PHASED_RETURN}),
+        path="phased-return/reviews",
     ),
     Action.EXTEND_PHASED_RETURN: ActionRule(
-        c.ExtendPhasedReturn, OH, frozenset({Stage.PHASED_RETURN})
+        c.ExtendPhasedReturn, OH, frozenset({Stage.PHASED_RETURN}), path="phased-return/extension"
     ),
     Action.COMPLETE_PHASED_RETURN: ActionRule(
-        c.CompletePhasedReturn, MANAGER_OR_OH, frozenset({Stage.PHASED_RETURN})
+        c.CompletePhasedReturn,
+        MANAGER_OR_OH,
+        frozenset({Stage.PHASED_RETURN}),
+        path="phased-return/completion",
     ),
     Action.START_REDEPLOYMENT_TRIAL: ActionRule(
-        c.StartRedeploymentTrial, OH_OR_HR, frozenset({Stage.REHABILITATION})
+        c.StartRedeploymentTrial, OH_OR_HR, frozenset({Stage.REHABILITATION}), path="redeployment"
     ),
     Action.REVIEW_REDEPLOYMENT_TRIAL: ActionRule(
-        c.ReviewRedeploymentTrial, HR_MANAGER_OH, frozenset({Stage.REDEPLOYMENT})
+        c.ReviewRedeploymentTrial,
+        HR_MANAGER_OH,
+        frozenset({Stage.REDEPLOYMENT}),
+        path="redeployment/reviews",
     ),
     Action.CONCLUDE_REDEPLOYMENT: ActionRule(
-        c.ConcludeRedeployment, OH_OR_HR, frozenset({Stage.REDEPLOYMENT})
+        c.ConcludeRedeployment,
+        OH_OR_HR,
+        frozenset({Stage.REDEPLOYMENT}),
+        path="redeployment/conclusion",
     ),
-    Action.CLOSE_CASE: ActionRule(c.CloseCase, OH, OPEN_STAGES),
-    Action.RECORD_FOLLOW_UP: ActionRule(c.RecordFollowUp, OH, frozenset({Stage.FOLLOW_UP})),
+    Action.CLOSE_CASE: ActionRule(c.CloseCase, OH, OPEN_STAGES, path="closure"),
+    Action.RECORD_FOLLOW_UP: ActionRule(
+        c.RecordFollowUp, OH, frozenset({Stage.FOLLOW_UP}), path="follow-up"
+    ),
     Action.RECORD_ABSENCE: ActionRule(
-        c.RecordAbsence, frozenset({Role.HR}), OPEN_STAGES, frozenset({Route.STAY_AT_WORK})
+        c.RecordAbsence, frozenset({Role.HR}), OPEN_STAGES, routes=frozenset({Route.STAY_AT_WORK})
     ),
 }
 
@@ -88,7 +121,8 @@ ACTION_OF_COMMAND: dict[type[BaseModel], Action] = {
 def allowed_actions(state: CaseState) -> list[Action]:
     """The actions the case's stage allows now, whoever takes them."""
     return [
-        action for action, rule in RULES.items()
+        action
+        for action, rule in RULES.items()
         if state.stage in rule.stages and state.route in rule.routes
     ]
 

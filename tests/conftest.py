@@ -16,9 +16,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from eventstore.store import CaseEventStore
-from worker.local_postgres import LocalPostgres, remove_cluster
-from worker.local_temporal import free_port, installed_binary
-from worker.temporal_client import add_search_attributes
+from infra.temporal_client import add_search_attributes
+from localstack.postgres import LocalPostgres, remove_cluster
+from localstack.temporal import free_port, installed_binary
 from workflows.search_attributes import CASE_SEARCH_ATTRIBUTES
 
 TEST_CIPHER_KEY = base64.b64encode(b"k" * 32).decode()

@@ -1,1 +1,1 @@
-"""Processes and wiring: settings, the Temporal worker, the local stack, telemetry, the codec."""
+"""The worker process: the case workflows, their activities and the worklist projector."""

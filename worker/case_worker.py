@@ -7,33 +7,25 @@ import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
-import asyncpg
-import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.event_log import EventLogActivities
-from activities.notify import LogChannel, NotificationChannel, NotifyActivities, OutboxChannel
+from activities.notify import LogChannel, NotificationChannel, NotifyActivities
 from activities.webhooks import WebhookActivities, WebhookDirectory
 from eventstore.store import CaseEventStore
-from eventstore.worklist import WorklistProjector
-from worker import temporal_client
-from worker.schema import ensure_schema
-from worker.settings import Settings
-from worker.telemetry import configure_tracing
+from infra import bootstrap, temporal_client
+from infra.settings import Settings
+from infra.telemetry import configure_tracing
+from infra.temporal_client import WORKFLOW_RUNNER
+from readside.outbox import OutboxChannel
+from readside.schema import ensure_schema
+from readside.webhook_deliveries import WebhookDeliveries
+from readside.worklist import WorklistProjector
 from workflows.case import CaseWorkflow
 
 log = logging.getLogger(__name__)
 
-# domain/ is pure and deterministic, so it is loaded once outside the sandbox; this also
-# gives it the real zoneinfo, which the sandbox would otherwise proxy. pydantic's e-mail
-# validation imports its helpers lazily: they are deterministic and passed through too.
-WORKFLOW_RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "domain", "pydantic", "email_validator", "idna"
-    )
-)
 
 
 def build_worker(
@@ -61,24 +53,14 @@ def build_worker(
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM, then finish in-flight tasks and stop."""
     tracer = configure_tracing("rtw-worker")
-    database_url = settings.require_database_url()
-    client = await temporal_client.connect(
-        settings.temporal_address,
-        settings.temporal_namespace,
-        payload_keys=settings.payload_keys,
-        tracer=tracer,
-    )
+    settings.require_database_url()
+    client = await bootstrap.temporal(settings, tracer=tracer)
     try:
         await temporal_client.ensure_search_attributes(client, settings.temporal_namespace)
     except Exception as error:  # a managed namespace may refuse; not fatal
         log.warning("could not register case search attributes: %s", error)
-    store = await asyncio.to_thread(
-        CaseEventStore.connect,
-        database_url,
-        cipher_key=settings.event_cipher_key,
-        audit_key=settings.audit_hmac_key,
-    )
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=5)
+    store = await bootstrap.open_event_store(settings)
+    pool = await bootstrap.database_pool(settings, max_size=5)
     await ensure_schema(pool)
     channel: NotificationChannel = (
         OutboxChannel(pool) if settings.notification_channel == "outbox" else LogChannel()
@@ -87,8 +69,9 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    http = httpx.AsyncClient(timeout=20)
-    webhooks = WebhookActivities(WebhookDirectory.load(settings.webhooks_file), pool, http)
+    http = bootstrap.webhook_http_client()
+    webhooks = WebhookActivities(WebhookDirectory.load(settings.webhooks_file),
+                                 WebhookDeliveries(pool), http)
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker = build_worker(
             client,

@@ -11,7 +11,6 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from api.auth import Principal
 from api.case_calls import run_action, send_hr_fact, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.idempotency import earlier_case, remember
@@ -28,7 +27,8 @@ from domain.calendar import london_date
 from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence, OpenCase, RecordAbsence
 from domain.ids import case_id_for_absence, case_id_for_referral
 from domain.stages import Action
-from worker.telemetry import current_trace_id
+from infra.telemetry import current_trace_id
+from infra.tokens import Principal
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.auth import Principal
 from api.case_calls import run_action
 from api.dependencies import ServicesDep, require_roles
 from api.examples import EXAMPLES
@@ -20,34 +19,10 @@ from api.models import CaseOut, UpdateAccepted
 from api.problems import problem_responses
 from domain.actions import RULES
 from domain.stages import Action
+from infra.tokens import Principal
 
 router = APIRouter(prefix="/v1/cases", tags=["actions"])
 
-PATHS: dict[Action, str] = {
-    Action.ACCEPT_REFERRAL: "referral/acceptance",
-    Action.DECLINE_REFERRAL: "referral/decline",
-    Action.RECORD_EARLY_CONTACT: "contact",
-    Action.RECORD_CHECK_IN: "check-ins",
-    Action.REFER_TO_OH: "oh-referral",
-    Action.RECORD_ASSESSMENT: "assessments",
-    Action.CONFIRM_ESCALATION: "escalations/decision",
-    Action.AGREE_PLAN: "plan",
-    Action.REVISE_PLAN: "plan/revisions",
-    Action.RECORD_PLAN_REVIEW: "plan/reviews",
-    Action.REFER_TO_THERAPY: "therapies",
-    Action.UPDATE_THERAPY: "therapies/updates",
-    Action.RECORD_FIT_NOTE: "fit-notes",
-    Action.DECLINE_FIT_NOTE_ADVICE: "fit-notes/advice-declined",
-    Action.START_PHASED_RETURN: "phased-return",
-    Action.REVIEW_PHASED_RETURN_WEEK: "phased-return/reviews",
-    Action.EXTEND_PHASED_RETURN: "phased-return/extension",
-    Action.COMPLETE_PHASED_RETURN: "phased-return/completion",
-    Action.START_REDEPLOYMENT_TRIAL: "redeployment",
-    Action.REVIEW_REDEPLOYMENT_TRIAL: "redeployment/reviews",
-    Action.CONCLUDE_REDEPLOYMENT: "redeployment/conclusion",
-    Action.CLOSE_CASE: "closure",
-    Action.RECORD_FOLLOW_UP: "follow-up",
-}
 
 CaseId = Annotated[uuid.UUID, Path(description="The case id.")]
 IdempotencyKey = Annotated[
@@ -78,10 +53,11 @@ def _endpoint(action: Action, command: type[BaseModel]
     return endpoint
 
 
-for _action, _path in PATHS.items():
-    _rule = RULES[_action]
+for _action, _rule in RULES.items():
+    if _rule.path is None:
+        continue
     router.add_api_route(
-        f"/{{case_id}}/{_path}",
+        f"/{{case_id}}/{_rule.path}",
         _endpoint(_action, _rule.command),
         methods=["POST"],
         response_model=CaseOut,

@@ -13,12 +13,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.access_log import log_read
-from api.auth import Principal
 from api.dependencies import ServicesDep, require_roles
 from api.problems import Problem, problem_responses
 from domain.actors import Role
 from eventstore.export import ExportWindow, export_text
-from worker.access_log import list_access
+from infra.tokens import Principal
+from readside.access_log import list_access
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"],
                    responses=problem_responses(401, 403, 422))

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from api.access_log import log_read
 from api.audit_params import AsOfQuery, PositionQuery, as_of_moment
-from api.auth import Principal
 from api.case_calls import not_found, query_view
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, HistoryEntry
@@ -21,6 +20,7 @@ from domain.actors import Actor, Role, Source
 from domain.errors import NotOwnTeam
 from domain.evolve import ReplayError
 from eventstore.replay import as_the_record_stood, replay
+from infra.tokens import Principal
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"],
                    responses=problem_responses(401, 403, 404, 422))

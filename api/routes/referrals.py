@@ -10,7 +10,6 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from api.auth import Principal
 from api.case_calls import unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
@@ -19,7 +18,8 @@ from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import ReceiveReferral
 from domain.ids import case_id_for_referral
-from worker.telemetry import current_trace_id
+from infra.telemetry import current_trace_id
+from infra.tokens import Principal
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 

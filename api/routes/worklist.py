@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from api.auth import Principal
 from api.dependencies import ServicesDep, require_roles
 from api.problems import Problem, problem_responses
 from domain.actors import PRINTABLE, Role
 from domain.stages import Stage
+from infra.tokens import Principal
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 422))
 

@@ -1,0 +1,1 @@
+"""The `rtw` command; a thin client where it talks to the API."""

@@ -1,0 +1,240 @@
+"""`rtw audit …`: what auditors run against the event store.
+
+Every command that reads case data first writes who ran it to the access log (channel `cli`,
+client = the OS user), so a read through the CLI is as visible as one through the API.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, TextIO
+
+from domain.evolve import ReplayError
+from eventstore.export import ExportFormat, ExportWindow, export_text
+from eventstore.moments import parse_date, parse_moment
+from eventstore.replay import ReplayStep, as_the_record_stood, record_fields, replay
+from eventstore.store import CaseEventStore
+from eventstore.verify import verify_cases
+from infra import bootstrap
+from infra.settings import MISSING_AUDIT_KEY, Settings
+from readside.access_log import Access, iter_access_sync, record_access_sync
+
+
+class UsageError(Exception):
+    """Bad input: one line naming the flag and what it accepts."""
+
+
+def _open_store(settings: Settings) -> CaseEventStore:
+    try:
+        return bootstrap.event_store(settings)
+    except ValueError as error:
+        raise SystemExit(f"rtw audit: {error}") from None
+
+
+def _log_read(settings: Settings, action: str, case_id: str | None, detail: str = "") -> None:
+    """Record the read before it happens; the input has been checked, the settings are now."""
+    if not settings.audit_hmac_key:
+        raise UsageError(MISSING_AUDIT_KEY)
+    user = getpass.getuser()
+    record_access_sync(
+        settings.require_database_url(),
+        Access(subject=user, role="auditor", action=action, case_id=case_id, channel="cli",
+               client=f"cli:{user}", detail=detail),
+    )
+
+
+def case_id_arg(value: str, flag: str = "CASE_ID") -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise UsageError(f"{flag} must be a case id (a UUID), not {value!r}") from None
+
+
+def run(command: str, args: Any, settings: Settings, out: TextIO | None = None) -> int:
+    """Run one `rtw audit` command; bad input is one line on stderr and exit code 2."""
+    handlers: dict[str, Callable[[Any, Settings, TextIO], int]] = {
+        "replay": replay_command,
+        "verify": verify_command,
+        "export": export_command,
+        "access-log": access_log_command,
+        "reconcile": reconcile_command,
+    }
+    try:
+        return handlers[command](args, settings, out or sys.stdout)
+    except UsageError as error:
+        print(f"rtw audit {command}: {error}", file=sys.stderr)
+        return 2
+
+
+# -- replay ---------------------------------------------------------------------------------
+
+
+def replay_command(args: Any, settings: Settings, out: TextIO) -> int:
+    case_id = case_id_arg(args.case_id)
+    as_of = _moment(args.as_of, "--as-of") if args.as_of else None
+    if args.position is not None and args.position < 1:
+        raise UsageError("--position must be a whole number from 1")
+    detail = " ".join(
+        ([f"as_of={as_of.isoformat()}"] if as_of else [])
+        + ([f"position={args.position}"] if args.position is not None else [])
+    )
+    _log_read(settings, "case.history", case_id, detail)
+    store = _open_store(settings)
+    try:
+        records = store.history(case_id)
+    finally:
+        store.close()
+    if not records:
+        print(f"rtw audit replay: no events recorded for case {case_id}", file=sys.stderr)
+        return 1
+    records = as_the_record_stood(records, as_of=as_of, position=args.position)
+    try:
+        steps = replay(records)
+    except ReplayError as error:
+        print(f"rtw audit replay: case {case_id} cannot be replayed: {error}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        for step in steps:
+            print(json.dumps(_as_json(step), default=str), file=out)
+    else:
+        _print_table(case_id, steps, out, as_of=as_of, position=args.position)
+    return 0
+
+
+def _moment(text: str, flag: str) -> datetime:
+    try:
+        return parse_moment(text)
+    except ValueError as error:
+        raise UsageError(f"{flag}: {error}") from None
+
+
+def _as_json(step: ReplayStep) -> dict[str, object]:
+    return {
+        **record_fields(step.record),
+        "why": step.why,
+        "stage_after": step.state.stage.value,
+        "state_after": step.state.model_dump(mode="json"),
+    }
+
+
+def _print_table(
+    case_id: str, steps: list[ReplayStep], out: TextIO, *, as_of: datetime | None,
+    position: int | None,
+) -> None:
+    scope = f" as recorded by {as_of.isoformat()}" if as_of else ""
+    scope += f" up to position {position}" if position is not None else ""
+    print(f"case {case_id}{scope}: {len(steps)} events", file=out)
+    header = ("#", "recorded_at", "occurred_at", "type", "actor", "stage after",
+              "reminders", "escalated", "why")
+    rows = [
+        (
+            str(step.record.position),
+            step.record.recorded_at.isoformat(timespec="seconds"),
+            step.record.occurred_at.isoformat(timespec="seconds"),
+            step.record.event_type,
+            f"{step.record.actor_id} ({step.record.actor_role}/{step.record.source})",
+            step.state.stage.value,
+            str(step.state.contact_reminders_sent),
+            "yes" if step.state.contact_escalated else "no",
+            step.why,
+        )
+        for step in steps
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]), file=out)
+
+
+# -- verify ---------------------------------------------------------------------------------
+
+
+def verify_command(args: Any, settings: Settings, out: TextIO) -> int:
+    if (args.case_id is None) == (not args.all):
+        raise UsageError("give one CASE_ID or --all")
+    case_id = case_id_arg(args.case_id) if args.case_id else None
+    _log_read(settings, "audit.verify", case_id, "" if case_id else "all")
+    store = _open_store(settings)
+    cases = events = 0
+    broken: list[str] = []
+    try:
+        for verdict in verify_cases(store, case_id):
+            cases += 1
+            events += verdict.events
+            if verdict.broken is not None:
+                line = (f"BROKEN case {verdict.case_id} at position {verdict.broken.position}: "
+                        f"{verdict.broken.problem}")
+                broken.append(line)
+                print(line, file=out, flush=True)
+    finally:
+        store.close()
+    if case_id is not None and cases == 0:
+        print(f"rtw audit verify: no events recorded for case {case_id}", file=sys.stderr)
+        return 1
+    outcome = f"{len(broken)} broken" if broken else "every chain holds"
+    print(f"verified {cases} case(s), {events} event(s): {outcome}", file=out)
+    return 1 if broken else 0
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+def export_command(args: Any, settings: Settings, out: TextIO) -> int:
+    case_id = case_id_arg(args.case, "--case") if args.case else None
+    if (args.date_from is None) != (args.date_to is None):
+        raise UsageError("give both --from and --to (YYYY-MM-DD), or neither")
+    window = None
+    if args.date_from is not None:
+        try:
+            window = ExportWindow(parse_date(args.date_from), parse_date(args.date_to))
+        except ValueError as error:
+            raise UsageError(f"--from/--to: {error}") from None
+    detail = f"format={args.format}"
+    if window is not None:
+        detail += f" from={window.first} to={window.last}"
+    _log_read(settings, "audit.export", case_id, detail)
+    output_format: ExportFormat = args.format
+    store = _open_store(settings)
+    try:
+        for chunk in export_text(store, output_format, case_id=case_id, window=window):
+            out.write(chunk)
+    finally:
+        store.close()
+    out.flush()
+    return 0
+
+
+# -- access log -----------------------------------------------------------------------------
+
+
+def access_log_command(args: Any, settings: Settings, out: TextIO) -> int:
+    case_id = case_id_arg(args.case, "--case") if args.case else None
+    database_url = settings.require_database_url()
+    _log_read(settings, "audit.access-log", case_id)
+    rows: Iterator[dict[str, Any]] = iter_access_sync(database_url, case_id=case_id)
+    for row in rows:
+        if args.format == "json":
+            print(json.dumps(row), file=out)
+        else:
+            print(f"{row['accessed_at']}  {row['channel']:<3}  {row['client']:<21}  "
+                  f"{row['subject']} ({row['role']})  {row['action']}  "
+                  f"{row['case_id'] or '-'}  {row['detail']}", file=out)
+    return 0
+
+
+# -- reconcile ------------------------------------------------------------------------------
+
+
+def reconcile_command(args: Any, settings: Settings, out: TextIO) -> int:
+    import asyncio
+
+    from cli.reconcile import reconcile_case
+
+    case_id = case_id_arg(args.case_id)
+    _log_read(settings, "case.reconcile", case_id)
+    return asyncio.run(reconcile_case(case_id, settings, out))

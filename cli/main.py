@@ -1,0 +1,131 @@
+"""The `rtw` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+
+from cli.case import add_case_commands, run_case_command
+from infra.settings import MISSING_AUDIT_KEY, Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rtw", description="rtw return-to-work engine")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the whole engine locally (Temporal, PostgreSQL, "
+                        "worker, API) and supervise it")
+    commands.add_parser("worker", help="run one Temporal worker for cases")
+    commands.add_parser("api", help="run the HTTP API")
+    add_case_commands(commands)
+    audit = commands.add_parser("audit", help="audit the event store")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    _audit_parsers(audit_commands)
+    return parser
+
+
+def _audit_parsers(audit_commands: Any) -> None:
+    replay = audit_commands.add_parser(
+        "replay", help="replay one case's events in order, with the state after each"
+    )
+    replay.add_argument("case_id", metavar="CASE_ID")
+    as_of = replay.add_mutually_exclusive_group()
+    as_of.add_argument("--as-of", metavar="TIMESTAMP", help="the case as the record stood "
+                       "then: events recorded at or before it (ISO time with offset, or a date)")
+    as_of.add_argument("--position", type=int, metavar="N", help="events up to position N")
+    replay.add_argument("--format", choices=["table", "json"], default="table")
+    verify = audit_commands.add_parser(
+        "verify", help="check the hash chain of one case or of every case"
+    )
+    verify.add_argument("case_id", metavar="CASE_ID", nargs="?")
+    verify.add_argument("--all", action="store_true", help="every case in the store")
+    export = audit_commands.add_parser(
+        "export", help="stream events to stdout, one case or those recorded between dates"
+    )
+    export.add_argument("--case", metavar="CASE_ID")
+    export.add_argument("--from", dest="date_from", metavar="DATE")
+    export.add_argument("--to", dest="date_to", metavar="DATE")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    access = audit_commands.add_parser("access-log", help="who read which case, when, from where")
+    access.add_argument("--case", metavar="CASE_ID")
+    access.add_argument("--format", choices=["table", "json"], default="table")
+    reconcile = audit_commands.add_parser(
+        "reconcile", help="compare a case's stored decisions with its Temporal history"
+    )
+    reconcile.add_argument("case_id", metavar="CASE_ID")
+
+
+def configuration_problem(settings: Settings) -> str | None:
+    """Read every configuration file once before starting, so a mistake is one clear line."""
+    from activities.webhooks import WebhookDirectory
+    from infra.policies import PolicyBook
+    from infra.tokens import TokenRegistry
+
+    try:
+        PolicyBook.load(settings.policy_dir)
+    except (OSError, ValueError) as error:
+        return f"RTW_POLICY_DIR: {error}"
+    try:
+        WebhookDirectory.load(settings.webhooks_file)
+    except (OSError, ValueError) as error:
+        return f"RTW_WEBHOOKS_FILE: {error}"
+    tokens = settings.resolved_tokens_file()
+    try:
+        TokenRegistry.load(tokens)
+    except FileNotFoundError:
+        return f"RTW_TOKENS_FILE: no token file at {tokens} (`rtw run` makes one for local use)"
+    except (OSError, ValueError) as error:
+        return f"RTW_TOKENS_FILE: {error}"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "case":
+        return run_case_command(args)  # a client of the API: needs no server settings
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = "RTW_" + str(first["loc"][0]).upper()
+        print(f"rtw: {field}: {first['msg']}", file=sys.stderr)
+        return 2
+    if args.command in ("worker", "api") and not settings.audit_hmac_key:
+        print(f"rtw: {MISSING_AUDIT_KEY}", file=sys.stderr)
+        return 2
+    if args.command in ("worker", "api"):
+        problem = configuration_problem(settings)
+        if problem:
+            print(f"rtw: {problem}", file=sys.stderr)
+            return 2
+    if args.command == "run":
+        from localstack.supervisor import Supervisor
+
+        return Supervisor(settings).run()
+    if args.command == "worker":
+        from worker.case_worker import run_worker
+
+        asyncio.run(run_worker(settings))
+        return 0
+    if args.command == "api":
+        import uvicorn
+
+        from api.app import create_app
+
+        uvicorn.run(create_app(settings=settings), host=settings.api_host,
+                    port=settings.api_port, log_level="info")
+        return 0
+    if args.command == "audit":
+        from cli.audit import run
+
+        return run(args.audit_command, args, settings)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

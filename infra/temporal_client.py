@@ -1,0 +1,86 @@
+"""One way to reach Temporal: pydantic payloads, encrypted, traced."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from opentelemetry import trace
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from infra.codec import AesGcmCodec
+from workflows.search_attributes import CASE_SEARCH_ATTRIBUTES
+
+# domain/ is pure and deterministic, so it is loaded once outside the sandbox; this also
+# gives it the real zoneinfo, which the sandbox would otherwise proxy. pydantic's e-mail
+# validation imports its helpers lazily: they are deterministic and passed through too.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "domain", "pydantic", "email_validator", "idna"
+    )
+)
+
+
+def data_converter(payload_keys: str | None) -> DataConverter:
+    """The pydantic converter, encrypting payloads when keys are configured."""
+    if not payload_keys:
+        return pydantic_data_converter
+    return dataclasses.replace(
+        pydantic_data_converter, payload_codec=AesGcmCodec.from_spec(payload_keys)
+    )
+
+
+async def connect(
+    address: str,
+    namespace: str,
+    *,
+    payload_keys: str | None,
+    tracer: trace.Tracer | None = None,
+) -> Client:
+    return await Client.connect(
+        address,
+        namespace=namespace,
+        data_converter=data_converter(payload_keys),
+        interceptors=[TracingInterceptor(tracer)],
+    )
+
+
+def traced_client(client: Client, *, payload_keys: str | None, tracer: trace.Tracer) -> Client:
+    """A client for an already-open connection (tests), configured like `connect`."""
+    config = client.config()
+    config["data_converter"] = data_converter(payload_keys)
+    config["interceptors"] = [TracingInterceptor(tracer)]
+    return Client(**config)
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> None:
+    """Register the case search attributes on the namespace if they are missing."""
+    listed = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=namespace)
+    )
+    missing = [name for name in CASE_SEARCH_ATTRIBUTES if name not in listed.custom_attributes]
+    if missing:
+        await add_search_attributes(client, namespace, missing)
+
+
+async def add_search_attributes(client: Client, namespace: str, names: list[str]) -> None:
+    """Register the named case search attributes (the test server cannot list them first)."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=namespace,
+            search_attributes={
+                name: IndexedValueType.Value(
+                    f"INDEXED_VALUE_TYPE_{CASE_SEARCH_ATTRIBUTES[name].upper()}"
+                )
+                for name in names
+            },
+        )
+    )

@@ -1,0 +1,181 @@
+"""`rtw run`: the whole engine on one machine, started, supervised and stopped together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from infra.codec import new_key_spec
+from infra.settings import LOCAL_ENV_FILE, Settings
+from infra.tokens import issue_dev_tokens
+from localstack.postgres import LocalPostgres
+from localstack.temporal import dev_server_args, port_is_free, wait_for_port
+
+RESTARTS_ALLOWED = 5
+
+
+def _local_secrets(home: Path) -> dict[str, str]:
+    """Keys for the local stack, made once and kept, so a restart still decrypts old cases.
+
+    A key missing from an older secrets file is added; existing keys are never replaced.
+    """
+    path = home / "secrets.env"
+    if not path.exists():
+        path.touch(mode=0o600)
+    values = {}
+    for line in path.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key:
+            values[key] = value
+    wanted = {
+        "RTW_PAYLOAD_KEYS": "local1",
+        "RTW_EVENT_CIPHER_KEY": None,
+        "RTW_AUDIT_HMAC_KEY": None,
+    }
+    missing = {
+        name: new_key_spec(kid) if kid else new_key_spec().split(":", 1)[1]
+        for name, kid in wanted.items()
+        if name not in values
+    }
+    if missing:
+        with path.open("a") as secrets_file:
+            secrets_file.writelines(f"{name}={value}\n" for name, value in missing.items())
+        values.update(missing)
+    return values
+
+
+def _write_local_env(values: dict[str, str]) -> None:
+    LOCAL_ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
+    LOCAL_ENV_FILE.touch(mode=0o600, exist_ok=True)
+    LOCAL_ENV_FILE.chmod(0o600)
+    LOCAL_ENV_FILE.write_text("".join(f"{k}={v}\n" for k, v in sorted(values.items())))
+
+
+class Supervisor:
+    """Starts PostgreSQL, Temporal, the worker and the API; stops them all on Ctrl-C."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = settings.home.resolve()
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.postgres = LocalPostgres(self.home / "pg", port=settings.local_postgres_port)
+        self._stopping = False
+
+    def run(self) -> int:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._check_ports()
+        signal.signal(signal.SIGINT, self._request_stop)
+        signal.signal(signal.SIGTERM, self._request_stop)
+        try:
+            return self._start_and_watch()
+        finally:
+            self._stop_all()
+
+    def _check_ports(self) -> None:
+        host, _, port = self.settings.temporal_address.rpartition(":")
+        wanted = {
+            "PostgreSQL": self.settings.local_postgres_port,
+            "Temporal": int(port),
+            "Temporal UI": self.settings.temporal_ui_port,
+            "API": self.settings.api_port,
+        }
+        busy = [f"{name} port {p}" for name, p in wanted.items() if not port_is_free(host, p)]
+        if busy:
+            raise SystemExit(
+                "rtw run: already in use: " + ", ".join(busy)
+                + " (is rtw already running? stop it, or change the RTW_* ports)"
+            )
+
+    def _start_and_watch(self) -> int:
+        print("rtw: starting PostgreSQL …", flush=True)
+        self.postgres.start()
+        self.children["postgres"] = self.postgres.process
+        host, _, port = self.settings.temporal_address.rpartition(":")
+        print("rtw: starting Temporal dev server …", flush=True)
+        temporal = subprocess.Popen(
+            dev_server_args(
+                db_file=self.home / "temporal.db",
+                port=int(port),
+                ui_port=self.settings.temporal_ui_port,
+                namespace=self.settings.temporal_namespace,
+                host=host,
+            ),
+            stdout=(self.home / "temporal.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.children["temporal"] = temporal
+        wait_for_port(host, int(port), process=temporal)
+
+        tokens_file = self.home / "tokens.json"
+        dev_tokens = self.home / "dev-tokens.json"
+        issue_dev_tokens(tokens_file, dev_tokens)
+        env_values = {
+            "RTW_DATABASE_URL": self.postgres.url(),
+            "RTW_TOKENS_FILE": str(tokens_file),
+            "RTW_TEMPORAL_ADDRESS": self.settings.temporal_address,
+            "RTW_TEMPORAL_NAMESPACE": self.settings.temporal_namespace,
+            **_local_secrets(self.home),
+        }
+        _write_local_env(env_values)
+        child_env = {**os.environ, **env_values}
+        restarts = {"worker": 0, "api": 0}
+        for name in restarts:
+            self._spawn(name, child_env)
+        self._print_banner(dev_tokens)
+        while not self._stopping:
+            time.sleep(0.5)
+            for name, process in list(self.children.items()):
+                if process.poll() is None or self._stopping:
+                    continue
+                if name in restarts and restarts[name] < RESTARTS_ALLOWED:
+                    restarts[name] += 1
+                    print(f"rtw: {name} exited ({process.returncode}); restarting", flush=True)
+                    self._spawn(name, child_env)
+                    continue
+                print(f"rtw: {name} exited with code {process.returncode}; stopping", flush=True)
+                return 1
+        return 0
+
+    def _spawn(self, name: str, env: dict[str, str]) -> None:
+        self.children[name] = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", name], env=env, start_new_session=True
+        )
+
+    def _print_banner(self, dev_tokens: Path) -> None:
+        ui_host = self.settings.temporal_address.rpartition(":")[0]
+        print(
+            "\nrtw is running (Ctrl-C stops everything):\n"
+            f"  API          http://{self.settings.api_host}:{self.settings.api_port}\n"
+            f"  API docs     http://{self.settings.api_host}:{self.settings.api_port}/docs\n"
+            f"  Temporal UI  http://{ui_host}:{self.settings.temporal_ui_port}\n"
+            f"  Temporal     {self.settings.temporal_address} "
+            f"(namespace {self.settings.temporal_namespace})\n"
+            f"  PostgreSQL   {self.postgres.url()}\n"
+            f"  dev tokens   {dev_tokens}\n",
+            flush=True,
+        )
+
+    def _request_stop(self, signum: int, frame: object) -> None:
+        self._stopping = True
+
+    def _stop_all(self) -> None:
+        for name in ("api", "worker", "temporal"):
+            process = self.children.get(name)
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for name in ("api", "worker", "temporal"):
+            process = self.children.get(name)
+            if process is None:
+                continue
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.postgres.stop()
+        print("rtw: stopped", flush=True)

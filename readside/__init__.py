@@ -1,0 +1,1 @@
+"""Every table rtw owns outside the event store, and its queries, through asyncpg."""

@@ -1,0 +1,107 @@
+"""Signed HR webhooks: retried until the receiver accepts, delivered once per event id."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from temporalio.testing import WorkflowEnvironment
+
+from activities.webhooks import Endpoint, WebhookDirectory
+from domain.actors import Actor, Role, Source
+from domain.stages import Action, ReasonCategory
+from eventstore.store import CaseEventStore
+from localstack import samples as j
+from tests.conftest import free_port
+from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
+from tests.support.workflow_harness import running_worker
+
+SECRET = "whsec-test-0123456789"
+OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
+
+
+@dataclass
+class Receiver:
+    """An HR system's endpoint that fails its first delivery, then accepts."""
+
+    url: str = ""
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+
+    async def handle(self, request: Request) -> Response:
+        self.received.append((dict(request.headers), await request.body()))
+        return Response(status_code=503 if len(self.received) == 1 else 204)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    hr_system = Receiver()
+    port = free_port()
+    hr_system.url = f"http://127.0.0.1:{port}/rtw-hooks"
+    app = Starlette(routes=[Route("/rtw-hooks", hr_system.handle, methods=["POST"])])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    serving = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    yield hr_system
+    server.should_exit = True
+    await serving
+
+
+def verify(headers: dict[str, str], body: bytes) -> bool:
+    parts = dict(item.split("=", 1) for item in headers["rtw-signature"].split(","))
+    expected = hmac.new(SECRET.encode(), parts["t"].encode() + b"." + body,
+                        hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts["v1"])
+
+
+async def test_hr_hears_stage_changes_signed_and_once_despite_a_failure(
+    dev_server_env: WorkflowEnvironment, store: CaseEventStore, database_url: str,
+    receiver: Receiver,
+) -> None:
+    directory = WebhookDirectory({"acme-trust": Endpoint(url=receiver.url, secret=SECRET)})
+    async with running_worker(dev_server_env.client, store, database_url,
+                              webhooks=directory) as harness:
+        now = datetime.now(UTC)
+        handle = await harness.open_case(
+            open_command(absence_id=f"ABS-{uuid.uuid4().hex[:8]}", first_day=now.date(),
+                         reason=ReasonCategory.MENTAL_HEALTH), HR_ACTOR)
+        await harness.act(handle, Action.RECORD_EARLY_CONTACT, j.early_contact(now),
+                          MANAGER_ACTOR)
+        private = j.assessment(now).model_copy(update={"consent": j.CONSENT_TO_SHARE.model_copy(
+            update={"share_with_hr": False})})
+        await harness.act(handle, Action.RECORD_ASSESSMENT, private, OH_ACTOR)
+        for _ in range(200):
+            delivered = await harness.pool.fetchval("SELECT count(*) FROM rtw_webhook_deliveries")
+            if delivered == 2:
+                break
+            await asyncio.sleep(0.1)
+
+    assert delivered == 2
+    bodies: list[dict[str, Any]] = [json.loads(body) for _, body in receiver.received]
+    attempts = Counter(body["event_id"] for body in bodies)
+    assert sorted(attempts.values()) == [1, 2]  # the first attempt failed and was retried
+    assert attempts[bodies[0]["event_id"]] == 2
+    assert all(verify(headers, body) for headers, body in receiver.received)
+    assert all(headers["rtw-event-id"] == json.loads(body)["event_id"]
+               for headers, body in receiver.received)
+    kinds = {b["event_id"]: [c["kind"] for c in b["changes"]] for b in bodies}
+    assert sorted(kinds.values()) == [["stage_changed"], ["stage_changed"]]
+    text = b" ".join(body for _, body in receiver.received).decode()
+    for secret_detail in ("mental", "Lumbar", "fit_with_adjustments", "Sam Patel"):
+        assert secret_detail not in text

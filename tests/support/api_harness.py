@@ -1,0 +1,110 @@
+"""The API served over real HTTP (uvicorn on a free port) in front of a real worker."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import uvicorn
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from temporalio.client import Client
+
+from api.app import create_app
+from api.services import Services
+from domain.actors import Role
+from eventstore.store import CaseEventStore
+from infra.policies import PolicyBook
+from infra.temporal_client import traced_client
+from infra.tokens import Principal, TokenRegistry, token_digest
+from tests.conftest import TEST_PAYLOAD_KEYS, free_port
+from tests.support.workflow_harness import Harness, running_worker
+
+TOKENS = {role: f"test-token-{role.value}" for role in
+          (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN)}
+
+
+# The manager token belongs to line manager M2002, who manages the employee in the tests.
+SUBJECTS = {role: ("M2002" if role is Role.MANAGER else f"test-{role.value}") for role in TOKENS}
+OTHER_MANAGER_TOKEN = "test-token-other-manager"
+
+
+def auth(role: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKENS[role]}"}
+
+
+@dataclass
+class ApiStack:
+    http: httpx.AsyncClient
+    harness: Harness
+    spans: InMemorySpanExporter
+    client: Client
+
+
+@asynccontextmanager
+async def serve_api(
+    base_client: Client, store: CaseEventStore, database_url: str, *,
+    update_wait_seconds: float = 10.0, policies: PolicyBook | None = None,
+) -> AsyncIterator[ApiStack]:
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    tracer = provider.get_tracer("rtw-test")
+    client = traced_client(base_client, payload_keys=TEST_PAYLOAD_KEYS, tracer=tracer)
+    async with running_worker(client, store, database_url) as harness:
+        services = Services(
+            temporal=client,
+            store=store,
+            pool=harness.pool,
+            tokens=TokenRegistry(
+                {token_digest(t): Principal(subject=SUBJECTS[r], role=r)
+                 for r, t in TOKENS.items()}
+                | {token_digest(OTHER_MANAGER_TOKEN): Principal(subject="M9999",
+                                                               role=Role.MANAGER)}
+            ),
+            tracer=tracer,
+            task_queue=harness.task_queue,
+            update_wait_seconds=update_wait_seconds,
+            policies=policies or PolicyBook({}),
+        )
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1",
+                                               port=port, log_level="warning"))
+        serving = asyncio.create_task(server.serve())
+        for _ in range(500):
+            if server.started:
+                break
+            await asyncio.sleep(0.02)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
+                                         timeout=30) as http:
+                yield ApiStack(http=http, harness=harness, spans=spans, client=client)
+        finally:
+            server.should_exit = True
+            await serving
+
+
+def absence(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "employer_id": "acme-trust",
+        "absence_id": f"ABS-{uuid.uuid4().hex[:8]}",
+        "employee": {"id": "E1001", "name": "Sam Patel", "email": "sam@example.org"},
+        "manager": {"id": "M2002", "name": "Alex Jones", "email": "alex@example.org"},
+        "first_day": (datetime.now(UTC) - timedelta(days=1)).date().isoformat(),
+        "reason_category": "other",
+    }
+    body.update(overrides)
+    return body
+
+
+async def open_case(api: ApiStack) -> str:
+    response = await api.http.post("/v1/absences", json=absence(), headers=auth(Role.HR))
+    assert response.status_code == 201, response.text
+    return str(response.json()["case_id"])

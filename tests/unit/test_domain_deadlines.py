@@ -1,0 +1,93 @@
+"""Early-contact deadlines fall on the right Europe/London working day and hour."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from domain.actors import TIMER_ACTOR, Role
+from domain.commands import DeadlinePassed
+from domain.deadlines import (
+    early_contact_due,
+    early_contact_escalation,
+    next_deadline,
+    open_deadlines,
+)
+from domain.decide import decide
+from domain.events import ReminderSent
+from domain.evolve import evolve
+from domain.policy import DEFAULT_POLICY, Policy
+from domain.stages import ReasonCategory
+from tests.support.builders import opened_state
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("opened_at", "due_at", "escalation_at", "why"),
+    [
+        (utc(2026, 11, 20, 10), utc(2026, 11, 23, 17), utc(2026, 11, 24, 17),
+         "reported on a Friday: due Monday 17:00 GMT"),
+        (utc(2026, 7, 15, 8), utc(2026, 7, 16, 16), utc(2026, 7, 17, 16),
+         "summer: 17:00 BST is 16:00 UTC"),
+        (utc(2026, 12, 24, 9), utc(2026, 12, 29, 17), utc(2026, 12, 30, 17),
+         "Christmas Day and the substitute Boxing Day holiday are skipped"),
+        (utc(2026, 4, 2, 9), utc(2026, 4, 7, 16), utc(2026, 4, 8, 16),
+         "Good Friday and Easter Monday are skipped"),
+        (utc(2026, 10, 23, 9), utc(2026, 10, 26, 17), utc(2026, 10, 27, 17),
+         "clocks go back on the Sunday between"),
+        (utc(2026, 3, 27, 9), utc(2026, 3, 30, 16), utc(2026, 3, 31, 16),
+         "clocks go forward on the Sunday between"),
+        (utc(2026, 6, 22, 23, 30), utc(2026, 6, 24, 16), utc(2026, 6, 25, 16),
+         "23:30 UTC on Monday is already Tuesday in London"),
+        (utc(2026, 11, 21, 12), utc(2026, 11, 23, 17), utc(2026, 11, 24, 17),
+         "reported on a Saturday: due the first working day after"),
+    ],
+)
+def test_early_contact_deadlines_follow_the_london_working_calendar(
+    opened_at: datetime, due_at: datetime, escalation_at: datetime, why: str
+) -> None:
+    due = early_contact_due(opened_at, DEFAULT_POLICY)
+    assert due == due_at, why
+    assert early_contact_escalation(due, DEFAULT_POLICY) == escalation_at, why
+
+
+def test_policy_can_require_contact_on_the_day_reported() -> None:
+    same_day = Policy(version="strict-1", effective_from=date(2026, 1, 1),
+                      contact_due_working_days=0)
+    assert early_contact_due(utc(2026, 11, 18, 9), same_day) == utc(2026, 11, 18, 17)
+
+
+def test_policy_bank_holidays_can_be_replaced() -> None:
+    no_holidays = Policy(version="no-holidays", effective_from=date(2026, 1, 1),
+                         non_working_days=())
+    assert early_contact_due(utc(2026, 12, 24, 9), no_holidays) == utc(2026, 12, 25, 17)
+
+
+def test_contact_deadlines_come_first_and_each_fires_once() -> None:
+    state = opened_state(utc(2026, 11, 20, 10), reason=ReasonCategory.OTHER)
+    names = [d.name for d in open_deadlines(state)]
+    assert names == ["early_contact_due", "early_contact_escalation", "fit_note_needed",
+                     "long_term_referral", "risk_flag_six_weeks"]
+    first = next_deadline(state)
+    assert first is not None and first.due_at == utc(2026, 11, 23, 17)
+
+    [reminded] = decide(state, DeadlinePassed(key=first.key), now=first.due_at, actor=TIMER_ACTOR)
+    after = evolve(state, reminded)
+    second = next_deadline(after)
+    assert second is not None and second.name == "early_contact_escalation"
+    assert decide(after, DeadlinePassed(key=first.key), now=first.due_at, actor=TIMER_ACTOR) == []
+
+
+def test_day_eight_without_a_fit_note_reminds_employee_and_manager() -> None:
+    state = opened_state(utc(2026, 11, 20, 10), reason=ReasonCategory.OTHER)
+    [fit_note] = [d for d in open_deadlines(state) if d.name == "fit_note_needed"]
+    assert fit_note.due_at == utc(2026, 11, 27, 9)  # day 8, 09:00 London
+    [event] = decide(state, DeadlinePassed(key=fit_note.key), now=fit_note.due_at,
+                     actor=TIMER_ACTOR)
+    assert isinstance(event, ReminderSent)
+    assert event.recipients == (Role.EMPLOYEE, Role.MANAGER)
+    assert Role.OH not in event.recipients
