@@ -19,6 +19,7 @@ from domain.commands import (
 )
 from domain.policy import Policy
 from domain.stages import ContactMethod, ReasonCategory
+from domain.upcasting import upcast
 from domain.vocabulary import (
     AssessmentKind,
     Fitness,
@@ -37,6 +38,11 @@ from domain.vocabulary import (
 
 class _Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_version: int = Field(
+        default=1,
+        description="The version of this event type's shape; older versions are upcast on read.",
+    )
 
     occurred_at: AwareDatetime = Field(description="When it happened in the world.")
     actor: Actor
@@ -203,8 +209,15 @@ class AssessmentRecorded(_Event):
 
 
 class PlanAgreed(_Event):
+    """A plan agreed with the employee, manager and OH; a revision is a new plan version.
+
+    Version 2 names the plan's number `plan_version` (as `PlanReviewed` does); version 1 called
+    it `version`, which read as the event's own version.
+    """
+
     type: Literal["PlanAgreed"] = "PlanAgreed"
-    version: int
+    event_version: Literal[2] = 2
+    plan_version: int
     agreed_at: AwareDatetime
     plan: PlanContent
     agreed_by: PlanAgreement
@@ -373,5 +386,7 @@ OPENING_EVENTS = (CaseOpened, ReferralReceived)
 
 
 def parse_event(data: object) -> CaseEvent:
-    """Rebuild a domain event from its stored JSON form."""
+    """Rebuild a domain event from its stored JSON form, upcast to the current version first."""
+    if isinstance(data, dict):
+        data = upcast(data)
     return CASE_EVENT_ADAPTER.validate_python(data)

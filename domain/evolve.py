@@ -155,7 +155,7 @@ def _assessed(s: CaseState, ev: e.AssessmentRecorded) -> Changes:
 
 
 def _plan_agreed(s: CaseState, ev: e.PlanAgreed) -> Changes:
-    plan = Plan(version=ev.version, agreed_at=ev.agreed_at, content=ev.plan,
+    plan = Plan(version=ev.plan_version, agreed_at=ev.agreed_at, content=ev.plan,
                 agreed_by=ev.agreed_by)
     changes: Changes = {"plan": plan,
                         "plan_history": (*s.plan_history, s.plan) if s.plan else s.plan_history}

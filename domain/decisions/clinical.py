@@ -122,7 +122,8 @@ def agree_plan(state: CaseState, command: AgreePlan, now: datetime, actor: Actor
     _check_plan(command.plan, command.agreed_by, command.agreed_at, now)
     return [
         PlanAgreed(
-            occurred_at=command.agreed_at, actor=actor, version=1, agreed_at=command.agreed_at,
+            occurred_at=command.agreed_at, actor=actor, plan_version=1,
+            agreed_at=command.agreed_at,
             plan=command.plan, agreed_by=command.agreed_by,
             reason=f"rehabilitation plan agreed with {len(command.plan.goals)} goal(s); reviews "
             f"on {', '.join(d.isoformat() for d in sorted(command.plan.review_dates))}",
@@ -136,7 +137,7 @@ def revise_plan(state: CaseState, command: RevisePlan, now: datetime, actor: Act
     version = (state.plan.version if state.plan else 0) + 1
     return [
         PlanAgreed(
-            occurred_at=command.agreed_at, actor=actor, version=version,
+            occurred_at=command.agreed_at, actor=actor, plan_version=version,
             agreed_at=command.agreed_at, plan=command.plan, agreed_by=command.agreed_by,
             revision_reason=command.reason,
             reason=f"plan revised to version {version}: {command.reason}",

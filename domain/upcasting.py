@@ -1,0 +1,49 @@
+"""Stored events outlive their classes: each upcaster lifts one version of one event type's
+stored JSON to the next, so every reader (replay, projections, exports) sees today's shape.
+
+A stored event is never rewritten: the chain's MACs cover the bytes as they were written, and
+the upcast happens on every read. To change an event's shape: raise its `event_version`, add
+the upcaster from the previous version here, and test it on a stored fixture of the old shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+StoredData = dict[str, Any]
+Upcaster = Callable[[StoredData], StoredData]
+
+VERSION_KEY = "event_version"
+
+
+def _plan_agreed_v1_to_v2(data: StoredData) -> StoredData:
+    """`version` (the plan's number) became `plan_version`."""
+    lifted = {key: value for key, value in data.items() if key != "version"}
+    lifted["plan_version"] = data["version"]
+    return lifted
+
+
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    ("PlanAgreed", 1): _plan_agreed_v1_to_v2,
+}
+
+
+def stored_version(data: StoredData) -> int:
+    """The version an event was written at; events from before versioning are version 1."""
+    version = data.get(VERSION_KEY, 1)
+    return version if isinstance(version, int) else 1
+
+
+def upcast(data: StoredData) -> StoredData:
+    """The stored JSON of an event, lifted through every upcaster from its version onwards."""
+    event_type = data.get("type")
+    version = stored_version(data)
+    upcaster = UPCASTERS.get((str(event_type), version))
+    if upcaster is None:
+        return data
+    while upcaster is not None:
+        data = upcaster(data)
+        version += 1
+        upcaster = UPCASTERS.get((str(event_type), version))
+    return {**data, VERSION_KEY: version}

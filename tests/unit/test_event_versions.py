@@ -1,0 +1,61 @@
+"""Stored events of an older shape are read as today's: every upcaster, on a fixture of the
+shape it lifts, and the version bookkeeping of every stored type."""
+
+from __future__ import annotations
+
+import json
+import typing
+from pathlib import Path
+
+from domain.events import AnyCaseEvent, PlanAgreed, parse_event
+from domain.upcasting import UPCASTERS, VERSION_KEY, upcast
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def current_versions() -> dict[str, int]:
+    return {
+        cls.model_fields["type"].default: cls.model_fields[VERSION_KEY].default
+        for cls in typing.get_args(AnyCaseEvent)
+    }
+
+
+def test_a_version_1_plan_agreement_reads_with_its_plan_version() -> None:
+    stored = json.loads((FIXTURES / "plan_agreed_v1.json").read_text())
+
+    event = parse_event(stored)
+
+    assert isinstance(event, PlanAgreed)
+    assert event.plan_version == 2 and event.event_version == 2
+    assert event.revision_reason == "hours changed"
+
+
+def test_upcasting_leaves_the_stored_form_untouched() -> None:
+    stored = json.loads((FIXTURES / "plan_agreed_v1.json").read_text())
+    before = json.dumps(stored, sort_keys=True)
+
+    upcast(stored)
+
+    assert json.dumps(stored, sort_keys=True) == before
+
+
+def test_a_current_event_round_trips_without_upcasting() -> None:
+    stored = json.loads((FIXTURES / "plan_agreed_v1.json").read_text())
+    current = parse_event(stored).model_dump(mode="json")
+
+    assert current[VERSION_KEY] == 2
+    assert upcast(current) == current
+    assert parse_event(current).model_dump(mode="json") == current
+
+
+def test_every_version_below_the_current_one_has_an_upcaster() -> None:
+    for event_type, version in current_versions().items():
+        missing = [v for v in range(1, version) if (event_type, v) not in UPCASTERS]
+        assert not missing, f"{event_type}: no upcaster from version(s) {missing}"
+
+
+def test_no_upcaster_lifts_past_the_current_version() -> None:
+    versions = current_versions()
+    for event_type, version in UPCASTERS:
+        assert event_type in versions, f"upcaster for unknown type {event_type}"
+        assert version < versions[event_type], f"{event_type} v{version} is already current"
