@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import asyncpg
 from opentelemetry import trace
@@ -24,3 +26,8 @@ class Services:
     update_wait_seconds: float = 10.0
     policies: PolicyBook = field(default_factory=lambda: PolicyBook({}))
     max_body_bytes: int = 65_536
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        """The time as the routes see it: passed in, so that tests may fix it."""
+        return self.clock()

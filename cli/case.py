@@ -10,11 +10,6 @@ from typing import Any
 
 import httpx
 
-from domain.actions import RULES
-from domain.stages import Action
-
-PATHS = {action: rule.path for action, rule in RULES.items() if rule.path is not None}
-
 
 class CliError(Exception):
     """One clear line for the user; the command exits non-zero."""
@@ -67,12 +62,16 @@ def show_case(args: Any) -> int:
 
 
 def act(args: Any) -> int:
+    from domain.actions import RULES  # only `act` needs the action table: keeps --help quick
+    from domain.stages import Action
+
+    paths = {action: rule.path for action, rule in RULES.items() if rule.path is not None}
     try:
         action = Action(args.action)
     except ValueError:
-        names = ", ".join(sorted(a.value for a in PATHS))
+        names = ", ".join(sorted(a.value for a in paths))
         raise CliError(f"unknown action {args.action!r}; one of: {names}") from None
-    if action not in PATHS:
+    if action not in paths:
         raise CliError(f"{action.value} is not taken through the API")
     source = sys.stdin.read() if args.json == "-" else _read(Path(args.json))
     try:
@@ -80,7 +79,7 @@ def act(args: Any) -> int:
     except ValueError as error:
         raise CliError(f"--json {args.json}: not JSON ({error})") from None
     with _client() as client:
-        answer = _answer(client.post(f"/v1/cases/{args.case_id}/{PATHS[action]}", json=body))
+        answer = _answer(client.post(f"/v1/cases/{args.case_id}/{paths[action]}", json=body))
     print(json.dumps(answer, indent=2))
     return 0
 

@@ -6,12 +6,12 @@ import argparse
 import asyncio
 import logging
 import sys
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from cli.case import add_case_commands, run_case_command
-from infra.settings import MISSING_AUDIT_KEY, Settings
+
+if TYPE_CHECKING:
+    from infra.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "case":
         return run_case_command(args)  # a client of the API: needs no server settings
+    from pydantic import ValidationError
+
+    from infra.settings import MISSING_AUDIT_KEY, Settings
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         settings = Settings()

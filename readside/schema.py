@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import asyncpg
 
+from readside.absence_links import ABSENCE_LINKS_DDL
 from readside.access_log import ACCESS_LOG_DDL, SCHEMA_LOCK
 from readside.idempotency import IDEMPOTENCY_DDL
 from readside.outbox import OUTBOX_DDL
 from readside.webhook_deliveries import DELIVERIES_DDL
 from readside.worklist import WORKLIST_DDL
-
-ABSENCE_LINKS_DDL = """
-CREATE TABLE IF NOT EXISTS rtw_absence_links (
-    employer_id text NOT NULL,
-    absence_id text NOT NULL,
-    case_id uuid NOT NULL,
-    PRIMARY KEY (employer_id, absence_id)
-);
-"""
 
 
 async def ensure_schema(pool: asyncpg.Pool) -> None:
@@ -30,3 +22,8 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
         await connection.execute(ACCESS_LOG_DDL)
         await connection.execute(IDEMPOTENCY_DDL)
         await connection.execute(DELIVERIES_DDL)
+
+
+async def database_answers(pool: asyncpg.Pool) -> None:
+    """A trivial round trip, for the health check."""
+    await pool.fetchval("SELECT 1")

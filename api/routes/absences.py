@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Response
@@ -29,6 +28,7 @@ from domain.ids import case_id_for_absence, case_id_for_referral
 from domain.stages import Action
 from infra.telemetry import current_trace_id
 from infra.tokens import Principal
+from readside.absence_links import link_absence, linked_case
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 
@@ -79,7 +79,7 @@ async def notify_absence(
         employer_id=body.employer_id, absence_id=body.absence_id, employee=body.employee,
         manager=body.manager, first_day=body.first_day, reason_category=body.reason_category,
         sick_pay=body.sick_pay,
-        policy=services.policies.in_force(body.employer_id, london_date(datetime.now(UTC))),
+        policy=services.policies.in_force(body.employer_id, london_date(services.now())),
     )
     opened_by = Actor(id=principal.subject, role=principal.role, source=Source.HR_INTEGRATION)
     response.headers["Location"] = f"/v1/cases/{case_id}"
@@ -106,10 +106,7 @@ async def _continue_referral(body: AbsenceNotification, services: Services,
     """The absence joins the stay-at-work case it follows; a repeat changes nothing."""
     assert body.referral_id is not None  # noqa: S101 - checked by the caller
     case_id = case_id_for_referral(body.employer_id, body.referral_id)
-    await services.pool.execute(
-        "INSERT INTO rtw_absence_links (employer_id, absence_id, case_id) VALUES ($1, $2, $3)"
-        " ON CONFLICT DO NOTHING", body.employer_id, body.absence_id, case_id,
-    )
+    await link_absence(services.pool, body.employer_id, body.absence_id, case_id)
     command = RecordAbsence(absence_id=body.absence_id, first_day=body.first_day,
                             sick_pay=body.sick_pay)
     result = await run_action(services, case_id, Action.RECORD_ABSENCE, command, principal,
@@ -121,11 +118,8 @@ async def _continue_referral(body: AbsenceNotification, services: Services,
 
 
 async def _case_of(services: Services, employer_id: str, absence_id: str) -> str:
-    linked = await services.pool.fetchval(
-        "SELECT case_id FROM rtw_absence_links WHERE employer_id = $1 AND absence_id = $2",
-        employer_id, absence_id,
-    )
-    return str(linked) if linked else case_id_for_absence(employer_id, absence_id)
+    linked = await linked_case(services.pool, employer_id, absence_id)
+    return linked or case_id_for_absence(employer_id, absence_id)
 
 
 @router.post("/{employer_id}/{absence_id}/extension", status_code=202,

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from api.dependencies import ServicesDep
 from api.problems import Problem, problem_responses
+from readside.schema import database_answers
 
 router = APIRouter(tags=["operations"])
 
@@ -21,7 +22,7 @@ async def healthz(services: ServicesDep) -> dict[str, str]:
     except Exception as error:
         failures.append(f"temporal: {type(error).__name__}")
     try:
-        await asyncio.wait_for(services.pool.fetchval("SELECT 1"), timeout=5)
+        await asyncio.wait_for(database_answers(services.pool), timeout=5)
     except Exception as error:
         failures.append(f"postgresql: {type(error).__name__}")
     if failures:

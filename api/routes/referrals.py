@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
@@ -45,7 +44,7 @@ async def refer(
         employer_id=body.employer_id, referral_id=body.referral_id, employee=body.employee,
         manager=body.manager, source=body.source, reason_category=body.reason_category,
         referred_on=body.referred_on, summary=body.summary,
-        policy=services.policies.in_force(body.employer_id, london_date(datetime.now(UTC))),
+        policy=services.policies.in_force(body.employer_id, london_date(services.now())),
     )
     response.headers["Location"] = f"/v1/cases/{case_id}"
     try:

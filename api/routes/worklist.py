@@ -6,8 +6,8 @@ import base64
 import binascii
 import json
 import uuid
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
@@ -17,6 +17,7 @@ from api.problems import Problem, problem_responses
 from domain.actors import PRINTABLE, Role
 from domain.stages import Stage
 from infra.tokens import Principal
+from readside.worklist_query import WorklistCursor, WorklistQuery, worklist_page
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 422))
 
@@ -56,10 +57,10 @@ def _encode_cursor(due_at: datetime | None, case_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime | None, uuid.UUID]:
+def _decode_cursor(cursor: str) -> WorklistCursor:
     try:
         due, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return (datetime.fromisoformat(due) if due else None), uuid.UUID(case_id)
+        return WorklistCursor(datetime.fromisoformat(due) if due else None, uuid.UUID(case_id))
     except (ValueError, TypeError, binascii.Error):
         raise Problem(
             422, "Invalid request", "cursor: not a cursor this API returned",
@@ -80,43 +81,17 @@ async def worklist(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Worklist:
-    # OH plans by every deadline; other roles by the deadlines that reveal nothing clinical.
-    prefix = "next_deadline" if principal.role is Role.OH else "next_shared_deadline"
-    due, name = f"{prefix}_at", f"{prefix}_name"
-    where: list[str] = []
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    if principal.role is Role.MANAGER:
-        where.append(f"manager_id = {arg(principal.subject)}")
-    if stage is not None:
-        where.append(f"stage = {arg(stage.value)}")
-    if assigned_to is not None:
-        where.append(f"assigned_to = {arg(assigned_to)}")
-    if employer is not None:
-        where.append(f"employer_id = {arg(employer)}")
-    now = datetime.now(UTC)
-    if overdue is True:
-        where.append(f"{due} < {arg(now)}")
-    elif overdue is False:
-        where.append(f"({due} IS NULL OR {due} >= {arg(now)})")
-    if cursor is not None:
-        after_due, after_case = _decode_cursor(cursor)
-        if after_due is None:
-            where.append(f"({due} IS NULL AND case_id > {arg(after_case)})")
-        else:
-            d, c = arg(after_due), arg(after_case)
-            where.append(f"({due} > {d} OR ({due} = {d} AND case_id > {c}) OR {due} IS NULL)")
-    sql = (
-        f"SELECT case_id, employer_id, route, stage, employee_id, employee_name, manager_id, "  # noqa: S608 - only column names are interpolated
-        f"assigned_to, opened_at, {due} AS due_at, {name} AS due_name FROM rtw_worklist"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + f" ORDER BY {due} ASC NULLS LAST, case_id ASC LIMIT {arg(limit + 1)}"
+    query = WorklistQuery(
+        clinical_deadlines=principal.role is Role.OH,
+        manager_id=principal.subject if principal.role is Role.MANAGER else None,
+        stage=stage.value if stage is not None else None,
+        assigned_to=assigned_to,
+        employer_id=employer,
+        overdue=overdue,
     )
-    rows = await services.pool.fetch(sql, *args)
+    now = services.now()
+    after = _decode_cursor(cursor) if cursor is not None else None
+    rows = await worklist_page(services.pool, query, now=now, after=after, limit=limit)
     page = rows[:limit]
     items = [
         WorklistItem(
