@@ -14,13 +14,11 @@ import asyncio
 import base64
 import os
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import asyncpg
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, UUIDAsHex
@@ -30,29 +28,16 @@ from eventstore.records import CaseEventRecord
 from eventstore.replay import replay
 from eventstore.store import CaseEventStore
 from eventstore.verify import verify_cases
-from localstack.postgres import LocalPostgres, remove_cluster
+from localstack.postgres import throwaway_server
 from localstack.samples import store_case
-from localstack.temporal import free_port
 
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
 CIPHER_KEY = base64.b64encode(os.urandom(32)).decode()
 AUDIT_KEY = base64.b64encode(os.urandom(32)).decode()
 
 
-@contextmanager
-def database() -> Iterator[str]:
-    given = os.environ.get("RTW_DATABASE_URL")
-    if given:
-        yield given
-        return
-    root = Path(tempfile.mkdtemp(prefix="rtw-bench-pg-"))
-    server = LocalPostgres(root / "data", port=free_port(), durable=False)
-    server.start(database="rtw_bench")
-    try:
-        yield server.url("rtw_bench")
-    finally:
-        server.stop()
-        remove_cluster(root)
+def database() -> AbstractContextManager[str]:
+    return throwaway_server("rtw_bench", prefix="rtw-bench-pg-")
 
 
 async def interleaved_medians(

@@ -8,11 +8,16 @@ import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
+
+from localstack.temporal import free_port
 
 
 def _postgres_bin_path() -> Path:
@@ -181,3 +186,21 @@ def _pid_alive(pid_file: Path) -> bool:
 
 def remove_cluster(data_dir: Path) -> None:
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def throwaway_server(database: str, *, prefix: str) -> Iterator[str]:
+    """The URL of `RTW_DATABASE_URL` when set; otherwise a server started in a temporary
+    folder for as long as the block runs (not durable: fast, and removed afterwards)."""
+    given = os.environ.get("RTW_DATABASE_URL")
+    if given:
+        yield given
+        return
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    server = LocalPostgres(root / "data", port=free_port(), durable=False)
+    server.start(database=database)
+    try:
+        yield server.url(database)
+    finally:
+        server.stop()
+        remove_cluster(root)

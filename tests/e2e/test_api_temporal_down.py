@@ -6,29 +6,24 @@ real HTTP with that client and a real PostgreSQL.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from opentelemetry import trace
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
 from temporalio.testing import WorkflowEnvironment
 
-from api.app import create_app
 from api.services import Services
 from domain.actors import Role
 from eventstore.store import CaseEventStore
 from infra.tokens import Principal, TokenRegistry, token_digest
 from localstack.temporal import installed_binary
-from tests.conftest import free_port
-from tests.support.api_harness import TOKENS, absence, auth
+from tests.support.api_harness import TOKENS, absence, auth, serve_app
 
 
 async def _stopped_temporal() -> Client:
@@ -44,24 +39,6 @@ async def _stopped_temporal() -> Client:
     return client
 
 
-@asynccontextmanager
-async def _served(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            yield http
-    finally:
-        server.should_exit = True
-        await serving
-
-
 @pytest.fixture
 async def http(store: CaseEventStore, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
@@ -71,7 +48,7 @@ async def http(store: CaseEventStore, database_url: str) -> AsyncIterator[httpx.
         tracer=trace.get_tracer("rtw-test"), task_queue="rtw-unreachable",
     )
     try:
-        async with _served(services) as client:
+        async with serve_app(services) as client:
             yield client
     finally:
         await pool.close()

@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from tests.conftest import free_port
+from tests.support.api_harness import absence
 
 
 class LocalStack:
@@ -81,12 +82,7 @@ def stack(tmp_path: Path) -> Iterator[LocalStack]:
 
 def test_rtw_run_serves_a_case_and_keeps_it_across_a_restart(stack: LocalStack) -> None:
     stack.start()
-    body = {
-        "employer_id": "acme-trust", "absence_id": "ABS-LOCAL-1",
-        "employee": {"id": "E1", "name": "Sam Patel", "email": "sam@example.org"},
-        "manager": {"id": "M1", "name": "Alex Jones", "email": "alex@example.org"},
-        "first_day": "2026-01-05", "reason_category": "other",
-    }
+    body = absence(absence_id="ABS-LOCAL-1", first_day="2026-01-05")
     created = httpx.post(f"{stack.url}/v1/absences", json=body, headers=stack.token("hr"))
     assert created.status_code == 201, created.text
     case_id = created.json()["case_id"]
@@ -122,12 +118,7 @@ def test_audit_replay_refuses_a_malformed_case_id(stack: LocalStack) -> None:
 
 def test_a_killed_worker_is_restarted_and_loses_nothing(stack: LocalStack) -> None:
     stack.start()
-    body = {
-        "employer_id": "acme-trust", "absence_id": "ABS-LOCAL-KILL",
-        "employee": {"id": "E1", "name": "Sam Patel", "email": "sam@example.org"},
-        "manager": {"id": "M2002", "name": "Alex Jones", "email": "alex@example.org"},
-        "first_day": datetime.now(UTC).date().isoformat(), "reason_category": "other",
-    }
+    body = absence(absence_id="ABS-LOCAL-KILL", first_day=datetime.now(UTC).date().isoformat())
     case_id = httpx.post(f"{stack.url}/v1/absences", json=body,
                          headers=stack.token("hr")).json()["case_id"]
     assert stack.process is not None

@@ -74,21 +74,27 @@ async def serve_api(
             update_wait_seconds=update_wait_seconds,
             policies=policies or PolicyBook({}),
         )
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1",
-                                               port=port, log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        for _ in range(500):
-            if server.started:
-                break
-            await asyncio.sleep(0.02)
-        try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
-                                         timeout=30) as http:
-                yield ApiStack(http=http, harness=harness, spans=spans, client=client)
-        finally:
-            server.should_exit = True
-            await serving
+        async with serve_app(services) as http:
+            yield ApiStack(http=http, harness=harness, spans=spans, client=client)
+
+
+@asynccontextmanager
+async def serve_app(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on a free port under uvicorn, and a client of it, until the block ends."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            yield http
+    finally:
+        server.should_exit = True
+        await serving
 
 
 def absence(**overrides: Any) -> dict[str, Any]:
