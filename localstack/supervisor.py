@@ -13,9 +13,8 @@ from infra.codec import new_key_spec
 from infra.settings import LOCAL_ENV_FILE, Settings
 from infra.tokens import issue_dev_tokens
 from localstack.postgres import LocalPostgres
+from localstack.restart_budget import RestartBudget
 from localstack.temporal import dev_server_args, port_is_free, wait_for_port
-
-RESTARTS_ALLOWED = 5
 
 
 def _local_secrets(home: Path) -> dict[str, str]:
@@ -123,21 +122,31 @@ class Supervisor:
         }
         _write_local_env(env_values)
         child_env = {**os.environ, **env_values}
-        restarts = {"worker": 0, "api": 0}
-        for name in restarts:
+        budgets = {"worker": RestartBudget(), "api": RestartBudget()}
+        restart_at: dict[str, float] = {}
+        for name in budgets:
             self._spawn(name, child_env)
         self._print_banner(dev_tokens)
         while not self._stopping:
             time.sleep(0.5)
-            for name, process in list(self.children.items()):
-                if process.poll() is None or self._stopping:
-                    continue
-                if name in restarts and restarts[name] < RESTARTS_ALLOWED:
-                    restarts[name] += 1
-                    print(f"rtw: {name} exited ({process.returncode}); restarting", flush=True)
+            now = time.monotonic()
+            for name, due in list(restart_at.items()):
+                if now >= due and not self._stopping:
+                    del restart_at[name]
                     self._spawn(name, child_env)
+            for name, process in list(self.children.items()):
+                if process.poll() is None or self._stopping or name in restart_at:
                     continue
-                print(f"rtw: {name} exited with code {process.returncode}; stopping", flush=True)
+                budget = budgets.get(name)
+                if budget is not None and budget.spend(now):
+                    pause = budget.pause_before_restart()
+                    print(f"rtw: {name} exited ({process.returncode}); restarting in "
+                          f"{pause:.1f} s", flush=True)
+                    restart_at[name] = now + pause
+                    continue
+                print(f"rtw: {name} exited with code {process.returncode}"
+                      + (f", {budget.allowed} times within {budget.window_seconds:.0f} s"
+                         if budget is not None else "") + "; stopping", flush=True)
                 return 1
         return 0
 
