@@ -27,4 +27,5 @@ class RestartBudget:
 
     def pause_before_restart(self) -> float:
         """Seconds to wait before the next start: longer as restarts crowd the window."""
-        return min(0.5 * 2 ** max(len(self._recent) - 1, 0), 8.0)
+        doublings = max(len(self._recent) - 1, 0)
+        return min(0.5 * float(2**doublings), 8.0)
