@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,12 @@ class ChainHead:
     last_position: int
     last_mac: str
     head_mac: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> ChainHead:
+        """The head as read from its table."""
+        return cls(str(row["case_id"]), int(row["last_position"]), str(row["last_mac"]),
+                   str(row["head_mac"]))
 
 
 def canonical_json(content: dict[str, Any]) -> bytes:

@@ -17,7 +17,6 @@ from eventstore.view import COLUMNS, EventView
 
 PAGE_SIZE = 500
 ExportFormat = Literal["jsonl", "csv"]
-EXPORT_FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv")
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,10 @@ class ExportWindow:
     def end(self) -> datetime:
         return datetime.combine(self.last + timedelta(days=1), time(), tzinfo=LONDON)
 
+    def __contains__(self, record: CaseEventRecord) -> bool:
+        """Whether the event was recorded within the window."""
+        return self.start <= record.recorded_at < self.end
+
 
 def export_pages(
     store: CaseEventStore, *, case_id: str | None = None, window: ExportWindow | None = None
@@ -48,7 +51,7 @@ def export_pages(
     if case_id is not None:
         records = store.history(case_id)
         if window is not None:
-            records = [r for r in records if window.start <= r.recorded_at < window.end]
+            records = [record for record in records if record in window]
         yield records
         return
     after = 0
@@ -63,7 +66,7 @@ def export_pages(
             record
             for record in map(store.mapper.to_domain_event, notifications)
             if isinstance(record, CaseEventRecord)
-            and (window is None or window.start <= record.recorded_at < window.end)
+            and (window is None or record in window)
         ]
         if page:
             yield page
