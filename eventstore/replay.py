@@ -49,4 +49,3 @@ def as_the_record_stood(
             break
         kept.append(record)
     return kept
-
