@@ -26,18 +26,9 @@ class EventLogActivities:
         # A plain def: eventsourcing is synchronous, so this runs on the worker's thread pool.
         trace_id = current_trace_id() or ""
         events = [
-            NewCaseEvent(
-                event_id=pending.event_id,
-                event_type=pending.event.type,
-                occurred_at=pending.event.occurred_at,
-                actor_id=pending.event.actor.id,
-                actor_role=pending.event.actor.role.value,
-                source=pending.event.actor.source.value,
-                reason=pending.event.reason,
-                trace_id=pending.trace_id or trace_id,
-                data=pending.event.model_dump(mode="json"),
-                corrects_event_id=pending.corrects_event_id,
-            )
+            NewCaseEvent.of(pending.event, event_id=pending.event_id,
+                            trace_id=pending.trace_id or trace_id,
+                            corrects_event_id=pending.corrects_event_id)
             for pending in input.events
         ]
         try:

@@ -18,6 +18,7 @@ from domain.vocabulary import (
     ReferralSource,
     Route,
 )
+from eventstore.view import EventView
 
 ID_PATTERN = r"^[A-Za-z0-9._:-]{1,100}$"
 _PEOPLE: dict[str, Any] = {
@@ -253,6 +254,14 @@ class HistoryEntry(BaseModel):
     corrects_event_id: str | None = Field(default=None, description="The event this one "
                                           "corrects, for corrections of fact.")
     mac: str = Field(default="", description="HMAC-SHA256 chaining this event to the previous.")
+
+    @classmethod
+    def of(cls, view: EventView, *, stage_after: str) -> HistoryEntry:
+        """The entry for an event as `EventView` reads it: every field but the case id, which
+        the answer names once."""
+        fields = view.fields()
+        del fields["case_id"]
+        return cls(**fields, why=view.why, stage_after=stage_after)
 
 
 class CaseHistory(BaseModel):

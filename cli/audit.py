@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from domain.evolve import ReplayError
 from eventstore.export import ExportFormat, ExportWindow, export_text
 from eventstore.moments import parse_date, parse_moment
-from eventstore.replay import ReplayStep, as_the_record_stood, record_fields, replay
+from eventstore.replay import ReplayStep, as_the_record_stood, replay
 from eventstore.store import CaseEventStore
 from eventstore.verify import verify_cases
 from infra import bootstrap
@@ -115,8 +115,8 @@ def _moment(text: str, flag: str) -> datetime:
 
 def _as_json(step: ReplayStep) -> dict[str, object]:
     return {
-        **record_fields(step.record),
-        "why": step.why,
+        **step.view.as_json(),
+        "why": step.view.why,
         "stage_after": step.state.stage.value,
         "state_after": step.state.model_dump(mode="json"),
     }
@@ -133,17 +133,17 @@ def _print_table(
               "reminders", "escalated", "why")
     rows = [
         (
-            str(step.record.position),
-            step.record.recorded_at.isoformat(timespec="seconds"),
-            step.record.occurred_at.isoformat(timespec="seconds"),
-            step.record.event_type,
-            f"{step.record.actor_id} ({step.record.actor_role}/{step.record.source})",
-            step.state.stage.value,
-            str(step.state.contact_reminders_sent),
-            "yes" if step.state.contact_escalated else "no",
-            step.why,
+            str(event.position),
+            event.recorded_at.isoformat(timespec="seconds"),
+            event.occurred_at.isoformat(timespec="seconds"),
+            event.type,
+            f"{event.actor_id} ({event.actor_role}/{event.source})",
+            state.stage.value,
+            str(state.contact_reminders_sent),
+            "yes" if state.contact_escalated else "no",
+            event.why,
         )
-        for step in steps
+        for event, state in ((step.view, step.state) for step in steps)
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:

@@ -12,17 +12,11 @@ from typing import Literal
 
 from eventstore.moments import LONDON
 from eventstore.records import CaseEventRecord
-from eventstore.replay import record_fields
 from eventstore.store import CaseEventStore
+from eventstore.view import COLUMNS, EventView
 
 PAGE_SIZE = 500
 ExportFormat = Literal["jsonl", "csv"]
-EXPORT_FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv")
-CSV_COLUMNS = [
-    "case_id", "position", "event_id", "type", "occurred_at", "recorded_at", "actor_id",
-    "actor_role", "source", "reason", "deadline", "policy_version", "workflow_id", "run_id",
-    "trace_id", "corrects_event_id", "mac", "data",
-]
 
 
 @dataclass(frozen=True)
@@ -44,6 +38,10 @@ class ExportWindow:
     def end(self) -> datetime:
         return datetime.combine(self.last + timedelta(days=1), time(), tzinfo=LONDON)
 
+    def __contains__(self, record: CaseEventRecord) -> bool:
+        """Whether the event was recorded within the window."""
+        return self.start <= record.recorded_at < self.end
+
 
 def export_pages(
     store: CaseEventStore, *, case_id: str | None = None, window: ExportWindow | None = None
@@ -53,7 +51,7 @@ def export_pages(
     if case_id is not None:
         records = store.history(case_id)
         if window is not None:
-            records = [r for r in records if window.start <= r.recorded_at < window.end]
+            records = [record for record in records if record in window]
         yield records
         return
     after = 0
@@ -68,7 +66,7 @@ def export_pages(
             record
             for record in map(store.mapper.to_domain_event, notifications)
             if isinstance(record, CaseEventRecord)
-            and (window is None or window.start <= record.recorded_at < window.end)
+            and (window is None or record in window)
         ]
         if page:
             yield page
@@ -76,17 +74,17 @@ def export_pages(
 
 def render(records: Iterable[CaseEventRecord], output_format: ExportFormat,
            *, header: bool) -> str:
-    """A page as text: one JSON object per line, or CSV rows (with the header if asked)."""
+    """A page as text: one JSON object per line, or CSV rows (with the header if asked); each
+    event as `EventView` reads it, its data upcast to today's shape."""
+    rows = (EventView.read(record).as_json() for record in records)
     if output_format == "jsonl":
-        return "".join(json.dumps(record_fields(r), sort_keys=True) + "\n" for r in records)
+        return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     if header:
         writer.writeheader()
-    for record in records:
-        row = record_fields(record)
-        row["data"] = json.dumps(row["data"], sort_keys=True)
-        writer.writerow(row)
+    for row in rows:
+        writer.writerow({**row, "data": json.dumps(row["data"], sort_keys=True)})
     return buffer.getvalue()
 
 

@@ -130,11 +130,4 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def select_head(self, case_id: str) -> ChainHead | None:
         with self.datastore.transaction(commit=False) as curs:
             row = curs.execute(self.select_head_statement, (UUID(case_id),)).fetchone()
-        if row is None:
-            return None
-        return ChainHead(
-            case_id=str(row["case_id"]),
-            last_position=int(row["last_position"]),
-            last_mac=str(row["last_mac"]),
-            head_mac=str(row["head_mac"]),
-        )
+        return None if row is None else ChainHead.from_row(row)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cached_property
 
 from domain.events import parse_event
 from domain.evolve import evolve
 from domain.state import CaseState
 from eventstore.records import CaseEventRecord
+from eventstore.view import EventView
 
 
 @dataclass(frozen=True)
@@ -19,11 +20,10 @@ class ReplayStep:
     record: CaseEventRecord
     state: CaseState
 
-    @property
-    def why(self) -> str:
-        """The reason recorded with the event, with the deadline it names when it has one."""
-        deadline = self.record.data.get("deadline")
-        return f"{self.record.reason} [deadline {deadline}]" if deadline else self.record.reason
+    @cached_property
+    def view(self) -> EventView:
+        """The event as auditors see it, its data upcast to today's shape."""
+        return EventView.read(self.record)
 
 
 def replay(records: list[CaseEventRecord]) -> list[ReplayStep]:
@@ -49,27 +49,3 @@ def as_the_record_stood(
             break
         kept.append(record)
     return kept
-
-
-def record_fields(record: CaseEventRecord) -> dict[str, Any]:
-    """Every stored field of an event, JSON-ready, for replay output and exports."""
-    return {
-        "case_id": record.case_id,
-        "position": record.position,
-        "event_id": record.event_id,
-        "type": record.event_type,
-        "occurred_at": record.occurred_at.isoformat(),
-        "recorded_at": record.recorded_at.isoformat(),
-        "actor_id": record.actor_id,
-        "actor_role": record.actor_role,
-        "source": record.source,
-        "reason": record.reason,
-        "deadline": record.data.get("deadline"),
-        "policy_version": record.policy_version,
-        "workflow_id": record.workflow_id,
-        "run_id": record.run_id,
-        "trace_id": record.trace_id,
-        "corrects_event_id": record.corrects_event_id,
-        "mac": record.mac,
-        "data": record.data,
-    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -13,6 +13,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Transcoder
 from eventsourcing.utils import get_topic
 
+from domain.events import CaseEvent
 from eventstore.chain import GENESIS_MAC, AuditKey, event_mac, head_for
 from eventstore.recorder import ChainedPostgresRecorder
 from eventstore.records import CaseEventRecord
@@ -29,7 +30,8 @@ class UnknownCorrectedEvent(ValueError):
 
 @dataclass(frozen=True)
 class NewCaseEvent:
-    """An event decided by a workflow, not yet stored."""
+    """An event decided by a workflow, not yet stored: the fields of a `CaseEventRecord` that
+    the decision supplies (the store adds the position, the recording and the MAC)."""
 
     event_id: str
     event_type: str
@@ -41,6 +43,25 @@ class NewCaseEvent:
     trace_id: str
     data: dict[str, Any]
     corrects_event_id: str | None = None
+
+    @classmethod
+    def of(
+        cls, event: CaseEvent, *, event_id: str, trace_id: str = "",
+        corrects_event_id: str | None = None,
+    ) -> NewCaseEvent:
+        """The domain event to store under `event_id`: its audit fields read from the event."""
+        return cls(
+            event_id=event_id,
+            event_type=event.type,
+            occurred_at=event.occurred_at,
+            actor_id=event.actor.id,
+            actor_role=event.actor.role.value,
+            source=event.actor.source.value,
+            reason=event.reason,
+            trace_id=trace_id,
+            data=event.model_dump(mode="json"),
+            corrects_event_id=corrects_event_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -133,19 +154,10 @@ class CaseEventStore(Application[UUID]):
                 originator_id=originator_id,
                 originator_version=first_position + offset,
                 timestamp=recorded_at,
-                event_id=event.event_id,
-                event_type=event.event_type,
-                occurred_at=event.occurred_at,
-                actor_id=event.actor_id,
-                actor_role=event.actor_role,
-                source=event.source,
-                reason=event.reason,
                 policy_version=policy_version,
                 workflow_id=workflow_id,
                 run_id=run_id,
-                trace_id=event.trace_id,
-                data=event.data,
-                corrects_event_id=event.corrects_event_id,
+                **{field.name: getattr(event, field.name) for field in fields(event)},
             )
             for offset, event in enumerate(events)
         ]

@@ -167,15 +167,10 @@ def _finish(
         head_row = next(head_rows, None)
     head = None
     if head_row is not None and head_row["case_id"] == case_uuid:
-        head = _head(head_row)
+        head = ChainHead.from_row(head_row)
         head_row = next(head_rows, None)
     verdicts.append(check.finish(head))
     return head_row, verdicts
-
-
-def _head(row: Any) -> ChainHead:
-    return ChainHead(str(row["case_id"]), int(row["last_position"]), str(row["last_mac"]),
-                     str(row["head_mac"]))
 
 
 def _orphan(row: Any) -> CaseVerdict:

@@ -155,17 +155,8 @@ def case_events(absence_id: str, count: int, opened_at: datetime) -> tuple[str, 
 
 
 def as_new(event: CaseEvent, event_id: str | None = None) -> NewCaseEvent:
-    return NewCaseEvent(
-        event_id=event_id or str(uuid.uuid4()),
-        event_type=event.type,
-        occurred_at=event.occurred_at,
-        actor_id=event.actor.id,
-        actor_role=event.actor.role.value,
-        source=event.actor.source.value,
-        reason=event.reason,
-        trace_id="",
-        data=event.model_dump(mode="json"),
-    )
+    """The event as the append activity would store it, under a fresh id unless given one."""
+    return NewCaseEvent.of(event, event_id=event_id or str(uuid.uuid4()))
 
 
 def store_case(

@@ -78,27 +78,7 @@ async def get_history(
         as_of=moment,
         position=position,
         events=[
-            HistoryEntry(
-                position=step.record.position,
-                event_id=step.record.event_id,
-                type=step.record.event_type,
-                occurred_at=step.record.occurred_at,
-                recorded_at=step.record.recorded_at,
-                actor_id=step.record.actor_id,
-                actor_role=step.record.actor_role,
-                source=step.record.source,
-                reason=step.record.reason,
-                policy_version=step.record.policy_version,
-                workflow_id=step.record.workflow_id,
-                run_id=step.record.run_id,
-                trace_id=step.record.trace_id,
-                data=step.record.data,
-                stage_after=step.state.stage.value,
-                why=step.why,
-                deadline=step.record.data.get("deadline"),
-                corrects_event_id=step.record.corrects_event_id,
-                mac=step.record.mac,
-            )
+            HistoryEntry.of(step.view, stage_after=step.state.stage.value)
             for step in steps
         ],
     )

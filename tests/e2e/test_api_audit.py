@@ -11,6 +11,7 @@ from domain.actors import Role
 from eventstore.store import CaseEventStore
 from localstack.samples import store_case
 from tests.support.api_harness import ApiStack, absence, auth
+from tests.support.kept_stores import load_kept_store
 
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
 
@@ -40,6 +41,24 @@ async def test_history_as_of_a_moment_and_up_to_a_position(
     assert events[1]["why"].endswith("[deadline 2026-11-21T09:00:00Z]")
     assert events[1]["mac"]
     assert [e["position"] for e in by_position.json()["events"]] == [1, 2, 3]
+
+
+async def test_history_of_a_case_written_by_earlier_code_shows_its_data_in_todays_shape(
+    api: ApiStack, store: CaseEventStore, database_url: str
+) -> None:
+    case_id = load_kept_store(database_url).cases["ABS-REVISED"]
+    stored = {r.event_id: r for r in store.history(case_id)}
+
+    response = await api.http.get(f"/v1/cases/{case_id}/history", headers=auth(Role.AUDITOR))
+
+    assert response.status_code == 200, response.text
+    events = response.json()["events"]
+    agreed = [e for e in events if e["type"] == "PlanAgreed"]
+    assert [(e["data"]["plan_version"], e["data"]["event_version"], "version" in e["data"])
+            for e in agreed] == [(1, 2, False), (2, 2, False)]
+    assert [e["stage_after"] for e in agreed] == ["rehabilitation", "rehabilitation"]
+    assert all(e["mac"] == stored[e["event_id"]].mac for e in events)
+    assert stored[agreed[0]["event_id"]].data["version"] == 1  # the stored row is untouched
 
 
 async def test_a_bad_as_of_is_refused_naming_the_field_and_logs_nothing(

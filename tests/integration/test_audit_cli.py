@@ -16,6 +16,7 @@ from cli.main import main
 from eventstore.store import CaseEventStore
 from localstack.samples import store_case
 from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
+from tests.support.kept_stores import load_kept_store
 from tests.support.stored_cases import tamper
 
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
@@ -59,6 +60,23 @@ def test_replay_as_of_a_moment_shows_only_what_was_recorded_by_then(
     assert steps[1]["deadline"] == "2026-11-21T09:00:00Z"
     assert "[deadline 2026-11-21T09:00:00Z]" in steps[1]["why"]
     assert steps[1]["state_after"]["contact_reminders_sent"] == 1
+
+
+def test_replay_of_a_case_written_by_earlier_code_shows_its_data_in_todays_shape(
+    rtw: Rtw, store: CaseEventStore, database_url: str
+) -> None:
+    case_id = load_kept_store(database_url).cases["ABS-REVISED"]
+
+    code, out, _ = rtw("audit", "replay", case_id, "--format", "json")
+    verified, verdict, _ = rtw("audit", "verify", case_id)
+
+    steps = [json.loads(line) for line in out.splitlines()]
+    agreed = [s["data"] for s in steps if s["type"] == "PlanAgreed"]
+    assert code == 0 and verified == 0 and "every chain holds" in verdict
+    assert [(d["plan_version"], d["event_version"], "version" in d) for d in agreed] == [
+        (1, 2, False), (2, 2, False)
+    ]
+    assert steps[-1]["state_after"]["plan"]["version"] == 2
 
 
 def test_replay_up_to_a_position_prints_the_timeline_with_the_stage_after_each(
