@@ -162,7 +162,12 @@ async def test_hr_facts_extend_return_and_leave(api: ApiStack) -> None:
         await asyncio.sleep(0.05)
     assert case["closure"]["outcome"] == "left_employment"
     assert case["absence"]["expected_last_day"] == "2099-01-31"
-    types = [r.event_type for r in await asyncio.to_thread(api.harness.store.history, case_id)]
+    for _ in range(100):  # the query shows a closure once decided; wait for its append
+        types = [r.event_type
+                 for r in await asyncio.to_thread(api.harness.store.history, case_id)]
+        if "CaseClosed" in types:
+            break
+        await asyncio.sleep(0.05)
     assert types.count("AbsenceExtended") == 1
     late = await api.http.post(f"{facts}/extension", json=extension, headers=auth(Role.HR))
     assert late.status_code == 202  # after closure: acknowledged, changes nothing
