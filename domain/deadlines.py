@@ -14,19 +14,26 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.actors import Actor, Role
-from domain.calendar import add_working_days, local_moment, london_date
-from domain.decisions.contact import oh_referral
-from domain.decisions.escalation import escalation
-from domain.events import (
-    CaseEvent,
+from domain.calendar import local_moment, london_date
+from domain.disclosure import OH_ONLY_DEADLINES, shared_deadlines
+from domain.events import CaseEvent
+from domain.journey.early_contact import (
     ManagerRemindedOfContact,
     MissedContactEscalated,
-    ReminderSent,
-    RiskFlagRaised,
+    early_contact_due,
+    early_contact_escalation,
 )
+from domain.journey.escalation import escalation
+from domain.journey.oh_referral import oh_referral
+from domain.journey.reminders import ReminderSent, RiskFlagRaised
 from domain.policy import Policy
-from domain.stages import RAPID_ACCESS_CATEGORIES, WORKING_STAGES, Stage
+from domain.stages import RAPID_ACCESS_CATEGORIES, RETURNING, WORKING_STAGES, Stage
 from domain.state import CaseState
+
+__all__ = [
+    "OH_ONLY_DEADLINES", "Deadline", "DeadlineKind", "decide_deadline", "early_contact_due",
+    "early_contact_escalation", "next_deadline", "open_deadlines", "shared_deadlines",
+]
 
 
 class DeadlineKind(StrEnum):
@@ -49,39 +56,6 @@ class Deadline(BaseModel):
     kind: DeadlineKind = DeadlineKind.REMINDER
     recipients: tuple[Role, ...] = ()
     why: str = ""
-
-
-# Deadlines whose very name hints at health (rapid access, OH consultations, risk flags):
-# OH plans by them; every other role sees only the rest.
-OH_ONLY_DEADLINES = frozenset(
-    {"rapid_access_referral", "long_term_referral", "first_assessment_due",
-     "first_assessment_due_missed_twice", "risk_flag_six_weeks"}
-)
-
-
-def shared_deadlines(deadlines: list[Deadline]) -> list[Deadline]:
-    """The deadlines any role may see."""
-    return [d for d in deadlines if d.name not in OH_ONLY_DEADLINES]
-
-
-def early_contact_due(opened_at: datetime, policy: Policy) -> datetime:
-    """End of the working day by which the line manager must have made contact."""
-    reported_on = london_date(opened_at)
-    due_day = (
-        add_working_days(reported_on, policy.contact_due_working_days, policy.non_working_days)
-        if policy.contact_due_working_days > 0
-        else reported_on
-    )
-    return local_moment(due_day, policy.working_day_ends_at)
-
-
-def early_contact_escalation(contact_due_at: datetime, policy: Policy) -> datetime:
-    """End of the working day on which a still-missing contact is escalated to HR."""
-    escalation_day = add_working_days(
-        london_date(contact_due_at), policy.contact_escalation_working_days,
-        policy.non_working_days,
-    )
-    return local_moment(escalation_day, policy.working_day_ends_at)
 
 
 def _on(day: date, policy: Policy, at: time | None = None) -> datetime:
@@ -214,8 +188,7 @@ def _check_ins(state: CaseState) -> list[Deadline]:
 
 def _plan_reviews(state: CaseState) -> list[Deadline]:
     plan = state.plan
-    if plan is None or state.stage not in (Stage.REHABILITATION, Stage.PHASED_RETURN,
-                                            Stage.REDEPLOYMENT):
+    if plan is None or state.stage not in RETURNING:
         return []
     found: list[Deadline] = []
     for day in sorted(plan.content.review_dates):
