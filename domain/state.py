@@ -217,10 +217,6 @@ class CaseState(BaseModel):
     follow_up: FollowUp | None = None
 
     @property
-    def absence_id(self) -> str | None:
-        return self.absence.absence_id if self.absence else None
-
-    @property
     def first_day(self) -> date | None:
         return self.absence.first_day if self.absence else None
 
