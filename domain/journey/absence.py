@@ -3,7 +3,7 @@ stay-at-work case later; and the day the employee is back at work, however that 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
@@ -11,7 +11,17 @@ from pydantic import Field
 from domain import values
 from domain.actors import Actor, Person, Role
 from domain.errors import InvalidCommand
-from domain.journey.base import EXAMPLE_ON, ActionRule, Changes, Command, Event, Evolution
+from domain.journey.base import (
+    EXAMPLE_ON,
+    ActionRule,
+    Changes,
+    Command,
+    Deadline,
+    DeadlineKind,
+    Event,
+    Evolution,
+    on_day,
+)
 from domain.journey.early_contact import early_contact_due, early_contact_escalation
 from domain.policy import Policy
 from domain.stages import OPEN_STAGES, Action, ReasonCategory, Stage
@@ -139,6 +149,54 @@ def back_at_work(state: CaseState, day: date) -> Changes:
     if state.absence is None or state.absence.returned_on is not None:
         return {}
     return {"absence": state.absence.model_copy(update={"returned_on": day})}
+
+
+def deadlines(state: CaseState) -> list[Deadline]:
+    """While the employee is off work: a fit note needed, long-term referral, the risk flag,
+    a fit note ending, sick pay dropping."""
+    absence, policy = state.absence, state.policy
+    if absence is None or not state.is_off_work:
+        return []
+    found: list[Deadline] = []
+    if not state.fit_notes:
+        day = absence.nth_day(policy.self_certified_days + 1)
+        found.append(Deadline(key="fit_note_needed", name="fit_note_needed",
+                              due_at=on_day(day, policy),
+                              recipients=(Role.EMPLOYEE, Role.MANAGER),
+                              why=f"day {policy.self_certified_days + 1} of absence and no fit "
+                              "note recorded"))
+    if state.oh_referral is None:
+        day = absence.nth_day(policy.long_term_threshold_days)
+        found.append(Deadline(key="long_term_referral", name="long_term_referral",
+                              due_at=on_day(day, policy), kind=DeadlineKind.OH_REFERRAL,
+                              recipients=(Role.OH,),
+                              why=f"absence reached {policy.long_term_threshold_days} days: "
+                              "long-term, referred to OH"))
+    day = absence.nth_day(policy.risk_flag_days)
+    found.append(Deadline(key="risk_flag_six_weeks", name="risk_flag_six_weeks",
+                          due_at=on_day(day, policy), kind=DeadlineKind.RISK_FLAG,
+                          recipients=(Role.OH,),
+                          why=f"absent {policy.risk_flag_days} days: risk of depression and "
+                          "anxiety setting in"))
+    note = state.current_fit_note
+    if note is not None:
+        day = note.ends_on - timedelta(days=policy.fit_note_expiry_notice_days)
+        found.append(Deadline(key=f"fit_note_{note.number}_ending", name="fit_note_ending",
+                              due_at=on_day(day, policy),
+                              recipients=(Role.EMPLOYEE, Role.MANAGER),
+                              why=f"fit note {note.number} ends on {note.ends_on.isoformat()}"))
+    pay = absence.sick_pay
+    if pay is not None:
+        half = absence.first_day + timedelta(days=pay.full_pay_days)
+        nil = half + timedelta(days=pay.half_pay_days)
+        for key, drops_on, level in (("sick_pay_half", half, "half"), ("sick_pay_nil", nil, "nil")):
+            warn_on = drops_on - timedelta(days=policy.sick_pay_warning_days)
+            found.append(Deadline(key=key, name=f"sick_pay_{level}_warning",
+                                  due_at=on_day(max(warn_on, absence.first_day), policy),
+                                  recipients=(Role.HR, Role.EMPLOYEE),
+                                  why=f"contractual sick pay drops to {level} pay on "
+                                  f"{drops_on.isoformat()}"))
+    return found
 
 
 EVOLUTION: Evolution = {AbsenceStarted: _absence_started}

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.actors import Actor, Role
+from domain.calendar import local_moment
+from domain.policy import Policy
 from domain.stages import Stage
 from domain.state import CaseState
 from domain.vocabulary import Route
@@ -73,6 +76,54 @@ def unchanged(state: CaseState, event: Event) -> Changes:
 
 Decision = Callable[[CaseState, Any, datetime, Actor], "list[CaseEvent]"]
 """Given the case, a command, `now` and who acts: the events; raises a CaseError to refuse."""
+
+class DeadlineKind(StrEnum):
+    """What the passing of a deadline decides (see `domain.deadlines.decide_deadline`)."""
+
+    CONTACT_REMINDER = "contact_reminder"
+    CONTACT_ESCALATION = "contact_escalation"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    OH_REFERRAL = "oh_referral"
+    RISK_FLAG = "risk_flag"
+
+
+class Deadline(BaseModel):
+    """A deadline still open on the case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str = ""
+    name: str
+    due_at: AwareDatetime
+    kind: DeadlineKind = DeadlineKind.REMINDER
+    recipients: tuple[Role, ...] = ()
+    why: str = ""
+
+
+Deadlines = Callable[[CaseState], list[Deadline]]
+"""A stage's open deadlines, met or not; `domain.deadlines` drops those already acted on."""
+
+
+def on_day(day: date, policy: Policy, at: time | None = None) -> datetime:
+    """The moment on `day` a date-based deadline falls: the policy's reminder time, or `at`."""
+    return local_moment(day, at or policy.reminders_at)
+
+
+def with_second_miss(state: CaseState, first: Deadline, recipients: tuple[Role, ...],
+                     cause: str) -> list[Deadline]:
+    """A reminder, then (once it has gone out) an escalation if the deadline is missed again."""
+    found = [first]
+    if first.key in state.fired:
+        found.append(
+            Deadline(
+                key=f"{first.key}#2", name=f"{first.name}_missed_twice",
+                due_at=first.due_at + timedelta(days=state.policy.repeat_reminder_days),
+                kind=DeadlineKind.ESCALATION, recipients=recipients, why=cause,
+            )
+        )
+    return found
+
 
 @dataclass(frozen=True, kw_only=True)
 class ActionRule:

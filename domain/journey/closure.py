@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from domain.actors import Actor
+from domain.actors import Actor, Role
 from domain.errors import InvalidCommand
 from domain.guards import check_day_not_in_future, check_not_before_case
 from domain.journey.base import (
@@ -17,8 +17,10 @@ from domain.journey.base import (
     ActionRule,
     Changes,
     Command,
+    Deadline,
     Event,
     Evolution,
+    on_day,
 )
 from domain.stages import OPEN_STAGES, Action, Stage
 from domain.state import CaseState, Closure, FollowUp
@@ -154,6 +156,16 @@ def _closed(state: CaseState, event: CaseClosed) -> Changes:
 def _followed_up(state: CaseState, event: FollowUpRecorded) -> Changes:
     return {"stage": Stage.CLOSED,
             "follow_up": FollowUp(checked_on=event.checked_on, sustained=event.sustained)}
+
+
+def deadlines(state: CaseState) -> list[Deadline]:
+    """The check that a return was sustained."""
+    closure = state.closure
+    if state.stage is not Stage.FOLLOW_UP or closure is None or closure.follow_up_due_on is None:
+        return []
+    return [Deadline(key="follow_up_due", name="follow_up_due",
+                     due_at=on_day(closure.follow_up_due_on, state.policy), recipients=(Role.OH,),
+                     why="check that the return to work was sustained")]
 
 
 EVOLUTION: Evolution = {CaseClosed: _closed, FollowUpRecorded: _followed_up}

@@ -3,12 +3,12 @@ next working day, is reminded, then HR is alerted; afterwards, contact on the ag
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import AwareDatetime, Field
 
-from domain.actors import Actor
+from domain.actors import Actor, Role
 from domain.calendar import add_working_days, local_moment, london_date
 from domain.errors import InvalidCommand
 from domain.guards import check_not_before_absence, check_not_in_future
@@ -19,8 +19,12 @@ from domain.journey.base import (
     ActionRule,
     Changes,
     Command,
+    Deadline,
+    DeadlineKind,
     Event,
     Evolution,
+    on_day,
+    with_second_miss,
 )
 from domain.policy import Policy
 from domain.stages import WORKING_STAGES, Action, ContactMethod, Stage
@@ -176,6 +180,37 @@ def _reminded(state: CaseState, event: ManagerRemindedOfContact) -> Changes:
 
 def _escalated(state: CaseState, event: MissedContactEscalated) -> Changes:
     return {"contact_escalated": True, "fired": state.fired | {"early_contact_escalation"}}
+
+
+def _early_contact(state: CaseState) -> list[Deadline]:
+    if state.stage is not Stage.EARLY_CONTACT or state.contact_due_at is None:
+        return []
+    found = [Deadline(key="early_contact_due", name="early_contact_due",
+                      due_at=state.contact_due_at, kind=DeadlineKind.CONTACT_REMINDER,
+                      recipients=(Role.MANAGER,))]
+    if state.contact_escalation_at is not None:
+        found.append(Deadline(key="early_contact_escalation", name="early_contact_escalation",
+                              due_at=state.contact_escalation_at,
+                              kind=DeadlineKind.CONTACT_ESCALATION, recipients=(Role.HR,)))
+    return found
+
+
+def _check_ins(state: CaseState) -> list[Deadline]:
+    if (state.last_contact_at is None or state.contact_frequency_days is None
+            or not state.is_off_work or state.stage not in WORKING_STAGES):
+        return []
+    due = state.last_contact_at + timedelta(days=state.contact_frequency_days)
+    first = Deadline(key=f"check_in_{state.contacts_made}", name="check_in_due",
+                     due_at=on_day(london_date(due), state.policy,
+                                   state.policy.working_day_ends_at),
+                     recipients=(Role.MANAGER,),
+                     why=f"keeping-in-touch contact due every {state.contact_frequency_days} days")
+    return with_second_miss(state, first, (Role.OH,), "keeping-in-touch contact missed twice")
+
+
+def deadlines(state: CaseState) -> list[Deadline]:
+    """Early contact due and its escalation; then each keeping-in-touch contact."""
+    return [*_early_contact(state), *_check_ins(state)]
 
 
 EVOLUTION: Evolution = {

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import AwareDatetime, Field
 
-from domain.actors import Actor
+from domain.actors import Actor, Role
 from domain.errors import InvalidCommand
 from domain.journey.base import (
     HR_MANAGER_OH,
@@ -16,10 +16,13 @@ from domain.journey.base import (
     ActionRule,
     Changes,
     Command,
+    Deadline,
     DeadlineEvent,
+    DeadlineKind,
     Evolution,
+    with_second_miss,
 )
-from domain.stages import Action, Stage
+from domain.stages import RAPID_ACCESS_CATEGORIES, WORKING_STAGES, Action, Stage
 from domain.state import CaseState, OhReferral
 
 if TYPE_CHECKING:
@@ -69,6 +72,30 @@ def refer_to_oh(state: CaseState, command: ReferToOh, now: datetime, actor: Acto
 def _referred(state: CaseState, event: OhReferralMade) -> Changes:
     return {"oh_referral": OhReferral(referred_at=event.occurred_at, cause=event.cause,
                                       assessment_due_at=event.assessment_due_at)}
+
+
+def deadlines(state: CaseState) -> list[Deadline]:
+    """Rapid-access referral of MSK and mental-health cases; the first consultation after one."""
+    policy = state.policy
+    found: list[Deadline] = []
+    if (state.oh_referral is None and state.reason_category in RAPID_ACCESS_CATEGORIES
+            and state.stage not in (Stage.REFERRAL, Stage.FOLLOW_UP)):
+        found.append(Deadline(key="rapid_access_referral", name="rapid_access_referral",
+                              due_at=state.opened_at + timedelta(
+                                  days=policy.rapid_access_referral_days),
+                              kind=DeadlineKind.OH_REFERRAL, recipients=(Role.OH,),
+                              why="musculoskeletal and mental-health cases are referred early"))
+    referral = state.oh_referral
+    if referral is not None and not any(
+        a.assessed_at >= referral.referred_at for a in state.assessments
+    ) and state.stage in WORKING_STAGES:
+        first = Deadline(key="first_assessment_due", name="first_assessment_due",
+                         due_at=referral.assessment_due_at, recipients=(Role.OH,),
+                         why="first OH consultation not recorded within "
+                         f"{policy.first_assessment_days} days of referral")
+        found.extend(with_second_miss(state, first, (Role.OH,),
+                                       "first OH assessment overdue twice"))
+    return found
 
 
 EVOLUTION: Evolution = {OhReferralMade: _referred}

@@ -3,13 +3,13 @@ the policy's limit (longer on OH advice), each week reviewed, extended if needed
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from domain import values
-from domain.actors import Actor
+from domain.actors import Actor, Role
 from domain.errors import InvalidCommand
 from domain.guards import check_day_not_in_future, check_not_before_case, check_week_to_review
 from domain.journey.absence import back_at_work
@@ -21,8 +21,10 @@ from domain.journey.base import (
     ActionRule,
     Changes,
     Command,
+    Deadline,
     Event,
     Evolution,
+    on_day,
 )
 from domain.policy import Policy
 from domain.stages import Action, Stage
@@ -190,6 +192,26 @@ def _completed(state: CaseState, event: PhasedReturnCompleted) -> Changes:
     phased = state.phased_return
     return {} if phased is None else {"phased_return": phased.model_copy(
         update={"completed_on": event.completed_on})}
+
+
+def deadlines(state: CaseState) -> list[Deadline]:
+    """The next week to review, then the end of the schedule."""
+    phased = state.phased_return
+    if phased is None or phased.completed_on is not None or state.stage is not (
+        Stage.PHASED_RETURN
+    ):
+        return []
+    for week in phased.weeks:
+        if week.week in phased.reviewed_weeks:
+            continue
+        day = phased.starts_on + timedelta(days=7 * week.week)
+        return [Deadline(key=f"phased_week_{week.week}_review", name="phased_return_week_review",
+                         due_at=on_day(day, state.policy), recipients=(Role.MANAGER, Role.OH),
+                         why=f"week {week.week} of the phased return ends; review it")]
+    day = phased.starts_on + timedelta(days=7 * len(phased.weeks))
+    return [Deadline(key=f"phased_return_end_{len(phased.weeks)}", name="phased_return_ends",
+                     due_at=on_day(day, state.policy), recipients=(Role.MANAGER, Role.OH),
+                     why="the phased return schedule has ended: complete or extend it")]
 
 
 EVOLUTION: Evolution = {

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import AwareDatetime, Field
 
 from domain import values
-from domain.actors import Actor
+from domain.actors import Actor, Role
 from domain.calendar import london_date
 from domain.errors import InvalidCommand
 from domain.guards import check_day_not_in_future, check_not_in_future, check_text_present
@@ -24,8 +24,11 @@ from domain.journey.base import (
     ActionRule,
     Changes,
     Command,
+    Deadline,
     Event,
     Evolution,
+    on_day,
+    with_second_miss,
 )
 from domain.stages import RETURNING, Action, Stage
 from domain.state import CaseState, Plan
@@ -171,6 +174,24 @@ def _reviewed(state: CaseState, event: PlanReviewed) -> Changes:
         return {}
     return {"plan": state.plan.model_copy(
         update={"reviewed_on": (*state.plan.reviewed_on, event.reviewed_on)})}
+
+
+def deadlines(state: CaseState) -> list[Deadline]:
+    """The plan's next review, one at a time."""
+    plan = state.plan
+    if plan is None or state.stage not in RETURNING:
+        return []
+    found: list[Deadline] = []
+    for day in sorted(plan.content.review_dates):
+        if any(reviewed >= day for reviewed in plan.reviewed_on):
+            continue
+        first = Deadline(key=f"plan_v{plan.version}_review_{day.isoformat()}",
+                         name="plan_review_due", due_at=on_day(day, state.policy),
+                         recipients=(Role.OH, Role.MANAGER),
+                         why=f"plan version {plan.version} review due on {day.isoformat()}")
+        found.extend(with_second_miss(state, first, (Role.OH,), "plan review missed twice"))
+        break  # one review at a time
+    return found
 
 
 EVOLUTION: Evolution = {PlanAgreed: _agreed, PlanReviewed: _reviewed}

@@ -4,12 +4,12 @@ rehabilitation)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from domain.actors import Actor
+from domain.actors import Actor, Role
 from domain.errors import InvalidCommand
 from domain.guards import check_day_not_in_future, check_not_before_case, check_week_to_review
 from domain.journey.absence import back_at_work
@@ -22,8 +22,10 @@ from domain.journey.base import (
     ActionRule,
     Changes,
     Command,
+    Deadline,
     Event,
     Evolution,
+    on_day,
 )
 from domain.stages import Action, Stage
 from domain.state import CaseState, Redeployment
@@ -150,6 +152,28 @@ def _concluded(state: CaseState, event: RedeploymentConcluded) -> Changes:
     if event.conclusion is RedeploymentConclusion.REVERTED:
         changes["stage"] = Stage.REHABILITATION
     return changes
+
+
+def deadlines(state: CaseState) -> list[Deadline]:
+    """The trial's next review week, and its end."""
+    trial = state.redeployment
+    if trial is None or trial.conclusion is not None or state.stage is not Stage.REDEPLOYMENT:
+        return []
+    found: list[Deadline] = []
+    for week in state.policy.redeployment_trial_review_weeks:
+        if week <= trial.trial_weeks and week not in trial.reviewed_weeks:
+            found.append(Deadline(key=f"trial_review_week_{week}", name="trial_review_due",
+                                  due_at=on_day(trial.starts_on + timedelta(days=7 * week),
+                                             state.policy),
+                                  recipients=(Role.OH, Role.MANAGER, Role.HR),
+                                  why=f"redeployment trial review in week {week}"))
+            break
+    found.append(Deadline(key="trial_ends", name="trial_ends",
+                          due_at=on_day(trial.starts_on + timedelta(days=7 * trial.trial_weeks),
+                                     state.policy),
+                          recipients=(Role.OH, Role.HR),
+                          why="the redeployment trial has ended: confirm or revert"))
+    return found
 
 
 EVOLUTION: Evolution = {
