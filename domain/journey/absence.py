@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from domain.events import CaseEvent
 
 
+# The input form of values.SickPayEntitlement: what a command may carry.
 class SickPayEntitlement(Command):
     """Contractual sick pay left at the start of the absence, in calendar days."""
 

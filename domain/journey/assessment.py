@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 UNFIT_ANY_WORK_BY_ASSESSMENT = "assessment: unfit for any work"
 
 
-# The input forms of values.Adjustment and values.Assessor (docstrings would enter the API docs).
+# The input forms of values.Adjustment and values.Assessor: what a command may carry.
 class Adjustment(Command):
     kind: AdjustmentKind
     detail: str = Field(min_length=1, max_length=TEXT)

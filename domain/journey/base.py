@@ -1,5 +1,6 @@
 """What every stage module builds on: the command and event bases, the shape of an evolution
-step, and the rule that makes one action out of a command and its decision."""
+step, the deadline a stage can set, and the rule that makes one action out of a command and its
+decision."""
 
 from __future__ import annotations
 

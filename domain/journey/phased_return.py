@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from domain.events import CaseEvent
 
 
-# The input form of values.PhasedReturnWeek.
+# The input form of values.PhasedReturnWeek: what a command may carry.
 class PhasedReturnWeek(Command):
     week: int = Field(ge=1, le=26)
     hours: float = Field(gt=0, le=60)

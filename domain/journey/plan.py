@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from domain.events import CaseEvent
 
 
-# The input forms of values.PlanAction and values.PlanContent.
+# The input forms of values.PlanAction and values.PlanContent: what a command may carry.
 class PlanAction(Command):
     owner: str = Field(min_length=1, max_length=SHORT)
     description: str = Field(min_length=1, max_length=TEXT)
