@@ -1,5 +1,5 @@
 """The journey, one module per stage: each holds that stage's commands, events, decisions,
-evolution and action rules together, so a stage is read (and changed) in one place.
+evolution, deadlines and action rules together, so a stage is read (and changed) in one place.
 
     absence         HR's notification opens a case; an absence joining a referral; back at work
     referral        stay-at-work referral, accepted or declined by OH
@@ -17,5 +17,6 @@ evolution and action rules together, so a stage is read (and changed) in one pla
     reminders       what a passing deadline records when no stage's event says it
 
 `base` holds what they share. The entry points assemble them: `domain.events` (the stored
-types), `domain.evolve`, `domain.decide` and `domain.actions` (one rule per action).
+types), `domain.commands`, `domain.evolve`, `domain.decide`, `domain.actions` (one rule per
+action) and `domain.deadlines`.
 """
