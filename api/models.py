@@ -8,8 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.actors import Person
-from domain.commands import Adjustment, SickPayEntitlement
+from domain.commands import SickPayEntitlement
 from domain.stages import ReasonCategory, Stage
+from domain.values import Adjustment
 from domain.vocabulary import (
     Fitness,
     FitNoteAssessment,

@@ -1,5 +1,5 @@
-"""Shape a case for the caller's role: clinical detail reaches OH only; fitness advice reaches
-HR and line managers only as far as the employee consented."""
+"""Shape a case for the caller's role, as `domain.disclosure` decides: clinical detail reaches OH
+only; fitness advice reaches HR and line managers only as far as the employee consented."""
 
 from __future__ import annotations
 
@@ -18,28 +18,24 @@ from api.models import (
     RedeploymentOut,
 )
 from domain.actors import Role
-from domain.deadlines import OH_ONLY_DEADLINES, shared_deadlines
+from domain.disclosure import (
+    OH_ONLY_DEADLINES,
+    may_see_adjustments,
+    may_see_clinical,
+    may_see_fitness,
+    shared_deadlines,
+)
 from domain.state import CaseState
 from infra.tokens import Principal
 from workflows.payloads import CaseView
 
-CLINICAL_ROLES = frozenset({Role.OH})
 
 def _fitness_advice(state: CaseState, role: Role) -> FitnessAdviceOut | None:
     assessment = state.latest_assessment
     if assessment is None:
         return None
-    consent = assessment.consent
-    if role is Role.OH:
-        fitness, adjustments = True, True
-    elif role is Role.MANAGER:
-        fitness, adjustments = consent.share_fitness_with_manager, (
-            consent.share_adjustments_with_manager
-        )
-    elif role is Role.HR:
-        fitness = adjustments = consent.share_with_hr
-    else:
-        return None
+    fitness = may_see_fitness(role, assessment.consent)
+    adjustments = may_see_adjustments(role, assessment.consent)
     if not (fitness or adjustments):
         return None
     return FitnessAdviceOut(
@@ -80,6 +76,7 @@ def _clinical(view: CaseView) -> ClinicalOut:
 
 
 def case_for(view: CaseView, principal: Principal) -> CaseOut:
+    """The case as `principal`'s role may see it."""
     state = view.state
     absence, plan, phased, trial, closure = (
         state.absence, state.plan, state.phased_return, state.redeployment, state.closure
@@ -132,5 +129,5 @@ def case_for(view: CaseView, principal: Principal) -> CaseOut:
             returned_on=closure.returned_on, follow_up_due_on=closure.follow_up_due_on,
             follow_up_sustained=state.follow_up.sustained if state.follow_up else None,
         ) if closure else None,
-        clinical=_clinical(view) if principal.role in CLINICAL_ROLES else None,
+        clinical=_clinical(view) if may_see_clinical(principal.role) else None,
     )

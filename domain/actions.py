@@ -1,117 +1,45 @@
-"""Which role may take which action in which stage: one table, used by the workflow and the API."""
+"""One rule per action: its command, its decision, who may take it, in which stages, where the
+API takes it and its example body. The workflow, the API, the command line and the docs all read
+this one table; each rule is declared in its stage's module in `domain.journey`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pydantic import BaseModel
 
-from domain import commands as c
 from domain.actors import Actor, Role
 from domain.errors import ActionNotAllowed, NotOwnTeam, RoleNotAllowed
-from domain.stages import OPEN_STAGES, WORKING_STAGES, Action, Stage
+from domain.journey import (
+    absence,
+    assessment,
+    closure,
+    early_contact,
+    escalation,
+    fit_note,
+    oh_referral,
+    phased_return,
+    plan,
+    redeployment,
+    referral,
+    therapy,
+)
+from domain.journey.base import ActionRule
+from domain.stages import Action
 from domain.state import CaseState
-from domain.vocabulary import Route
 
-OH = frozenset({Role.OH})
-MANAGER_OR_OH = frozenset({Role.MANAGER, Role.OH})
-HR_MANAGER_OH = frozenset({Role.HR, Role.MANAGER, Role.OH})
-OH_OR_HR = frozenset({Role.OH, Role.HR})
-RETURNING = frozenset({Stage.REHABILITATION, Stage.PHASED_RETURN, Stage.REDEPLOYMENT})
-TREATING = RETURNING | {Stage.PLANNING}
+__all__ = [
+    "ACTION_OF_COMMAND", "RULES", "ActionRule", "allowed_actions", "check_own_team",
+    "check_role_may", "check_stage_allows",
+]
 
-
-@dataclass(frozen=True)
-class ActionRule:
-    """An action's command, who may take it and in which stages."""
-
-    command: type[BaseModel]
-    roles: frozenset[Role]
-    stages: frozenset[Stage]
-    path: str | None = None
-    """Where it is posted, under `/v1/cases/{case_id}/`; None for HR facts sent elsewhere."""
-    routes: frozenset[Route] = frozenset(Route)
-
-
-RULES: dict[Action, ActionRule] = {
-    Action.ACCEPT_REFERRAL: ActionRule(
-        c.AcceptReferral, OH, frozenset({Stage.REFERRAL}), path="referral/acceptance"
-    ),
-    Action.DECLINE_REFERRAL: ActionRule(
-        c.DeclineReferral, OH, frozenset({Stage.REFERRAL}), path="referral/decline"
-    ),
-    Action.RECORD_EARLY_CONTACT: ActionRule(
-        c.RecordEarlyContact, MANAGER_OR_OH, frozenset({Stage.EARLY_CONTACT}), path="contact"
-    ),
-    Action.RECORD_CHECK_IN: ActionRule(
-        c.RecordCheckIn, MANAGER_OR_OH, WORKING_STAGES, path="check-ins"
-    ),
-    Action.REFER_TO_OH: ActionRule(
-        c.ReferToOh,
-        HR_MANAGER_OH,
-        frozenset({Stage.EARLY_CONTACT, Stage.ASSESSMENT}),
-        path="oh-referral",
-    ),
-    Action.RECORD_ASSESSMENT: ActionRule(
-        c.RecordAssessment, OH, WORKING_STAGES, path="assessments"
-    ),
-    Action.CONFIRM_ESCALATION: ActionRule(
-        c.ConfirmEscalation, OH, OPEN_STAGES, path="escalations/decision"
-    ),
-    Action.AGREE_PLAN: ActionRule(c.AgreePlan, OH, frozenset({Stage.PLANNING}), path="plan"),
-    Action.REVISE_PLAN: ActionRule(c.RevisePlan, OH, RETURNING, path="plan/revisions"),
-    Action.RECORD_PLAN_REVIEW: ActionRule(
-        c.RecordPlanReview, MANAGER_OR_OH, RETURNING, path="plan/reviews"
-    ),
-    Action.REFER_TO_THERAPY: ActionRule(c.ReferToTherapy, OH, TREATING, path="therapies"),
-    Action.UPDATE_THERAPY: ActionRule(c.UpdateTherapy, OH, TREATING, path="therapies/updates"),
-    Action.RECORD_FIT_NOTE: ActionRule(
-        c.RecordFitNote, HR_MANAGER_OH, OPEN_STAGES, path="fit-notes"
-    ),
-    Action.DECLINE_FIT_NOTE_ADVICE: ActionRule(
-        c.DeclineFitNoteAdvice, HR_MANAGER_OH, OPEN_STAGES, path="fit-notes/advice-declined"
-    ),
-    Action.START_PHASED_RETURN: ActionRule(
-        c.StartPhasedReturn, OH, frozenset({Stage.REHABILITATION}), path="phased-return"
-    ),
-    Action.REVIEW_PHASED_RETURN_WEEK: ActionRule(
-        c.ReviewPhasedReturnWeek,
-        MANAGER_OR_OH,
-        frozenset({Stage.PHASED_RETURN}),
-        path="phased-return/reviews",
-    ),
-    Action.EXTEND_PHASED_RETURN: ActionRule(
-        c.ExtendPhasedReturn, OH, frozenset({Stage.PHASED_RETURN}), path="phased-return/extension"
-    ),
-    Action.COMPLETE_PHASED_RETURN: ActionRule(
-        c.CompletePhasedReturn,
-        MANAGER_OR_OH,
-        frozenset({Stage.PHASED_RETURN}),
-        path="phased-return/completion",
-    ),
-    Action.START_REDEPLOYMENT_TRIAL: ActionRule(
-        c.StartRedeploymentTrial, OH_OR_HR, frozenset({Stage.REHABILITATION}), path="redeployment"
-    ),
-    Action.REVIEW_REDEPLOYMENT_TRIAL: ActionRule(
-        c.ReviewRedeploymentTrial,
-        HR_MANAGER_OH,
-        frozenset({Stage.REDEPLOYMENT}),
-        path="redeployment/reviews",
-    ),
-    Action.CONCLUDE_REDEPLOYMENT: ActionRule(
-        c.ConcludeRedeployment,
-        OH_OR_HR,
-        frozenset({Stage.REDEPLOYMENT}),
-        path="redeployment/conclusion",
-    ),
-    Action.CLOSE_CASE: ActionRule(c.CloseCase, OH, OPEN_STAGES, path="closure"),
-    Action.RECORD_FOLLOW_UP: ActionRule(
-        c.RecordFollowUp, OH, frozenset({Stage.FOLLOW_UP}), path="follow-up"
-    ),
-    Action.RECORD_ABSENCE: ActionRule(
-        c.RecordAbsence, frozenset({Role.HR}), OPEN_STAGES, routes=frozenset({Route.STAY_AT_WORK})
-    ),
+_DECLARED: dict[Action, ActionRule] = {
+    **referral.RULES, **early_contact.RULES, **oh_referral.RULES, **assessment.RULES,
+    **escalation.RULES, **plan.RULES, **therapy.RULES, **fit_note.RULES, **phased_return.RULES,
+    **redeployment.RULES, **closure.RULES, **absence.RULES,
 }
+
+# In the order of `Action`, which is the order actions are offered in; an action without a
+# rule fails here, at import, rather than when someone first takes it.
+RULES: dict[Action, ActionRule] = {action: _DECLARED[action] for action in Action}
 
 ACTION_OF_COMMAND: dict[type[BaseModel], Action] = {
     rule.command: action for action, rule in RULES.items()

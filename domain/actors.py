@@ -45,6 +45,8 @@ TIMER_ACTOR = Actor(id="rtw-timer", role=Role.SYSTEM, source=Source.TIMER)
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 
 
+# The input form: what HR may send. Events and the state hold `domain.values.Person`, which keeps
+# no input rule, so a case recorded under looser rules still loads.
 class Person(BaseModel):
     """An employee or line manager as HR identifies them."""
 

@@ -52,3 +52,12 @@ def check_not_before_absence(field: str, moment: datetime, state: CaseState) -> 
 def check_text_present(field: str, values: list[str] | tuple[str, ...]) -> None:
     if any(not value.strip() for value in values):
         raise InvalidCommand(field, "entries must not be blank")
+
+
+def check_week_to_review(week: int, last_week: int, reviewed: tuple[int, ...],
+                         beyond: str) -> None:
+    """Refuse a review of a week past the schedule's last (saying `beyond`) or reviewed before."""
+    if week > last_week:
+        raise InvalidCommand("week", beyond)
+    if week in reviewed:
+        raise InvalidCommand("week", f"week {week} was already reviewed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.actors import Person, Role
+from domain.actors import Role
 from domain.events import (
     CaseEscalated,
     CaseEvent,
@@ -15,6 +15,7 @@ from domain.events import (
     RiskFlagRaised,
 )
 from domain.state import CaseState
+from domain.values import Person
 
 _SUBJECTS = {
     "fit_note_needed": "A fit note is now needed",

@@ -6,18 +6,19 @@ from datetime import date, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.actors import Person, Role
-from domain.commands import (
+from domain.actors import Role
+from domain.policy import Policy
+from domain.stages import ContactMethod, ReasonCategory, Stage
+from domain.values import (
     Adjustment,
     Assessor,
     ConsentScope,
+    Person,
     PhasedReturnWeek,
     PlanAgreement,
     PlanContent,
     SickPayEntitlement,
 )
-from domain.policy import Policy
-from domain.stages import ContactMethod, ReasonCategory, Stage
 from domain.vocabulary import (
     AssessmentKind,
     Fitness,
@@ -214,10 +215,6 @@ class CaseState(BaseModel):
     left_on: date | None = None
     closure: Closure | None = None
     follow_up: FollowUp | None = None
-
-    @property
-    def absence_id(self) -> str | None:
-        return self.absence.absence_id if self.absence else None
 
     @property
     def first_day(self) -> date | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.actors import Actor, Person, Role
+from domain.actors import Actor, Role
 from domain.commands import (
     EmployeeLeft,
     EmployeeReturned,
@@ -20,6 +20,7 @@ from domain.commands import (
 from domain.deadlines import Deadline
 from domain.events import CaseEvent
 from domain.state import CaseState
+from domain.values import Person
 
 TASK_QUEUE = "rtw-cases"
 APPEND_CASE_EVENTS = "append_case_events"

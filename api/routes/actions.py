@@ -14,7 +14,6 @@ from pydantic import BaseModel
 
 from api.case_calls import run_action
 from api.dependencies import ServicesDep, require_roles
-from api.examples import EXAMPLES
 from api.models import CaseOut, UpdateAccepted
 from api.problems import problem_responses
 from domain.actions import RULES
@@ -68,5 +67,5 @@ for _action, _rule in RULES.items():
         + "; stages: " + ", ".join(sorted(stage.value for stage in _rule.stages)) + ".",
         name=_action.value,
         openapi_extra={"requestBody": {"content": {"application/json": {
-            "example": EXAMPLES[_action]}}}},
+            "example": _rule.example}}}},
     )

@@ -3,14 +3,68 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
 
-from domain.actors import Actor
-from domain.commands import CloseCase, RecordFollowUp
+from pydantic import Field
+
+from domain.actors import Actor, Role
 from domain.errors import InvalidCommand
-from domain.events import CaseClosed, CaseEvent, FollowUpRecorded
 from domain.guards import check_day_not_in_future, check_not_before_case
-from domain.state import CaseState
-from domain.vocabulary import RETURN_OUTCOMES, Outcome, RedeploymentConclusion
+from domain.journey.base import (
+    EXAMPLE_ON,
+    OH,
+    TEXT,
+    ActionRule,
+    Changes,
+    Command,
+    Deadline,
+    Event,
+    Evolution,
+    on_day,
+)
+from domain.stages import OPEN_STAGES, Action, Stage
+from domain.state import CaseState, Closure, FollowUp
+from domain.vocabulary import RETURN_OUTCOMES, Intervention, Outcome, RedeploymentConclusion
+
+if TYPE_CHECKING:
+    from domain.events import CaseEvent
+
+
+class CloseCase(Command):
+    """Close with an outcome; a return also records the most important intervention twice."""
+
+    outcome: Outcome
+    closed_on: date
+    returned_on: date | None = None
+    intervention_by_employee: Intervention | None = None
+    intervention_by_case_manager: Intervention | None = None
+    comment: str | None = Field(default=None, max_length=TEXT)
+
+
+class RecordFollowUp(Command):
+    """The check, after return, that it was sustained."""
+
+    checked_on: date
+    sustained: bool
+    notes: str | None = Field(default=None, max_length=TEXT)
+
+
+class CaseClosed(Event):
+    type: Literal["CaseClosed"] = "CaseClosed"
+    outcome: Outcome
+    closed_on: date
+    returned_on: date | None = None
+    intervention_by_employee: Intervention | None = None
+    intervention_by_case_manager: Intervention | None = None
+    comment: str | None = None
+    follow_up_due_on: date | None = None
+
+
+class FollowUpRecorded(Event):
+    type: Literal["FollowUpRecorded"] = "FollowUpRecorded"
+    checked_on: date
+    sustained: bool
+    notes: str | None = None
 
 
 def close_case(state: CaseState, command: CloseCase, now: datetime, actor: Actor
@@ -86,3 +140,46 @@ def record_follow_up(state: CaseState, command: RecordFollowUp, now: datetime, a
             reason=f"follow-up: return {'sustained' if command.sustained else 'not sustained'}",
         )
     ]
+
+
+def _closed(state: CaseState, event: CaseClosed) -> Changes:
+    closure = Closure(
+        outcome=event.outcome, closed_on=event.closed_on, returned_on=event.returned_on,
+        intervention_by_employee=event.intervention_by_employee,
+        intervention_by_case_manager=event.intervention_by_case_manager,
+        follow_up_due_on=event.follow_up_due_on,
+    )
+    follow_up = event.outcome in RETURN_OUTCOMES and event.follow_up_due_on is not None
+    return {"stage": Stage.FOLLOW_UP if follow_up else Stage.CLOSED, "closure": closure}
+
+
+def _followed_up(state: CaseState, event: FollowUpRecorded) -> Changes:
+    return {"stage": Stage.CLOSED,
+            "follow_up": FollowUp(checked_on=event.checked_on, sustained=event.sustained)}
+
+
+def deadlines(state: CaseState) -> list[Deadline]:
+    """The check that a return was sustained."""
+    closure = state.closure
+    if state.stage is not Stage.FOLLOW_UP or closure is None or closure.follow_up_due_on is None:
+        return []
+    return [Deadline(key="follow_up_due", name="follow_up_due",
+                     due_at=on_day(closure.follow_up_due_on, state.policy), recipients=(Role.OH,),
+                     why="check that the return to work was sustained")]
+
+
+EVOLUTION: Evolution = {CaseClosed: _closed, FollowUpRecorded: _followed_up}
+
+RULES: dict[Action, ActionRule] = {
+    Action.CLOSE_CASE: ActionRule(
+        command=CloseCase, decide=close_case, roles=OH, stages=OPEN_STAGES, path="closure",
+        example={"outcome": "returned_with_adjustments", "closed_on": EXAMPLE_ON,
+                 "intervention_by_employee": "msk_treatment",
+                 "intervention_by_case_manager": "personal_support_confidence"},
+    ),
+    Action.RECORD_FOLLOW_UP: ActionRule(
+        command=RecordFollowUp, decide=record_follow_up, roles=OH,
+        stages=frozenset({Stage.FOLLOW_UP}), path="follow-up",
+        example={"checked_on": EXAMPLE_ON, "sustained": True},
+    ),
+}

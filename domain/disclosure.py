@@ -1,0 +1,69 @@
+"""What each role may see of a case: decided here once, for the API, the pages and HR's webhook.
+
+Health data is special-category data. OH sees the whole case. HR and the line manager see the
+fitness opinion and the recommended adjustments only as far as the employee consented (in
+writing, after being offered the report): the manager by two separate consents, HR by one.
+Clinical detail (the reason category, diagnosis or condition, clinical notes, therapies, the
+private parts of the plan, deadlines whose very name hints at health) reaches OH only. Auditors,
+admins and employees see no advice and no clinical detail through the case view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from domain.actors import Role
+from domain.values import ConsentScope
+
+if TYPE_CHECKING:
+    from domain.deadlines import Deadline
+
+CLINICAL_ROLES = frozenset({Role.OH})
+"""The roles that see clinical detail, whatever the consent."""
+
+OH_ONLY_DEADLINES = frozenset(
+    {"rapid_access_referral", "long_term_referral", "first_assessment_due",
+     "first_assessment_due_missed_twice", "risk_flag_six_weeks"}
+)
+"""Deadlines whose very name hints at health: OH plans by them; other roles see the rest."""
+
+
+def may_see_clinical(role: Role) -> bool:
+    """Diagnosis, condition, clinical notes, reason category, therapies: OH only."""
+    return role in CLINICAL_ROLES
+
+
+def may_see_fitness(role: Role, consent: ConsentScope) -> bool:
+    """The fitness-for-work opinion: OH always; the manager and HR as far as consented."""
+    return _consented(role, consent, _FITNESS_CONSENT)
+
+
+def may_see_adjustments(role: Role, consent: ConsentScope) -> bool:
+    """The recommended adjustments: OH always; the manager and HR as far as consented."""
+    return _consented(role, consent, _ADJUSTMENTS_CONSENT)
+
+
+Consent = Callable[[ConsentScope], bool]
+
+# The consent that opens each part of the advice to each role other than OH; no entry, no view.
+_FITNESS_CONSENT: dict[Role, Consent] = {
+    Role.MANAGER: lambda consent: consent.share_fitness_with_manager,
+    Role.HR: lambda consent: consent.share_with_hr,
+}
+_ADJUSTMENTS_CONSENT: dict[Role, Consent] = {
+    Role.MANAGER: lambda consent: consent.share_adjustments_with_manager,
+    Role.HR: lambda consent: consent.share_with_hr,
+}
+
+
+def _consented(role: Role, consent: ConsentScope, consents: dict[Role, Consent]) -> bool:
+    if may_see_clinical(role):
+        return True
+    given = consents.get(role)
+    return given is not None and given(consent)
+
+
+def shared_deadlines(deadlines: Sequence[Deadline]) -> list[Deadline]:
+    """The deadlines any role may see."""
+    return [d for d in deadlines if d.name not in OH_ONLY_DEADLINES]

@@ -1,0 +1,211 @@
+"""The absence: HR's notification opens a return-to-work case; an absence can also join a
+stay-at-work case later; and the day the employee is back at work, however that is learned."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from domain import values
+from domain.actors import Actor, Person, Role
+from domain.errors import InvalidCommand
+from domain.journey.base import (
+    EXAMPLE_ON,
+    ActionRule,
+    Changes,
+    Command,
+    Deadline,
+    DeadlineKind,
+    Event,
+    Evolution,
+    on_day,
+)
+from domain.journey.early_contact import early_contact_due, early_contact_escalation
+from domain.policy import Policy
+from domain.stages import OPEN_STAGES, Action, ReasonCategory, Stage
+from domain.state import Absence, CaseState
+from domain.vocabulary import Route
+
+if TYPE_CHECKING:
+    from domain.events import CaseEvent
+
+
+# The input form of values.SickPayEntitlement: what a command may carry.
+class SickPayEntitlement(Command):
+    """Contractual sick pay left at the start of the absence, in calendar days."""
+
+    full_pay_days: int = Field(ge=0, le=366)
+    half_pay_days: int = Field(ge=0, le=366)
+
+
+class OpenCase(Command):
+    """Open a return-to-work case from an HR absence notification."""
+
+    employer_id: str = Field(min_length=1, max_length=100)
+    absence_id: str = Field(min_length=1, max_length=100)
+    employee: Person
+    manager: Person
+    first_day: date
+    reason_category: ReasonCategory
+    policy: Policy
+    sick_pay: SickPayEntitlement | None = None
+
+
+class RecordAbsence(Command):
+    """A stay-at-work case's employee went off sick: the case continues on the absence path."""
+
+    absence_id: str = Field(min_length=1, max_length=100)
+    first_day: date
+    sick_pay: SickPayEntitlement | None = None
+
+
+class CaseOpened(Event):
+    """HR notified an absence and the case began, under the policy then in force."""
+
+    type: Literal["CaseOpened"] = "CaseOpened"
+    case_id: str
+    employer_id: str
+    absence_id: str
+    employee: values.Person
+    manager: values.Person
+    first_day: date
+    reason_category: ReasonCategory
+    policy: Policy
+    sick_pay: values.SickPayEntitlement | None = None
+
+
+class AbsenceStarted(Event):
+    """The employee of a stay-at-work case went off sick: same case, absence path."""
+
+    type: Literal["AbsenceStarted"] = "AbsenceStarted"
+    absence_id: str
+    first_day: date
+    sick_pay: values.SickPayEntitlement | None = None
+
+
+def open_case(command: OpenCase, *, case_id: str, now: datetime, actor: Actor) -> CaseOpened:
+    """An absence notified by HR opens a return-to-work case."""
+    return CaseOpened(
+        case_id=case_id,
+        occurred_at=now,
+        actor=actor,
+        reason=f"absence notified by HR; policy {command.policy.version} in force",
+        employer_id=command.employer_id,
+        absence_id=command.absence_id,
+        employee=command.employee,
+        manager=command.manager,
+        first_day=command.first_day,
+        reason_category=command.reason_category,
+        policy=command.policy,
+        sick_pay=command.sick_pay,
+    )
+
+
+def record_absence(
+    state: CaseState, command: RecordAbsence, now: datetime, actor: Actor
+) -> list[CaseEvent]:
+    """A stay-at-work case becomes an absence; the same notification again changes nothing."""
+    if state.absence is not None:
+        if state.absence.absence_id == command.absence_id:
+            return []
+        raise InvalidCommand(
+            "absence_id", f"the case already follows absence {state.absence.absence_id}"
+        )
+    if state.route is not Route.STAY_AT_WORK:
+        raise InvalidCommand("absence_id", "only a stay-at-work case can take on an absence")
+    return [
+        AbsenceStarted(
+            occurred_at=now,
+            actor=actor,
+            reason="the employee of a stay-at-work case went off sick; the case continues",
+            absence_id=command.absence_id,
+            first_day=command.first_day,
+            sick_pay=command.sick_pay,
+        )
+    ]
+
+
+def case_opened(event: CaseOpened) -> CaseState:
+    """The first state of a return-to-work case, with its early-contact deadlines."""
+    due = early_contact_due(event.occurred_at, event.policy)
+    return CaseState(
+        case_id=event.case_id, version=1, route=Route.RETURN_TO_WORK, stage=Stage.EARLY_CONTACT,
+        employer_id=event.employer_id, employee=event.employee, manager=event.manager,
+        reason_category=event.reason_category, policy=event.policy, opened_at=event.occurred_at,
+        absence=Absence(absence_id=event.absence_id, first_day=event.first_day,
+                        sick_pay=event.sick_pay),
+        contact_due_at=due, contact_escalation_at=early_contact_escalation(due, event.policy),
+    )
+
+
+def _absence_started(state: CaseState, event: AbsenceStarted) -> Changes:
+    return {"absence": Absence(absence_id=event.absence_id, first_day=event.first_day,
+                               sick_pay=event.sick_pay)}
+
+
+def back_at_work(state: CaseState, day: date) -> Changes:
+    """The employee is back (fully or phased) from `day`; the first such day counts."""
+    if state.absence is None or state.absence.returned_on is not None:
+        return {}
+    return {"absence": state.absence.model_copy(update={"returned_on": day})}
+
+
+def deadlines(state: CaseState) -> list[Deadline]:
+    """While the employee is off work: a fit note needed, long-term referral, the risk flag,
+    a fit note ending, sick pay dropping."""
+    absence, policy = state.absence, state.policy
+    if absence is None or not state.is_off_work:
+        return []
+    found: list[Deadline] = []
+    if not state.fit_notes:
+        day = absence.nth_day(policy.self_certified_days + 1)
+        found.append(Deadline(key="fit_note_needed", name="fit_note_needed",
+                              due_at=on_day(day, policy),
+                              recipients=(Role.EMPLOYEE, Role.MANAGER),
+                              why=f"day {policy.self_certified_days + 1} of absence and no fit "
+                              "note recorded"))
+    if state.oh_referral is None:
+        day = absence.nth_day(policy.long_term_threshold_days)
+        found.append(Deadline(key="long_term_referral", name="long_term_referral",
+                              due_at=on_day(day, policy), kind=DeadlineKind.OH_REFERRAL,
+                              recipients=(Role.OH,),
+                              why=f"absence reached {policy.long_term_threshold_days} days: "
+                              "long-term, referred to OH"))
+    day = absence.nth_day(policy.risk_flag_days)
+    found.append(Deadline(key="risk_flag_six_weeks", name="risk_flag_six_weeks",
+                          due_at=on_day(day, policy), kind=DeadlineKind.RISK_FLAG,
+                          recipients=(Role.OH,),
+                          why=f"absent {policy.risk_flag_days} days: risk of depression and "
+                          "anxiety setting in"))
+    note = state.current_fit_note
+    if note is not None:
+        day = note.ends_on - timedelta(days=policy.fit_note_expiry_notice_days)
+        found.append(Deadline(key=f"fit_note_{note.number}_ending", name="fit_note_ending",
+                              due_at=on_day(day, policy),
+                              recipients=(Role.EMPLOYEE, Role.MANAGER),
+                              why=f"fit note {note.number} ends on {note.ends_on.isoformat()}"))
+    pay = absence.sick_pay
+    if pay is not None:
+        half = absence.first_day + timedelta(days=pay.full_pay_days)
+        nil = half + timedelta(days=pay.half_pay_days)
+        for key, drops_on, level in (("sick_pay_half", half, "half"), ("sick_pay_nil", nil, "nil")):
+            warn_on = drops_on - timedelta(days=policy.sick_pay_warning_days)
+            found.append(Deadline(key=key, name=f"sick_pay_{level}_warning",
+                                  due_at=on_day(max(warn_on, absence.first_day), policy),
+                                  recipients=(Role.HR, Role.EMPLOYEE),
+                                  why=f"contractual sick pay drops to {level} pay on "
+                                  f"{drops_on.isoformat()}"))
+    return found
+
+
+EVOLUTION: Evolution = {AbsenceStarted: _absence_started}
+
+RULES: dict[Action, ActionRule] = {
+    Action.RECORD_ABSENCE: ActionRule(
+        command=RecordAbsence, decide=record_absence, roles=frozenset({Role.HR}),
+        stages=OPEN_STAGES, routes=frozenset({Route.STAY_AT_WORK}),
+        example={"absence_id": "ABS-2026-000124", "first_day": EXAMPLE_ON},
+    ),
+}

@@ -1,0 +1,103 @@
+"""What events and the case state hold: plain values, with no rule about how they were typed.
+
+A stored event must load for as long as the record is kept, whatever the API accepts today. So
+the shapes here carry no input rule (no length limit, no printable-text pattern, no bounds):
+those live on the input forms that commands take (`domain.actors.Person`, and the
+`Adjustment`, `Assessor`, `PlanContent`, ... beside each stage's commands). Tightening an input
+rule then refuses new input only, and never a case already on record.
+
+An input form becomes its value where an event is built: values read the fields of any object
+that has them (`from_attributes`), so `AssessmentRecorded(assessor=command.assessor, ...)` stores
+a `values.Assessor`. Field names and order here are the stored JSON: never change them, raise the
+event's version instead (see `domain.upcasting`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.vocabulary import AdjustmentKind
+
+
+class Value(BaseModel):
+    """Immutable, compared by content, and built from any object with the same fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)
+
+
+class Person(Value):
+    """An employee or line manager, as the case recorded them."""
+
+    id: str = Field(description="The HR system's person id.")
+    name: str
+    email: str
+
+
+class SickPayEntitlement(Value):
+    """Contractual sick pay left at the start of the absence, in calendar days."""
+
+    full_pay_days: int
+    half_pay_days: int
+
+
+class Adjustment(Value):
+    """A workplace adjustment, recommended by OH or agreed in a plan."""
+
+    kind: AdjustmentKind
+    detail: str
+
+
+class ConsentScope(Value):
+    """What the employee consented to share, in writing, after being offered the report."""
+
+    share_fitness_with_manager: bool = False
+    share_adjustments_with_manager: bool = False
+    share_with_hr: bool = False
+    report_offered_to_employee: bool = False
+
+
+class Assessor(Value):
+    """The named OH professional behind an assessment."""
+
+    id: str
+    name: str
+    profession: str = Field(description="e.g. OH nurse, OH physician")
+
+
+class PlanAction(Value):
+    """One step of a rehabilitation plan, with who owns it and by when."""
+
+    owner: str
+    description: str
+    due_on: date
+
+
+class PlanContent(Value):
+    """What a rehabilitation plan says; `concerns` and the needs are OH-only detail."""
+
+    concerns: list[str] = Field(default_factory=list)
+    wellbeing_needs: list[str] = Field(default_factory=list)
+    goals: list[str]
+    actions: list[PlanAction] = Field(default_factory=list)
+    adjustments: list[Adjustment] = Field(default_factory=list)
+    support_organisations: list[str] = Field(default_factory=list)
+    specific_needs: list[str] = Field(default_factory=list)
+    review_dates: list[date]
+
+
+class PlanAgreement(Value):
+    """Who agreed the plan: all three must have, by the journey's rules."""
+
+    employee: bool
+    manager: bool
+    oh: bool
+
+
+class PhasedReturnWeek(Value):
+    """One week of a phased return: the hours and duties agreed for it."""
+
+    week: int
+    hours: float
+    duties: str
