@@ -19,6 +19,7 @@ from domain.commands import (
 )
 from domain.deadlines import Deadline
 from domain.events import CaseEvent
+from domain.hr_updates import HrUpdate
 from domain.state import CaseState
 
 TASK_QUEUE = "rtw-cases"
@@ -138,4 +139,4 @@ class WebhookInput(BaseModel):
 
     event_id: str
     employer_id: str
-    body: dict[str, Any]
+    body: HrUpdate
