@@ -10,7 +10,6 @@ from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -179,7 +178,6 @@ class NotificationInput(BaseModel):
     recipient: Person | None
     subject: str
     body: str
-    due_at: AwareDatetime | None = None
 
 
 class WebhookInput(BaseModel):

@@ -22,6 +22,7 @@ from workflows.payloads import (
     EmployeeLeftInput,
     EmployeeReturnedInput,
     HrFactInput,
+    NotificationInput,
 )
 
 CONVERTER = pydantic_data_converter.payload_converter
@@ -80,3 +81,12 @@ def test_a_command_that_does_not_fit_its_model_is_refused_naming_the_field() -> 
     assert refused.value.non_retryable
     assert refused.value.details[0]["field"] == "contacted_at"
     assert refused.value.message == "contacted_at: Field required"
+
+
+def test_a_notice_scheduled_with_the_unused_due_at_still_decodes() -> None:
+    earlier = {"notification_id": "e-1/1", "case_id": "c-1", "employer_id": "acme-trust",
+               "recipient_role": "manager", "recipient": None, "subject": "Reminder",
+               "body": "Please contact your team member.", "due_at": None}
+    decoded = CONVERTER.from_payload(CONVERTER.to_payload(earlier), NotificationInput)
+    assert decoded.notification_id == "e-1/1"
+    assert "due_at" not in decoded.model_dump()
