@@ -78,7 +78,7 @@ class WebhookActivities:
             return "no webhook configured"
         if await self._deliveries.was_delivered(input.event_id):
             return "already delivered"
-        body = json.dumps({"event_id": input.event_id, **input.body},
+        body = json.dumps({"event_id": input.event_id, **input.body.model_dump(mode="json")},
                           separators=(",", ":"), sort_keys=True).encode()
         timestamp = int(time.time())
         response = await self._client.post(endpoint.url, content=body, headers={

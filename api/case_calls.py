@@ -20,11 +20,20 @@ from api.problems import Problem
 from api.services import Services
 from api.views import case_for
 from domain.actors import Actor, Source
+from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence
 from domain.stages import Action
 from infra.telemetry import current_trace_id
 from infra.tokens import Principal
 from workflows.case import CaseWorkflow
-from workflows.payloads import ActionInput, CaseView, HrFactInput
+from workflows.payloads import (
+    ACTION_INPUTS,
+    AbsenceExtendedInput,
+    CaseView,
+    EmployeeLeftInput,
+    EmployeeReturnedInput,
+)
+
+HrFact = ExtendAbsence | EmployeeReturned | EmployeeLeft
 
 
 def not_found(case_id: uuid.UUID | str) -> Problem:
@@ -83,8 +92,8 @@ async def run_action(
 ) -> CaseOut | JSONResponse:
     """Send the action as an Update; answer with the case, or 202 past the bounded wait."""
     handle = services.temporal.get_workflow_handle(str(case_id))
-    payload = ActionInput(
-        command=command.model_dump(mode="json", exclude_unset=False),
+    payload = ACTION_INPUTS[action](
+        command=command,
         actor=Actor(id=principal.subject, role=principal.role, source=source),
         trace_id=current_trace_id(),
     )
@@ -108,21 +117,26 @@ async def run_action(
     return case_for(view, principal)
 
 
-async def send_hr_fact(services: Services, case_id: str, signal: str, fact: BaseModel,
+async def send_hr_fact(services: Services, case_id: str, fact: HrFact,
                        principal: Principal) -> None:
-    """Signal an HR fact; Temporal holds it durably once this returns.
+    """Signal an HR fact on its own signal; Temporal holds it durably once this returns.
 
     HR systems resend and reorder messages: one that arrives after the case closed is
     acknowledged like any other and changes nothing, so the integration need not special-case it.
     """
-    handle = services.temporal.get_workflow_handle(case_id)
-    payload = HrFactInput.model_validate(
-        {"fact": fact, "actor": Actor(id=principal.subject, role=principal.role,
-                                      source=Source.HR_INTEGRATION),
-         "trace_id": current_trace_id()}
-    )
+    handle = services.temporal.get_workflow_handle_for(CaseWorkflow.run, case_id)
+    actor = Actor(id=principal.subject, role=principal.role, source=Source.HR_INTEGRATION)
+    trace_id = current_trace_id()
     try:
-        await handle.signal(signal, payload)
+        if isinstance(fact, ExtendAbsence):
+            await handle.signal(CaseWorkflow.absence_extended,
+                                AbsenceExtendedInput(fact=fact, actor=actor, trace_id=trace_id))
+        elif isinstance(fact, EmployeeReturned):
+            await handle.signal(CaseWorkflow.employee_returned,
+                                EmployeeReturnedInput(fact=fact, actor=actor, trace_id=trace_id))
+        else:
+            await handle.signal(CaseWorkflow.employee_left,
+                                EmployeeLeftInput(fact=fact, actor=actor, trace_id=trace_id))
     except RPCError as error:
         problem = _rpc_problem(error, case_id)
         if problem.status == 409:

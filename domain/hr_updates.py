@@ -1,12 +1,18 @@
 """What HR systems hear about a case: stage changes, consented advice, return dates, closure.
 
-Never diagnosis, condition, clinical notes, therapy or the reason for the absence.
+Never diagnosis, condition, clinical notes, therapy or the reason for the absence: each model
+below names every field HR receives, and forbids any other.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Literal
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
+
+from domain.actors import Role
+from domain.disclosure import may_see_adjustments, may_see_fitness
 from domain.events import (
     AssessmentRecorded,
     CaseClosed,
@@ -14,37 +20,119 @@ from domain.events import (
     PhasedReturnStarted,
     RedeploymentTrialStarted,
 )
+from domain.stages import Stage
 from domain.state import CaseState
+from domain.vocabulary import AdjustmentKind, Fitness, Outcome
+
+
+class _HrModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StageChange(_HrModel):
+    """The case moved to another stage (or began: no previous stage)."""
+
+    kind: Literal["stage_changed"] = "stage_changed"
+    stage: Stage
+    previous_stage: Stage | None
+
+
+class AdviceAdjustment(_HrModel):
+    """An adjustment OH recommends, shared with HR because the employee consented."""
+
+    kind: AdjustmentKind
+    detail: str
+
+
+class FitnessAdvice(_HrModel):
+    """OH's fitness-for-work opinion, sent only when the employee consented to share it."""
+
+    kind: Literal["fitness_advice"] = "fitness_advice"
+    fitness: Fitness
+    recommended_adjustments: tuple[AdviceAdjustment, ...]
+
+
+class PhasedReturnPlanned(_HrModel):
+    """A phased return starts on a day, with the hours of each week."""
+
+    kind: Literal["return_planned"] = "return_planned"
+    phased: Literal[True] = True
+    starts_on: date
+    hours_by_week: tuple[float, ...]
+
+
+class RedeploymentPlanned(_HrModel):
+    """A redeployment trial in another role starts on a day, for some weeks."""
+
+    kind: Literal["return_planned"] = "return_planned"
+    phased: Literal[False] = False
+    starts_on: date
+    role_title: str
+    trial_weeks: int
+
+
+class CaseClosure(_HrModel):
+    """The case closed with an outcome, and the day of the return if there was one."""
+
+    kind: Literal["case_closed"] = "case_closed"
+    outcome: Outcome
+    returned_on: date | None
+
+
+ReturnPlanned = Annotated[PhasedReturnPlanned | RedeploymentPlanned,
+                          Field(discriminator="phased")]
+HrChange = Annotated[StageChange | FitnessAdvice | ReturnPlanned | CaseClosure,
+                     Field(discriminator="kind")]
+"""One change HR hears of, tagged by `kind` (a planned return also by `phased`)."""
+
+
+class HrUpdate(_HrModel):
+    """The body of one webhook: the case as HR knows it, and what changed with one event."""
+
+    case_id: str
+    employer_id: str
+    occurred_at: AwareDatetime
+    stage: Stage
+    changes: tuple[HrChange, ...] = Field(min_length=1)
+
+    @field_serializer("occurred_at", when_used="json")
+    def _iso_8601_with_offset(self, occurred_at: datetime) -> str:
+        # Receivers have always been sent "+00:00", never the "Z" pydantic writes by default.
+        return occurred_at.isoformat()
+
+
+def _changes(before: CaseState | None, after: CaseState, event: CaseEvent) -> list[HrChange]:
+    changes: list[HrChange] = []
+    if before is None or before.stage is not after.stage:
+        changes.append(StageChange(stage=after.stage,
+                                   previous_stage=before.stage if before else None))
+    if isinstance(event, AssessmentRecorded) and may_see_fitness(Role.HR, event.consent):
+        consented = may_see_adjustments(Role.HR, event.consent)
+        shared = event.recommended_adjustments if consented else ()
+        changes.append(FitnessAdvice(
+            fitness=event.fitness,
+            recommended_adjustments=tuple(
+                AdviceAdjustment(kind=adjustment.kind, detail=adjustment.detail)
+                for adjustment in shared
+            ),
+        ))
+    if isinstance(event, PhasedReturnStarted):
+        changes.append(PhasedReturnPlanned(
+            starts_on=event.starts_on, hours_by_week=tuple(week.hours for week in event.weeks)))
+    if isinstance(event, RedeploymentTrialStarted):
+        changes.append(RedeploymentPlanned(starts_on=event.starts_on,
+                                           role_title=event.role_title,
+                                           trial_weeks=event.trial_weeks))
+    if isinstance(event, CaseClosed):
+        changes.append(CaseClosure(outcome=event.outcome, returned_on=event.returned_on))
+    return changes
 
 
 def hr_update_for(before: CaseState | None, after: CaseState, event: CaseEvent
-                  ) -> dict[str, Any] | None:
+                  ) -> HrUpdate | None:
     """The changes HR may see from one event, or None when there are none."""
-    changes: list[dict[str, Any]] = []
-    if before is None or before.stage is not after.stage:
-        changes.append({"kind": "stage_changed", "stage": after.stage.value,
-                        "previous_stage": before.stage.value if before else None})
-    if isinstance(event, AssessmentRecorded) and event.consent.share_with_hr:
-        changes.append({
-            "kind": "fitness_advice",
-            "fitness": event.fitness.value,
-            "recommended_adjustments": [a.model_dump(mode="json")
-                                        for a in event.recommended_adjustments],
-        })
-    if isinstance(event, PhasedReturnStarted):
-        changes.append({"kind": "return_planned", "phased": True,
-                        "starts_on": event.starts_on.isoformat(),
-                        "hours_by_week": [week.hours for week in event.weeks]})
-    if isinstance(event, RedeploymentTrialStarted):
-        changes.append({"kind": "return_planned", "phased": False,
-                        "starts_on": event.starts_on.isoformat(),
-                        "role_title": event.role_title, "trial_weeks": event.trial_weeks})
-    if isinstance(event, CaseClosed):
-        changes.append({"kind": "case_closed", "outcome": event.outcome.value,
-                        "returned_on": event.returned_on.isoformat() if event.returned_on
-                        else None})
+    changes = _changes(before, after, event)
     if not changes:
         return None
-    return {"case_id": after.case_id, "employer_id": after.employer_id,
-            "occurred_at": event.occurred_at.isoformat(), "stage": after.stage.value,
-            "changes": changes}
+    return HrUpdate(case_id=after.case_id, employer_id=after.employer_id,
+                    occurred_at=event.occurred_at, stage=after.stage, changes=tuple(changes))

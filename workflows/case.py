@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
@@ -18,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import DeadlinePassed
     from domain.deadlines import Deadline, next_deadline, open_deadlines
     from domain.decide import decide, open_case, receive_referral
-    from domain.errors import ActionNotAllowed, CaseError, InvalidCommand, RoleNotAllowed
+    from domain.errors import CaseError
     from domain.events import CaseEvent
     from domain.evolve import evolve
     from domain.hr_updates import hr_update_for
@@ -26,19 +27,24 @@ with workflow.unsafe.imports_passed_through():
     from domain.stages import Action, Stage
     from domain.state import CaseState
     from workflows.payloads import (
+        ACTION_INPUTS,
         APPEND_CASE_EVENTS,
         DELIVER_WEBHOOK,
         SEND_NOTIFICATION,
+        AbsenceExtendedInput,
         ActionInput,
         AppendEventsInput,
         AppendEventsResult,
         CaseView,
         CaseWorkflowInput,
+        EmployeeLeftInput,
+        EmployeeReturnedInput,
         HrFactInput,
         NotificationInput,
         PendingEvent,
         WebhookInput,
     )
+    from workflows.refusals import refusal
     from workflows.search_attributes import CASE_EMPLOYER, CASE_NEXT_DEADLINE, CASE_STAGE
 
 # Continue-as-new well before the server's own suggestion (4,096 events).
@@ -60,28 +66,6 @@ WEBHOOK_RETRY = RetryPolicy(
 WEBHOOKS_PATCH = "hr-webhooks-v1"
 # Cases started before this upserted their search attributes after every decision.
 SEARCH_ATTRIBUTES_PATCH = "search-attributes-on-change-v1"
-
-
-def refusal(error: CaseError) -> ApplicationError:
-    """A domain refusal as the non-retryable failure the caller receives."""
-    details: dict[str, object] = {"kind": error.kind, "message": error.message}
-    if isinstance(error, ActionNotAllowed):
-        details.update(action=error.action, stage=error.stage, allowed_actions=error.allowed)
-    if isinstance(error, InvalidCommand):
-        details.update(field=error.field, reason=error.reason)
-    if isinstance(error, RoleNotAllowed):
-        details.update(action=error.action, role=error.role, roles=error.roles)
-    return ApplicationError(error.message, details, type=error.kind, non_retryable=True)
-
-
-def parse_command(action: Action, fields: dict[str, object]) -> BaseModel:
-    """The action's command from its fields, refusing the first bad field by name."""
-    try:
-        return RULES[action].command.model_validate(fields)
-    except ValidationError as invalid:
-        first = invalid.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "command"
-        raise refusal(InvalidCommand(field, first["msg"])) from None
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -157,20 +141,23 @@ class CaseWorkflow:
 
     # -- people's actions: one Update per action, validated by the same rules ---------------
 
-    def _action_handler(self, action: Action) -> Callable[[ActionInput], Awaitable[CaseView]]:
-        async def handle(input: ActionInput) -> CaseView:
-            command = parse_command(action, input.command)
-            self._decide_and_apply(command, input.actor, trace_id=input.trace_id)
+    def _action_handler(
+        self, action: Action
+    ) -> Callable[[ActionInput[Any]], Awaitable[CaseView]]:
+        async def handle(input: ActionInput[Any]) -> CaseView:
+            self._decide_and_apply(input.command, input.actor, trace_id=input.trace_id)
             await self._flush()
             return self._view()
 
+        # The data converter decodes an Update's payload by its handler's annotation: this
+        # action's own payload class, so the command arrives as the action's command model.
+        handle.__annotations__ = {"input": ACTION_INPUTS[action], "return": CaseView}
         return handle
 
-    def _validator(self, action: Action) -> Callable[[ActionInput], None]:
-        def validate(input: ActionInput) -> None:
-            command = parse_command(action, input.command)
+    def _validator(self, action: Action) -> Callable[[ActionInput[Any]], None]:
+        def validate(input: ActionInput[Any]) -> None:
             try:
-                decide(self._state, command, now=workflow.now(), actor=input.actor)
+                decide(self._state, input.command, now=workflow.now(), actor=input.actor)
             except CaseError as error:
                 raise refusal(error) from error
 
@@ -179,18 +166,18 @@ class CaseWorkflow:
     # -- HR facts: signals; a repeated or late message decides nothing ----------------------
 
     @workflow.signal
-    async def absence_extended(self, input: HrFactInput) -> None:
+    async def absence_extended(self, input: AbsenceExtendedInput) -> None:
         await self._hr_fact(input)
 
     @workflow.signal
-    async def employee_returned(self, input: HrFactInput) -> None:
+    async def employee_returned(self, input: EmployeeReturnedInput) -> None:
         await self._hr_fact(input)
 
     @workflow.signal
-    async def employee_left(self, input: HrFactInput) -> None:
+    async def employee_left(self, input: EmployeeLeftInput) -> None:
         await self._hr_fact(input)
 
-    async def _hr_fact(self, input: HrFactInput) -> None:
+    async def _hr_fact(self, input: HrFactInput[Any]) -> None:
         try:
             self._decide_and_apply(input.fact, input.actor, trace_id=input.trace_id)
         except ApplicationError as refused:

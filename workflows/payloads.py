@@ -5,10 +5,20 @@ New fields must stay optional so that histories of running cases still decode.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 
+from domain.actions import RULES
 from domain.actors import Actor, Role
 from domain.commands import (
     EmployeeLeft,
@@ -19,8 +29,11 @@ from domain.commands import (
 )
 from domain.deadlines import Deadline
 from domain.events import CaseEvent
+from domain.hr_updates import HrUpdate
+from domain.stages import Action
 from domain.state import CaseState
 from domain.values import Person
+from workflows.refusals import invalid_command
 
 TASK_QUEUE = "rtw-cases"
 APPEND_CASE_EVENTS = "append_case_events"
@@ -44,27 +57,64 @@ class CaseWorkflowInput(BaseModel):
     )
 
 
-class ActionInput(BaseModel):
-    """Update payload for every action: the command's fields, who acts, and their trace.
+CommandT = TypeVar("CommandT", bound=BaseModel)
 
-    `command` is validated against the action's own command model inside the workflow.
+
+class ActionInput(BaseModel, Generic[CommandT]):
+    """Update payload of one action: its own command, who acts, and their trace.
+
+    Each action's Update takes `ActionInput[<its command model>]` (see `ACTION_INPUTS`), so the
+    data converter decodes the command typed. On the wire it is `{"command": {...}, "actor":
+    {...}, "trace_id": ...}`, as it was when the command travelled as a dict: histories of
+    running cases decode unchanged.
     """
 
     model_config = ConfigDict(frozen=True)
 
-    command: dict[str, Any]
+    command: CommandT
     actor: Actor
     trace_id: str | None = None
 
+    @field_validator("command", mode="wrap")
+    @classmethod
+    def _refuse_a_command_that_does_not_fit(
+        cls, value: object, handler: ValidatorFunctionWrapHandler
+    ) -> object:
+        # Decoding an Update's payload happens before its validator runs: a failure raised here
+        # reaches the caller as the same `invalid_command` refusal, naming the field.
+        try:
+            return handler(value)
+        except ValidationError as invalid:
+            raise invalid_command(invalid) from None
 
-class HrFactInput(BaseModel):
-    """Signal payload: a fact an HR system reports."""
+
+def _action_input(command: type[CommandT]) -> type[ActionInput[CommandT]]:
+    # Parametrised at run time from the action table, which a type checker cannot follow.
+    return ActionInput[command]  # type: ignore[valid-type]
+
+
+ACTION_INPUTS: Mapping[Action, type[ActionInput[Any]]] = MappingProxyType({
+    action: _action_input(rule.command) for action, rule in RULES.items()
+})
+"""Each action's Update payload class, typed by the action's command model."""
+
+
+FactT = TypeVar("FactT", ExtendAbsence, EmployeeReturned, EmployeeLeft)
+
+
+class HrFactInput(BaseModel, Generic[FactT]):
+    """Signal payload: a fact an HR system reports, typed by its signal (the aliases below)."""
 
     model_config = ConfigDict(frozen=True)
 
-    fact: ExtendAbsence | EmployeeReturned | EmployeeLeft
+    fact: FactT
     actor: Actor
     trace_id: str | None = None
+
+
+AbsenceExtendedInput = HrFactInput[ExtendAbsence]
+EmployeeReturnedInput = HrFactInput[EmployeeReturned]
+EmployeeLeftInput = HrFactInput[EmployeeLeft]
 
 
 class CaseView(BaseModel):
@@ -129,7 +179,6 @@ class NotificationInput(BaseModel):
     recipient: Person | None
     subject: str
     body: str
-    due_at: AwareDatetime | None = None
 
 
 class WebhookInput(BaseModel):
@@ -139,4 +188,4 @@ class WebhookInput(BaseModel):
 
     event_id: str
     employer_id: str
-    body: dict[str, Any]
+    body: HrUpdate

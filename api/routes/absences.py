@@ -129,7 +129,7 @@ async def absence_extended(employer_id: EmployerId, absence_id: AbsenceId,
                            body: ExtendAbsence, services: ServicesDep,
                            principal: HrOnly) -> FactAccepted:
     case_id = await _case_of(services, employer_id, absence_id)
-    await send_hr_fact(services, case_id, "absence_extended", body, principal)
+    await send_hr_fact(services, case_id, body, principal)
     return FactAccepted(case_id=case_id)
 
 
@@ -140,7 +140,7 @@ async def employee_returned(employer_id: EmployerId, absence_id: AbsenceId,
                             body: EmployeeReturned, services: ServicesDep,
                             principal: HrOnly) -> FactAccepted:
     case_id = await _case_of(services, employer_id, absence_id)
-    await send_hr_fact(services, case_id, "employee_returned", body, principal)
+    await send_hr_fact(services, case_id, body, principal)
     return FactAccepted(case_id=case_id)
 
 
@@ -150,5 +150,5 @@ async def employee_returned(employer_id: EmployerId, absence_id: AbsenceId,
 async def employee_left(employer_id: EmployerId, absence_id: AbsenceId, body: EmployeeLeft,
                         services: ServicesDep, principal: HrOnly) -> FactAccepted:
     case_id = await _case_of(services, employer_id, absence_id)
-    await send_hr_fact(services, case_id, "employee_left", body, principal)
+    await send_hr_fact(services, case_id, body, principal)
     return FactAccepted(case_id=case_id)

@@ -100,6 +100,17 @@ async def test_hr_hears_stage_changes_signed_and_once_despite_a_failure(
     assert all(verify(headers, body) for headers, body in receiver.received)
     assert all(headers["rtw-event-id"] == json.loads(body)["event_id"]
                for headers, body in receiver.received)
+    # Compact JSON with sorted keys, exactly as receivers have always been sent it.
+    assert all(body == json.dumps(json.loads(body), separators=(",", ":"),
+                                  sort_keys=True).encode() for _, body in receiver.received)
+    contacted = next(b for b in bodies if b["stage"] == "assessment")
+    assert contacted == {
+        "event_id": contacted["event_id"], "case_id": handle.id, "employer_id": "acme-trust",
+        "occurred_at": contacted["occurred_at"], "stage": "assessment",
+        "changes": [{"kind": "stage_changed", "stage": "assessment",
+                     "previous_stage": "early_contact"}],
+    }
+    assert contacted["occurred_at"].endswith("+00:00")
     kinds = {b["event_id"]: [c["kind"] for c in b["changes"]] for b in bodies}
     assert sorted(kinds.values()) == [["stage_changed"], ["stage_changed"]]
     text = b" ".join(body for _, body in receiver.received).decode()

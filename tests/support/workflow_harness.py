@@ -29,7 +29,7 @@ from readside.schema import ensure_schema
 from readside.webhook_deliveries import WebhookDeliveries
 from worker.case_worker import build_worker
 from workflows.case import CaseWorkflow
-from workflows.payloads import ActionInput, CaseView, CaseWorkflowInput
+from workflows.payloads import ACTION_INPUTS, CaseView, CaseWorkflowInput
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Harness:
         """Take one action on the case through its Workflow Update."""
         return await handle.execute_update(
             action.value,
-            ActionInput(command=command.model_dump(mode="json"), actor=actor),
+            ACTION_INPUTS[action](command=command, actor=actor),
             result_type=CaseView,
         )
 

@@ -19,6 +19,7 @@ from eventstore.store import CaseEventStore
 from tests.support.builders import HR_ACTOR, MANAGER, MANAGER_ACTOR, open_command
 from tests.support.workflow_harness import running_worker
 from workflows.case import CaseWorkflow
+from workflows.payloads import CaseView
 
 
 def unique_absence() -> str:
@@ -130,3 +131,29 @@ async def test_a_refused_update_leaves_no_trace(
         assert not any(e.HasField("workflow_execution_update_accepted_event_attributes")
                        for e in history.events)
         assert (await handle.query(CaseWorkflow.view)).state.version == 1
+
+
+async def test_a_payload_that_does_not_fit_the_action_is_refused_naming_the_field(
+    time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
+) -> None:
+    async with running_worker(time_skipping_env.client, store, database_url) as harness:
+        handle = await harness.open_case(
+            open_command(absence_id=unique_absence(), reason=ReasonCategory.OTHER,
+                         first_day=await today(time_skipping_env)), HR_ACTOR
+        )
+        await wait_for_events(store, handle.id, 1)
+        # Sent straight to Temporal, past the API's own check of the body.
+        untyped = {"command": {"method": "phone", "agreed_contact_frequency_days": 7},
+                   "actor": MANAGER_ACTOR.model_dump(mode="json")}
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(Action.RECORD_EARLY_CONTACT.value, untyped,
+                                        result_type=CaseView)
+
+        cause = refused.value.cause
+        assert isinstance(cause, ApplicationError)
+        assert cause.type == "invalid_command"
+        assert cause.details[0] == {"kind": "invalid_command",
+                                    "message": "contacted_at: Field required",
+                                    "field": "contacted_at", "reason": "Field required"}
+        assert (await handle.query(CaseWorkflow.view)).state.version == 1
+        assert len(await asyncio.to_thread(store.history, handle.id)) == 1

@@ -46,7 +46,12 @@ from localstack import samples as j
 from tests.support.builders import EMPLOYEE, HR_ACTOR, MANAGER, MANAGER_ACTOR, open_command
 from tests.support.workflow_harness import Harness, running_worker
 from workflows.case import CaseWorkflow
-from workflows.payloads import CaseView, CaseWorkflowInput, HrFactInput
+from workflows.payloads import (
+    CaseView,
+    CaseWorkflowInput,
+    EmployeeLeftInput,
+    EmployeeReturnedInput,
+)
 
 OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 HISTORIES = Path(__file__).parent / "histories"
@@ -136,7 +141,7 @@ async def test_return_to_own_role_then_sustained(harness: Harness,
     view = await through_plan(harness, env, handle)
     assert view.state.stage.value == "rehabilitation"
     today = london_date(await now_of(env))
-    await handle.signal(CaseWorkflow.employee_returned, HrFactInput(
+    await handle.signal(CaseWorkflow.employee_returned, EmployeeReturnedInput(
         fact=EmployeeReturned(sent_at=await now_of(env), returned_on=today), actor=HR_ACTOR))
     await harness.act(handle, Action.CLOSE_CASE, j.close(Outcome.RETURNED_TO_OWN_ROLE, today),
                       OH_ACTOR)
@@ -233,9 +238,9 @@ async def test_leaver_closes_the_case_and_repeats_change_nothing(
     env = time_skipping_env
     handle = await open_absence(harness, env)
     await through_assessment(harness, env, handle)
-    left = HrFactInput(fact=EmployeeLeft(sent_at=await now_of(env),
-                                         left_on=london_date(await now_of(env))),
-                       actor=HR_ACTOR)
+    left = EmployeeLeftInput(fact=EmployeeLeft(sent_at=await now_of(env),
+                                               left_on=london_date(await now_of(env))),
+                             actor=HR_ACTOR)
     await handle.signal(CaseWorkflow.employee_left, left)
     await handle.signal(CaseWorkflow.employee_left, left)
     final = await handle.result()
