@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api.body_limit import BodyLimitMiddleware
 from api.problems import add_problem_schema, install_problem_handlers
-from api.routes import absences, actions, audit, cases, health, referrals, worklist
+from api.routes import absences, actions, audit, cases, health, hr_facts, referrals, worklist
 from api.services import Services
 from api.tracing import TracingMiddleware
 from infra import bootstrap
@@ -49,6 +49,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(absences.router)
+    app.include_router(hr_facts.router)
     app.include_router(referrals.router)
     app.include_router(worklist.router)
     app.include_router(cases.router)

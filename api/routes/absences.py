@@ -1,44 +1,38 @@
-"""HR systems notify absences, extensions, returns and leavers here."""
+"""HR systems notify absences here (their extensions, returns and leavers: `hr_facts`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Response
+from fastapi import APIRouter, Depends, Header, Response
 from fastapi.responses import JSONResponse
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from api.case_calls import run_action, send_hr_fact, unavailable
+from api.case_calls import run_action, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.idempotency import earlier_case, remember
 from api.models import (
-    ID_PATTERN,
     AbsenceNotification,
     CaseCreated,
-    FactAccepted,
 )
 from api.problems import problem_responses
 from api.services import Services
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
-from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence, OpenCase, RecordAbsence
+from domain.commands import OpenCase, RecordAbsence
 from domain.ids import case_id_for_absence, case_id_for_referral
 from domain.stages import Action
 from infra.telemetry import current_trace_id
 from infra.tokens import Principal
-from readside.absence_links import link_absence, linked_case
+from readside.absence_links import link_absence
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 
 router = APIRouter(prefix="/v1/absences", tags=["hr-integration"],
                    responses=problem_responses(400, 401, 403, 422))
-# An HR fact names a case that may be unknown, closed, or on a Temporal that cannot answer.
-FACT_RESPONSES = problem_responses(404, 409, 503)
 HrOnly = Annotated[Principal, Depends(require_roles(Role.HR))]
-EmployerId = Annotated[str, Path(pattern=ID_PATTERN)]
-AbsenceId = Annotated[str, Path(pattern=ID_PATTERN)]
 IdempotencyKey = Annotated[
     str | None,
     Header(max_length=200, description="Optional: the same key and body answer the same case; "
@@ -115,40 +109,3 @@ async def _continue_referral(body: AbsenceNotification, services: Services,
     status = result.status_code if isinstance(result, JSONResponse) else 200
     return JSONResponse(CaseCreated(case_id=case_id).model_dump(), status_code=status,
                         headers={"Location": f"/v1/cases/{case_id}"})
-
-
-async def _case_of(services: Services, employer_id: str, absence_id: str) -> str:
-    linked = await linked_case(services.pool, employer_id, absence_id)
-    return linked or case_id_for_absence(employer_id, absence_id)
-
-
-@router.post("/{employer_id}/{absence_id}/extension", status_code=202,
-             response_model=FactAccepted, responses=FACT_RESPONSES,
-             summary="The absence is extended")
-async def absence_extended(employer_id: EmployerId, absence_id: AbsenceId,
-                           body: ExtendAbsence, services: ServicesDep,
-                           principal: HrOnly) -> FactAccepted:
-    case_id = await _case_of(services, employer_id, absence_id)
-    await send_hr_fact(services, case_id, body, principal)
-    return FactAccepted(case_id=case_id)
-
-
-@router.post("/{employer_id}/{absence_id}/return", status_code=202,
-             response_model=FactAccepted, responses=FACT_RESPONSES,
-             summary="The employee returned to work")
-async def employee_returned(employer_id: EmployerId, absence_id: AbsenceId,
-                            body: EmployeeReturned, services: ServicesDep,
-                            principal: HrOnly) -> FactAccepted:
-    case_id = await _case_of(services, employer_id, absence_id)
-    await send_hr_fact(services, case_id, body, principal)
-    return FactAccepted(case_id=case_id)
-
-
-@router.post("/{employer_id}/{absence_id}/leaver", status_code=202,
-             response_model=FactAccepted, responses=FACT_RESPONSES,
-             summary="The employee left employment")
-async def employee_left(employer_id: EmployerId, absence_id: AbsenceId, body: EmployeeLeft,
-                        services: ServicesDep, principal: HrOnly) -> FactAccepted:
-    case_id = await _case_of(services, employer_id, absence_id)
-    await send_hr_fact(services, case_id, body, principal)
-    return FactAccepted(case_id=case_id)

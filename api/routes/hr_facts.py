@@ -1,0 +1,63 @@
+"""What HR systems report about a notified absence: an extension, a return, a leaver.
+
+One endpoint per fact, generated from one table. Deliberately without
+`from __future__ import annotations`: FastAPI reads each endpoint's body type from the closure.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel
+
+from api.case_calls import send_hr_fact
+from api.dependencies import ServicesDep, require_roles
+from api.models import ID_PATTERN, FactAccepted
+from api.problems import problem_responses
+from api.services import Services
+from domain.actors import Role
+from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence
+from domain.ids import case_id_for_absence
+from infra.tokens import Principal
+from readside.absence_links import linked_case
+
+router = APIRouter(prefix="/v1/absences", tags=["hr-integration"],
+                   responses=problem_responses(400, 401, 403, 422))
+HrOnly = Annotated[Principal, Depends(require_roles(Role.HR))]
+EmployerId = Annotated[str, Path(pattern=ID_PATTERN)]
+AbsenceId = Annotated[str, Path(pattern=ID_PATTERN)]
+# An HR fact names a case that may be unknown, closed, or on a Temporal that cannot answer.
+FACT_RESPONSES = problem_responses(404, 409, 503)
+
+# (path under the absence, body, operation name, summary)
+HR_FACTS: tuple[tuple[str, type[BaseModel], str, str], ...] = (
+    ("extension", ExtendAbsence, "absence_extended", "The absence is extended"),
+    ("return", EmployeeReturned, "employee_returned", "The employee returned to work"),
+    ("leaver", EmployeeLeft, "employee_left", "The employee left employment"),
+)
+
+
+async def _case_of(services: Services, employer_id: str, absence_id: str) -> str:
+    """The case the absence belongs to: the one it joined, or the one it opened."""
+    linked = await linked_case(services.pool, employer_id, absence_id)
+    return linked or case_id_for_absence(employer_id, absence_id)
+
+
+def _endpoint(fact: type[BaseModel], name: str) -> Callable[..., Awaitable[FactAccepted]]:
+    async def endpoint(employer_id: EmployerId, absence_id: AbsenceId,
+                       body: fact,  # type: ignore[valid-type]
+                       services: ServicesDep, principal: HrOnly) -> FactAccepted:
+        case_id = await _case_of(services, employer_id, absence_id)
+        await send_hr_fact(services, case_id, body, principal)
+        return FactAccepted(case_id=case_id)
+
+    endpoint.__name__ = name
+    return endpoint
+
+
+for _path, _fact, _name, _summary in HR_FACTS:
+    router.add_api_route(
+        f"/{{employer_id}}/{{absence_id}}/{_path}", _endpoint(_fact, _name), methods=["POST"],
+        status_code=202, response_model=FactAccepted, responses=FACT_RESPONSES,
+        summary=_summary, name=_name,
+    )
