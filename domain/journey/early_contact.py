@@ -54,22 +54,25 @@ class RecordCheckIn(Command):
     notes: str | None = Field(default=None, max_length=TEXT)
 
 
-class EarlyContactRecorded(Event):
+class ContactMade(Event):
+    """What every contact with the employee records: when, how, and how often from now on."""
+
+    contacted_at: AwareDatetime
+    method: ContactMethod
+    agreed_contact_frequency_days: int
+    notes: str | None = None
+
+
+class EarlyContactRecorded(ContactMade):
     """Early contact with the employee was made and the contact frequency agreed."""
 
     type: Literal["EarlyContactRecorded"] = "EarlyContactRecorded"
-    contacted_at: AwareDatetime
-    method: ContactMethod
-    agreed_contact_frequency_days: int
-    notes: str | None = None
 
 
-class CheckInRecorded(Event):
+class CheckInRecorded(ContactMade):
+    """A later keeping-in-touch contact, at the agreed frequency."""
+
     type: Literal["CheckInRecorded"] = "CheckInRecorded"
-    contacted_at: AwareDatetime
-    method: ContactMethod
-    agreed_contact_frequency_days: int
-    notes: str | None = None
 
 
 class ManagerRemindedOfContact(Event):
@@ -157,7 +160,7 @@ def record_check_in(
     ]
 
 
-def _contact(state: CaseState, event: EarlyContactRecorded | CheckInRecorded) -> Changes:
+def _contact(state: CaseState, event: ContactMade) -> Changes:
     changes: Changes = {
         "last_contact_at": max(event.contacted_at, state.last_contact_at or event.contacted_at),
         "contact_frequency_days": event.agreed_contact_frequency_days,

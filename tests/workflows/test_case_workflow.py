@@ -7,7 +7,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
@@ -17,7 +17,7 @@ from domain.commands import RecordEarlyContact
 from domain.stages import Action, ContactMethod, ReasonCategory
 from eventstore.store import CaseEventStore
 from tests.support.builders import HR_ACTOR, MANAGER, MANAGER_ACTOR, open_command
-from tests.support.workflow_harness import running_worker
+from tests.support.workflow_harness import Harness, running_worker
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseView
 
@@ -40,14 +40,19 @@ async def wait_for_events(store: CaseEventStore, case_id: str, count: int) -> li
     raise AssertionError(f"expected {count} events, have {types}")
 
 
+async def open_today(harness: Harness, env: WorkflowEnvironment
+                     ) -> WorkflowHandle[CaseWorkflow, CaseView]:
+    """A case whose absence began on the test server's today."""
+    return await harness.open_case(
+        open_command(absence_id=unique_absence(), reason=ReasonCategory.OTHER,
+                     first_day=await today(env)), HR_ACTOR)
+
+
 async def test_reminds_manager_then_escalates_to_hr_when_no_contact(
     time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
 ) -> None:
     async with running_worker(time_skipping_env.client, store, database_url) as harness:
-        handle = await harness.open_case(
-            open_command(absence_id=unique_absence(), reason=ReasonCategory.OTHER,
-                         first_day=await today(time_skipping_env)), HR_ACTOR
-        )
+        handle = await open_today(harness, time_skipping_env)
         view = await handle.query(CaseWorkflow.view)
         due = view.state.contact_due_at
         escalation = view.state.contact_escalation_at
@@ -80,10 +85,7 @@ async def test_contact_before_the_deadline_means_no_reminder(
     time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
 ) -> None:
     async with running_worker(time_skipping_env.client, store, database_url) as harness:
-        handle = await harness.open_case(
-            open_command(absence_id=unique_absence(), reason=ReasonCategory.OTHER,
-                         first_day=await today(time_skipping_env)), HR_ACTOR
-        )
+        handle = await open_today(harness, time_skipping_env)
         view = await handle.query(CaseWorkflow.view)
         contacted = await harness.act(
             handle, Action.RECORD_EARLY_CONTACT,
@@ -107,10 +109,7 @@ async def test_a_refused_update_leaves_no_trace(
     time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
 ) -> None:
     async with running_worker(time_skipping_env.client, store, database_url) as harness:
-        handle = await harness.open_case(
-            open_command(absence_id=unique_absence(), reason=ReasonCategory.OTHER,
-                         first_day=await today(time_skipping_env)), HR_ACTOR
-        )
+        handle = await open_today(harness, time_skipping_env)
         view = await handle.query(CaseWorkflow.view)
         await wait_for_events(store, handle.id, 1)
 
@@ -137,10 +136,7 @@ async def test_a_payload_that_does_not_fit_the_action_is_refused_naming_the_fiel
     time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
 ) -> None:
     async with running_worker(time_skipping_env.client, store, database_url) as harness:
-        handle = await harness.open_case(
-            open_command(absence_id=unique_absence(), reason=ReasonCategory.OTHER,
-                         first_day=await today(time_skipping_env)), HR_ACTOR
-        )
+        handle = await open_today(harness, time_skipping_env)
         await wait_for_events(store, handle.id, 1)
         # Sent straight to Temporal, past the API's own check of the body.
         untyped = {"command": {"method": "phone", "agreed_contact_frequency_days": 7},
