@@ -14,6 +14,8 @@ from domain.actions import (
     check_stage_allows,
 )
 from domain.actors import Actor, Role
+from domain.bounds import check_dates_within_window
+from domain.calendar import london_date
 from domain.deadlines import decide_deadline
 from domain.errors import CaseError, RoleNotAllowed
 from domain.events import CaseEvent
@@ -26,13 +28,15 @@ from domain.state import CaseState
 __all__ = ["decide", "open_case", "receive_referral"]
 
 
-def decide(state: CaseState, command: BaseModel, *, now: datetime, actor: Actor
-           ) -> list[CaseEvent]:
+def decide(state: CaseState, command: BaseModel, *, now: datetime, actor: Actor,
+           check_dates: bool = True) -> list[CaseEvent]:
     """The events a command produces on the case; raises a CaseError to refuse it.
 
-    People's actions are checked against the stage and the actor's role first. HR facts and
-    deadlines that no longer apply decide nothing (an empty list) rather than fail, so that a
-    repeated or late message cannot change the outcome.
+    People's actions are checked for the actor's role, then their team (so that a manager
+    outside the team learns nothing of the case, not even its stage), then the stage, then the
+    dates they carry against the policy's window. HR facts and deadlines that no longer apply
+    decide nothing (an empty list) rather than fail, so that a repeated or late message cannot
+    change the outcome. `check_dates=False` is for replaying decisions already accepted.
     """
     if isinstance(command, DeadlinePassed):
         return decide_deadline(state, command.key, now=now, actor=actor)
@@ -40,11 +44,15 @@ def decide(state: CaseState, command: BaseModel, *, now: datetime, actor: Actor
     if hr_fact is not None:
         if actor.role not in (Role.HR, Role.SYSTEM):
             raise RoleNotAllowed(type(command).__name__, actor.role.value, [Role.HR.value])
+        if check_dates:
+            check_dates_within_window(command, today=london_date(now), policy=state.policy)
         return hr_fact(state, command, now, actor)
     action = ACTION_OF_COMMAND.get(type(command))
     if action is None:
         raise CaseError(f"unknown command {type(command).__name__}")
-    check_stage_allows(state, action)
     check_role_may(action, actor.role)
     check_own_team(state, actor)
+    check_stage_allows(state, action)
+    if check_dates:
+        check_dates_within_window(command, today=london_date(now), policy=state.policy)
     return RULES[action].decide(state, command, now, actor)

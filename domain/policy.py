@@ -71,6 +71,17 @@ class Policy(BaseModel):
         description="Calendar days of absence at which the long-absence risk flag is raised "
         "(depression and anxiety set in from about six weeks).",
     )
+    dates_accepted_days_back: int = Field(
+        default=1827, ge=30, le=36_500,
+        description="How far back, in days from today, a date sent to a case may lie "
+        "(an absence's first day, a fit note's issue date...). Older dates are refused.",
+    )
+    dates_accepted_days_ahead: int = Field(
+        default=731, ge=30, le=3_660,
+        description="How far ahead, in days from today, a date sent to a case may lie "
+        "(an expected last day, a phased return's start...). Later dates are refused; an "
+        "open-ended absence is sent without an end date, not with a far-future one.",
+    )
     fit_note_expiry_notice_days: int = Field(
         default=2, ge=0, le=14, description="Days before a fit note ends to remind."
     )
