@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from eventstore.moments import LONDON
+from eventstore.moments import LONDON, within_calendar
 from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore
 from eventstore.view import COLUMNS, EventView
@@ -27,6 +27,8 @@ class ExportWindow:
     last: date
 
     def __post_init__(self) -> None:
+        within_calendar(self.first)
+        within_calendar(self.last)
         if self.first > self.last:
             raise ValueError("'from' must be on or before 'to'")
 

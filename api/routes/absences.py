@@ -10,14 +10,15 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from api.case_calls import run_action, unavailable
+from api.bounds import refuse_dates_outside_window
+from api.case_calls import query_view, run_action, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.idempotency import earlier_case, remember
 from api.models import (
     AbsenceNotification,
     CaseCreated,
 )
-from api.problems import problem_responses
+from api.problems import Problem, problem_responses
 from api.services import Services
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
@@ -64,17 +65,21 @@ async def notify_absence(
         response.headers["Location"] = f"/v1/cases/{earlier}"
         return CaseCreated(case_id=earlier)
     if body.referral_id is not None:
+        today = london_date(services.now())
+        refuse_dates_outside_window(body, today=today,
+                                    policy=services.policies.in_force(body.employer_id, today))
         answer = await _continue_referral(body, services, principal)
         await remember(services, principal, idempotency_key, body,
                        case_id_for_referral(body.employer_id, body.referral_id))
         return answer
     case_id = case_id_for_absence(body.employer_id, body.absence_id)
+    today = london_date(services.now())
     command = OpenCase(
         employer_id=body.employer_id, absence_id=body.absence_id, employee=body.employee,
         manager=body.manager, first_day=body.first_day, reason_category=body.reason_category,
-        sick_pay=body.sick_pay,
-        policy=services.policies.in_force(body.employer_id, london_date(services.now())),
+        sick_pay=body.sick_pay, policy=services.policies.in_force(body.employer_id, today),
     )
+    refuse_dates_outside_window(command, today=today, policy=command.policy)
     opened_by = Actor(id=principal.subject, role=principal.role, source=Source.HR_INTEGRATION)
     response.headers["Location"] = f"/v1/cases/{case_id}"
     try:
@@ -88,6 +93,7 @@ async def notify_absence(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
     except WorkflowAlreadyStartedError:
+        await _refuse_a_different_absence(services, case_id, command)
         response.status_code = 200
     except RPCError as error:
         raise unavailable(error) from None
@@ -100,12 +106,35 @@ async def _continue_referral(body: AbsenceNotification, services: Services,
     """The absence joins the stay-at-work case it follows; a repeat changes nothing."""
     assert body.referral_id is not None  # noqa: S101 - checked by the caller
     case_id = case_id_for_referral(body.employer_id, body.referral_id)
-    await link_absence(services.pool, body.employer_id, body.absence_id, case_id)
     command = RecordAbsence(absence_id=body.absence_id, first_day=body.first_day,
                             sick_pay=body.sick_pay)
+    # An unknown referral answers 404 here, before any link could route later facts astray.
     result = await run_action(services, case_id, Action.RECORD_ABSENCE, command, principal,
                               source=Source.HR_INTEGRATION,
                               idempotency_key=f"absence:{body.absence_id}")
+    await link_absence(services.pool, body.employer_id, body.absence_id, case_id)
     status = result.status_code if isinstance(result, JSONResponse) else 200
     return JSONResponse(CaseCreated(case_id=case_id).model_dump(), status_code=status,
                         headers={"Location": f"/v1/cases/{case_id}"})
+
+
+async def _refuse_a_different_absence(services: Services, case_id: str,
+                                      command: OpenCase) -> None:
+    """A repeat of a notification opens nothing; one that says something else of the same
+    absence is a 409 naming what differs, so an integration's mistake is not silently taken."""
+    try:
+        state = (await query_view(services, case_id)).state
+    except Problem:
+        return  # the case cannot be read now: the repeat is answered as a repeat
+    differences = [
+        name for name, now_sent, first_sent in (
+            ("employee", command.employee.id, state.employee.id),
+            ("manager", command.manager.id, state.manager.id),
+            ("first_day", command.first_day, state.first_day),
+            ("reason_category", command.reason_category, state.reason_category),
+        ) if now_sent != first_sent
+    ]
+    if differences:
+        raise Problem(409, "Conflict", "this absence was notified before with other "
+                      f"{', '.join(differences)}; send a correction, not a new notification",
+                      differences=differences)

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
@@ -16,7 +16,7 @@ from api.access_log import log_read
 from api.dependencies import ServicesDep, require_roles
 from api.problems import Problem, problem_responses
 from domain.actors import Role
-from eventstore.export import ExportWindow, export_text
+from eventstore.export import ExportFormat, ExportWindow, export_text
 from infra.tokens import Principal
 from readside.access_log import list_access
 
@@ -61,7 +61,7 @@ async def export(
                                             "YYYY-MM-DD, inclusive.")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="Last date, YYYY-MM-DD, "
                                           "inclusive.")] = None,
-    output_format: Annotated[Literal["jsonl", "csv"], Query(alias="format")] = "jsonl",
+    output_format: Annotated[ExportFormat, Query(alias="format")] = "jsonl",
 ) -> StreamingResponse:
     if (date_from is None) != (date_to is None):
         raise _invalid("from", "give both 'from' and 'to' (YYYY-MM-DD), or neither")

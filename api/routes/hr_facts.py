@@ -10,12 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel
 
+from api.bounds import refuse_dates_outside_window
 from api.case_calls import send_hr_fact
 from api.dependencies import ServicesDep, require_roles
 from api.models import ID_PATTERN, FactAccepted
 from api.problems import problem_responses
 from api.services import Services
 from domain.actors import Role
+from domain.calendar import london_date
 from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence
 from domain.ids import case_id_for_absence
 from infra.tokens import Principal
@@ -47,6 +49,9 @@ def _endpoint(fact: type[BaseModel], name: str) -> Callable[..., Awaitable[FactA
     async def endpoint(employer_id: EmployerId, absence_id: AbsenceId,
                        body: fact,  # type: ignore[valid-type]
                        services: ServicesDep, principal: HrOnly) -> FactAccepted:
+        today = london_date(services.now())
+        refuse_dates_outside_window(body, today=today,
+                                    policy=services.policies.in_force(employer_id, today))
         case_id = await _case_of(services, employer_id, absence_id)
         await send_hr_fact(services, case_id, body, principal)
         return FactAccepted(case_id=case_id)

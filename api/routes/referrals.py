@@ -9,6 +9,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from api.bounds import refuse_dates_outside_window
 from api.case_calls import unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
@@ -40,12 +41,14 @@ async def refer(
     principal: Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.OH, Role.HR))],
 ) -> CaseCreated:
     case_id = case_id_for_referral(body.employer_id, body.referral_id)
+    today = london_date(services.now())
     command = ReceiveReferral(
         employer_id=body.employer_id, referral_id=body.referral_id, employee=body.employee,
         manager=body.manager, source=body.source, reason_category=body.reason_category,
         referred_on=body.referred_on, summary=body.summary,
-        policy=services.policies.in_force(body.employer_id, london_date(services.now())),
+        policy=services.policies.in_force(body.employer_id, today),
     )
+    refuse_dates_outside_window(command, today=today, policy=command.policy)
     response.headers["Location"] = f"/v1/cases/{case_id}"
     try:
         await services.temporal.start_workflow(

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from api.dependencies import ServicesDep, require_roles
 from api.problems import Problem, problem_responses
 from domain.actors import PRINTABLE, Role
+from domain.bounds import EARLIEST, LATEST
 from domain.stages import Stage
 from infra.tokens import Principal
 from readside.worklist_query import WorklistCursor, WorklistQuery, worklist_page
@@ -60,7 +61,11 @@ def _encode_cursor(due_at: datetime | None, case_id: uuid.UUID) -> str:
 def _decode_cursor(cursor: str) -> WorklistCursor:
     try:
         due, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return WorklistCursor(datetime.fromisoformat(due) if due else None, uuid.UUID(case_id))
+        due_at = datetime.fromisoformat(due) if due else None
+        if due_at is not None and (due_at.tzinfo is None or
+                                   not EARLIEST <= due_at.date() <= LATEST):
+            raise ValueError("not a deadline this API wrote")
+        return WorklistCursor(due_at, uuid.UUID(case_id))
     except (ValueError, TypeError, binascii.Error):
         raise Problem(
             422, "Invalid request", "cursor: not a cursor this API returned",

@@ -110,7 +110,7 @@ def absence(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def open_case(api: ApiStack) -> str:
-    response = await api.http.post("/v1/absences", json=absence(), headers=auth(Role.HR))
+async def open_case(api: ApiStack, body: dict[str, Any] | None = None) -> str:
+    response = await api.http.post("/v1/absences", json=body or absence(), headers=auth(Role.HR))
     assert response.status_code == 201, response.text
     return str(response.json()["case_id"])
