@@ -39,6 +39,9 @@ class ProblemDocument(BaseModel):
     allowed_actions: list[str] | None = Field(
         default=None, description="409: the actions the case allows now."
     )
+    differences: list[str] | None = Field(
+        default=None, description="409: the fields a repeated notification sent differently."
+    )
 
 
 PROBLEM_DESCRIPTIONS = {
@@ -46,7 +49,8 @@ PROBLEM_DESCRIPTIONS = {
     401: "No valid bearer token",
     403: "Your role may not do this (the allowed roles are named)",
     404: "No such case",
-    409: "Not allowed in the case's current stage (the stage and allowed actions are named)",
+    409: "Not allowed in the case's current stage (the stage and allowed actions are named), "
+         "or a repeat that differs from the first notification (the fields are named)",
     413: "The body is larger than RTW_MAX_BODY_BYTES",
     422: "A field is invalid (each bad field is named)",
     500: "The recorded history cannot be replayed by this version",

@@ -11,14 +11,15 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.bounds import refuse_dates_outside_window
-from api.case_calls import query_view, run_action, unavailable
+from api.case_calls import run_action, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.idempotency import earlier_case, remember
 from api.models import (
     AbsenceNotification,
     CaseCreated,
 )
-from api.problems import Problem, problem_responses
+from api.problems import problem_responses
+from api.repeats import refuse_a_different_repeat
 from api.services import Services
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
@@ -93,7 +94,12 @@ async def notify_absence(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
     except WorkflowAlreadyStartedError:
-        await _refuse_a_different_absence(services, case_id, command)
+        await refuse_a_different_repeat(services, case_id, "absence", lambda state: (
+            ("employee", command.employee.id, state.employee.id),
+            ("manager", command.manager.id, state.manager.id),
+            ("first_day", command.first_day, state.first_day),
+            ("reason_category", command.reason_category, state.reason_category),
+        ))
         response.status_code = 200
     except RPCError as error:
         raise unavailable(error) from None
@@ -117,24 +123,3 @@ async def _continue_referral(body: AbsenceNotification, services: Services,
     return JSONResponse(CaseCreated(case_id=case_id).model_dump(), status_code=status,
                         headers={"Location": f"/v1/cases/{case_id}"})
 
-
-async def _refuse_a_different_absence(services: Services, case_id: str,
-                                      command: OpenCase) -> None:
-    """A repeat of a notification opens nothing; one that says something else of the same
-    absence is a 409 naming what differs, so an integration's mistake is not silently taken."""
-    try:
-        state = (await query_view(services, case_id)).state
-    except Problem:
-        return  # the case cannot be read now: the repeat is answered as a repeat
-    differences = [
-        name for name, now_sent, first_sent in (
-            ("employee", command.employee.id, state.employee.id),
-            ("manager", command.manager.id, state.manager.id),
-            ("first_day", command.first_day, state.first_day),
-            ("reason_category", command.reason_category, state.reason_category),
-        ) if now_sent != first_sent
-    ]
-    if differences:
-        raise Problem(409, "Conflict", "this absence was notified before with other "
-                      f"{', '.join(differences)}; send a correction, not a new notification",
-                      differences=differences)

@@ -14,6 +14,7 @@ from api.case_calls import unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
 from api.problems import problem_responses
+from api.repeats import refuse_a_different_repeat
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import ReceiveReferral
@@ -32,7 +33,8 @@ router = APIRouter(prefix="/v1/referrals", tags=["cases"],
     status_code=201,
     response_model=CaseCreated,
     summary="Refer a stay-at-work case (idempotent on employer_id + referral_id)",
-    responses={200: {"model": CaseCreated, "description": "Already referred: the same case"}},
+    responses={200: {"model": CaseCreated, "description": "Already referred: the same case"},
+               **problem_responses(409)},
 )
 async def refer(
     body: ReferralNotification,
@@ -61,6 +63,14 @@ async def refer(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
     except WorkflowAlreadyStartedError:
+        await refuse_a_different_repeat(services, case_id, "referral", lambda state: (
+            ("employee", command.employee.id, state.employee.id),
+            ("manager", command.manager.id, state.manager.id),
+            ("source", command.source, state.referral.source if state.referral else None),
+            ("reason_category", command.reason_category, state.reason_category),
+            ("referred_on", command.referred_on,
+             state.referral.referred_on if state.referral else None),
+        ))
         response.status_code = 200
     except RPCError as error:
         raise unavailable(error) from None

@@ -158,6 +158,21 @@ async def test_a_repeated_notification_naming_another_employee_is_a_conflict(
     assert same.status_code == 200 and same.json()["case_id"] == case_id
 
 
+async def test_a_repeated_referral_naming_another_source_is_a_conflict(api: ApiStack) -> None:
+    referral = {"employer_id": "acme-trust", "referral_id": f"REF-{uuid.uuid4().hex[:8]}",
+                "employee": absence()["employee"], "manager": absence()["manager"],
+                "source": "gp", "reason_category": "other",
+                "referred_on": datetime.now(UTC).date().isoformat()}
+    first = await api.http.post("/v1/referrals", json=referral, headers=auth(Role.MANAGER))
+    assert first.status_code == 201, first.text
+
+    conflict = await api.http.post("/v1/referrals", json={**referral, "source": "self"},
+                                   headers=auth(Role.MANAGER))
+
+    assert conflict.status_code == 409, conflict.text
+    assert conflict.json()["differences"] == ["source"]
+
+
 async def test_an_absence_naming_an_unknown_referral_links_nothing(api: ApiStack) -> None:
     body = absence(referral_id=f"REF-{uuid.uuid4().hex[:8]}")
 
