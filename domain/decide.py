@@ -16,9 +16,10 @@ from domain.actions import (
 from domain.actors import Actor, Role
 from domain.bounds import check_dates_within_window
 from domain.calendar import london_date
-from domain.deadlines import decide_deadline
-from domain.errors import CaseError, RoleNotAllowed
+from domain.deadlines import decide_deadline, open_deadlines
+from domain.errors import CaseError, InvalidCommand, RoleNotAllowed
 from domain.events import CaseEvent
+from domain.evolve import evolve
 from domain.journey import hr_facts
 from domain.journey.absence import open_case
 from domain.journey.referral import receive_referral
@@ -46,7 +47,8 @@ def decide(state: CaseState, command: BaseModel, *, now: datetime, actor: Actor,
             raise RoleNotAllowed(type(command).__name__, actor.role.value, [Role.HR.value])
         if check_dates:
             check_dates_within_window(command, today=london_date(now), policy=state.policy)
-        return hr_fact(state, command, now, actor)
+        return _with_computable_deadlines(state, hr_fact(state, command, now, actor),
+                                          check=check_dates)
     action = ACTION_OF_COMMAND.get(type(command))
     if action is None:
         raise CaseError(f"unknown command {type(command).__name__}")
@@ -55,4 +57,21 @@ def decide(state: CaseState, command: BaseModel, *, now: datetime, actor: Actor,
     check_stage_allows(state, action)
     if check_dates:
         check_dates_within_window(command, today=london_date(now), policy=state.policy)
-    return RULES[action].decide(state, command, now, actor)
+    return _with_computable_deadlines(state, RULES[action].decide(state, command, now, actor),
+                                      check=check_dates)
+
+
+def _with_computable_deadlines(state: CaseState, events: list[CaseEvent], *, check: bool
+                               ) -> list[CaseEvent]:
+    """The events, once the deadlines of the case they make are known to compute: a decision
+    whose dates the calendar cannot carry is refused before anything is stored."""
+    if check and events:
+        after = state
+        try:
+            for event in events:
+                after = evolve(after, event)
+            open_deadlines(after)
+        except (OverflowError, ValueError):
+            raise InvalidCommand("command", "its dates put the case's deadlines beyond the "
+                                 "calendar; check every date it carries") from None
+    return events

@@ -10,13 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.bounds import accepted_window, check_dates_within_window
-from domain.commands import ExtendAbsence, RecordFitNote
+from domain.commands import ExtendAbsence, RecordFitNote, ReferToOh
+from domain.decide import decide
 from domain.deadlines import open_deadlines
 from domain.errors import InvalidCommand
 from domain.policy import DEFAULT_POLICY
 from domain.vocabulary import FitNoteAssessment, IssuerProfession
 from eventstore.moments import parse_date, parse_moment
-from tests.support.builders import opened_state
+from tests.support.builders import MANAGER_ACTOR, opened_state
 
 TODAY = date(2026, 11, 30)
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -90,3 +91,14 @@ def test_dates_auditors_type_are_held_to_the_calendar() -> None:
     assert parse_date("2026-11-30") == TODAY
     with pytest.raises(ValueError, match="between"):
         parse_date("9999-12-31")
+
+
+def test_a_decision_on_a_case_whose_stored_dates_break_the_calendar_is_refused() -> None:
+    # A case opened before dates were bounded, with HR's sentinel as its first day.
+    poisoned = opened_state(NOW, first_day=date(9999, 12, 30))
+    referral = ReferToOh(reason="Absence expected beyond four weeks")
+
+    with pytest.raises(InvalidCommand) as refused:
+        decide(poisoned, referral, now=NOW, actor=MANAGER_ACTOR)
+
+    assert "deadlines beyond the calendar" in refused.value.reason
