@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from domain.bounds import accepted_window, check_dates_within_window
 from domain.commands import ExtendAbsence, RecordFitNote, ReferToOh
-from domain.decide import decide
 from domain.deadlines import open_deadlines
+from domain.decide import decide
 from domain.errors import InvalidCommand
 from domain.policy import DEFAULT_POLICY
 from domain.vocabulary import FitNoteAssessment, IssuerProfession
