@@ -51,15 +51,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-class DropQueryStrings(logging.Filter):
-    """Cuts the query string off uvicorn's access line: a query may carry anything."""
+class DropUvicornAccessLine(logging.Filter):
+    """uvicorn's access line holds the raw path and query, which may carry anything a caller
+    typed (a name in a query string, an unmatched path); rtw's own access line replaces it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            path = args[2].split("?", 1)[0]
-            record.args = (*args[:2], path, *args[3:])
-        return True
+        return False
 
 
 def formatter(log_format: Literal["text", "json"]) -> logging.Formatter:
@@ -79,10 +76,10 @@ def configure_logging(log_format: Literal["text", "json"] = "text", level: str =
 
 
 def guard_access_log() -> None:
-    """Install the query-string guard on uvicorn's access logger (idempotent)."""
+    """Silence uvicorn's access logger for good (idempotent)."""
     access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, DropQueryStrings) for f in access.filters):
-        access.addFilter(DropQueryStrings())
+    if not any(isinstance(f, DropUvicornAccessLine) for f in access.filters):
+        access.addFilter(DropUvicornAccessLine())
 
 
 def uvicorn_logging() -> dict[str, object]:
