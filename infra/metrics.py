@@ -75,7 +75,8 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 OTHER = "other"
 
 # One registry per process, with the standard process, platform and GC collectors.
-disable_created_metrics()  # the *_created series only add noise to every scrape
+# The *_created series only add noise to every scrape.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 REGISTRY = CollectorRegistry(auto_describe=True)
 for _standard in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
     REGISTRY.register(_standard)
