@@ -11,6 +11,7 @@ from eventstore.store import (
     NewCaseEvent,
     UnknownCorrectedEvent,
 )
+from infra.metrics import count_appended
 from infra.telemetry import current_trace_id
 from workflows.payloads import APPEND_CASE_EVENTS, AppendEventsInput, AppendEventsResult
 
@@ -48,6 +49,8 @@ class EventLogActivities:
             raise ApplicationError(
                 str(unknown), type="UnknownCorrectedEvent", non_retryable=True
             ) from unknown
+        if outcome.appended:  # a retry that found its events stored counts nothing again
+            count_appended(pending.event for pending in input.events)
         return AppendEventsResult(
             appended=outcome.appended, already_present=outcome.already_present
         )

@@ -7,10 +7,10 @@ from typing import Protocol
 
 from temporalio import activity
 
+from infra.metrics import count_notice
 from workflows.payloads import SEND_NOTIFICATION, NotificationInput
 
 log = logging.getLogger(__name__)
-
 
 
 class NotificationChannel(Protocol):
@@ -19,7 +19,6 @@ class NotificationChannel(Protocol):
     async def deliver(self, notification: NotificationInput) -> bool:
         """Return True if this call stored it, False if it was already there."""
         ...
-
 
 
 class LogChannel:
@@ -50,4 +49,10 @@ class NotifyActivities:
 
     @activity.defn(name=SEND_NOTIFICATION)
     async def send_notification(self, input: NotificationInput) -> bool:
-        return await self._channel.deliver(input)
+        try:
+            stored = await self._channel.deliver(input)
+        except Exception:
+            count_notice(input.recipient_role, "failed")
+            raise
+        count_notice(input.recipient_role, "sent" if stored else "duplicate")
+        return stored

@@ -11,9 +11,11 @@ from fastapi import FastAPI
 from api.body_limit import BodyLimitMiddleware
 from api.problems import add_problem_schema, install_problem_handlers
 from api.routes import absences, actions, audit, cases, health, hr_facts, referrals, worklist
+from api.routes import metrics as metrics_route
 from api.services import Services
 from api.tracing import TracingMiddleware
 from infra import bootstrap
+from infra.metrics import install_temporal_metrics
 from infra.policies import PolicyBook
 from infra.settings import Settings
 from infra.telemetry import configure_tracing
@@ -55,6 +57,9 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(cases.router)
     app.include_router(actions.router)
     app.include_router(audit.router)
+    app.include_router(metrics_route.router)
+    if services is None:
+        install_temporal_metrics()  # before the lifespan's client connects
     tracer = services.tracer if services is not None else configure_tracing("rtw-api")
     max_body = services.max_body_bytes if services is not None else (
         (settings or Settings()).max_body_bytes

@@ -89,11 +89,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_case_command(args)  # a client of the API: needs no server settings
     from pydantic import ValidationError
 
+    from infra.logs import configure_logging, uvicorn_logging
     from infra.settings import MISSING_AUDIT_KEY, Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         settings = Settings()
+        configure_logging(settings.log_format, settings.log_level)
     except ValidationError as error:
         first = error.errors()[0]
         field = "RTW_" + str(first["loc"][0]).upper()
@@ -122,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         from api.app import create_app
 
         uvicorn.run(create_app(settings=settings), host=settings.api_host,
-                    port=settings.api_port, log_level="info")
+                    port=settings.api_port, log_level=settings.log_level.lower(),
+                    **uvicorn_logging())  # type: ignore[arg-type]
         return 0
     if args.command == "audit":
         from cli.audit import run

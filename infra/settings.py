@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     notification_channel: Literal["outbox", "log"] = Field(default="outbox")
     local_postgres_port: int = Field(default=5433, ge=1, le=65535)
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+    metrics_address: str = Field(default="127.0.0.1:9464", pattern=r"^(|\[?[^\s\]]*\]?:\d{1,5})$")
+    log_format: Literal["text", "json"] = Field(default="text")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
 
     @field_validator("audit_hmac_key")
     @classmethod

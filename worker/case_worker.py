@@ -15,9 +15,11 @@ from activities.notify import LogChannel, NotificationChannel, NotifyActivities
 from activities.webhooks import WebhookActivities, WebhookDirectory
 from eventstore.store import CaseEventStore
 from infra import bootstrap, temporal_client
+from infra.metrics import install_temporal_metrics
 from infra.settings import Settings
 from infra.telemetry import configure_tracing
 from infra.temporal_client import WORKFLOW_RUNNER
+from readside.gauges import serve_metrics
 from readside.outbox import OutboxChannel
 from readside.schema import ensure_schema
 from readside.webhook_deliveries import WebhookDeliveries
@@ -52,6 +54,7 @@ def build_worker(
 
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM, then finish in-flight tasks and stop."""
+    install_temporal_metrics()  # before the client connects, so the SDK's metrics join rtw's
     tracer = configure_tracing("rtw-worker")
     settings.require_database_url()
     client = await bootstrap.temporal(settings, tracer=tracer)
@@ -62,6 +65,7 @@ async def run_worker(settings: Settings) -> None:
     store = await bootstrap.open_event_store(settings)
     pool = await bootstrap.database_pool(settings, max_size=5)
     await ensure_schema(pool)
+    metrics_server = await serve_metrics(settings.metrics_address, pool)
     channel: NotificationChannel = (
         OutboxChannel(pool) if settings.notification_channel == "outbox" else LogChannel()
     )
@@ -86,5 +90,7 @@ async def run_worker(settings: Settings) -> None:
             log.info("worker polling task queue %s", settings.task_queue)
             await projector.run(stop)
     await http.aclose()
+    if metrics_server is not None:
+        metrics_server.close()
     await pool.close()
     store.close()

@@ -200,7 +200,7 @@ async def test_one_trace_links_the_request_the_workflow_and_its_activities(
     await until_events(api, case_id, 1)
     await asyncio.sleep(0.2)
     spans = api.spans.get_finished_spans()
-    [request] = [s for s in spans if s.name == "HTTP POST /v1/absences"]
+    [request] = [s for s in spans if s.name == "POST /v1/absences"]
     trace_id = request.context.trace_id
     in_trace = {s.name for s in spans if s.context.trace_id == trace_id}
     assert "StartWorkflow:CaseWorkflow" in in_trace
@@ -218,7 +218,7 @@ async def test_each_event_carries_the_trace_of_the_request_that_caused_it(
                                    headers=auth(Role.MANAGER))
     assert response.status_code == 200
     spans = api.spans.get_finished_spans()
-    [contact_request] = [s for s in spans if s.name == f"HTTP POST /v1/cases/{case_id}/contact"]
+    [contact_request] = [s for s in spans if s.name == "POST /v1/cases/{case_id}/contact"]
     opened, contacted = await asyncio.to_thread(api.harness.store.history, case_id)
     assert contacted.trace_id == format(contact_request.context.trace_id, "032x")
     assert opened.trace_id != contacted.trace_id
