@@ -21,14 +21,8 @@ from domain.evolve import evolve, fold
 from domain.state import CaseState
 from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore
-from readside.quarantine import (
-    QUARANTINE_DDL,
-    is_transient,
-    keep_running,
-    quarantine,
-    quarantined_ids,
-    release,
-)
+from infra.backoff import is_transient, keep_running
+from readside.quarantine import QUARANTINE_DDL, Connection, quarantine, quarantined_ids, release
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +162,7 @@ class WorklistProjector:
             )
             return len(notifications)
 
-    async def _upsert(self, connection: asyncpg.Connection,
+    async def _upsert(self, connection: Connection,
                       rows: dict[str, tuple[Any, ...]]) -> None:
         """All rows at once; if the database refuses one, each alone, setting aside the ones
         it refuses (a value out of the column's range, say)."""
@@ -190,7 +184,7 @@ class WorklistProjector:
                     raise
                 await self._set_aside(connection, case_id, int(row[-1]), error)
 
-    async def _set_aside(self, connection: asyncpg.Connection, case_id: str, position: int,
+    async def _set_aside(self, connection: Connection, case_id: str, position: int,
                          error: BaseException) -> None:
         self._states.pop(case_id, None)
         await quarantine(connection, projection=PROJECTION, case_id=case_id,

@@ -183,5 +183,5 @@ async def test_the_projector_loop_outlives_a_database_it_cannot_reach(
     assert not running.done()
     stop.set()
     await asyncio.wait_for(running, timeout=5)
-    said = [r for r in caplog.records if r.name == "readside.quarantine"]
+    said = [r for r in caplog.records if r.name == "infra.backoff"]
     assert len(said) == 1 and "retrying with backoff" in said[0].getMessage()
