@@ -102,13 +102,18 @@ class WorklistProjector:
         self._ready = False
 
     async def ensure_schema(self) -> None:
-        async with self._pool.acquire() as connection:
+        await self.prepare(self._pool)
+        self._ready = True
+
+    @staticmethod
+    async def prepare(pool: asyncpg.Pool) -> None:
+        """The projection's tables and starting position, if they are not there yet."""
+        async with pool.acquire() as connection:
             await connection.execute(WORKLIST_DDL)
             await connection.execute(
                 "INSERT INTO rtw_projection_positions (name, position) VALUES ($1, 0)"
                 " ON CONFLICT DO NOTHING", PROJECTION,
             )
-        self._ready = True
 
     async def catch_up(self, batch: int = 500) -> int:
         """Apply every notification recorded since the last position; returns how many."""
