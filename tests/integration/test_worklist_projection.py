@@ -18,6 +18,7 @@ from domain.events import CaseEvent
 from domain.evolve import evolve
 from domain.ids import case_id_for_absence
 from domain.stages import ReasonCategory
+from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore
 from localstack import samples as j
 from readside.schema import ensure_schema
@@ -167,7 +168,8 @@ def _fixed_state(store: CaseEventStore, case_id: str) -> bytes:
     """The stored bytes of the case's opening event with its bad field corrected."""
     notification = store.recorder.select_notifications(1, 10)[0]
     record = store.mapper.to_domain_event(notification)
-    fixed = replace(record, data={**record.data, "reason_category": "other"})  # type: ignore[type-var]
+    assert isinstance(record, CaseEventRecord)
+    fixed = replace(record, data={**record.data, "reason_category": "other"})
     return bytes(store.mapper.to_stored_event(fixed).state)
 
 
