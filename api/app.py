@@ -6,15 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from api.body_limit import BodyLimitMiddleware
-from api.problems import add_problem_schema, install_problem_handlers
+from api.problems import add_problem_schema, install_problem_handlers, problem_response
 from api.routes import absences, actions, audit, cases, health, hr_facts, referrals, worklist
 from api.routes import metrics as metrics_route
 from api.services import Services
 from api.tracing import TracingMiddleware
 from infra import bootstrap
+from infra.backoff import TRANSIENT_ERRORS, retry_until_ready
 from infra.metrics import install_temporal_metrics
 from infra.policies import PolicyBook
 from infra.settings import Settings
@@ -49,6 +50,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
 
     app = FastAPI(title="rtw", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
+    _answer_unavailable(app)
     app.include_router(health.router)
     app.include_router(absences.router)
     app.include_router(hr_facts.router)
@@ -70,6 +72,21 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     return app
 
 
+def _answer_unavailable(app: FastAPI) -> None:
+    """A database that is away (down, restarting, paused past the timeouts) is a 503 that
+    the caller may retry, not a 500: nothing was acknowledged."""
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        answer = problem_response(503, "Service Unavailable",
+                                  f"PostgreSQL cannot be reached ({type(exc).__name__}); "
+                                  "nothing was changed, retry later", request.url.path)
+        answer.headers["Retry-After"] = "5"
+        return answer
+
+    for error_type in TRANSIENT_ERRORS:
+        app.add_exception_handler(error_type, unavailable)
+
+
 def _document_problems(app: FastAPI) -> None:
     """Routes refer to ProblemDocument by $ref; no route returns it, so add it by hand."""
     generate = app.openapi
@@ -85,10 +102,11 @@ async def _services_from(settings: Settings) -> Services:
     from opentelemetry import trace
 
     tracer = trace.get_tracer("rtw")
-    client = await bootstrap.temporal(settings, tracer=tracer)
-    store = await bootstrap.open_event_store(settings)
-    pool = await bootstrap.database_pool(settings, max_size=10)
-    await ensure_schema(pool)  # the access log must exist before the first read
+    client = await bootstrap.temporal(settings, tracer=tracer, wait=True)
+    store = await bootstrap.open_event_store(settings, wait=True)
+    pool = await bootstrap.database_pool(settings, max_size=10, wait=True)
+    # the access log must exist before the first read
+    await retry_until_ready("read-side schema", lambda: ensure_schema(pool))
     return Services(
         temporal=client,
         store=store,

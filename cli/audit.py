@@ -63,6 +63,7 @@ def run(command: str, args: Any, settings: Settings, out: TextIO | None = None) 
         "export": export_command,
         "access-log": access_log_command,
         "reconcile": reconcile_command,
+        "quarantine": quarantine_command,
     }
     try:
         return handlers[command](args, settings, out or sys.stdout)
@@ -238,3 +239,52 @@ def reconcile_command(args: Any, settings: Settings, out: TextIO) -> int:
     case_id = case_id_arg(args.case_id)
     _log_read(settings, "case.reconcile", case_id)
     return asyncio.run(reconcile_case(case_id, settings, out))
+
+
+# -- quarantine -----------------------------------------------------------------------------
+
+
+def quarantine_command(args: Any, settings: Settings, out: TextIO) -> int:
+    import asyncio
+
+    case_id = case_id_arg(args.release, "--release") if args.release else None
+    _log_read(settings, "audit.quarantine", case_id, "release" if case_id else "list")
+    return asyncio.run(_quarantine(settings, out, release=case_id, as_json=args.format == "json"))
+
+
+async def _quarantine(settings: Settings, out: TextIO, *, release: str | None,
+                      as_json: bool) -> int:
+    from readside.quarantine import list_quarantined
+    from readside.worklist import WorklistProjector
+
+    pool = await bootstrap.database_pool(settings, max_size=2)
+    try:
+        if release is None:
+            await WorklistProjector.prepare(pool)
+            held = await list_quarantined(pool)
+            for case in held:
+                if as_json:
+                    print(json.dumps({"case_id": case.case_id, "projection": case.projection,
+                                      "position": case.position, "error_type": case.error_type,
+                                      "quarantined_at": case.quarantined_at.isoformat()}),
+                          file=out)
+                else:
+                    print(f"{case.quarantined_at.isoformat(timespec='seconds')}  "
+                          f"{case.projection:<10} {case.case_id}  position {case.position}  "
+                          f"{case.error_type}", file=out)
+            if not as_json:
+                print(f"{len(held)} case(s) quarantined", file=out)
+            return 0
+        store = await bootstrap.open_event_store(settings)
+        try:
+            projected = await WorklistProjector(store, pool).release(release)
+        finally:
+            store.close()
+    finally:
+        await pool.close()
+    if projected:
+        print(f"case {release}: released and projected again", file=out)
+        return 0
+    print(f"case {release}: still cannot be projected; quarantined again "
+          "(`rtw audit quarantine` shows where)", file=out)
+    return 1

@@ -57,6 +57,13 @@ def _audit_parsers(audit_commands: Any) -> None:
         "reconcile", help="compare a case's stored decisions with its Temporal history"
     )
     reconcile.add_argument("case_id", metavar="CASE_ID")
+    quarantine = audit_commands.add_parser(
+        "quarantine", help="cases a projection set aside because it could not apply their "
+        "events; --release one once the cause is fixed"
+    )
+    quarantine.add_argument("--release", metavar="CASE_ID",
+                            help="take the case out of quarantine and project it again")
+    quarantine.add_argument("--format", choices=["table", "json"], default="table")
 
 
 def configuration_problem(settings: Settings) -> str | None:

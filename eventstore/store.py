@@ -85,6 +85,9 @@ def postgres_environment(database_url: str) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "5",
         "POSTGRES_CONNECT_TIMEOUT": "10",
+        # A pooled connection is checked before use, so that after PostgreSQL restarts the
+        # first call on each stale connection does not fail (the pool opens a new one).
+        "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y",
         "APPLICATION_RECORDER_TOPIC": get_topic(ChainedPostgresRecorder),
     }

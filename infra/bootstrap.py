@@ -1,12 +1,16 @@
 """The one place that builds stores, pools and clients from settings.
 
 Each process (worker, API, CLI) wires itself from these builders, so a change in how rtw
-reaches PostgreSQL or Temporal is made once.
+reaches PostgreSQL or Temporal is made once. The `open_*` builders of long-running processes
+wait for a server that is not up yet (a stack starting together, a database restarting) rather
+than end the process; a wrong setting still fails at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import asyncpg
 import httpx
@@ -15,7 +19,15 @@ from temporalio.client import Client
 
 from eventstore.store import CaseEventStore
 from infra import temporal_client
+from infra.backoff import is_transient, retry_until_ready
 from infra.settings import Settings
+
+T = TypeVar("T")
+
+# A connection attempt to a server that is paused (or behind a dead link) gives up after this,
+# and a statement after `STATEMENT_TIMEOUT`, so that callers answer "unavailable" in seconds.
+CONNECT_TIMEOUT = 5.0
+STATEMENT_TIMEOUT = 30.0
 
 
 def event_store(settings: Settings) -> CaseEventStore:
@@ -28,24 +40,46 @@ def event_store(settings: Settings) -> CaseEventStore:
     )
 
 
-async def open_event_store(settings: Settings) -> CaseEventStore:
-    return await asyncio.to_thread(event_store, settings)
+async def _once(attempt: Callable[[], Awaitable[T]], *, name: str, wait: bool,
+                transient: Callable[[BaseException], bool] = is_transient) -> T:
+    if not wait:
+        return await attempt()
+    return await retry_until_ready(name, attempt, transient=transient)
 
 
-async def database_pool(settings: Settings, *, max_size: int) -> asyncpg.Pool:
-    """An asyncpg pool on the same database, for the read side."""
-    return await asyncpg.create_pool(settings.require_database_url(), min_size=1,
-                                     max_size=max_size)
+async def open_event_store(settings: Settings, *, wait: bool = False) -> CaseEventStore:
+    """The event store (it creates its tables on opening); with `wait`, once PostgreSQL
+    answers."""
+    return await _once(lambda: asyncio.to_thread(event_store, settings), name="event store",
+                       wait=wait)
 
 
-async def temporal(settings: Settings, *, tracer: trace.Tracer | None = None) -> Client:
-    """A Temporal client with the pydantic converter, the payload codec and tracing."""
-    return await temporal_client.connect(
+async def database_pool(settings: Settings, *, max_size: int, wait: bool = False
+                        ) -> asyncpg.Pool:
+    """An asyncpg pool on the same database, for the read side; with `wait`, once PostgreSQL
+    answers."""
+    url = settings.require_database_url()
+    return await _once(lambda: asyncpg.create_pool(
+        url, min_size=1, max_size=max_size, timeout=CONNECT_TIMEOUT,
+        command_timeout=STATEMENT_TIMEOUT), name="database pool", wait=wait)
+
+
+async def temporal(settings: Settings, *, tracer: trace.Tracer | None = None,
+                   wait: bool = False) -> Client:
+    """A Temporal client with the pydantic converter, the payload codec and tracing; with
+    `wait`, once the server answers (the SDK then reconnects by itself)."""
+    return await _once(lambda: temporal_client.connect(
         settings.temporal_address,
         settings.temporal_namespace,
         payload_keys=settings.payload_keys,
         tracer=tracer,
-    )
+    ), name="temporal client", wait=wait, transient=_temporal_unreachable)
+
+
+def _temporal_unreachable(error: BaseException) -> bool:
+    # The SDK reports a refused or failed connection as a RuntimeError naming the connect.
+    return is_transient(error) or (
+        isinstance(error, RuntimeError) and "connect" in str(error).lower())
 
 
 def webhook_http_client() -> httpx.AsyncClient:

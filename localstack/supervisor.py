@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from infra.codec import new_key_spec
@@ -91,24 +92,9 @@ class Supervisor:
 
     def _start_and_watch(self) -> int:
         print("rtw: starting PostgreSQL …", flush=True)
-        self.postgres.start()
-        self.children["postgres"] = self.postgres.process
-        host, _, port = self.settings.temporal_address.rpartition(":")
+        self._start_postgres()
         print("rtw: starting Temporal dev server …", flush=True)
-        temporal = subprocess.Popen(
-            dev_server_args(
-                db_file=self.home / "temporal.db",
-                port=int(port),
-                ui_port=self.settings.temporal_ui_port,
-                namespace=self.settings.temporal_namespace,
-                host=host,
-            ),
-            stdout=(self.home / "temporal.log").open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.children["temporal"] = temporal
-        wait_for_port(host, int(port), process=temporal)
+        self._start_temporal()
 
         tokens_file = self.home / "tokens.json"
         dev_tokens = self.home / "dev-tokens.json"
@@ -122,10 +108,17 @@ class Supervisor:
         }
         _write_local_env(env_values)
         child_env = {**os.environ, **env_values}
-        budgets = {"worker": RestartBudget(), "api": RestartBudget()}
+        # Every child is restarted when it exits, within a budget: a rate over a window.
+        starters: dict[str, Callable[[], None]] = {
+            "postgres": self._start_postgres,
+            "temporal": self._start_temporal,
+            "worker": lambda: self._spawn("worker", child_env),
+            "api": lambda: self._spawn("api", child_env),
+        }
+        budgets = {name: RestartBudget() for name in starters}
         restart_at: dict[str, float] = {}
-        for name in budgets:
-            self._spawn(name, child_env)
+        for name in ("worker", "api"):
+            starters[name]()
         self._print_banner(dev_tokens)
         while not self._stopping:
             time.sleep(0.5)
@@ -133,22 +126,50 @@ class Supervisor:
             for name, due in list(restart_at.items()):
                 if now >= due and not self._stopping:
                     del restart_at[name]
-                    self._spawn(name, child_env)
+                    try:
+                        starters[name]()
+                    except RuntimeError as error:  # a server that would not come back
+                        print(f"rtw: {name} did not start again: {error}; stopping",
+                              flush=True)
+                        return 1
+                    print(f"rtw: {name} restarted", flush=True)
             for name, process in list(self.children.items()):
                 if process.poll() is None or self._stopping or name in restart_at:
                     continue
-                budget = budgets.get(name)
-                if budget is not None and budget.spend(now):
+                budget = budgets[name]
+                if budget.spend(now):
                     pause = budget.pause_before_restart()
                     print(f"rtw: {name} exited ({process.returncode}); restarting in "
                           f"{pause:.1f} s", flush=True)
                     restart_at[name] = now + pause
                     continue
-                print(f"rtw: {name} exited with code {process.returncode}"
-                      + (f", {budget.allowed} times within {budget.window_seconds:.0f} s"
-                         if budget is not None else "") + "; stopping", flush=True)
+                print(f"rtw: {name} exited with code {process.returncode}, "
+                      f"{budget.allowed} times within {budget.window_seconds:.0f} s; stopping",
+                      flush=True)
                 return 1
         return 0
+
+    def _start_postgres(self) -> None:
+        self.postgres.start()
+        self.children["postgres"] = self.postgres.process
+
+    def _start_temporal(self) -> None:
+        host, _, port = self.settings.temporal_address.rpartition(":")
+        with (self.home / "temporal.log").open("ab") as log:
+            temporal = subprocess.Popen(
+                dev_server_args(
+                    db_file=self.home / "temporal.db",
+                    port=int(port),
+                    ui_port=self.settings.temporal_ui_port,
+                    namespace=self.settings.temporal_namespace,
+                    host=host,
+                ),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.children["temporal"] = temporal
+        wait_for_port(host, int(port), process=temporal)
 
     def _spawn(self, name: str, env: dict[str, str]) -> None:
         self.children[name] = subprocess.Popen(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
@@ -15,6 +17,7 @@ from activities.notify import LogChannel, NotificationChannel, NotifyActivities
 from activities.webhooks import WebhookActivities, WebhookDirectory
 from eventstore.store import CaseEventStore
 from infra import bootstrap, temporal_client
+from infra.backoff import Backoff, retry_until_ready
 from infra.metrics import install_temporal_metrics
 from infra.settings import Settings
 from infra.telemetry import configure_tracing
@@ -27,7 +30,6 @@ from readside.worklist import WorklistProjector
 from workflows.case import CaseWorkflow
 
 log = logging.getLogger(__name__)
-
 
 
 def build_worker(
@@ -53,44 +55,69 @@ def build_worker(
 
 
 async def run_worker(settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM, then finish in-flight tasks and stop."""
+    """Run until SIGINT/SIGTERM, then finish in-flight tasks and stop.
+
+    Nothing but a signal ends it: at start it waits for PostgreSQL and Temporal; later the
+    projector backs off from a database outage, and a Temporal worker that fails (a server
+    away for longer than the SDK's own retries) is built again after a pause.
+    """
     install_temporal_metrics()  # before the client connects, so the SDK's metrics join rtw's
     tracer = configure_tracing("rtw-worker")
     settings.require_database_url()
-    client = await bootstrap.temporal(settings, tracer=tracer)
-    try:
-        await temporal_client.ensure_search_attributes(client, settings.temporal_namespace)
-    except Exception as error:  # a managed namespace may refuse; not fatal
-        log.warning("could not register case search attributes: %s", error)
-    store = await bootstrap.open_event_store(settings)
-    pool = await bootstrap.database_pool(settings, max_size=5)
-    await ensure_schema(pool)
-    metrics_server = await serve_metrics(settings.metrics_address, pool)
-    channel: NotificationChannel = (
-        OutboxChannel(pool) if settings.notification_channel == "outbox" else LogChannel()
-    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    client = await bootstrap.temporal(settings, tracer=tracer, wait=True)
+    try:
+        await temporal_client.ensure_search_attributes(client, settings.temporal_namespace)
+    except Exception as error:  # a managed namespace may refuse; not fatal
+        log.warning("could not register case search attributes: %s", error)
+    store = await bootstrap.open_event_store(settings, wait=True)
+    pool = await bootstrap.database_pool(settings, max_size=5, wait=True)
+    await retry_until_ready("read-side schema", lambda: ensure_schema(pool))
+    metrics_server = await serve_metrics(settings.metrics_address, pool)
+    channel: NotificationChannel = (
+        OutboxChannel(pool) if settings.notification_channel == "outbox" else LogChannel()
+    )
     http = bootstrap.webhook_http_client()
     webhooks = WebhookActivities(WebhookDirectory.load(settings.webhooks_file),
                                  WebhookDeliveries(pool), http)
     with ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(
-            client,
-            task_queue=settings.task_queue,
-            store=store,
-            channel=channel,
-            executor=executor,
-            webhooks=webhooks,
-        )
         projector = WorklistProjector(store, pool)  # prepares its tables on first catch-up
-        async with worker:
-            log.info("worker polling task queue %s", settings.task_queue)
-            await projector.run(stop)
+        await asyncio.gather(
+            poll_until_stopped(
+                lambda: build_worker(client, task_queue=settings.task_queue, store=store,
+                                     channel=channel, executor=executor, webhooks=webhooks),
+                stop,
+            ),
+            projector.run(stop),
+        )
     await http.aclose()
     if metrics_server is not None:
         metrics_server.close()
     await pool.close()
     store.close()
+
+
+async def poll_until_stopped(make_worker: Callable[[], Worker], stop: asyncio.Event) -> None:
+    """Run a Temporal worker until `stop`; if it fails, build a new one after a pause."""
+    backoff = Backoff("temporal worker", longest=30.0)
+    while not stop.is_set():
+        worker = make_worker()
+        running = asyncio.create_task(worker.run())
+        stopping = asyncio.create_task(stop.wait())
+        log.info("worker polling task queue %s", worker.task_queue)
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not running.done():
+            await worker.shutdown()  # lets in-flight activities finish
+            with contextlib.suppress(Exception):
+                await running
+            return
+        stopping.cancel()
+        error = running.exception()
+        if error is None:
+            return
+        pause = backoff.failed(error)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=pause)
