@@ -9,7 +9,12 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 
 from api.body_limit import BodyLimitMiddleware
-from api.problems import add_problem_schema, install_problem_handlers, problem_response
+from api.problems import (
+    add_problem_schema,
+    install_problem_handlers,
+    problem_response,
+    unexpected,
+)
 from api.routes import absences, actions, audit, cases, health, hr_facts, referrals, worklist
 from api.routes import metrics as metrics_route
 from api.services import Services
@@ -83,8 +88,18 @@ def _answer_unavailable(app: FastAPI) -> None:
         answer.headers["Retry-After"] = "5"
         return answer
 
+    async def temporal_away(request: Request, exc: Exception) -> Response:
+        if not bootstrap.temporal_unreachable(exc):
+            return await unexpected(request, exc)
+        answer = problem_response(503, "Service Unavailable", "Temporal cannot be reached; "
+                                  "nothing was changed, retry later", request.url.path)
+        answer.headers["Retry-After"] = "5"
+        return answer
+
     for error_type in TRANSIENT_ERRORS:
         app.add_exception_handler(error_type, unavailable)
+    # The lazy client reports a server it cannot reach as a RuntimeError on first use.
+    app.add_exception_handler(RuntimeError, temporal_away)
 
 
 def _document_problems(app: FastAPI) -> None:
@@ -102,7 +117,8 @@ async def _services_from(settings: Settings) -> Services:
     from opentelemetry import trace
 
     tracer = trace.get_tracer("rtw")
-    client = await bootstrap.temporal(settings, tracer=tracer, wait=True)
+    # Lazy: the API starts while Temporal is away and answers 503 until it is back.
+    client = await bootstrap.temporal(settings, tracer=tracer, lazy=True)
     store = await bootstrap.open_event_store(settings, wait=True)
     pool = await bootstrap.database_pool(settings, max_size=10, wait=True)
     # the access log must exist before the first read

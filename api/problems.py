@@ -112,14 +112,17 @@ def _field_path(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A 500 that says nothing of the error; logged by type and place only (request bodies may
+    hold health data)."""
+    log.error("unexpected %s on %s %s", type(exc).__name__, request.method,
+              request.url.path, exc_info=exc)
+    return problem_response(500, "Internal Server Error",
+                            "an unexpected error; nothing was acknowledged", request.url.path)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Logged by type and place only: request bodies may hold health data.
-        log.error("unexpected %s on %s %s", type(exc).__name__, request.method,
-                  request.url.path, exc_info=exc)
-        return problem_response(500, "Internal Server Error",
-                                "an unexpected error; nothing was acknowledged", request.url.path)
+    app.add_exception_handler(Exception, unexpected)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:

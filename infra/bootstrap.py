@@ -65,18 +65,20 @@ async def database_pool(settings: Settings, *, max_size: int, wait: bool = False
 
 
 async def temporal(settings: Settings, *, tracer: trace.Tracer | None = None,
-                   wait: bool = False) -> Client:
+                   wait: bool = False, lazy: bool = False) -> Client:
     """A Temporal client with the pydantic converter, the payload codec and tracing; with
-    `wait`, once the server answers (the SDK then reconnects by itself)."""
+    `wait`, once the server answers (the SDK then reconnects by itself); `lazy`, connecting
+    on first use."""
     return await _once(lambda: temporal_client.connect(
         settings.temporal_address,
         settings.temporal_namespace,
         payload_keys=settings.payload_keys,
         tracer=tracer,
-    ), name="temporal client", wait=wait, transient=_temporal_unreachable)
+        lazy=lazy,
+    ), name="temporal client", wait=wait, transient=temporal_unreachable)
 
 
-def _temporal_unreachable(error: BaseException) -> bool:
+def temporal_unreachable(error: BaseException) -> bool:
     # The SDK reports a refused or failed connection as a RuntimeError naming the connect.
     return is_transient(error) or (
         isinstance(error, RuntimeError) and "connect" in str(error).lower())

@@ -44,12 +44,16 @@ async def connect(
     *,
     payload_keys: str | None,
     tracer: trace.Tracer | None = None,
+    lazy: bool = False,
 ) -> Client:
+    """`lazy` connects on first use: a process that only calls Temporal on request (the API)
+    starts and answers 503 while the server is away, instead of waiting for it."""
     return await Client.connect(
         address,
         namespace=namespace,
         data_converter=data_converter(payload_keys),
         interceptors=[TracingInterceptor(tracer)],
+        lazy=lazy,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Annotated
 
@@ -52,7 +51,7 @@ async def get_case(
 @router.get(
     "/{case_id}/history",
     response_model=CaseHistory,
-    responses=problem_responses(500),
+    responses=problem_responses(500, 503),
     summary="Every recorded event of the case, oldest first, with the stage after each",
 )
 async def get_history(
@@ -65,7 +64,7 @@ async def get_history(
 ) -> CaseHistory:
     moment = as_of_moment(as_of)
     await log_read(request, services, principal, "case.history", case_id)
-    records = await asyncio.to_thread(services.store.history, str(case_id))
+    records = await services.read_store(services.store.history, str(case_id))
     if not records:
         raise not_found(case_id)
     records = as_the_record_stood(records, as_of=moment, position=position)

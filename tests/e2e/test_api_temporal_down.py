@@ -6,23 +6,31 @@ real HTTP with that client and a real PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 from opentelemetry import trace
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
 from temporalio.testing import WorkflowEnvironment
 
+from api.app import create_app
 from api.services import Services
 from domain.actors import Role
 from eventstore.store import CaseEventStore
-from infra.tokens import Principal, TokenRegistry, token_digest
-from localstack.temporal import installed_binary
+from infra.settings import Settings
+from infra.tokens import Principal, TokenRegistry, issue_dev_tokens, token_digest
+from localstack.temporal import free_port, installed_binary
+from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS
 from tests.support.api_harness import TOKENS, absence, auth, serve_app
 
 
@@ -71,3 +79,37 @@ async def test_opening_a_case_while_temporal_is_down_answers_503_problem(
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"].startswith("Temporal: ")
+
+
+async def test_an_api_started_while_temporal_is_away_answers_503_at_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    tokens = tmp_path / "tokens.json"
+    dev_tokens = json.loads(json.dumps(issue_dev_tokens(tokens, tmp_path / "dev-tokens.json")))
+    settings = Settings(
+        temporal_address=f"127.0.0.1:{free_port()}",  # nothing listens there
+        database_url=database_url, tokens_file=tokens, audit_hmac_key=TEST_AUDIT_KEY,
+        event_cipher_key=TEST_CIPHER_KEY, payload_keys=TEST_PAYLOAD_KEYS,
+    )
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        for _ in range(500):
+            if server.started:
+                break
+            await asyncio.sleep(0.02)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            started = time.monotonic()
+            refused = await http.post("/v1/absences", json=absence(),
+                                      headers={"Authorization": f"Bearer {dev_tokens['hr']}"})
+            took = time.monotonic() - started
+    finally:
+        server.should_exit = True
+        await serving
+
+    assert server.started
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert took < 15
