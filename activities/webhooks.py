@@ -110,7 +110,8 @@ class WebhookActivities:
 
     async def _failed(self, input: WebhookInput, error: str) -> str:
         info = activity.info()
-        allowed = info.retry_policy.maximum_attempts if info.retry_policy else 0
+        allowed = input.max_attempts or (
+            info.retry_policy.maximum_attempts if info.retry_policy else 0)
         final = 0 < allowed <= info.attempt
         await self._deliveries.record_failure(input.event_id, input.employer_id,
                                               attempt=info.attempt, error=error, final=final)

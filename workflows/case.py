@@ -415,9 +415,12 @@ class CaseWorkflow:
             hook = self._webhooks.pop(0)
             if hook.event_id in self._deliveries:
                 continue
-            bounded = workflow.patched(BOUNDED_WEBHOOKS_PATCH)
+            retry = WEBHOOK_RETRY
+            if workflow.patched(BOUNDED_WEBHOOKS_PATCH):
+                retry = BOUNDED_WEBHOOK_RETRY
+                hook = hook.model_copy(update={"max_attempts": retry.maximum_attempts})
             self._deliveries[hook.event_id] = (hook, asyncio.ensure_future(
-                self._deliver_webhook(hook, BOUNDED_WEBHOOK_RETRY if bounded else WEBHOOK_RETRY)))
+                self._deliver_webhook(hook, retry)))
         while self._notices:
             notice = self._notices.pop(0)
             await workflow.execute_activity(

@@ -253,6 +253,10 @@ class WebhookInput(BaseModel):
     event_id: str
     employer_id: str
     body: HrUpdate
+    max_attempts: int | None = Field(
+        default=None, ge=1,
+        description="The attempts its retry policy allows: the last failing one dead-letters it.",
+    )
 
 
 CaseWorkflowInput.model_rebuild()
