@@ -255,7 +255,10 @@ async def test_a_broken_hr_endpoint_neither_blocks_continue_as_new_nor_retries_f
                 contacted_at=await now_of(env), method=ContactMethod.PHONE), MANAGER_ACTOR)
         await harness.act(handle, Action.RECORD_CHECK_IN, RecordCheckIn(
             contacted_at=await now_of(env), method=ContactMethod.PHONE), MANAGER_ACTOR)
-        await env.sleep(timedelta(minutes=2))
+        for _ in range(24):  # the bounded wait for the webhook in flight, skipped in steps
+            if (await handle.describe()).run_id != first_run:
+                break
+            await env.sleep(timedelta(seconds=10))
         assert (await handle.describe()).run_id != first_run  # continued, webhook carried over
 
         async def dead_lettered() -> bool:
@@ -263,10 +266,10 @@ async def test_a_broken_hr_endpoint_neither_blocks_continue_as_new_nor_retries_f
                 "SELECT * FROM rtw_webhook_failures WHERE dead_lettered")
             return len(rows) == 1
 
-        for _ in range(40):  # the retries' back-off, skipped in steps
+        for _ in range(120):  # the retries' back-off, skipped in steps
             if await dead_lettered():
                 break
-            await env.sleep(timedelta(minutes=5))
+            await env.sleep(timedelta(minutes=1))
         await wait_until(dead_lettered)
         failure = await harness.pool.fetchrow("SELECT * FROM rtw_webhook_failures")
         delivered = await harness.pool.fetchval("SELECT count(*) FROM rtw_webhook_deliveries")
