@@ -55,6 +55,9 @@ class DeliveryRecord(Protocol):
 
     async def record(self, event_id: str, employer_id: str, status: int) -> None: ...
 
+    async def record_failure(self, event_id: str, employer_id: str, *, attempt: int,
+                             error: str, final: bool) -> None: ...
+
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     """HMAC-SHA256 over '<timestamp>.<body>', hex; receivers recompute and compare."""
@@ -62,8 +65,17 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
+# A receiver that neither answers nor hangs up must not outlive the activity's own timeout.
+REQUEST_TIMEOUT_SECONDS = 20.0
+
+
 class WebhookActivities:
-    """POSTs one HR update; Temporal retries it with backoff until the receiver says 2xx."""
+    """POSTs one HR update; Temporal retries it with backoff until the receiver says 2xx.
+
+    Every failed attempt is recorded; when the workflow's retry policy bounds the attempts, the
+    last one records the event as dead-lettered and returns instead of failing, so that
+    operators see it and the case carries on.
+    """
 
     def __init__(self, directory: WebhookDirectory, deliveries: DeliveryRecord,
                  client: httpx.AsyncClient) -> None:
@@ -81,12 +93,29 @@ class WebhookActivities:
         body = json.dumps({"event_id": input.event_id, **input.body.model_dump(mode="json")},
                           separators=(",", ":"), sort_keys=True).encode()
         timestamp = int(time.time())
-        response = await self._client.post(endpoint.url, content=body, headers={
-            "Content-Type": "application/json",
-            "RTW-Event-Id": input.event_id,
-            "RTW-Signature": f"t={timestamp},v1={signature(endpoint.secret, timestamp, body)}",
-        })
+        try:
+            response = await self._client.post(
+                endpoint.url, content=body, timeout=REQUEST_TIMEOUT_SECONDS, headers={
+                    "Content-Type": "application/json",
+                    "RTW-Event-Id": input.event_id,
+                    "RTW-Signature":
+                        f"t={timestamp},v1={signature(endpoint.secret, timestamp, body)}",
+                })
+        except httpx.HTTPError as error:
+            return await self._failed(input, f"{type(error).__name__}: could not deliver")
         if not 200 <= response.status_code < 300:
-            raise ApplicationError(f"webhook answered {response.status_code}; will retry")
+            return await self._failed(input, f"webhook answered {response.status_code}")
         await self._deliveries.record(input.event_id, input.employer_id, response.status_code)
         return "delivered"
+
+    async def _failed(self, input: WebhookInput, error: str) -> str:
+        info = activity.info()
+        allowed = input.max_attempts or (
+            info.retry_policy.maximum_attempts if info.retry_policy else 0)
+        final = 0 < allowed <= info.attempt
+        await self._deliveries.record_failure(input.event_id, input.employer_id,
+                                              attempt=info.attempt, error=error, final=final)
+        if final:
+            activity.logger.warning("webhook dead-lettered after %d attempts", info.attempt)
+            return "dead-lettered"
+        raise ApplicationError(f"{error}; will retry")

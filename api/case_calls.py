@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 from fastapi.responses import JSONResponse
@@ -27,10 +28,14 @@ from infra.tokens import Principal
 from workflows.case import CaseWorkflow
 from workflows.payloads import (
     ACTION_INPUTS,
+    DEFERRED_ACTION_INPUTS,
     AbsenceExtendedInput,
+    ActionResult,
     CaseView,
+    DeferredOutcome,
     EmployeeLeftInput,
     EmployeeReturnedInput,
+    deferred_signal,
 )
 
 HrFact = ExtendAbsence | EmployeeReturned | EmployeeLeft
@@ -90,31 +95,64 @@ async def run_action(
     source: Source = Source.API,
     idempotency_key: str | None = None,
 ) -> CaseOut | JSONResponse:
-    """Send the action as an Update; answer with the case, or 202 past the bounded wait."""
+    """Send the action as an Update; answer with the case, or 202 past the bounded wait.
+
+    Within the wait the Update is either refused (4xx, nothing written) or accepted, and an
+    accepted Update is durable in the case's history. An Update the server holds but no worker
+    has accepted is not durable, so past the wait the action is sent again as a signal (durable
+    once sent) carrying the same payload and request id: the case applies whichever reaches it
+    first, once, and records a refusal of the signalled one among its deferred outcomes.
+    """
     handle = services.temporal.get_workflow_handle(str(case_id))
-    payload = ACTION_INPUTS[action](
-        command=command,
-        actor=Actor(id=principal.subject, role=principal.role, source=source),
-        trace_id=current_trace_id(),
-    )
+    actor = Actor(id=principal.subject, role=principal.role, source=source)
+    trace_id = current_trace_id()
+    request_id = idempotency_key or str(uuid.uuid4())
+    payload = ACTION_INPUTS[action](command=command, actor=actor, trace_id=trace_id)
+    deadline = time.monotonic() + services.update_wait_seconds
     try:
-        update = await handle.start_update(
+        update = await asyncio.wait_for(handle.start_update(
             action.value, payload, wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-            id=idempotency_key, result_type=CaseView,
-        )
+            id=request_id, result_type=ActionResult,
+        ), timeout=services.update_wait_seconds)
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        # No worker took it in time (none polling, or a burst): hand it over durably.
+        deferred = DEFERRED_ACTION_INPUTS[action](command=command, actor=actor,
+                                                  trace_id=trace_id, request_id=request_id)
+        try:
+            await handle.signal(deferred_signal(action), deferred)
+        except RPCError as error:
+            raise _rpc_problem(error, case_id) from None
+        return _accepted(case_id)
     except WorkflowUpdateFailedError as error:
         raise refusal_problem(error) from None
     except RPCError as error:
         raise _rpc_problem(error, case_id) from None
     try:
-        view = await asyncio.wait_for(update.result(), timeout=services.update_wait_seconds)
+        await asyncio.wait_for(update.result(),
+                               timeout=max(deadline - time.monotonic(), 0.01))
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        # The SDK turns the cancelled long poll into its own error, not wait_for's TimeoutError.
-        accepted = UpdateAccepted(case_id=str(case_id), poll=f"/v1/cases/{case_id}")
-        return JSONResponse(accepted.model_dump(), status_code=202)
+        # Accepted, so recorded in the case's history: it will be applied. The SDK turns the
+        # cancelled long poll into its own error, not wait_for's TimeoutError.
+        return _accepted(case_id)
     except WorkflowUpdateFailedError as error:
         raise refusal_problem(error) from None
-    return case_for(view, principal)
+    # The Update answers what changed; the HTTP answer is the case as the caller may see it.
+    return case_for(await query_view(services, case_id), principal)
+
+
+def _accepted(case_id: uuid.UUID | str) -> JSONResponse:
+    accepted = UpdateAccepted(case_id=str(case_id), poll=f"/v1/cases/{case_id}")
+    return JSONResponse(accepted.model_dump(), status_code=202)
+
+
+async def deferred_outcomes(services: Services, case_id: uuid.UUID | str
+                            ) -> list[DeferredOutcome]:
+    """What became of the case's latest actions that were answered 202 and sent as signals."""
+    handle = services.temporal.get_workflow_handle(str(case_id))
+    try:
+        return await handle.query(CaseWorkflow.deferred_outcomes)
+    except RPCError as error:
+        raise _rpc_problem(error, case_id) from None
 
 
 async def send_hr_fact(services: Services, case_id: str, fact: HrFact,

@@ -142,6 +142,45 @@ class FitNote(_Part):
         return self.assessment is FitNoteAssessment.NOT_FIT or self.advice_declined
 
 
+# The latest fit notes a case keeps whole; earlier ones are summarised (the store keeps all).
+FIT_NOTES_KEPT = 12
+
+
+class EarlierFitNotes(_Part):
+    """A summary of the fit notes older than the latest `FIT_NOTES_KEPT`: how many, over when."""
+
+    count: int = Field(ge=1)
+    not_fit_count: int = Field(ge=0)
+    first_starts_on: date
+    last_ends_on: date
+    last_number: int = Field(ge=1, description="The number of the latest note summarised.")
+
+
+def keep_latest_fit_notes(
+    earlier: EarlierFitNotes | None, notes: tuple[FitNote, ...], *, kept: int = FIT_NOTES_KEPT
+) -> tuple[EarlierFitNotes | None, tuple[FitNote, ...]]:
+    """Bound the notes a state holds: the latest `kept` by number (and always the note that
+    runs longest, which decides the case's deadlines), the rest folded into the summary."""
+    if len(notes) <= kept:
+        return earlier, notes
+    current = max(notes, key=lambda note: note.ends_on)
+    ordered = sorted(notes, key=lambda note: note.number)
+    dropped = [n for n in ordered if n is not current][: len(notes) - kept]
+    summary = earlier
+    for note in dropped:
+        summary = EarlierFitNotes(
+            count=1, not_fit_count=int(note.counts_as_not_fit), first_starts_on=note.starts_on,
+            last_ends_on=note.ends_on, last_number=note.number,
+        ) if summary is None else EarlierFitNotes(
+            count=summary.count + 1,
+            not_fit_count=summary.not_fit_count + int(note.counts_as_not_fit),
+            first_starts_on=min(summary.first_starts_on, note.starts_on),
+            last_ends_on=max(summary.last_ends_on, note.ends_on),
+            last_number=max(summary.last_number, note.number),
+        )
+    return summary, tuple(n for n in notes if not any(n is d for d in dropped))
+
+
 class PhasedReturn(_Part):
     starts_on: date
     weeks: tuple[PhasedReturnWeek, ...]
@@ -209,7 +248,10 @@ class CaseState(BaseModel):
     plan: Plan | None = None
     plan_history: tuple[Plan, ...] = ()
     therapies: tuple[Therapy, ...] = ()
-    fit_notes: tuple[FitNote, ...] = ()
+    fit_notes: tuple[FitNote, ...] = Field(
+        default=(), description=f"The latest {FIT_NOTES_KEPT} fit notes (and the current one)."
+    )
+    earlier_fit_notes: EarlierFitNotes | None = None
     phased_return: PhasedReturn | None = None
     redeployment: Redeployment | None = None
     left_on: date | None = None
@@ -233,6 +275,12 @@ class CaseState(BaseModel):
     @property
     def latest_assessment(self) -> Assessment | None:
         return self.assessments[-1] if self.assessments else None
+
+    @property
+    def fit_notes_recorded(self) -> int:
+        """How many fit notes the case has recorded, kept whole or summarised."""
+        return len(self.fit_notes) + (self.earlier_fit_notes.count if self.earlier_fit_notes
+                                      else 0)
 
     @property
     def current_fit_note(self) -> FitNote | None:

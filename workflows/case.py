@@ -11,12 +11,14 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.actions import RULES, allowed_actions
     from domain.actors import TIMER_ACTOR, Actor
-    from domain.commands import DeadlinePassed
+    from domain.bounds import check_dates_within_window
+    from domain.calendar import london_date
+    from domain.commands import DeadlinePassed, OpenCase
     from domain.deadlines import Deadline, next_deadline, open_deadlines
     from domain.decide import decide, open_case, receive_referral
     from domain.errors import CaseError
@@ -29,20 +31,25 @@ with workflow.unsafe.imports_passed_through():
     from workflows.payloads import (
         ACTION_INPUTS,
         APPEND_CASE_EVENTS,
+        DEFERRED_ACTION_INPUTS,
         DELIVER_WEBHOOK,
         SEND_NOTIFICATION,
         AbsenceExtendedInput,
         ActionInput,
+        ActionResult,
         AppendEventsInput,
         AppendEventsResult,
         CaseView,
         CaseWorkflowInput,
+        DeferredActionInput,
+        DeferredOutcome,
         EmployeeLeftInput,
         EmployeeReturnedInput,
         HrFactInput,
         NotificationInput,
         PendingEvent,
         WebhookInput,
+        deferred_signal,
     )
     from workflows.refusals import refusal
     from workflows.search_attributes import CASE_EMPLOYER, CASE_NEXT_DEADLINE, CASE_STAGE
@@ -62,10 +69,27 @@ NOTIFY_RETRY = RetryPolicy(
 WEBHOOK_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=10)
 )
+# About 35 minutes of attempts, then the delivery is dead-lettered (recorded for operators).
+BOUNDED_WEBHOOK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10), maximum_attempts=12,
+)
+# How long a case about to continue-as-new waits for deliveries in flight before it hands them
+# to its next run instead.
+WEBHOOK_WAIT_BEFORE_CONTINUE = timedelta(minutes=1)
+# How many applied request ids (and deferred outcomes) a case remembers, across runs too.
+REQUESTS_REMEMBERED = 200
 # Cases started before HR webhooks existed replay without them.
 WEBHOOKS_PATCH = "hr-webhooks-v1"
 # Cases started before this upserted their search attributes after every decision.
 SEARCH_ATTRIBUTES_PATCH = "search-attributes-on-change-v1"
+# HR facts' dates held to the policy's window; an opening with dates outside it fails cleanly.
+BOUNDED_DATES_PATCH = "bounded-dates-v1"
+# Before continuing-as-new or completing, settle until nothing decided is left unsent, and hand
+# webhooks still in flight to the next run rather than wait for them without a bound.
+SETTLE_PATCH = "settle-before-continue-v1"
+# Webhook deliveries get a bounded number of attempts, then are dead-lettered.
+BOUNDED_WEBHOOKS_PATCH = "bounded-webhooks-v1"
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -77,15 +101,26 @@ class CaseWorkflow:
         self._lock = asyncio.Lock()
         self._pending: list[PendingEvent] = []
         self._notices: list[NotificationInput] = []
-        self._webhooks: list[WebhookInput] = []
-        self._deliveries: list[asyncio.Task[object]] = []
+        self._webhooks: list[WebhookInput] = list(input.carried_webhooks)
+        self._deliveries: dict[str, tuple[WebhookInput, asyncio.Task[None]]] = {}
+        self._requests: list[str] = list(input.carried_requests)
+        self._outcomes: list[DeferredOutcome] = list(input.carried_outcomes)
         self._published: tuple[Stage, datetime | None] | None = None
         self._history_limit = input.history_limit or HISTORY_EVENTS_BEFORE_CONTINUE
+        self._not_opened: ApplicationError | None = None
         if input.carried_state is not None:
             self._state: CaseState = input.carried_state
         else:
-            opened = self._opening_event(input)
-            self._state = evolve(None, opened)
+            try:
+                opened = self._opening_event(input)
+                self._state = evolve(None, opened)
+                next_deadline(self._state)
+            except (CaseError, ArithmeticError, ValueError) as error:
+                if not workflow.patched(BOUNDED_DATES_PATCH):
+                    raise
+                # Nothing was stored: the run fails at once with the reason, not a zombie.
+                self._not_opened = self._opening_refusal(error)
+                return
             self._pending.append(
                 PendingEvent(event_id=str(workflow.uuid4()), event=opened, trace_id=input.trace_id)
             )
@@ -94,74 +129,175 @@ class CaseWorkflow:
             workflow.set_update_handler(
                 action.value, self._action_handler(action), validator=self._validator(action)
             )
+            workflow.set_signal_handler(deferred_signal(action), self._deferred_handler(action))
 
     @staticmethod
     def _opening_event(input: CaseWorkflowInput) -> CaseEvent:
         if input.opened_by is None:
             raise ApplicationError("a new case needs 'opened_by'", non_retryable=True)
-        if input.open is not None:
-            return open_case(input.open, case_id=input.case_id, now=workflow.now(),
+        command = input.open or input.referral
+        if command is None:
+            raise ApplicationError("a new case needs 'open' or 'referral'", non_retryable=True)
+        if workflow.patched(BOUNDED_DATES_PATCH):
+            check_dates_within_window(command, today=london_date(workflow.now()),
+                                      policy=command.policy)
+        if isinstance(command, OpenCase):
+            return open_case(command, case_id=input.case_id, now=workflow.now(),
                              actor=input.opened_by)
-        if input.referral is not None:
-            return receive_referral(input.referral, case_id=input.case_id, now=workflow.now(),
-                                    actor=input.opened_by)
-        raise ApplicationError("a new case needs 'open' or 'referral'", non_retryable=True)
+        return receive_referral(command, case_id=input.case_id, now=workflow.now(),
+                                actor=input.opened_by)
+
+    @staticmethod
+    def _opening_refusal(error: Exception) -> ApplicationError:
+        if isinstance(error, CaseError):
+            failure = refusal(error)
+            return ApplicationError(f"case not opened: {failure.message}", *failure.details,
+                                    type=failure.type, non_retryable=True)
+        return ApplicationError(
+            f"case not opened: its dates cannot be worked with ({type(error).__name__})",
+            {"kind": "invalid_command", "message": "dates out of range"},
+            type="invalid_command", non_retryable=True,
+        )
 
     @workflow.run
     async def run(self, input: CaseWorkflowInput) -> CaseView:
+        if self._not_opened is not None:
+            workflow.logger.warning("case not opened: %s", self._not_opened.type)
+            raise self._not_opened
         await self._flush()
         self._publish_search_attributes()
         while self._state.stage is not Stage.CLOSED:
             await self._deliver_notices()
             if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                await self._flush()
-                await self._deliver_notices()
-                await self._webhooks_sent()
+                in_flight = await self._settle(continuing=True)
                 workflow.continue_as_new(
-                    CaseWorkflowInput(case_id=self._state.case_id, carried_state=self._state,
-                                      history_limit=input.history_limit)
+                    CaseWorkflowInput(
+                        case_id=self._state.case_id, carried_state=self._state,
+                        history_limit=input.history_limit, carried_webhooks=in_flight,
+                        carried_requests=self._requests[-REQUESTS_REMEMBERED:],
+                        carried_outcomes=self._outcomes[-REQUESTS_REMEMBERED:],
+                    )
                 )
             await self._wait_for_change_or_deadline()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._flush()
-        await self._deliver_notices()
-        await self._webhooks_sent()
+        await self._settle(continuing=False)
         return self._view()
 
-    async def _webhooks_sent(self) -> None:
-        if self._deliveries:
-            await asyncio.gather(*self._deliveries)
-            self._deliveries.clear()
+    async def _settle(self, *, continuing: bool) -> list[WebhookInput]:
+        """Store, notify and deliver everything decided so far, before this run ends.
+
+        A handler may run while this waits (for notices, webhooks, or the append): whatever it
+        decides is sent too, so the loop ends only when nothing is left and no handler runs, and
+        the run ends without an await after that. Webhooks still in flight when a case
+        continues-as-new are handed to the next run (delivery is idempotent by event id).
+        """
+        if not workflow.patched(SETTLE_PATCH):
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            await self._flush()
+            await self._deliver_notices()
+            await workflow.wait_condition(lambda: not self._deliveries)
+            return []
+        while True:
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            await self._deliver_notices()
+            if self._deliveries and continuing:
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(
+                        lambda: not self._deliveries, timeout=WEBHOOK_WAIT_BEFORE_CONTINUE,
+                        timeout_summary="webhooks_before_continue_as_new",
+                    )
+            elif self._deliveries:
+                await workflow.wait_condition(lambda: not self._deliveries)
+            if (workflow.all_handlers_finished() and not self._pending and not self._notices
+                    and not self._webhooks):
+                return [hook for hook, _ in self._deliveries.values()]
 
     @workflow.query
     def view(self) -> CaseView:
         """The case as it stands: state, open deadlines and allowed actions."""
+        if self._not_opened is not None:
+            raise self._not_opened
         return self._view()
+
+    @workflow.query
+    def deferred_outcomes(self) -> list[DeferredOutcome]:
+        """What became of the latest actions delivered as deferred signals."""
+        return list(self._outcomes)
 
     # -- people's actions: one Update per action, validated by the same rules ---------------
 
     def _action_handler(
         self, action: Action
-    ) -> Callable[[ActionInput[Any]], Awaitable[CaseView]]:
-        async def handle(input: ActionInput[Any]) -> CaseView:
-            self._decide_and_apply(input.command, input.actor, trace_id=input.trace_id)
+    ) -> Callable[[ActionInput[Any]], Awaitable[ActionResult]]:
+        async def handle(input: ActionInput[Any]) -> ActionResult:
+            update = workflow.current_update_info()
+            if update is not None and update.id in self._requests:
+                return self._result([])  # applied already, from its deferred signal
+            # Validated already (validators do not run on replay): dates are not checked again.
+            decided = self._decide_and_apply(input.command, input.actor,
+                                             trace_id=input.trace_id, check_dates=False)
+            if update is not None:
+                self._remember_request(update.id)
             await self._flush()
-            return self._view()
+            return self._result(decided)
 
         # The data converter decodes an Update's payload by its handler's annotation: this
         # action's own payload class, so the command arrives as the action's command model.
-        handle.__annotations__ = {"input": ACTION_INPUTS[action], "return": CaseView}
+        handle.__annotations__ = {"input": ACTION_INPUTS[action], "return": ActionResult}
         return handle
 
     def _validator(self, action: Action) -> Callable[[ActionInput[Any]], None]:
         def validate(input: ActionInput[Any]) -> None:
+            update = workflow.current_update_info()
+            if update is not None and update.id in self._requests:
+                return  # a repeat of an applied request: the handler answers without deciding
             try:
-                decide(self._state, input.command, now=workflow.now(), actor=input.actor)
+                decide(self._state, input.command, now=workflow.now(), actor=input.actor,
+                       check_dates=True)
             except CaseError as error:
                 raise refusal(error) from error
 
         return validate
+
+    def _deferred_handler(self, action: Action
+                          ) -> Callable[[DeferredActionInput[Any]], Awaitable[None]]:
+        async def handle(input: DeferredActionInput[Any]) -> None:
+            if input.request_id in self._requests:
+                return  # its Update reached the case after all
+            self._remember_request(input.request_id)
+            try:
+                decided = self._decide_and_apply(input.command, input.actor,
+                                                 trace_id=input.trace_id, check_dates=True)
+            except ApplicationError as refused:
+                workflow.logger.info("deferred action %s refused: %s", action.value,
+                                     refused.type)
+                self._record_outcome(DeferredOutcome(
+                    request_id=input.request_id, action=action.value, applied=False,
+                    version=self._state.version, refusal_kind=refused.type,
+                    refusal=refused.message))
+                return
+            self._record_outcome(DeferredOutcome(
+                request_id=input.request_id, action=action.value, applied=bool(decided),
+                version=self._state.version))
+            await self._flush()
+
+        handle.__annotations__ = {"input": DEFERRED_ACTION_INPUTS[action], "return": None}
+        return handle
+
+    def _remember_request(self, request_id: str) -> None:
+        self._requests.append(request_id)
+        del self._requests[:-REQUESTS_REMEMBERED]
+
+    def _record_outcome(self, outcome: DeferredOutcome) -> None:
+        self._outcomes.append(outcome)
+        del self._outcomes[:-REQUESTS_REMEMBERED]
+
+    def _result(self, decided: list[PendingEvent]) -> ActionResult:
+        return ActionResult(
+            case_id=self._state.case_id, stage=self._state.stage.value,
+            version=self._state.version,
+            allowed_actions=[action.value for action in allowed_actions(self._state)],
+            events=[pending.event.type for pending in decided],
+        )
 
     # -- HR facts: signals; a repeated or late message decides nothing ----------------------
 
@@ -178,21 +314,30 @@ class CaseWorkflow:
         await self._hr_fact(input)
 
     async def _hr_fact(self, input: HrFactInput[Any]) -> None:
+        if self._not_opened is not None:
+            return
         try:
-            self._decide_and_apply(input.fact, input.actor, trace_id=input.trace_id)
+            self._decide_and_apply(input.fact, input.actor, trace_id=input.trace_id,
+                                   check_dates=workflow.patched(BOUNDED_DATES_PATCH))
         except ApplicationError as refused:
-            workflow.logger.warning("HR fact refused: %s", refused.message)
+            # The kind and the field only: the message may carry what was sent.
+            details = refused.details[0] if refused.details else {}
+            field = details.get("field") if isinstance(details, dict) else None
+            workflow.logger.warning("HR fact %s refused: %s (field %s)",
+                                    type(input.fact).__name__, refused.type, field)
             return
         await self._flush()
 
     # -- deciding ---------------------------------------------------------------------------
 
     def _decide_and_apply(
-        self, command: BaseModel, actor: Actor, *, trace_id: str | None = None
+        self, command: BaseModel, actor: Actor, *, trace_id: str | None = None,
+        check_dates: bool = True,
     ) -> list[PendingEvent]:
         # No await between deciding and applying: no other handler can interleave.
         try:
-            events = decide(self._state, command, now=workflow.now(), actor=actor)
+            events = decide(self._state, command, now=workflow.now(), actor=actor,
+                            check_dates=check_dates)
         except CaseError as error:
             raise refusal(error) from error
         decided: list[PendingEvent] = []
@@ -267,10 +412,15 @@ class CaseWorkflow:
         """
         await self._flush()
         while self._webhooks:
-            self._deliveries.append(asyncio.ensure_future(workflow.execute_activity(
-                DELIVER_WEBHOOK, self._webhooks.pop(0),
-                start_to_close_timeout=timedelta(seconds=30), retry_policy=WEBHOOK_RETRY,
-            )))
+            hook = self._webhooks.pop(0)
+            if hook.event_id in self._deliveries:
+                continue
+            retry = WEBHOOK_RETRY
+            if workflow.patched(BOUNDED_WEBHOOKS_PATCH):
+                retry = BOUNDED_WEBHOOK_RETRY
+                hook = hook.model_copy(update={"max_attempts": retry.maximum_attempts})
+            self._deliveries[hook.event_id] = (hook, asyncio.ensure_future(
+                self._deliver_webhook(hook, retry)))
         while self._notices:
             notice = self._notices.pop(0)
             await workflow.execute_activity(
@@ -279,6 +429,18 @@ class CaseWorkflow:
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=NOTIFY_RETRY,
             )
+
+    async def _deliver_webhook(self, hook: WebhookInput, retry: RetryPolicy) -> None:
+        try:
+            await workflow.execute_activity(
+                DELIVER_WEBHOOK, hook, start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=retry,
+            )
+        except ActivityError:
+            # Its attempts ran out; the activity records it for operators when it can.
+            workflow.logger.warning("webhook for event %s not delivered", hook.event_id)
+        finally:
+            self._deliveries.pop(hook.event_id, None)
 
     # -- persisting -------------------------------------------------------------------------
 

@@ -55,6 +55,18 @@ class CaseWorkflowInput(BaseModel):
     history_limit: int | None = Field(
         default=None, ge=50, description="Continue-as-new past this many history events."
     )
+    carried_webhooks: list[WebhookInput] = Field(
+        default_factory=list,
+        description="HR updates the previous run had not delivered when it continued-as-new.",
+    )
+    carried_requests: list[str] = Field(
+        default_factory=list,
+        description="Ids of the latest actions applied, so that one sent twice (as an Update "
+        "and, past the API's wait, as a deferred signal) is applied once.",
+    )
+    carried_outcomes: list[DeferredOutcome] = Field(
+        default_factory=list, description="What became of the latest deferred actions."
+    )
 
 
 CommandT = TypeVar("CommandT", bound=BaseModel)
@@ -97,6 +109,58 @@ ACTION_INPUTS: Mapping[Action, type[ActionInput[Any]]] = MappingProxyType({
     action: _action_input(rule.command) for action, rule in RULES.items()
 })
 """Each action's Update payload class, typed by the action's command model."""
+
+
+class DeferredActionInput(ActionInput[CommandT], Generic[CommandT]):
+    """Signal payload of an action the API could not hand over within its wait.
+
+    The same typed command as the action's Update, with the request id that the Update carried,
+    so that whichever arrives second is not applied again. The workflow decides it when it runs
+    and records a refusal among its deferred outcomes.
+    """
+
+    request_id: str = Field(min_length=1, max_length=200)
+
+
+def _deferred_input(command: type[CommandT]) -> type[DeferredActionInput[CommandT]]:
+    return DeferredActionInput[command]  # type: ignore[valid-type]
+
+
+DEFERRED_ACTION_INPUTS: Mapping[Action, type[DeferredActionInput[Any]]] = MappingProxyType({
+    action: _deferred_input(rule.command) for action, rule in RULES.items()
+})
+"""Each action's deferred-signal payload class."""
+
+
+def deferred_signal(action: Action) -> str:
+    """The signal that carries `action` when its Update could not be handed over in time."""
+    return f"deferred:{action.value}"
+
+
+class DeferredOutcome(BaseModel):
+    """What became of one deferred action: applied, or refused and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    action: str
+    applied: bool
+    version: int = Field(description="The case's version after it was decided.")
+    refusal_kind: str | None = None
+    refusal: str | None = None
+
+
+class ActionResult(BaseModel):
+    """What an Update answers: what changed and the new version, not the whole case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    stage: str
+    version: int
+    allowed_actions: list[str]
+    events: list[str] = Field(default_factory=list,
+                              description="Types of the events this action appended.")
 
 
 FactT = TypeVar("FactT", ExtendAbsence, EmployeeReturned, EmployeeLeft)
@@ -189,3 +253,10 @@ class WebhookInput(BaseModel):
     event_id: str
     employer_id: str
     body: HrUpdate
+    max_attempts: int | None = Field(
+        default=None, ge=1,
+        description="The attempts its retry policy allows: the last failing one dead-letters it.",
+    )
+
+
+CaseWorkflowInput.model_rebuild()

@@ -24,7 +24,7 @@ from domain.journey.base import (
 )
 from domain.journey.escalation import escalation_unless_pending
 from domain.stages import OPEN_STAGES, Action, Stage
-from domain.state import CaseState, FitNote
+from domain.state import CaseState, FitNote, keep_latest_fit_notes
 from domain.vocabulary import FitNoteAssessment, FitNoteOption, IssuerProfession
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def record_fit_note(state: CaseState, command: RecordFitNote, now: datetime, act
         warnings.append(
             f"covers {cover_days} days early in the condition; at most three months is expected"
         )
-    number = len(state.fit_notes) + 1
+    number = state.fit_notes_recorded + 1
     events: list[CaseEvent] = [
         FitNoteRecorded(
             occurred_at=now, actor=actor, number=number, issued_on=command.issued_on,
@@ -132,6 +132,10 @@ def decline_fit_note_advice(state: CaseState, command: DeclineFitNoteAdvice, now
                             actor: Actor) -> list[CaseEvent]:
     matching = [n for n in state.fit_notes if n.number == command.fit_note_number]
     if not matching:
+        earlier = state.earlier_fit_notes
+        if earlier is not None and command.fit_note_number <= earlier.last_number:
+            raise InvalidCommand("fit_note_number", f"fit note {command.fit_note_number} is "
+                                 "older than the notes this case still acts on")
         raise InvalidCommand("fit_note_number", f"no fit note {command.fit_note_number}")
     note = matching[0]
     if note.assessment is not FitNoteAssessment.MAY_BE_FIT:
@@ -153,7 +157,8 @@ def _recorded(state: CaseState, event: FitNoteRecorded) -> Changes:
                    options=event.options, starts_on=event.starts_on, ends_on=event.ends_on,
                    condition=event.condition, comments=event.comments,
                    assess_again=event.assess_again, warnings=event.warnings)
-    return {"fit_notes": (*state.fit_notes, note)}
+    earlier, kept = keep_latest_fit_notes(state.earlier_fit_notes, (*state.fit_notes, note))
+    return {"fit_notes": kept, "earlier_fit_notes": earlier}
 
 
 def _advice_declined(state: CaseState, event: FitNoteAdviceDeclined) -> Changes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from domain.calendar import london_date
-from domain.commands import RecordEarlyContact
+from domain.commands import ExtendAbsence, RecordCheckIn, RecordEarlyContact
+from domain.ids import case_id_for_absence
 from domain.stages import Action, ContactMethod, ReasonCategory
 from domain.vocabulary import FitNoteAssessment
 from eventstore.store import CaseEventStore
@@ -29,7 +30,13 @@ from localstack.samples import fit_note
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
 from tests.support.workflow_harness import running_worker
 from workflows.case import CaseWorkflow
-from workflows.payloads import CaseView
+from workflows.payloads import (
+    DEFERRED_ACTION_INPUTS,
+    AbsenceExtendedInput,
+    CaseView,
+    CaseWorkflowInput,
+    deferred_signal,
+)
 
 HISTORIES = Path(__file__).parent / "histories"
 RECORDING = bool(os.environ.get("RTW_RECORD_HISTORIES"))
@@ -52,6 +59,10 @@ def test_there_are_stored_histories_to_replay() -> None:
         # Recorded after the search-attributes-on-change-v1 patch as well.
         "missed_contact_reminded_and_escalated_search_attributes_on_change",
         "early_contact_recorded_search_attributes_on_change",
+        # Recorded after bounded-dates-v1, settle-before-continue-v1 and bounded-webhooks-v1,
+        # with Updates answering an ActionResult and actions also arriving as deferred signals.
+        "early_contact_recorded_bounded_and_deferred",
+        "continued_as_new_after_settling",
     } <= names
 
 
@@ -100,3 +111,48 @@ async def test_record_histories(
                               MANAGER_ACTOR)
         await time_skipping_env.sleep(timedelta(days=3))
         await _save(contacted, "early_contact_recorded_search_attributes_on_change")
+
+        # An HR fact dated far ahead (refused, decides nothing), an action as a deferred signal
+        # and one as an Update answered with an ActionResult; a refused deferred action.
+        bounded = await harness.open_case(
+            open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=today), HR_ACTOR)
+        now = await time_skipping_env.get_current_time()
+        await bounded.signal(CaseWorkflow.absence_extended, AbsenceExtendedInput(
+            fact=ExtendAbsence(sent_at=now, expected_last_day=date(9999, 12, 31)),
+            actor=HR_ACTOR))
+        contact = RecordEarlyContact(contacted_at=now, method=ContactMethod.PHONE,
+                                     agreed_contact_frequency_days=7)
+        for request in ("deferred-1", "deferred-2"):
+            await bounded.signal(
+                deferred_signal(Action.RECORD_EARLY_CONTACT),
+                DEFERRED_ACTION_INPUTS[Action.RECORD_EARLY_CONTACT](
+                    command=contact, actor=MANAGER_ACTOR, request_id=request))
+        await harness.act(bounded, Action.RECORD_FIT_NOTE,
+                          fit_note(today, FitNoteAssessment.NOT_FIT, days=14), MANAGER_ACTOR)
+        await time_skipping_env.sleep(timedelta(days=3))
+        await _save(bounded, "early_contact_recorded_bounded_and_deferred")
+
+        # A case that settles and continues-as-new.
+        command = open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=today)
+        case_id = case_id_for_absence(command.employer_id, command.absence_id)
+        harness.started.append(case_id)
+        long_case = await harness.client.start_workflow(
+            CaseWorkflow.run, CaseWorkflowInput(case_id=case_id, open=command,
+                                                opened_by=HR_ACTOR, history_limit=50),
+            id=case_id, task_queue=harness.task_queue)
+        first_run = (await long_case.describe()).run_id
+        await harness.act(long_case, Action.RECORD_EARLY_CONTACT, contact, MANAGER_ACTOR)
+        check_in = RecordCheckIn(contacted_at=now, method=ContactMethod.PHONE)
+        while True:  # past the limit; then one more action wakes the case to continue
+            description = await long_case.describe()
+            await harness.act(long_case, Action.RECORD_CHECK_IN, check_in, MANAGER_ACTOR)
+            if description.raw_description.workflow_execution_info.history_length > 50:
+                break
+        for _ in range(100):
+            if (await long_case.describe()).run_id != first_run:
+                break
+            await asyncio.sleep(0.05)
+        history = await harness.client.get_workflow_handle(
+            case_id, run_id=first_run).fetch_history()
+        await asyncio.to_thread((HISTORIES / "continued_as_new_after_settling.json").write_text,
+                                history.to_json())
