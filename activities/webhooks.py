@@ -14,6 +14,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from infra.metrics import count_webhook_attempt
 from workflows.payloads import DELIVER_WEBHOOK, WebhookInput
 
 
@@ -105,10 +106,12 @@ class WebhookActivities:
             return await self._failed(input, f"{type(error).__name__}: could not deliver")
         if not 200 <= response.status_code < 300:
             return await self._failed(input, f"webhook answered {response.status_code}")
+        count_webhook_attempt(True)
         await self._deliveries.record(input.event_id, input.employer_id, response.status_code)
         return "delivered"
 
     async def _failed(self, input: WebhookInput, error: str) -> str:
+        count_webhook_attempt(False)
         info = activity.info()
         allowed = input.max_attempts or (
             info.retry_policy.maximum_attempts if info.retry_policy else 0)

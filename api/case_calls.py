@@ -23,6 +23,7 @@ from api.views import case_for
 from domain.actors import Actor, Source
 from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence
 from domain.stages import Action
+from infra.metrics import observe_update_latency
 from infra.telemetry import current_trace_id
 from infra.tokens import Principal
 from workflows.case import CaseWorkflow
@@ -94,6 +95,31 @@ async def run_action(
     *,
     source: Source = Source.API,
     idempotency_key: str | None = None,
+) -> CaseOut | JSONResponse:
+    """Send the action and answer it (see `_send_action`), timing the answer by its outcome."""
+    started = time.perf_counter()
+    outcome = "failed"
+    try:
+        answer = await _send_action(services, case_id, action, command, principal,
+                                    source=source, idempotency_key=idempotency_key)
+        outcome = "accepted" if isinstance(answer, JSONResponse) else "applied"
+        return answer
+    except Problem as problem:
+        outcome = "refused" if problem.status < 500 else "failed"
+        raise
+    finally:
+        observe_update_latency(action, time.perf_counter() - started, outcome)
+
+
+async def _send_action(
+    services: Services,
+    case_id: uuid.UUID | str,
+    action: Action,
+    command: BaseModel,
+    principal: Principal,
+    *,
+    source: Source,
+    idempotency_key: str | None,
 ) -> CaseOut | JSONResponse:
     """Send the action as an Update; answer with the case, or 202 past the bounded wait.
 

@@ -26,6 +26,7 @@ from api.app import create_app
 from api.services import Services
 from domain.actions import RULES
 from domain.actors import Role
+from domain.stages import Action
 from eventstore.store import CaseEventStore
 from infra import telemetry
 from infra.logs import TEXT_FORMAT, JsonFormatter, guard_access_log, uvicorn_logging
@@ -310,6 +311,9 @@ async def test_metrics_for_admins_only_and_the_workers_endpoint(stack: Stack) ->
         if await stack.harness.pool.fetchval("SELECT count(*) FROM rtw_worklist"):
             break
         await asyncio.sleep(0.1)
+    refused = await stack.http.post(f"/v1/cases/{case_id}/plan", headers=auth(Role.OH),
+                                    json=RULES[Action.AGREE_PLAN].example)  # wrong stage
+    assert refused.status_code == 409
     assert (await stack.http.get("/metrics", headers=auth(Role.HR))).status_code == 403
     assert (await stack.http.get("/metrics")).status_code == 401
     api = await stack.http.get("/metrics", headers=auth(Role.ADMIN))
@@ -318,6 +322,7 @@ async def test_metrics_for_admins_only_and_the_workers_endpoint(stack: Stack) ->
     assert 'rtw_open_cases{route="return_to_work",stage="early_contact"}' in api.text, \
         [line for line in api.text.splitlines() if line.startswith("rtw_")]
     assert "rtw_readside_up 1.0" in api.text
+    assert 'rtw_update_latency_seconds_count{action="agree_plan",outcome="refused"}' in api.text
     assert re.search(r'rtw_projection_lag_events\{projection="worklist"\} 0\.0', api.text)
     port = free_port()
     server = await serve_metrics(f"127.0.0.1:{port}", stack.harness.pool)

@@ -25,6 +25,7 @@ from activities.webhooks import Endpoint, WebhookDirectory
 from domain.actors import Actor, Role, Source
 from domain.stages import Action, ReasonCategory
 from eventstore.store import CaseEventStore
+from infra.metrics import REGISTRY
 from localstack import samples as j
 from tests.conftest import free_port
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
@@ -70,11 +71,17 @@ def verify(headers: dict[str, str], body: bytes) -> bool:
     return hmac.compare_digest(expected, parts["v1"])
 
 
+def attempts_counted(result: str) -> float:
+    """What the metrics say of webhook attempts so far (this process's registry)."""
+    return REGISTRY.get_sample_value("rtw_webhook_attempts_total", {"result": result}) or 0.0
+
+
 async def test_hr_hears_stage_changes_signed_and_once_despite_a_failure(
     dev_server_env: WorkflowEnvironment, store: CaseEventStore, database_url: str,
     receiver: Receiver,
 ) -> None:
     directory = WebhookDirectory({"acme-trust": Endpoint(url=receiver.url, secret=SECRET)})
+    succeeded, failed = (attempts_counted("success"), attempts_counted("failure"))
     async with running_worker(dev_server_env.client, store, database_url,
                               webhooks=directory) as harness:
         now = datetime.now(UTC)
@@ -93,6 +100,8 @@ async def test_hr_hears_stage_changes_signed_and_once_despite_a_failure(
             await asyncio.sleep(0.1)
 
     assert delivered == 2
+    assert attempts_counted("success") - succeeded == 2
+    assert attempts_counted("failure") - failed == 1
     bodies: list[dict[str, Any]] = [json.loads(body) for _, body in receiver.received]
     attempts = Counter(body["event_id"] for body in bodies)
     assert sorted(attempts.values()) == [1, 2]  # the first attempt failed and was retried
