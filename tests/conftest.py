@@ -52,8 +52,10 @@ def store(database_url: str) -> Iterator[CaseEventStore]:
         event_store.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own: a case another test left waiting on a timer
+    would hold its clock, and a long sleep would then time out."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
