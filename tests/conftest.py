@@ -54,8 +54,9 @@ def store(database_url: str) -> Iterator[CaseEventStore]:
 
 @pytest.fixture
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of the test's own: a case another test left waiting on a timer
-    would hold its clock, and a long sleep would then time out."""
+    """A time-skipping server of the test's own: each wait on a workflow's result lets the
+    test server leap its clock ahead (about ten years), and on a shared server the clock
+    drifted so far over a run that long sleeps timed out."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
