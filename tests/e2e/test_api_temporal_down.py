@@ -6,7 +6,6 @@ real HTTP with that client and a real PostgreSQL.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -16,7 +15,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from opentelemetry import trace
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -32,6 +30,7 @@ from infra.tokens import Principal, TokenRegistry, issue_dev_tokens, token_diges
 from localstack.temporal import free_port, installed_binary
 from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS
 from tests.support.api_harness import TOKENS, absence, auth, serve_app
+from tests.support.serving import serving
 
 
 async def _stopped_temporal() -> Client:
@@ -91,25 +90,13 @@ async def test_an_api_started_while_temporal_is_away_answers_503_at_once(
         database_url=database_url, tokens_file=tokens, audit_hmac_key=TEST_AUDIT_KEY,
         event_cipher_key=TEST_CIPHER_KEY, payload_keys=TEST_PAYLOAD_KEYS,
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            await asyncio.sleep(0.02)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            started = time.monotonic()
-            refused = await http.post("/v1/absences", json=absence(),
-                                      headers={"Authorization": f"Bearer {dev_tokens['hr']}"})
-            took = time.monotonic() - started
-    finally:
-        server.should_exit = True
-        await serving
+    async with serving(create_app(settings=settings)) as base_url, httpx.AsyncClient(
+            base_url=base_url, timeout=30) as http:
+        started = time.monotonic()
+        refused = await http.post("/v1/absences", json=absence(),
+                                  headers={"Authorization": f"Bearer {dev_tokens['hr']}"})
+        took = time.monotonic() - started
 
-    assert server.started
     assert refused.status_code == 503, refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert took < 15

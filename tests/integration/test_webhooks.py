@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,8 +26,8 @@ from domain.stages import Action, ReasonCategory
 from eventstore.store import CaseEventStore
 from infra.metrics import REGISTRY
 from localstack import samples as j
-from tests.conftest import free_port
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
+from tests.support.serving import serving
 from tests.support.workflow_harness import running_worker
 
 SECRET = "whsec-test-0123456789"
@@ -50,18 +49,10 @@ class Receiver:
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     hr_system = Receiver()
-    port = free_port()
-    hr_system.url = f"http://127.0.0.1:{port}/rtw-hooks"
     app = Starlette(routes=[Route("/rtw-hooks", hr_system.handle, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    serving = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    yield hr_system
-    server.should_exit = True
-    await serving
+    async with serving(app, log_level="error") as base_url:
+        hr_system.url = f"{base_url}/rtw-hooks"
+        yield hr_system
 
 
 def verify(headers: dict[str, str], body: bytes) -> bool:

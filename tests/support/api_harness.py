@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import uvicorn
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -24,7 +22,8 @@ from eventstore.store import CaseEventStore
 from infra.policies import PolicyBook
 from infra.temporal_client import traced_client
 from infra.tokens import Principal, TokenRegistry, token_digest
-from tests.conftest import TEST_PAYLOAD_KEYS, free_port
+from tests.conftest import TEST_PAYLOAD_KEYS
+from tests.support.serving import serving
 from tests.support.workflow_harness import Harness, running_worker
 
 TOKENS = {role: f"test-token-{role.value}" for role in
@@ -81,20 +80,9 @@ async def serve_api(
 @asynccontextmanager
 async def serve_app(services: Services) -> AsyncIterator[httpx.AsyncClient]:
     """The app on a free port under uvicorn, and a client of it, until the block ends."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            yield http
-    finally:
-        server.should_exit = True
-        await serving
+    async with serving(create_app(services)) as base_url, httpx.AsyncClient(
+            base_url=base_url, timeout=30) as http:
+        yield http
 
 
 def absence(**overrides: Any) -> dict[str, Any]:

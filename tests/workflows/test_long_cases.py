@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,8 +31,8 @@ from domain.state import FIT_NOTES_KEPT
 from domain.vocabulary import FitNoteAssessment, IssuerProfession
 from eventstore.store import CaseEventStore
 from localstack import samples as j
-from tests.conftest import free_port
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
+from tests.support.serving import serving
 from tests.support.workflow_harness import Harness, running_worker
 from workflows.case import CaseWorkflow
 from workflows.payloads import (
@@ -68,19 +67,11 @@ class Receiver:
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     hr_system = Receiver()
-    port = free_port()
-    hr_system.url = f"http://127.0.0.1:{port}/hooks"
     app = Starlette(routes=[Route("/hooks", hr_system.handle, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    serving = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    yield hr_system
-    hr_system.gate.set()
-    server.should_exit = True
-    await serving
+    async with serving(app, log_level="error") as base_url:
+        hr_system.url = f"{base_url}/hooks"
+        yield hr_system
+        hr_system.gate.set()
 
 
 async def now_of(env: WorkflowEnvironment) -> datetime:
