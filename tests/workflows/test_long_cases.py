@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -166,9 +166,25 @@ async def test_an_update_answers_what_changed_and_the_new_version_not_the_whole_
     assert encoded_size(result) < 1_000
 
 
-async def wait_until(check: object, *, tries: int = 300) -> None:
+async def past_its_history_limit(harness: Harness, env: WorkflowEnvironment,
+                                 limit: int = 50) -> tuple[Handle, str]:
+    """A case with early contact made, then check-ins until its history is past `limit` and
+    one more, so that it prepares to continue as new; with the id of its first run."""
+    handle = await start(harness, env, history_limit=limit)
+    first_run = (await handle.describe()).run_id
+    await harness.act(handle, Action.RECORD_EARLY_CONTACT, j.early_contact(await now_of(env)),
+                      MANAGER_ACTOR)
+    past = False
+    while not past:
+        past = (await history_length(handle))[1] > limit
+        await harness.act(handle, Action.RECORD_CHECK_IN, RecordCheckIn(
+            contacted_at=await now_of(env), method=ContactMethod.PHONE), MANAGER_ACTOR)
+    return handle, first_run
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], *, tries: int = 300) -> None:
     for _ in range(tries):
-        if await check():  # type: ignore[operator]
+        if await check():
             return
         await asyncio.sleep(0.05)
     raise AssertionError("condition not met in time")
@@ -181,16 +197,8 @@ async def test_what_is_decided_while_a_case_waits_to_continue_as_new_is_still_se
     env = time_skipping_env
     directory = WebhookDirectory({"acme-trust": Endpoint(url=receiver.url, secret=SECRET)})
     async with running_worker(env.client, store, database_url, webhooks=directory) as harness:
-        handle = await start(harness, env, history_limit=50)
-        first_run = (await handle.describe()).run_id
         # Early contact moves the stage on: HR's webhook for it hangs at the receiver.
-        await harness.act(handle, Action.RECORD_EARLY_CONTACT, j.early_contact(await now_of(env)),
-                          MANAGER_ACTOR)
-        while (await history_length(handle))[1] <= 50:
-            await harness.act(handle, Action.RECORD_CHECK_IN, RecordCheckIn(
-                contacted_at=await now_of(env), method=ContactMethod.PHONE), MANAGER_ACTOR)
-        await harness.act(handle, Action.RECORD_CHECK_IN, RecordCheckIn(
-            contacted_at=await now_of(env), method=ContactMethod.PHONE), MANAGER_ACTOR)
+        handle, first_run = await past_its_history_limit(harness, env)
 
         async def settling() -> bool:  # waiting, with a bound, for the webhook in flight
             history = await handle.fetch_history()
@@ -237,15 +245,7 @@ async def test_a_broken_hr_endpoint_neither_blocks_continue_as_new_nor_retries_f
     receiver.gate.set()
     directory = WebhookDirectory({"acme-trust": Endpoint(url=receiver.url, secret=SECRET)})
     async with running_worker(env.client, store, database_url, webhooks=directory) as harness:
-        handle = await start(harness, env, history_limit=50)
-        first_run = (await handle.describe()).run_id
-        await harness.act(handle, Action.RECORD_EARLY_CONTACT, j.early_contact(await now_of(env)),
-                          MANAGER_ACTOR)
-        while (await history_length(handle))[1] <= 50:
-            await harness.act(handle, Action.RECORD_CHECK_IN, RecordCheckIn(
-                contacted_at=await now_of(env), method=ContactMethod.PHONE), MANAGER_ACTOR)
-        await harness.act(handle, Action.RECORD_CHECK_IN, RecordCheckIn(
-            contacted_at=await now_of(env), method=ContactMethod.PHONE), MANAGER_ACTOR)
+        handle, first_run = await past_its_history_limit(harness, env)
         for _ in range(24):  # the bounded wait for the webhook in flight, skipped in steps
             if (await handle.describe()).run_id != first_run:
                 break
