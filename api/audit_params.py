@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from api.problems import Problem
+from api.problems import invalid_field
 from eventstore.moments import parse_moment
 
 AsOfQuery = Annotated[str | None, Query(description=(
@@ -23,5 +23,4 @@ def as_of_moment(as_of: str | None) -> datetime | None:
     try:
         return parse_moment(as_of)
     except ValueError as error:
-        raise Problem(422, "Invalid request", f"as_of: {error}",
-                      errors=[{"field": "as_of", "message": str(error)}]) from None
+        raise invalid_field("as_of", str(error)) from None

@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from api.problems import Problem
+from api.problems import invalid_field
 from domain.bounds import check_dates_within_window
 from domain.errors import InvalidCommand
 from domain.policy import Policy
@@ -18,5 +18,4 @@ def refuse_dates_outside_window(command: BaseModel, *, today: date, policy: Poli
     try:
         check_dates_within_window(command, today=today, policy=policy)
     except InvalidCommand as refused:
-        raise Problem(422, "Invalid request", refused.message,
-                      errors=[{"field": refused.field, "message": refused.reason}]) from None
+        raise invalid_field(refused.field, refused.reason) from None

@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.models import CaseOut, UpdateAccepted
-from api.problems import Problem
+from api.problems import Problem, invalid_field
 from api.services import Services
 from api.views import case_for
 from domain.actors import Actor, Source
@@ -70,9 +70,8 @@ def refusal_problem(error: WorkflowUpdateFailedError) -> Problem:
                            stage=details.get("stage"),
                            allowed_actions=details.get("allowed_actions", []))
         if cause.type == "invalid_command":
-            return Problem(422, "Invalid request", cause.message,
-                           errors=[{"field": details.get("field"),
-                                    "message": details.get("reason")}])
+            return invalid_field(details.get("field"), details.get("reason"),
+                                 detail=cause.message)
         if cause.type in ("role_not_allowed", "not_own_team"):
             return Problem(403, "Forbidden", cause.message)
     return Problem(409, "Refused", str(cause or error))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from api.problems import Problem
+from api.problems import invalid_field
 from api.services import Services
 from infra.tokens import Principal
 from readside.idempotency import KeyReused, case_for_key, remember_key
@@ -19,10 +19,9 @@ async def earlier_case(services: Services, principal: Principal, key: str | None
     try:
         return await case_for_key(services.pool, principal.subject, key, body)
     except KeyReused:
-        raise Problem(422, "Invalid request",
-                      "Idempotency-Key: already used with a different request body",
-                      errors=[{"field": "Idempotency-Key",
-                               "message": "use a new key for a different request"}]) from None
+        raise invalid_field(
+            "Idempotency-Key", "use a new key for a different request",
+            detail="Idempotency-Key: already used with a different request body") from None
 
 
 async def remember(services: Services, principal: Principal, key: str | None, body: BaseModel,

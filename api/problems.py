@@ -95,6 +95,13 @@ class Problem(Exception):
         self.extra = extra
 
 
+def invalid_field(field: str | None, message: str | None, *, detail: str | None = None
+                  ) -> Problem:
+    """The 422 that names one bad field and what would be accepted."""
+    return Problem(422, "Invalid request", detail or f"{field}: {message}",
+                   errors=[{"field": field, "message": message}])
+
+
 def problem_response(
     status: int, title: str, detail: str, instance: str | None = None, **extra: Any
 ) -> JSONResponse:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from api.access_log import log_read
 from api.dependencies import ServicesDep, require_roles
-from api.problems import Problem, problem_responses
+from api.problems import invalid_field, problem_responses
 from domain.actors import Role
 from eventstore.export import ExportFormat, ExportWindow, export_text
 from infra.tokens import Principal
@@ -64,13 +64,13 @@ async def export(
     output_format: Annotated[ExportFormat, Query(alias="format")] = "jsonl",
 ) -> StreamingResponse:
     if (date_from is None) != (date_to is None):
-        raise _invalid("from", "give both 'from' and 'to' (YYYY-MM-DD), or neither")
+        raise invalid_field("from", "give both 'from' and 'to' (YYYY-MM-DD), or neither")
     window = None
     if date_from is not None and date_to is not None:
         try:
             window = ExportWindow(date_from, date_to)
         except ValueError as error:
-            raise _invalid("from", str(error)) from None
+            raise invalid_field("from", str(error)) from None
     await log_read(request, services, principal, "audit.export", case_id)
     chunks = export_text(services.store, output_format,
                          case_id=str(case_id) if case_id else None, window=window)
@@ -105,6 +105,3 @@ async def _in_threads(chunks: Iterator[str]) -> AsyncIterator[str]:
         yield chunk
 
 
-def _invalid(field: str, message: str) -> Problem:
-    return Problem(422, "Invalid request", f"{field}: {message}",
-                   errors=[{"field": field, "message": message}])

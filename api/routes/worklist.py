@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from api.dependencies import ServicesDep, require_roles
-from api.problems import Problem, problem_responses
+from api.problems import invalid_field, problem_responses
 from domain.actors import PRINTABLE, Role
 from domain.bounds import EARLIEST, LATEST
 from domain.stages import Stage
@@ -67,10 +67,8 @@ def _decode_cursor(cursor: str) -> WorklistCursor:
             raise ValueError("not a deadline this API wrote")
         return WorklistCursor(due_at, uuid.UUID(case_id))
     except (ValueError, TypeError, binascii.Error):
-        raise Problem(
-            422, "Invalid request", "cursor: not a cursor this API returned",
-            errors=[{"field": "cursor", "message": "use next_cursor as returned"}],
-        ) from None
+        raise invalid_field("cursor", "use next_cursor as returned",
+                            detail="cursor: not a cursor this API returned") from None
 
 
 @router.get("", response_model=Worklist,
