@@ -14,10 +14,11 @@ ACCEPTED = "an ISO 8601 time with its offset (2026-11-23T17:00:00+00:00) or a da
 def parse_moment(text: str) -> datetime:
     """A moment with its offset, or a date meaning the end of that day in London."""
     try:
-        return end_of_london_day(within_calendar(date.fromisoformat(text)))
-    except ValueError as error:
-        if "between" in str(error):
-            raise
+        day: date | None = date.fromisoformat(text)
+    except ValueError:
+        day = None
+    if day is not None:
+        return end_of_london_day(within_calendar(day))
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
