@@ -1,8 +1,17 @@
-"""Who must be told about a decision, in words free of clinical detail."""
+"""Who must be told about a decision, and of what kind of thing: never in words.
+
+A notice names its kind, its recipient (a role, and the person where the case records one) and
+the few non-clinical facts its text needs. The words are written when the notice is sent, from a
+template per kind, so nothing stored with a notice can carry a diagnosis, a condition, a note or
+an escalation's cause: the outbox keeps kinds and ids only.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from datetime import date, timedelta
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.actors import Role
 from domain.events import (
@@ -15,75 +24,107 @@ from domain.events import (
     RiskFlagRaised,
 )
 from domain.state import CaseState
-from domain.values import Person
 
-_SUBJECTS = {
-    "fit_note_needed": "A fit note is now needed",
-    "fit_note_ending": "A fit note is about to end",
-    "first_assessment_due": "OH assessment is overdue",
-    "check_in_due": "Keeping-in-touch contact is due",
-    "plan_review_due": "A rehabilitation plan review is due",
-    "phased_return_week_review": "Review this week of the phased return",
-    "phased_return_ends": "The phased return schedule has ended",
-    "trial_review_due": "A redeployment trial review is due",
-    "trial_ends": "The redeployment trial has ended",
-    "follow_up_due": "Follow-up after return is due",
-    "sick_pay_half_warning": "Sick pay will drop to half pay",
-    "sick_pay_nil_warning": "Sick pay will end",
-}
+
+class NoticeKind(StrEnum):
+    """What a notice is about; each kind has its own text (and Notify template)."""
+
+    EARLY_CONTACT_DUE = "early_contact_due"
+    EARLY_CONTACT_MISSED = "early_contact_missed"
+    OH_REFERRAL_MADE = "oh_referral_made"
+    LONG_ABSENCE_FLAG = "long_absence_flag"
+    CASE_ESCALATED = "case_escalated"
+    CASE_ESCALATED_HR = "case_escalated_hr"
+    FIT_NOTE_NEEDED = "fit_note_needed"
+    FIT_NOTE_ENDING = "fit_note_ending"
+    FIRST_ASSESSMENT_DUE = "first_assessment_due"
+    CHECK_IN_DUE = "check_in_due"
+    PLAN_REVIEW_DUE = "plan_review_due"
+    PHASED_RETURN_WEEK_REVIEW = "phased_return_week_review"
+    PHASED_RETURN_ENDS = "phased_return_ends"
+    TRIAL_REVIEW_DUE = "trial_review_due"
+    TRIAL_ENDS = "trial_ends"
+    FOLLOW_UP_DUE = "follow_up_due"
+    SICK_PAY_HALF_WARNING = "sick_pay_half_warning"
+    SICK_PAY_NIL_WARNING = "sick_pay_nil_warning"
+    # A deadline whose name has no kind of its own (a newer rule than this table).
+    DEADLINE_PASSED = "deadline_passed"
+    # Written by the notification activity of cases that started before the outbox: only the
+    # subject line of the old text survives (the old subjects carried no clinical detail).
+    LEGACY = "legacy_notice"
+
+
+# The reminders a passing deadline sends, by the deadline's name.
+_DEADLINE_KINDS = {kind.value: kind for kind in (
+    NoticeKind.FIT_NOTE_NEEDED, NoticeKind.FIT_NOTE_ENDING, NoticeKind.FIRST_ASSESSMENT_DUE,
+    NoticeKind.CHECK_IN_DUE, NoticeKind.PLAN_REVIEW_DUE, NoticeKind.PHASED_RETURN_WEEK_REVIEW,
+    NoticeKind.PHASED_RETURN_ENDS, NoticeKind.TRIAL_REVIEW_DUE, NoticeKind.TRIAL_ENDS,
+    NoticeKind.FOLLOW_UP_DUE, NoticeKind.SICK_PAY_HALF_WARNING, NoticeKind.SICK_PAY_NIL_WARNING,
+)}
 
 
 class Notice(BaseModel):
-    """A message to a person or a role. Never carries diagnosis, condition or notes."""
+    """A notice as the outbox keeps it: a kind, a recipient and non-clinical facts."""
 
     model_config = ConfigDict(frozen=True)
 
+    kind: NoticeKind
     recipient_role: Role
-    recipient: Person | None
-    subject: str
-    body: str
+    recipient_id: str | None = None
+    """The HR id of the manager or employee it is for; None: the role's mailbox."""
+    due_at: AwareDatetime | None = None
+    escalation_number: int | None = None
+    absent_days: int | None = None
+    effective_on: date | None = None
+    """The day a warned change takes effect (sick pay dropping)."""
 
 
-def _person(state: CaseState, role: Role) -> Person | None:
-    return {Role.MANAGER: state.manager, Role.EMPLOYEE: state.employee}.get(role)
+def _for_role(state: CaseState, role: Role, kind: NoticeKind, **facts: object) -> Notice:
+    person = {Role.MANAGER: state.manager, Role.EMPLOYEE: state.employee}.get(role)
+    return Notice.model_validate({
+        "kind": kind, "recipient_role": role,
+        "recipient_id": person.id if person is not None else None, **facts,
+    })
+
+
+def _sick_pay_drop(state: CaseState, kind: NoticeKind) -> date | None:
+    """The day contractual sick pay drops to half (or ends), for the warnings of it."""
+    absence = state.absence
+    if absence is None or absence.sick_pay is None:
+        return None
+    half = absence.first_day + timedelta(days=absence.sick_pay.full_pay_days)
+    if kind is NoticeKind.SICK_PAY_HALF_WARNING:
+        return half
+    if kind is NoticeKind.SICK_PAY_NIL_WARNING:
+        return half + timedelta(days=absence.sick_pay.half_pay_days)
+    return None
 
 
 def notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
-    """The notices a decision calls for (most events call for none)."""
-    case = f"case {state.case_id}"
+    """The notices a decision calls for (most events call for none). `state` is the case
+    after the event."""
     if isinstance(event, ManagerRemindedOfContact):
-        since = f", absent since {state.first_day.isoformat()}" if state.first_day else ""
-        return [Notice(
-            recipient_role=Role.MANAGER, recipient=state.manager,
-            subject="Reminder: early contact is due",
-            body=f"Please make early contact with {state.employee.name}{since}, and record it "
-            f"in rtw ({case}). It was due by {event.deadline.isoformat()}.",
-        )]
+        return [_for_role(state, Role.MANAGER, NoticeKind.EARLY_CONTACT_DUE,
+                          due_at=event.deadline)]
     if isinstance(event, MissedContactEscalated):
-        return [Notice(
-            recipient_role=Role.HR, recipient=None, subject="Escalation: early contact missed",
-            body=f"No early contact has been recorded for {case} (employer {state.employer_id}) "
-            f"despite a reminder to the line manager {state.manager.name}. It was due by "
-            f"{event.deadline.isoformat()}.",
-        )]
+        return [_for_role(state, Role.HR, NoticeKind.EARLY_CONTACT_MISSED,
+                          due_at=event.deadline)]
     if isinstance(event, ReminderSent):
-        subject = _SUBJECTS.get(event.deadline_name, "A deadline has passed")
-        return [Notice(recipient_role=role, recipient=_person(state, role), subject=subject,
-                       body=f"{subject} on {case}: it was due by {event.deadline.isoformat()}.")
+        kind = _DEADLINE_KINDS.get(event.deadline_name, NoticeKind.DEADLINE_PASSED)
+        return [_for_role(state, role, kind, due_at=event.deadline,
+                          effective_on=_sick_pay_drop(state, kind))
                 for role in event.recipients]
     if isinstance(event, OhReferralMade):
-        return [Notice(recipient_role=Role.OH, recipient=None, subject="New OH referral",
-                       body=f"{case} was referred to OH ({event.cause}); the first consultation "
-                       f"is due by {event.assessment_due_at.isoformat()}.")]
+        return [_for_role(state, Role.OH, NoticeKind.OH_REFERRAL_MADE,
+                          due_at=event.assessment_due_at)]
     if isinstance(event, RiskFlagRaised):
-        return [Notice(recipient_role=Role.OH, recipient=None, subject="Long-absence risk flag",
-                       body=f"{case} has been absent {event.absent_days} days.")]
+        return [_for_role(state, Role.OH, NoticeKind.LONG_ABSENCE_FLAG,
+                          absent_days=event.absent_days)]
     if isinstance(event, CaseEscalated):
-        # OH hears the cause; HR only that OH is looking at the case.
-        return [Notice(recipient_role=role, recipient=None,
-                       subject=f"Escalation {event.number} on {case}",
-                       body=(f"Escalated to OH: {event.cause}. A named OH professional must "
-                             "confirm or dismiss it." if role is Role.OH else
-                             f"{case} was escalated to occupational health."))
+        # OH reads the cause on the case page; HR hears only that OH is looking at the case.
+        return [_for_role(state, role,
+                          NoticeKind.CASE_ESCALATED if role is Role.OH
+                          else NoticeKind.CASE_ESCALATED_HR,
+                          escalation_number=event.number)
                 for role in event.escalated_to]
     return []
