@@ -1,10 +1,11 @@
-"""Appending decided events to the event store, idempotently."""
+"""Appending decided events, and the notices they cause, to the event store, idempotently."""
 
 from __future__ import annotations
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from eventstore.outbox import NewNotice
 from eventstore.store import (
     CaseEventStore,
     EventPositionConflict,
@@ -32,6 +33,12 @@ class EventLogActivities:
                             corrects_event_id=pending.corrects_event_id)
             for pending in input.events
         ]
+        notices = [
+            NewNotice.of(notice, event_id=pending.event_id, number=number,
+                         employer_id=input.employer_id or "")
+            for pending in input.events
+            for number, notice in enumerate(pending.notices, start=1)
+        ]
         try:
             outcome = self._store.append(
                 case_id=input.case_id,
@@ -40,6 +47,7 @@ class EventLogActivities:
                 workflow_id=input.workflow_id,
                 run_id=input.run_id,
                 events=events,
+                notices=notices,
             )
         except EventPositionConflict as conflict:
             raise ApplicationError(

@@ -396,13 +396,14 @@ async def check(stack: Stack, ledger: Ledger, drill: Drill, pids_before: dict[st
 
 
 def _doubled_notices(database_url: str, event_ids: set[str]) -> int:
-    """Notices sent twice (same case, recipient and text under two ids), or sent for an event
-    the store does not hold."""
+    """Notices written twice (same case, recipient, kind and deadline under two ids), or
+    written for an event the store does not hold."""
     with psycopg.connect(database_url) as connection:
         rows = connection.execute(
-            "SELECT notification_id, case_id, recipient_role, subject, body FROM rtw_outbox"
+            "SELECT notice_id, case_id, recipient_role, kind, due_at, escalation_number "
+            "FROM rtw_notices"
         ).fetchall()
-    same = Counter((str(r[1]), r[2], r[3], r[4]) for r in rows)
+    same = Counter((str(r[1]), r[2], r[3], r[4], r[5]) for r in rows)
     orphans = sum(1 for r in rows if str(r[0]).split("/", 1)[0] not in event_ids)
     return sum(n - 1 for n in same.values()) + orphans
 

@@ -6,6 +6,7 @@ below names every field HR receives, and forbids any other.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -20,6 +21,7 @@ from domain.events import (
     PhasedReturnStarted,
     RedeploymentTrialStarted,
 )
+from domain.notices import Notice, NoticeKind
 from domain.stages import Stage
 from domain.state import CaseState
 from domain.vocabulary import AdjustmentKind, Fitness, Outcome
@@ -79,9 +81,28 @@ class CaseClosure(_HrModel):
     returned_on: date | None
 
 
+class NoticeSent(_HrModel):
+    """A reminder, warning or escalation went to someone HR works with (never one for OH
+    alone): its kind, to whom, and the deadline it was about."""
+
+    kind: Literal["notice_sent"] = "notice_sent"
+    notice: NoticeKind
+    recipient_role: Role
+    due_at: AwareDatetime | None
+    effective_on: date | None
+
+    @field_serializer("due_at", when_used="json")
+    def _iso_8601_with_offset(self, due_at: datetime | None) -> str | None:
+        return due_at.isoformat() if due_at else None
+
+
+# Who HR hears about when they are reminded or warned: OH's own alerts stay with OH.
+_SHARED_WITH_HR = frozenset({Role.HR, Role.MANAGER, Role.EMPLOYEE})
+
+
 ReturnPlanned = Annotated[PhasedReturnPlanned | RedeploymentPlanned,
                           Field(discriminator="phased")]
-HrChange = Annotated[StageChange | FitnessAdvice | ReturnPlanned | CaseClosure,
+HrChange = Annotated[StageChange | FitnessAdvice | ReturnPlanned | CaseClosure | NoticeSent,
                      Field(discriminator="kind")]
 """One change HR hears of, tagged by `kind` (a planned return also by `phased`)."""
 
@@ -101,7 +122,8 @@ class HrUpdate(_HrModel):
         return occurred_at.isoformat()
 
 
-def _changes(before: CaseState | None, after: CaseState, event: CaseEvent) -> list[HrChange]:
+def _changes(before: CaseState | None, after: CaseState, event: CaseEvent,
+             notices: Sequence[Notice]) -> list[HrChange]:
     changes: list[HrChange] = []
     if before is None or before.stage is not after.stage:
         changes.append(StageChange(stage=after.stage,
@@ -125,13 +147,17 @@ def _changes(before: CaseState | None, after: CaseState, event: CaseEvent) -> li
                                            trial_weeks=event.trial_weeks))
     if isinstance(event, CaseClosed):
         changes.append(CaseClosure(outcome=event.outcome, returned_on=event.returned_on))
+    changes.extend(NoticeSent(notice=notice.kind, recipient_role=notice.recipient_role,
+                              due_at=notice.due_at, effective_on=notice.effective_on)
+                   for notice in notices if notice.recipient_role in _SHARED_WITH_HR)
     return changes
 
 
-def hr_update_for(before: CaseState | None, after: CaseState, event: CaseEvent
-                  ) -> HrUpdate | None:
-    """The changes HR may see from one event, or None when there are none."""
-    changes = _changes(before, after, event)
+def hr_update_for(before: CaseState | None, after: CaseState, event: CaseEvent, *,
+                  notices: Sequence[Notice] = ()) -> HrUpdate | None:
+    """The changes HR may see from one event and the notices it caused, or None when there
+    are none."""
+    changes = _changes(before, after, event, notices)
     if not changes:
         return None
     return HrUpdate(case_id=after.case_id, employer_id=after.employer_id,

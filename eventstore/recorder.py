@@ -1,7 +1,9 @@
-"""`eventsourcing`'s PostgreSQL recorder, plus one chain head per case in the same transaction.
+"""`eventsourcing`'s PostgreSQL recorder, plus one chain head per case and the notices the
+events cause, in the same transaction.
 
 Writing the head with the events means no commit can leave a case's events and its head
-disagreeing, so a missing last event is evidence of tampering, never of a crash.
+disagreeing, so a missing last event is evidence of tampering, never of a crash; writing the
+notices with them means no notice is lost or sent for an event that was never stored.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from eventstore.chain import ChainHead
+from eventstore.outbox import INSERT_NOTICE, NOTICES_DDL, NewNotice
+from eventstore.schema_lock import SCHEMA_LOCK
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
@@ -60,6 +64,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 ).format(name=Identifier(name), operations=SQL(operations), table=table,
                          scope=SQL(scope), refuse=refuse)
             )
+        # The outbox commits with the events that cause its notices.
+        self.sql_create_statements.append(SQL(NOTICES_DDL).format())
         # Only ever forward: a stale writer cannot move a head back.
         self.upsert_head_statement = SQL(
             "INSERT INTO {heads} AS h (case_id, last_position, last_mac, head_mac) "
@@ -70,6 +76,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self.select_head_statement = SQL(
             "SELECT case_id, last_position, last_mac, head_mac FROM {heads} WHERE case_id = %s"
         ).format(heads=heads)
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # In turn with the other processes that create rtw's tables at start.
+        curs.execute(SCHEMA_LOCK)
+        super()._create_table(curs)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_events(
@@ -113,9 +124,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         *,
         chain_head: ChainHead | None = None,
+        notices: Sequence[NewNotice] = (),
         **kwargs: Any,
     ) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
+        if notices and stored_events:
+            case_id = stored_events[0].originator_id
+            curs.executemany(INSERT_NOTICE, [notice.row(case_id) for notice in notices])
         if chain_head is not None:
             curs.execute(
                 self.upsert_head_statement,

@@ -15,6 +15,7 @@ from eventsourcing.utils import get_topic
 
 from domain.events import CaseEvent
 from eventstore.chain import GENESIS_MAC, AuditKey, event_mac, head_for
+from eventstore.outbox import NewNotice
 from eventstore.recorder import ChainedPostgresRecorder
 from eventstore.records import CaseEventRecord
 from eventstore.transcoder import CaseTranscoder
@@ -134,9 +135,11 @@ class CaseEventStore(Application[UUID]):
         workflow_id: str,
         run_id: str,
         events: Sequence[NewCaseEvent],
+        notices: Sequence[NewNotice] = (),
         recorded_at: datetime | None = None,
     ) -> AppendOutcome:
-        """Write one decision's events in one transaction at the given positions.
+        """Write one decision's events, and the notices they cause, in one transaction at the
+        given positions.
 
         `recorded_at` is now unless given (imports of old records, tests).
         A retry of the same append finds its own event ids there and writes nothing. Each
@@ -170,7 +173,7 @@ class CaseEventStore(Application[UUID]):
             records.append(replace(record, mac=previous_mac))
         new_head = head_for(self.audit_key, case_id, last_position, previous_mac)
         try:
-            self.events.put(records, chain_head=new_head)
+            self.events.put(records, chain_head=new_head, notices=notices)
         except IntegrityError:
             return self._already_present(case_id, first_position, events)
         return AppendOutcome(appended=len(records), already_present=0)

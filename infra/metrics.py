@@ -95,7 +95,7 @@ _EVENT_TYPES = frozenset(
 # numbered keys ("fit_note_3_ending") never reach a label because digits are refused.
 _DEADLINE_NAME = re.compile(r"[a-z][a-z_]{0,47}")
 _PROJECTION = re.compile(r"[a-z][a-z_]{0,31}")
-NOTICE_RESULTS = frozenset({"sent", "duplicate", "failed"})
+NOTICE_RESULTS = frozenset({"sent", "retried", "failed"})
 UPDATE_OUTCOMES = frozenset({"applied", "accepted", "refused", "failed"})
 
 
@@ -121,8 +121,9 @@ ESCALATIONS = Counter("rtw_escalations", "Escalations decided: missed_contact, d
                       registry=REGISTRY)
 DEADLINES_MISSED = Counter("rtw_deadlines_missed", "Deadlines that passed unmet, by what their "
                            "passing decided.", ["kind"], registry=REGISTRY)
-NOTICES = Counter("rtw_notices", "Notices handed to the notification channel, by recipient role "
-                  "and result (sent, duplicate, failed).", ["role", "result"], registry=REGISTRY)
+NOTICES = Counter("rtw_notices", "Notice deliveries by the relay, by recipient role and result "
+                  "(sent; retried: an attempt failed and another is due; failed: given up, the "
+                  "case's worklist entry shows it).", ["role", "result"], registry=REGISTRY)
 WEBHOOK_ATTEMPTS = Counter("rtw_webhook_attempts", "Webhook deliveries attempted to HR systems, "
                            "by result (success, failure).", ["result"], registry=REGISTRY)
 QUARANTINES = Counter("rtw_quarantines", "Cases set aside by a projection or background loop "
@@ -179,7 +180,7 @@ def _deadline_kind(event: CaseEvent) -> str | None:
 
 
 def count_notice(role: object, result: str) -> None:
-    """A notice handed to the channel: `result` is sent, duplicate or failed."""
+    """One delivery attempt of the relay: `result` is sent, retried or failed."""
     NOTICES.labels(_closed(role, _ROLES), _closed(result, NOTICE_RESULTS)).inc()
 
 
@@ -217,6 +218,7 @@ class ReadSideFigures:
     """projection → cases set aside; None while the quarantine table does not exist."""
     pending_notices: int = 0
     oldest_pending_notice_seconds: float = 0.0
+    failed_notices: int = 0
 
 
 def _read_side_families(figures: ReadSideFigures | None) -> Iterator[Metric]:
@@ -255,6 +257,10 @@ def _read_side_families(figures: ReadSideFigures | None) -> Iterator[Metric]:
                                "not yet delivered (the relay's lag); 0 when none waits.")
     oldest.add_metric([], figures.oldest_pending_notice_seconds)
     yield oldest
+    failed = GaugeMetricFamily("rtw_outbox_failed_notices", "Notices the relay gave up on "
+                               "(each shows on its case's worklist entry).")
+    failed.add_metric([], figures.failed_notices)
+    yield failed
 
 
 class _Figures(Collector):

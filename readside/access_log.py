@@ -16,6 +16,8 @@ import asyncpg
 import psycopg
 from psycopg.rows import dict_row, tuple_row
 
+from eventstore.schema_lock import SCHEMA_LOCK
+
 ACCESS_LOG_DDL = """
 CREATE TABLE IF NOT EXISTS rtw_access_log (
     id bigserial PRIMARY KEY,
@@ -35,8 +37,6 @@ CREATE OR REPLACE TRIGGER rtw_access_log_append_only BEFORE UPDATE OR DELETE ON 
     FOR EACH ROW EXECUTE FUNCTION rtw_access_log_append_only();
 """
 
-# Processes starting together (worker, API, CLI) take turns creating the schema.
-SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(7245001)"
 
 _INSERT_INTO = (
     "INSERT INTO rtw_access_log (subject, role, action, case_id, channel, client, detail) "

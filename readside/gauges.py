@@ -37,7 +37,7 @@ async def _read(pool: asyncpg.Pool) -> ReadSideFigures:
         present = {
             row["name"] for row in await connection.fetch(
                 "SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NOT NULL",
-                ["rtw_worklist", "rtw_projection_positions", "rtw_quarantine", "rtw_outbox",
+                ["rtw_worklist", "rtw_projection_positions", "rtw_quarantine", "rtw_notices",
                  EVENTS_TABLE],
             )
         }
@@ -73,18 +73,21 @@ async def _read(pool: asyncpg.Pool) -> ReadSideFigures:
                     " GROUP BY projection"
                 )
             }
-        pending, oldest = 0, 0.0
-        if "rtw_outbox" in present:
+        pending, oldest, failed = 0, 0.0, 0
+        if "rtw_notices" in present:
             waiting = await connection.fetchrow(
-                "SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0)"
-                " AS age FROM rtw_outbox WHERE delivered_at IS NULL"
+                "SELECT count(*) FILTER (WHERE status = 'pending') AS n,"
+                " count(*) FILTER (WHERE status = 'failed') AS failed,"
+                " coalesce(extract(epoch FROM now() - min(created_at)"
+                " FILTER (WHERE status = 'pending')), 0) AS age FROM rtw_notices"
+                " WHERE status <> 'sent'"
             )
             if waiting is not None:
-                pending, oldest = waiting["n"], float(waiting["age"])
+                pending, oldest, failed = waiting["n"], float(waiting["age"]), waiting["failed"]
     return ReadSideFigures(
         open_cases=open_cases, overdue_cases=overdue, projection_lag=lag,
         quarantined_cases=quarantined, pending_notices=pending,
-        oldest_pending_notice_seconds=oldest,
+        oldest_pending_notice_seconds=oldest, failed_notices=failed,
     )
 
 

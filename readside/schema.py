@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncpg
 
+from eventstore.outbox import MIGRATE_OLD_OUTBOX, NOTICES_DDL
+from eventstore.schema_lock import SCHEMA_LOCK
 from readside.absence_links import ABSENCE_LINKS_DDL
-from readside.access_log import ACCESS_LOG_DDL, SCHEMA_LOCK
+from readside.access_log import ACCESS_LOG_DDL
 from readside.idempotency import IDEMPOTENCY_DDL
-from readside.outbox import OUTBOX_DDL
 from readside.webhook_deliveries import DELIVERIES_DDL
 from readside.worklist import WORKLIST_DDL
 
@@ -16,7 +17,8 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as connection, connection.transaction():
         # The worker and the API may both create the tables at start.
         await connection.execute(SCHEMA_LOCK)
-        await connection.execute(OUTBOX_DDL)
+        await connection.execute(NOTICES_DDL)
+        await connection.execute(MIGRATE_OLD_OUTBOX)
         await connection.execute(ABSENCE_LINKS_DDL)
         await connection.execute(WORKLIST_DDL)
         await connection.execute(ACCESS_LOG_DDL)

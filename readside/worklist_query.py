@@ -34,7 +34,8 @@ class WorklistCursor:
 async def worklist_page(pool: asyncpg.Pool, query: WorklistQuery, *, now: datetime,
                         after: WorklistCursor | None, limit: int) -> list[asyncpg.Record]:
     """Up to `limit + 1` rows (the extra one tells there is a next page), each with the
-    deadline of the caller's view as `due_at` and `due_name`."""
+    deadline of the caller's view as `due_at` and `due_name`, and how many of the case's
+    notices the relay gave up on as `undelivered_notices`."""
     prefix = "next_deadline" if query.clinical_deadlines else "next_shared_deadline"
     due, name = f"{prefix}_at", f"{prefix}_name"
     where: list[str] = []
@@ -64,7 +65,9 @@ async def worklist_page(pool: asyncpg.Pool, query: WorklistQuery, *, now: dateti
             where.append(f"({due} > {d} OR ({due} = {d} AND case_id > {c}) OR {due} IS NULL)")
     sql = (
         f"SELECT case_id, employer_id, route, stage, employee_id, employee_name, manager_id, "  # noqa: S608 - only column names are interpolated
-        f"assigned_to, opened_at, {due} AS due_at, {name} AS due_name FROM rtw_worklist"
+        f"assigned_to, opened_at, {due} AS due_at, {name} AS due_name, "
+        "(SELECT count(*) FROM rtw_notices AS n WHERE n.case_id = rtw_worklist.case_id "
+        "AND n.status = 'failed') AS undelivered_notices FROM rtw_worklist"
         + (" WHERE " + " AND ".join(where) if where else "")
         + f" ORDER BY {due} ASC NULLS LAST, case_id ASC LIMIT {arg(limit + 1)}"
     )

@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.event_log import EventLogActivities
-from activities.notify import LogChannel, NotificationChannel, NotifyActivities
+from activities.notify import LegacyNotices, NotifyActivities
 from activities.webhooks import WebhookActivities, WebhookDirectory
 from eventstore.store import CaseEventStore
 from infra import bootstrap, temporal_client
@@ -23,10 +23,11 @@ from infra.settings import Settings
 from infra.telemetry import configure_tracing
 from infra.temporal_client import WORKFLOW_RUNNER
 from readside.gauges import serve_metrics
-from readside.outbox import OutboxChannel
+from readside.outbox import NoticeOutbox
 from readside.schema import ensure_schema
 from readside.webhook_deliveries import WebhookDeliveries
 from readside.worklist import WorklistProjector
+from worker.relay import build_relay
 from workflows.case import CaseWorkflow
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,12 @@ def build_worker(
     *,
     task_queue: str,
     store: CaseEventStore,
-    channel: NotificationChannel,
+    outbox: LegacyNotices,
     executor: ThreadPoolExecutor,
     webhooks: WebhookActivities,
 ) -> Worker:
     event_log = EventLogActivities(store)
-    notify = NotifyActivities(channel)
+    notify = NotifyActivities(outbox)
     return Worker(
         client,
         task_queue=task_queue,
@@ -55,7 +56,8 @@ def build_worker(
 
 
 async def run_worker(settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM, then finish in-flight tasks and stop.
+    """Run until SIGINT/SIGTERM, then finish in-flight tasks and stop. The notice relay runs
+    here too unless RTW_RELAY_IN_WORKER is false (then `rtw relay` runs it on its own).
 
     Nothing but a signal ends it: at start it waits for PostgreSQL and Temporal; later the
     projector backs off from a database outage, and a Temporal worker that fails (a server
@@ -77,9 +79,7 @@ async def run_worker(settings: Settings) -> None:
     pool = await bootstrap.database_pool(settings, max_size=5, wait=True)
     await retry_until_ready("read-side schema", lambda: ensure_schema(pool))
     metrics_server = await serve_metrics(settings.metrics_address, pool)
-    channel: NotificationChannel = (
-        OutboxChannel(pool) if settings.notification_channel == "outbox" else LogChannel()
-    )
+    relay = build_relay(settings, pool=pool, store=store) if settings.relay_in_worker else None
     http = bootstrap.webhook_http_client()
     webhooks = WebhookActivities(WebhookDirectory.load(settings.webhooks_file),
                                  WebhookDeliveries(pool), http)
@@ -88,11 +88,15 @@ async def run_worker(settings: Settings) -> None:
         await asyncio.gather(
             poll_until_stopped(
                 lambda: build_worker(client, task_queue=settings.task_queue, store=store,
-                                     channel=channel, executor=executor, webhooks=webhooks),
+                                     outbox=NoticeOutbox(pool), executor=executor,
+                                     webhooks=webhooks),
                 stop,
             ),
             projector.run(stop),
+            *([relay.run(stop)] if relay is not None else []),
         )
+    if relay is not None:
+        await relay.close()
     await http.aclose()
     if metrics_server is not None:
         metrics_server.close()

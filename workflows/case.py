@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import CaseEvent
     from domain.evolve import evolve
     from domain.hr_updates import hr_update_for
-    from domain.notices import notices_for
+    from domain.notices import Notice, notices_for
     from domain.stages import Action, Stage
     from domain.state import CaseState
     from workflows.payloads import (
@@ -90,6 +90,9 @@ BOUNDED_DATES_PATCH = "bounded-dates-v1"
 SETTLE_PATCH = "settle-before-continue-v1"
 # Webhook deliveries get a bounded number of attempts, then are dead-lettered.
 BOUNDED_WEBHOOKS_PATCH = "bounded-webhooks-v1"
+# A decision's notices go to the outbox with its events, in the one append (before: an
+# activity per notice), and the ones HR should know of go to the employer's webhook too.
+NOTICES_OUTBOX_PATCH = "notices-outbox-v1"
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -345,8 +348,12 @@ class CaseWorkflow:
             before = self._state
             self._state = evolve(self._state, event)
             pending = PendingEvent(event_id=str(workflow.uuid4()), event=event, trace_id=trace_id)
+            notices = notices_for(self._state, pending.event)
+            if notices and workflow.patched(NOTICES_OUTBOX_PATCH):
+                pending = pending.model_copy(update={"notices": notices})
+            else:
+                self._notices.extend(self._notifications(pending, notices))
             decided.append(pending)
-            self._notices.extend(self._notifications(pending))
             self._queue_hr_update(before, pending)
         self._pending.extend(decided)
         if decided:
@@ -384,22 +391,26 @@ class CaseWorkflow:
                     lambda: self._state.version != seen_version, timeout=timedelta(hours=1)
                 )
 
-    def _notifications(self, pending: PendingEvent) -> list[NotificationInput]:
+    def _notifications(self, pending: PendingEvent, notices: list[Notice]
+                       ) -> list[NotificationInput]:
+        """A case that started before the outbox sends each notice by an activity, which puts
+        it in the outbox (its commands must stay as they were recorded)."""
         return [
             NotificationInput(
                 notification_id=f"{pending.event_id}/{number}",
                 case_id=self._state.case_id,
                 employer_id=self._state.employer_id,
                 recipient_role=notice.recipient_role,
-                recipient=notice.recipient,
-                subject=notice.subject,
-                body=notice.body,
+                recipient=None,
+                subject=notice.kind.value,
+                body="",
+                notice=notice,
             )
-            for number, notice in enumerate(notices_for(self._state, pending.event), start=1)
+            for number, notice in enumerate(notices, start=1)
         ]
 
     def _queue_hr_update(self, before: CaseState | None, pending: PendingEvent) -> None:
-        update = hr_update_for(before, self._state, pending.event)
+        update = hr_update_for(before, self._state, pending.event, notices=pending.notices)
         if update is not None and workflow.patched(WEBHOOKS_PATCH):
             self._webhooks.append(WebhookInput(event_id=pending.event_id,
                                                employer_id=self._state.employer_id, body=update))
@@ -460,6 +471,7 @@ class CaseWorkflow:
                     workflow_id=info.workflow_id,
                     run_id=info.run_id,
                     events=batch,
+                    employer_id=self._state.employer_id,
                 ),
                 result_type=AppendEventsResult,
                 start_to_close_timeout=timedelta(seconds=15),

@@ -30,6 +30,7 @@ from domain.commands import (
 from domain.deadlines import Deadline
 from domain.events import CaseEvent
 from domain.hr_updates import HrUpdate
+from domain.notices import Notice
 from domain.stages import Action
 from domain.state import CaseState
 from domain.values import Person
@@ -207,6 +208,11 @@ class PendingEvent(BaseModel):
     corrects_event_id: str | None = Field(
         default=None, description="The earlier event a correction of fact refers to."
     )
+    notices: list[Notice] = Field(
+        default_factory=list,
+        description="The notices the event causes, written to the outbox in the same "
+        "transaction as the event (their ids: the event id, a slash, their number from 1).",
+    )
 
 
 class AppendEventsInput(BaseModel):
@@ -220,6 +226,9 @@ class AppendEventsInput(BaseModel):
     workflow_id: str
     run_id: str
     events: list[PendingEvent]
+    employer_id: str | None = Field(
+        default=None, description="The case's employer, kept with each notice in the outbox."
+    )
 
 
 class AppendEventsResult(BaseModel):
@@ -232,7 +241,9 @@ class AppendEventsResult(BaseModel):
 
 
 class NotificationInput(BaseModel):
-    """A notice to deliver once; `notification_id` is the event id that caused it."""
+    """A notice of a case that started before the outbox (and runs on until it continues as
+    new): the activity puts it in the outbox. `notice` is set by today's code; inputs recorded
+    before it carry only the old words, of which the outbox keeps the subject line."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -243,6 +254,7 @@ class NotificationInput(BaseModel):
     recipient: Person | None
     subject: str
     body: str
+    notice: Notice | None = None
 
 
 class WebhookInput(BaseModel):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.dependencies import ServicesDep, require_roles
 from api.problems import invalid_field, problem_responses
@@ -46,6 +46,10 @@ class WorklistItem(BaseModel):
     opened_at: datetime
     next_deadline: WorklistDeadline | None
     overdue: bool
+    undelivered_notices: int | None = Field(
+        default=None,
+        description="Notices of this case that could not be delivered after every attempt "
+        "(OH and HR only): someone was not told, and must be told another way.")
 
 
 class Worklist(BaseModel):
@@ -106,6 +110,8 @@ async def worklist(
             next_deadline=WorklistDeadline(name=row["due_name"], due_at=row["due_at"])
             if row["due_at"] else None,
             overdue=bool(row["due_at"] and row["due_at"] < now),
+            undelivered_notices=row["undelivered_notices"]
+            if principal.role in (Role.OH, Role.HR) else None,
         )
         for row in page
     ]

@@ -27,7 +27,7 @@ from domain.ids import case_id_for_absence
 from domain.stages import Action
 from eventstore.replay import replay
 from eventstore.store import CaseEventStore
-from readside.outbox import OutboxChannel
+from readside.outbox import NoticeOutbox
 from readside.schema import ensure_schema
 from readside.webhook_deliveries import WebhookDeliveries
 from worker.case_worker import build_worker
@@ -75,7 +75,8 @@ class Harness:
 
     async def outbox(self, case_id: str) -> list[asyncpg.Record]:
         return await self.pool.fetch(
-            "SELECT * FROM rtw_outbox WHERE case_id = $1::uuid ORDER BY created_at", case_id
+            "SELECT * FROM rtw_notices WHERE case_id = $1::uuid ORDER BY created_at, notice_id",
+            case_id
         )
 
 
@@ -91,7 +92,7 @@ async def running_worker(
     try:
         with ThreadPoolExecutor(max_workers=4) as executor:
             worker = build_worker(
-                client, task_queue=task_queue, store=store, channel=OutboxChannel(pool),
+                client, task_queue=task_queue, store=store, outbox=NoticeOutbox(pool),
                 executor=executor,
                 webhooks=WebhookActivities(webhooks or WebhookDirectory({}),
                                            WebhookDeliveries(pool), http),

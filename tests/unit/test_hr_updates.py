@@ -253,12 +253,13 @@ def test_no_part_of_a_body_has_a_field_for_clinical_detail() -> None:
         "case_id", "employer_id", "occurred_at", "stage", "changes", "kind", "previous_stage",
         "fitness", "recommended_adjustments", "detail", "phased", "starts_on", "hours_by_week",
         "role_title", "trial_weeks", "outcome", "returned_on",
+        "notice", "recipient_role", "due_at", "effective_on",
     }
 
 
 def test_no_part_of_a_body_takes_a_field_it_does_not_name() -> None:
     schemas = _object_schemas(HrUpdate.model_json_schema())
-    assert len(schemas) == 7
+    assert len(schemas) == 8
     assert all(schema.get("additionalProperties") is False for schema in schemas)
     state, event = opened()
     update = body(hr_update_for(None, state, event))

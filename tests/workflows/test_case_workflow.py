@@ -73,10 +73,13 @@ async def test_reminds_manager_then_escalates_to_hr_when_no_contact(
         assert escalation <= escalated.occurred_at < escalation + timedelta(minutes=1)
         assert reminder.actor_role == "system" and reminder.source == "timer"
 
+        # Written with the events that caused them, as kinds and ids: never words.
         outbox = await harness.outbox(handle.id)
-        assert [row["recipient_role"] for row in outbox] == ["manager", "hr"]
-        assert MANAGER.email in outbox[0]["recipient"]
-        assert "musculoskeletal" not in outbox[0]["body"] + outbox[1]["body"]
+        assert [(row["kind"], row["recipient_role"], row["recipient_id"]) for row in outbox] == [
+            ("early_contact_due", "manager", MANAGER.id), ("early_contact_missed", "hr", None)]
+        assert [row["notice_id"] for row in outbox] == [
+            f"{reminder.event_id}/1", f"{escalated.event_id}/1"]
+        assert outbox[0]["due_at"] == due and outbox[0]["status"] == "pending"
         final = await handle.query(CaseWorkflow.view)
         assert final.state.contact_reminders_sent == 1 and final.state.contact_escalated
 

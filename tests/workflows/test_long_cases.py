@@ -224,7 +224,7 @@ async def test_what_is_decided_while_a_case_waits_to_continue_as_new_is_still_se
 
         async def notices_sent() -> bool:
             rows = await harness.outbox(handle.id)
-            return any(r["notification_id"].startswith(escalated.event_id) for r in rows)
+            return any(r["notice_id"].startswith(escalated.event_id) for r in rows)
 
         await wait_until(notices_sent)
 

@@ -1,0 +1,185 @@
+"""The relay: delivers what the outbox holds through the configured channel, once each.
+
+It claims due notices (several relays share the outbox safely), renders each one's text from
+the case as it stands now (so the outbox itself never holds words), sends it, and marks it.
+A failed send is tried again later with growing pauses; after the last attempt, or at once
+when trying again cannot help, the notice is marked failed, counted, and shown on its case's
+worklist entry. Nothing here holds up a case: the workflows never wait for the relay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+from typing import Protocol
+
+import asyncpg
+
+from domain.actors import Role
+from domain.notices import NoticeKind
+from domain.state import CaseState
+from eventstore.replay import replay
+from eventstore.store import CaseEventStore
+from infra import bootstrap
+from infra.backoff import keep_running, retry_until_ready
+from infra.employers import EmployerDirectory
+from infra.metrics import count_notice
+from infra.notice_channels.base import DeliveryFailed, NoticeChannel, OutgoingMessage
+from infra.notice_texts import NoticeContext, NoticeTexts
+from infra.settings import Settings
+from infra.telemetry import configure_tracing
+from readside.outbox import NoticeOutbox, StoredNotice
+from readside.schema import ensure_schema
+
+log = logging.getLogger(__name__)
+
+# Notices sent at once by one relay; each send's own timeout stays well inside the lease.
+RELAY_BATCH = 10
+
+
+class CaseStates(Protocol):
+    """The current state of a case, read from the event store."""
+
+    async def state_of(self, case_id: str) -> CaseState: ...
+
+
+class NoticeRelay:
+    """Sends due notices; run one per worker process, or several: claims never overlap."""
+
+    def __init__(
+        self, *, outbox: NoticeOutbox, channel: NoticeChannel, cases: CaseStates,
+        texts: NoticeTexts, employers: EmployerDirectory, max_attempts: int,
+        lease: timedelta, first_retry: timedelta = timedelta(seconds=30),
+        longest_retry: timedelta = timedelta(hours=1),
+    ) -> None:
+        self._outbox = outbox
+        self._channel = channel
+        self._cases = cases
+        self._texts = texts
+        self._employers = employers
+        self._max_attempts = max_attempts
+        self._lease = lease
+        self._first_retry = first_retry
+        self._longest_retry = longest_retry
+
+    async def run(self, stop: asyncio.Event, *, interval: float = 1.0) -> None:
+        """Deliver until `stop`; an outage of the database or the channel is waited out."""
+        log.info("notice relay sending through the %s channel", self._channel.name)
+
+        async def drain() -> None:
+            while not stop.is_set() and await self.deliver_due() == RELAY_BATCH:
+                pass  # a full batch: more may be due at once
+
+        await keep_running("notice relay", drain, stop, interval=interval)
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+    async def deliver_due(self) -> int:
+        """One pass: claim what is due and try each once. Returns how many were claimed."""
+        claimed = await self._outbox.claim(limit=RELAY_BATCH, lease=self._lease)
+        if claimed:
+            await asyncio.gather(*(self._deliver(notice) for notice in claimed))
+        return len(claimed)
+
+    async def _deliver(self, notice: StoredNotice) -> None:
+        # A send never outlives its lease, or another relay could take the notice meanwhile.
+        timeout = self._lease.total_seconds() / 2
+        try:
+            message = await self._message(notice)
+            await asyncio.wait_for(self._channel.send(message), timeout=timeout)
+        except DeliveryFailed as failed:
+            await self._not_sent(notice, failed.reason, permanent=failed.permanent)
+        except Exception as error:  # a fault of one notice must not stop the others
+            await self._not_sent(notice, type(error).__name__, permanent=False)
+        else:
+            await self._outbox.mark_sent(notice.notice_id, channel=self._channel.name)
+            count_notice(notice.recipient_role, "sent")
+
+    async def _not_sent(self, notice: StoredNotice, reason: str, *, permanent: bool) -> None:
+        if permanent or notice.attempts >= self._max_attempts:
+            await self._outbox.mark_failed(notice.notice_id, error=reason)
+            count_notice(notice.recipient_role, "failed")
+            log.warning("notice %s (%s) to %s on case %s given up after %d attempt(s): %s",
+                        notice.notice_id, notice.kind.value, notice.recipient_role.value,
+                        notice.case_id, notice.attempts, reason)
+            return
+        await self._outbox.retry_later(notice.notice_id, delay=self._retry_delay(notice.attempts),
+                                       error=reason)
+        count_notice(notice.recipient_role, "retried")
+
+    def _retry_delay(self, attempts: int) -> timedelta:
+        return min(self._first_retry * 2 ** min(attempts - 1, 20), self._longest_retry)
+
+    async def _message(self, notice: StoredNotice) -> OutgoingMessage:
+        state = await self._cases.state_of(notice.case_id)
+        person = {Role.MANAGER: state.manager, Role.EMPLOYEE: state.employee}.get(
+            notice.recipient_role)
+        to = (person.email if person is not None
+              else self._employers.mailbox(notice.employer_id, notice.recipient_role))
+        text = self._texts.render(NoticeContext(
+            notice_id=notice.notice_id, case_id=notice.case_id, employer_id=notice.employer_id,
+            kind=notice.kind, recipient_role=notice.recipient_role,
+            recipient_name=person.name if person is not None else None,
+            employee_name=state.employee.name, manager_name=state.manager.name,
+            first_day=state.first_day, due_at=notice.due_at,
+            escalation_number=notice.escalation_number, absent_days=notice.absent_days,
+            effective_on=notice.effective_on, case_url=None,
+        ))
+        subject = text.subject
+        if notice.kind is NoticeKind.LEGACY and notice.legacy_subject:
+            subject = notice.legacy_subject  # all that survives of an older case's notice
+        return OutgoingMessage(
+            reference=notice.notice_id, kind=notice.kind.value, case_id=notice.case_id,
+            employer_id=notice.employer_id, recipient_role=notice.recipient_role.value, to=to,
+            subject=subject, body=text.body, personalisation={**text.fields, "subject": subject},
+            notify_template_id=self._employers.notify_template(notice.employer_id, notice.kind),
+        )
+
+
+class StoredCaseStates:
+    """Each case's state replayed from the event store with the domain's own rules."""
+
+    def __init__(self, store: CaseEventStore) -> None:
+        self._store = store
+
+    async def state_of(self, case_id: str) -> CaseState:
+        records = await asyncio.to_thread(self._store.history, case_id)
+        if not records:
+            raise LookupError(f"case {case_id} has no stored events")
+        return replay(records)[-1].state
+
+
+def build_relay(settings: Settings, *, pool: asyncpg.Pool, store: CaseEventStore) -> NoticeRelay:
+    """The relay as the settings describe it (files read and the channel built once)."""
+    employers = EmployerDirectory.load(settings.employers_dir)
+    return NoticeRelay(
+        outbox=NoticeOutbox(pool), channel=bootstrap.notice_channel(settings),
+        cases=StoredCaseStates(store), texts=NoticeTexts(employers), employers=employers,
+        max_attempts=settings.notice_max_attempts,
+        lease=timedelta(seconds=settings.relay_lease_seconds),
+    )
+
+
+async def run_relay(settings: Settings) -> None:
+    """`rtw relay`: the relay alone, until SIGINT/SIGTERM (for a deployment that runs it as its
+    own process rather than inside each worker)."""
+    configure_tracing("rtw-relay")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    store = await bootstrap.open_event_store(settings, wait=True)
+    pool = await bootstrap.database_pool(settings, max_size=3, wait=True)
+    try:
+        await retry_until_ready("read-side schema", lambda: ensure_schema(pool))
+        relay = build_relay(settings, pool=pool, store=store)
+        try:
+            await relay.run(stop)
+        finally:
+            await relay.close()
+    finally:
+        await pool.close()
+        store.close()
