@@ -15,11 +15,23 @@ from api.problems import (
     problem_response,
     unexpected,
 )
-from api.routes import absences, actions, audit, cases, health, hr_facts, referrals, worklist
+from api.routes import (
+    absences,
+    actions,
+    audit,
+    cases,
+    health,
+    hr_facts,
+    notices,
+    referrals,
+    worklist,
+)
 from api.routes import metrics as metrics_route
 from api.services import Services
 from api.tracing import TracingMiddleware
 from infra import bootstrap
+from infra.employers import EmployerDirectory
+from infra.notice_texts import NoticeTexts
 from infra.backoff import TRANSIENT_ERRORS, retry_until_ready
 from infra.metrics import install_temporal_metrics
 from infra.policies import PolicyBook
@@ -64,6 +76,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(cases.router)
     app.include_router(actions.router)
     app.include_router(audit.router)
+    app.include_router(notices.router)
     app.include_router(metrics_route.router)
     if services is None:
         install_temporal_metrics()  # before the lifespan's client connects
@@ -133,4 +146,5 @@ async def _services_from(settings: Settings) -> Services:
         update_wait_seconds=settings.update_wait_seconds,
         policies=PolicyBook.load(settings.policy_dir),
         max_body_bytes=settings.max_body_bytes,
+        texts=NoticeTexts(EmployerDirectory.load(settings.employers_dir)),
     )

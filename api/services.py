@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from api.problems import Problem
 from eventstore.store import CaseEventStore
+from infra.notice_texts import NoticeTexts
 from infra.policies import PolicyBook
 from infra.tokens import TokenRegistry
 
@@ -33,6 +34,7 @@ class Services:
     max_body_bytes: int = 65_536
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     store_read_seconds: float = 10.0
+    texts: NoticeTexts = field(default_factory=NoticeTexts)
 
     async def read_store(self, read: Callable[..., T], *args: Any) -> T:
         """A read of the event store in a thread, bounded: a database that has stopped

@@ -21,6 +21,8 @@ def _parser() -> argparse.ArgumentParser:
                         "worker, API) and supervise it")
     commands.add_parser("worker", help="run one Temporal worker for cases")
     commands.add_parser("api", help="run the HTTP API")
+    commands.add_parser("relay", help="run the notice relay on its own (it also runs inside "
+                        "each worker unless RTW_RELAY_IN_WORKER=false)")
     add_case_commands(commands)
     audit = commands.add_parser("audit", help="audit the event store")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
@@ -90,6 +92,33 @@ def configuration_problem(settings: Settings) -> str | None:
     return None
 
 
+def notices_problem(settings: Settings, *, sends: bool) -> str | None:
+    """The employer files, the notice texts and (for a process that `sends`) the chosen
+    channel's settings, checked before a notice is due: a missing mailbox or key is a clear
+    line at start, not a silent drop."""
+    from infra.employers import EmployerDirectory
+    from infra.notice_channels import ChannelNotConfigured, build_channel
+    from infra.notice_texts import NoticeTexts
+
+    try:
+        employers = EmployerDirectory.load(settings.employers_dir)
+        if sends:
+            employers.check_for_channel(settings.notify_channel)
+    except (OSError, ValueError) as error:
+        return f"RTW_EMPLOYERS_DIR: {error}"
+    try:
+        NoticeTexts(employers).check()
+    except ValueError as error:
+        return f"notice texts: {error}"
+    if not sends:
+        return None
+    try:
+        build_channel(settings)
+    except ChannelNotConfigured as error:
+        return str(error)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "case":
@@ -108,22 +137,34 @@ def main(argv: list[str] | None = None) -> int:
         field = "RTW_" + str(first["loc"][0]).upper()
         print(f"rtw: {field}: {first['msg']}", file=sys.stderr)
         return 2
-    if args.command in ("worker", "api") and not settings.audit_hmac_key:
+    if args.command in ("worker", "api", "relay") and not settings.audit_hmac_key:
         print(f"rtw: {MISSING_AUDIT_KEY}", file=sys.stderr)
         return 2
-    if args.command in ("worker", "api"):
-        problem = configuration_problem(settings)
+    if args.command in ("worker", "api", "relay"):
+        sends = args.command == "relay" or (args.command == "worker" and settings.relay_in_worker)
+        problem = (configuration_problem(settings)
+                   or notices_problem(settings, sends=sends))
         if problem:
             print(f"rtw: {problem}", file=sys.stderr)
             return 2
     if args.command == "run":
         from localstack.supervisor import Supervisor
 
+        problem = notices_problem(settings, sends=True)  # before any server starts
+        if problem:
+            print(f"rtw: {problem}", file=sys.stderr)
+            return 2
+
         return Supervisor(settings).run()
     if args.command == "worker":
         from worker.case_worker import run_worker
 
         asyncio.run(run_worker(settings))
+        return 0
+    if args.command == "relay":
+        from worker.relay import run_relay
+
+        asyncio.run(run_relay(settings))
         return 0
     if args.command == "api":
         import uvicorn

@@ -20,6 +20,8 @@ from temporalio.client import Client
 from eventstore.store import CaseEventStore
 from infra import temporal_client
 from infra.backoff import is_transient, retry_until_ready
+from infra.notice_channels import build_channel
+from infra.notice_channels.base import NoticeChannel
 from infra.settings import Settings
 
 T = TypeVar("T")
@@ -86,3 +88,9 @@ def temporal_unreachable(error: BaseException) -> bool:
 
 def webhook_http_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=20)
+
+
+def notice_channel(settings: Settings) -> NoticeChannel:
+    """The channel the relay sends notices through (RTW_NOTIFY_CHANNEL); a missing setting of
+    the chosen channel raises `ChannelNotConfigured`, naming it."""
+    return build_channel(settings)

@@ -9,7 +9,7 @@ leaves the lease to run out: the notice is sent again, with the same reference.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,9 @@ import asyncpg
 
 from domain.actors import Role
 from domain.notices import NoticeKind
+from domain.state import CaseState
+from domain.values import Person
+from infra.notice_texts import NoticeContext, NoticeTexts, RenderedText
 from workflows.payloads import NotificationInput
 
 _COLUMNS = (
@@ -54,6 +57,33 @@ class StoredNotice:
         values["kind"] = NoticeKind(values["kind"])
         values["recipient_role"] = Role(values["recipient_role"])
         return cls(**values)
+
+    def person(self, state: CaseState) -> Person | None:
+        """The person it is for, as the case records them now (None: a role's mailbox)."""
+        return {Role.MANAGER: state.manager, Role.EMPLOYEE: state.employee}.get(
+            self.recipient_role)
+
+    def rendered(self, state: CaseState, texts: NoticeTexts) -> RenderedText:
+        """Its words, written now from its kind and its case."""
+        text = texts.render(self.context(state))
+        if self.kind is NoticeKind.LEGACY and self.legacy_subject:
+            # All that survives of the words of an older case's notice.
+            text = replace(text, subject=self.legacy_subject,
+                           fields={**text.fields, "subject": self.legacy_subject})
+        return text
+
+    def context(self, state: CaseState) -> NoticeContext:
+        """What its text may say, from the notice and its case as it stands now."""
+        person = self.person(state)
+        return NoticeContext(
+            notice_id=self.notice_id, case_id=self.case_id, employer_id=self.employer_id,
+            kind=self.kind, recipient_role=self.recipient_role,
+            recipient_name=person.name if person is not None else None,
+            employee_name=state.employee.name, manager_name=state.manager.name,
+            first_day=state.first_day, due_at=self.due_at,
+            escalation_number=self.escalation_number, absent_days=self.absent_days,
+            effective_on=self.effective_on, case_url=None,
+        )
 
 
 @dataclass(frozen=True)

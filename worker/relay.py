@@ -16,18 +16,16 @@ from datetime import timedelta
 from typing import Protocol
 
 import asyncpg
+from infra.employers import EmployerDirectory
+from infra.notice_texts import NoticeTexts
 
-from domain.actors import Role
-from domain.notices import NoticeKind
 from domain.state import CaseState
 from eventstore.replay import replay
 from eventstore.store import CaseEventStore
 from infra import bootstrap
 from infra.backoff import keep_running, retry_until_ready
-from infra.employers import EmployerDirectory
 from infra.metrics import count_notice
 from infra.notice_channels.base import DeliveryFailed, NoticeChannel, OutgoingMessage
-from infra.notice_texts import NoticeContext, NoticeTexts
 from infra.settings import Settings
 from infra.telemetry import configure_tracing
 from readside.outbox import NoticeOutbox, StoredNotice
@@ -115,26 +113,14 @@ class NoticeRelay:
 
     async def _message(self, notice: StoredNotice) -> OutgoingMessage:
         state = await self._cases.state_of(notice.case_id)
-        person = {Role.MANAGER: state.manager, Role.EMPLOYEE: state.employee}.get(
-            notice.recipient_role)
+        person = notice.person(state)
         to = (person.email if person is not None
               else self._employers.mailbox(notice.employer_id, notice.recipient_role))
-        text = self._texts.render(NoticeContext(
-            notice_id=notice.notice_id, case_id=notice.case_id, employer_id=notice.employer_id,
-            kind=notice.kind, recipient_role=notice.recipient_role,
-            recipient_name=person.name if person is not None else None,
-            employee_name=state.employee.name, manager_name=state.manager.name,
-            first_day=state.first_day, due_at=notice.due_at,
-            escalation_number=notice.escalation_number, absent_days=notice.absent_days,
-            effective_on=notice.effective_on, case_url=None,
-        ))
-        subject = text.subject
-        if notice.kind is NoticeKind.LEGACY and notice.legacy_subject:
-            subject = notice.legacy_subject  # all that survives of an older case's notice
+        text = notice.rendered(state, self._texts)
         return OutgoingMessage(
             reference=notice.notice_id, kind=notice.kind.value, case_id=notice.case_id,
             employer_id=notice.employer_id, recipient_role=notice.recipient_role.value, to=to,
-            subject=subject, body=text.body, personalisation={**text.fields, "subject": subject},
+            subject=text.subject, body=text.body, personalisation=text.fields,
             notify_template_id=self._employers.notify_template(notice.employer_id, notice.kind),
         )
 

@@ -1,0 +1,128 @@
+"""Each person's own notices: the reminders, warnings and alerts rtw sent them.
+
+A manager reads the notices addressed to them; OH and HR read their role's mailbox. The words
+are written from the notice's kind and its case as it stands, exactly as the relay writes the
+email, so what the inbox says and what was sent never differ.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
+
+from api.dependencies import ServicesDep, require_roles
+from api.problems import Problem, invalid_field, problem_responses
+from api.services import Services
+from domain.actors import Role
+from domain.bounds import EARLIEST, LATEST
+from domain.notices import NoticeKind
+from domain.state import CaseState
+from eventstore.replay import replay
+from infra.tokens import Principal
+from readside.outbox import InboxCursor, NoticeOutbox, StoredNotice
+
+router = APIRouter(prefix="/v1/notices", tags=["notices"],
+                   responses=problem_responses(401, 403, 422))
+
+READERS = (Role.MANAGER, Role.OH, Role.HR)
+
+
+class NoticeOut(BaseModel):
+    """One notice, in the words it was (or will be) sent in; no clinical detail."""
+
+    notice_id: str
+    kind: NoticeKind
+    case_id: str
+    subject: str
+    body: str
+    due_at: datetime | None = Field(description="The deadline it is about, if any.")
+    created_at: datetime
+    delivery: Literal["pending", "sent", "failed"] = Field(
+        description="Whether the relay has sent it by the configured channel yet; failed: "
+        "every attempt failed (OH see it on the case's worklist entry).")
+    read: bool
+
+
+class Inbox(BaseModel):
+    items: list[NoticeOut]
+    next_cursor: str | None
+
+
+def _mailbox(principal: Principal) -> tuple[Role, str | None]:
+    """Whose notices the caller reads: a manager their own, OH and HR their role's."""
+    if principal.role is Role.MANAGER:
+        return principal.role, principal.subject
+    return principal.role, None
+
+
+def _encode_cursor(notice: StoredNotice) -> str:
+    raw = json.dumps([notice.created_at.isoformat(), notice.notice_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_cursor(cursor: str) -> InboxCursor:
+    try:
+        created, notice_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        created_at = datetime.fromisoformat(created)
+        if (created_at.tzinfo is None or not EARLIEST <= created_at.date() <= LATEST
+                or not isinstance(notice_id, str)):
+            raise ValueError("not a cursor this API wrote")
+        return InboxCursor(created_at=created_at, notice_id=notice_id)
+    except (ValueError, TypeError, binascii.Error):
+        raise invalid_field("cursor", "use next_cursor as returned",
+                            detail="cursor: not a cursor this API returned") from None
+
+
+async def _written(services: Services, notices: list[StoredNotice]) -> list[NoticeOut]:
+    states: dict[str, CaseState] = {}
+    written = []
+    for notice in notices:
+        if notice.case_id not in states:
+            records = await services.read_store(services.store.history, notice.case_id)
+            states[notice.case_id] = replay(records)[-1].state
+        text = notice.rendered(states[notice.case_id], services.texts)
+        written.append(NoticeOut(
+            notice_id=notice.notice_id, kind=notice.kind, case_id=notice.case_id,
+            subject=text.subject, body=text.body, due_at=notice.due_at,
+            created_at=notice.created_at, delivery=notice.status,  # type: ignore[arg-type]
+            read=notice.read_at is not None,
+        ))
+    return written
+
+
+@router.get("", response_model=Inbox, summary="Your notices, newest first")
+async def inbox(
+    services: ServicesDep,
+    principal: Annotated[Principal, Depends(require_roles(*READERS))],
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Inbox:
+    role, recipient_id = _mailbox(principal)
+    after = _decode_cursor(cursor) if cursor is not None else None
+    rows = await NoticeOutbox(services.pool).inbox(role=role, recipient_id=recipient_id,
+                                                   after=after, limit=limit)
+    page = rows[:limit]
+    return Inbox(items=await _written(services, page),
+                 next_cursor=_encode_cursor(page[-1]) if len(rows) > limit else None)
+
+
+@router.post("/{notice_id:path}/read", response_model=NoticeOut,
+             responses=problem_responses(404), summary="Mark one of your notices read")
+async def mark_read(
+    notice_id: Annotated[str, Path(max_length=200, description="The notice's id, as listed.")],
+    services: ServicesDep,
+    principal: Annotated[Principal, Depends(require_roles(*READERS))],
+) -> NoticeOut:
+    role, recipient_id = _mailbox(principal)
+    notice = await NoticeOutbox(services.pool).mark_read(notice_id, role=role,
+                                                         recipient_id=recipient_id)
+    if notice is None:
+        raise Problem(404, "Not Found", f"you have no notice {notice_id!r}")
+    [written] = await _written(services, [notice])
+    return written
