@@ -24,7 +24,8 @@ from infra.notice_channels.base import DeliveryFailed, OutgoingMessage
 DEFAULT_TIMEOUT = 30.0
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 _URL_FORM = (
-    "expected smtp://host[:port] (plain, port 25 unless given) or smtps://host[:port] (TLS "
+    "expected smtp://host[:port] (STARTTLS when the server offers it, port 25 unless given) "
+    "or smtps://host[:port] (TLS "
     "from the first byte, port 465 unless given), with user:password@ before the host, "
     "percent-encoded, where the server asks for a login"
 )
@@ -41,8 +42,9 @@ class SmtpSettings:
     host: str
     port: int
     implicit_tls: bool
-    """smtps://: TLS from the first byte. smtp:// is plain (no STARTTLS): for a relay on the
-    same host or a trusted network, never for a login across the internet."""
+    """smtps://: TLS from the first byte. smtp://: STARTTLS when the server offers it (a
+    submission port), plain only with a server that offers none (a relay on a trusted
+    network)."""
     username: str | None = None
     password: str | None = field(default=None, repr=False)
 
@@ -159,7 +161,9 @@ class SmtpChannel:
                 username=self.settings.username,
                 password=self.settings.password,
                 use_tls=self.settings.implicit_tls,
-                start_tls=False,
+                # smtp://: upgraded with STARTTLS whenever the server offers it (as a
+                # submission port on 587 does), so a login never crosses in clear there.
+                start_tls=None if not self.settings.implicit_tls else False,
                 tls_context=self._tls_context,
                 timeout=self._timeout,
             )
