@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from infra.employers import EmployerDirectory
+from infra.notice_texts import NoticeTexts
 
 from api.body_limit import BodyLimitMiddleware
 from api.problems import (
@@ -30,8 +32,6 @@ from api.routes import metrics as metrics_route
 from api.services import Services
 from api.tracing import TracingMiddleware
 from infra import bootstrap
-from infra.employers import EmployerDirectory
-from infra.notice_texts import NoticeTexts
 from infra.backoff import TRANSIENT_ERRORS, retry_until_ready
 from infra.metrics import install_temporal_metrics
 from infra.policies import PolicyBook

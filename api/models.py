@@ -56,6 +56,11 @@ class AbsenceNotification(BaseModel):
     sick_pay: SickPayEntitlement | None = Field(
         default=None, description="Contractual sick pay left, to warn before pay drops."
     )
+    reported_on: date | None = Field(
+        default=None,
+        description="The day the employee reported the absence (YYYY-MM-DD, not after "
+        "today); early contact is due by the end of the next working day. Unless given, the "
+        "first day of absence: an absence notified late is due for contact at once.")
     referral_id: str | None = Field(
         default=None, pattern=ID_PATTERN,
         description="The stay-at-work referral this absence follows: the same case continues.",

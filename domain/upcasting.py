@@ -24,8 +24,14 @@ def _plan_agreed_v1_to_v2(data: StoredData) -> StoredData:
     return lifted
 
 
+def _case_opened_v1_to_v2(data: StoredData) -> StoredData:
+    """`reported_on` came in; a version 1 case had contact due from its opening day (None)."""
+    return {**data, "reported_on": None}
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("PlanAgreed", 1): _plan_agreed_v1_to_v2,
+    ("CaseOpened", 1): _case_opened_v1_to_v2,
 }
 
 

@@ -18,7 +18,7 @@ from api.models import (
     AbsenceNotification,
     CaseCreated,
 )
-from api.problems import problem_responses
+from api.problems import invalid_field, problem_responses
 from api.repeats import refuse_a_different_repeat
 from api.services import Services
 from domain.actors import Actor, Role, Source
@@ -78,8 +78,11 @@ async def notify_absence(
     command = OpenCase(
         employer_id=body.employer_id, absence_id=body.absence_id, employee=body.employee,
         manager=body.manager, first_day=body.first_day, reason_category=body.reason_category,
-        sick_pay=body.sick_pay, policy=services.policies.in_force(body.employer_id, today),
+        sick_pay=body.sick_pay, reported_on=body.reported_on,
+        policy=services.policies.in_force(body.employer_id, today),
     )
+    if body.reported_on is not None and body.reported_on > today:
+        raise invalid_field("reported_on", f"must not be after today ({today.isoformat()})")
     refuse_dates_outside_window(command, today=today, policy=command.policy)
     opened_by = Actor(id=principal.subject, role=principal.role, source=Source.HR_INTEGRATION)
     response.headers["Location"] = f"/v1/cases/{case_id}"

@@ -10,7 +10,9 @@ from pydantic import Field
 
 from domain import values
 from domain.actors import Actor, Person, Role
+from domain.calendar import london_date
 from domain.errors import InvalidCommand
+from domain.guards import check_day_not_in_future
 from domain.journey.base import (
     EXAMPLE_ON,
     ActionRule,
@@ -51,6 +53,11 @@ class OpenCase(Command):
     reason_category: ReasonCategory
     policy: Policy
     sick_pay: SickPayEntitlement | None = None
+    reported_on: date | None = Field(
+        default=None,
+        description="The day the employee reported the absence; early contact is due from "
+        "it. Unless given, the first day of absence: an absence HR notifies days late is "
+        "already due for contact.")
 
 
 class RecordAbsence(Command):
@@ -65,6 +72,7 @@ class CaseOpened(Event):
     """HR notified an absence and the case began, under the policy then in force."""
 
     type: Literal["CaseOpened"] = "CaseOpened"
+    event_version: Literal[2] = 2
     case_id: str
     employer_id: str
     absence_id: str
@@ -74,6 +82,9 @@ class CaseOpened(Event):
     reason_category: ReasonCategory
     policy: Policy
     sick_pay: values.SickPayEntitlement | None = None
+    reported_on: date | None = None
+    """The day the absence was reported, from which early contact is due; None (every
+    version 1 event): the day the case was opened."""
 
 
 class AbsenceStarted(Event):
@@ -85,8 +96,13 @@ class AbsenceStarted(Event):
     sick_pay: values.SickPayEntitlement | None = None
 
 
-def open_case(command: OpenCase, *, case_id: str, now: datetime, actor: Actor) -> CaseOpened:
-    """An absence notified by HR opens a return-to-work case."""
+def open_case(command: OpenCase, *, case_id: str, now: datetime, actor: Actor,
+              reported_when_opened: bool = False) -> CaseOpened:
+    """An absence notified by HR opens a return-to-work case. `reported_when_opened`: as
+    cases opened before `reported_on` existed, early contact is due from the opening day."""
+    if command.reported_on is not None:
+        check_day_not_in_future("reported_on", command.reported_on, now)
+    reported_on = command.reported_on or command.first_day
     return CaseOpened(
         case_id=case_id,
         occurred_at=now,
@@ -100,6 +116,7 @@ def open_case(command: OpenCase, *, case_id: str, now: datetime, actor: Actor) -
         reason_category=command.reason_category,
         policy=command.policy,
         sick_pay=command.sick_pay,
+        reported_on=None if reported_when_opened else reported_on,
     )
 
 
@@ -128,15 +145,21 @@ def record_absence(
 
 
 def case_opened(event: CaseOpened) -> CaseState:
-    """The first state of a return-to-work case, with its early-contact deadlines."""
-    due = early_contact_due(event.occurred_at, event.policy)
+    """The first state of a return-to-work case, with its early-contact deadlines. Contact is
+    due from the day the absence was reported; if that is past already, the manager is
+    reminded at once, and HR hears of a missed contact only after the manager has had the
+    policy's working days from the reminder."""
+    reported_on = event.reported_on or london_date(event.occurred_at)
+    due = early_contact_due(reported_on, event.policy)
+    escalate_after = max(due, event.occurred_at)
     return CaseState(
         case_id=event.case_id, version=1, route=Route.RETURN_TO_WORK, stage=Stage.EARLY_CONTACT,
         employer_id=event.employer_id, employee=event.employee, manager=event.manager,
         reason_category=event.reason_category, policy=event.policy, opened_at=event.occurred_at,
         absence=Absence(absence_id=event.absence_id, first_day=event.first_day,
                         sick_pay=event.sick_pay),
-        contact_due_at=due, contact_escalation_at=early_contact_escalation(due, event.policy),
+        contact_due_at=due,
+        contact_escalation_at=early_contact_escalation(escalate_after, event.policy),
     )
 
 

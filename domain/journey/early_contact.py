@@ -3,7 +3,7 @@ next working day, is reminded, then HR is alerted; afterwards, contact on the ag
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import AwareDatetime, Field
@@ -92,9 +92,8 @@ class MissedContactEscalated(Event):
     escalated_to: str = "hr"
 
 
-def early_contact_due(opened_at: datetime, policy: Policy) -> datetime:
+def early_contact_due(reported_on: date, policy: Policy) -> datetime:
     """End of the working day by which the line manager must have made contact."""
-    reported_on = london_date(opened_at)
     due_day = (
         add_working_days(reported_on, policy.contact_due_working_days, policy.non_working_days)
         if policy.contact_due_working_days > 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.decide import open_case
 from domain.evolve import evolve
@@ -13,8 +13,13 @@ from localstack.samples import EMPLOYEE, HR_ACTOR, MANAGER, MANAGER_ACTOR, open_
 __all__ = ["EMPLOYEE", "HR_ACTOR", "MANAGER", "MANAGER_ACTOR", "open_command", "opened_state"]
 
 
-def opened_state(opened_at: datetime, **kwargs: object) -> CaseState:
-    command = open_command(**kwargs)  # type: ignore[arg-type]
+def opened_state(opened_at: datetime, *, reported_on: date | None = None,
+                 reported_when_opened: bool = False, **kwargs: object) -> CaseState:
+    """A case just opened. `reported_when_opened`: as a case opened before the day an absence
+    was reported was kept (contact due from the opening day)."""
+    command = open_command(**kwargs).model_copy(  # type: ignore[arg-type]
+        update={"reported_on": reported_on})
     case_id = case_id_for_absence(command.employer_id, command.absence_id)
-    event = open_case(command, case_id=case_id, now=opened_at, actor=HR_ACTOR)
+    event = open_case(command, case_id=case_id, now=opened_at, actor=HR_ACTOR,
+                      reported_when_opened=reported_when_opened)
     return evolve(None, event)

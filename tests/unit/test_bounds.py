@@ -95,7 +95,7 @@ def test_dates_auditors_type_are_held_to_the_calendar() -> None:
 
 def test_a_decision_on_a_case_whose_stored_dates_break_the_calendar_is_refused() -> None:
     # A case opened before dates were bounded, with HR's sentinel as its first day.
-    poisoned = opened_state(NOW, first_day=date(9999, 12, 30))
+    poisoned = opened_state(NOW, first_day=date(9999, 12, 30), reported_when_opened=True)
     referral = ReferToOh(reason="Absence expected beyond four weeks")
 
     with pytest.raises(InvalidCommand) as refused:

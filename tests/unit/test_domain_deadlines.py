@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from domain.actors import TIMER_ACTOR, Role
+from domain.calendar import london_date
 from domain.commands import DeadlinePassed
 from domain.deadlines import (
     early_contact_due,
@@ -15,6 +16,7 @@ from domain.deadlines import (
     open_deadlines,
 )
 from domain.decide import decide
+from domain.errors import InvalidCommand
 from domain.events import ReminderSent
 from domain.evolve import evolve
 from domain.policy import DEFAULT_POLICY, Policy
@@ -50,9 +52,36 @@ def utc(*parts: int) -> datetime:
 def test_early_contact_deadlines_follow_the_london_working_calendar(
     opened_at: datetime, due_at: datetime, escalation_at: datetime, why: str
 ) -> None:
-    due = early_contact_due(opened_at, DEFAULT_POLICY)
-    assert due == due_at, why
-    assert early_contact_escalation(due, DEFAULT_POLICY) == escalation_at, why
+    # Reported on the day it opened (the first day of absence, in London).
+    state = opened_state(opened_at, first_day=london_date(opened_at))
+    assert state.contact_due_at == due_at, why
+    assert state.contact_escalation_at == escalation_at, why
+
+
+def test_an_absence_notified_late_is_due_for_contact_at_once_and_escalated_later() -> None:
+    opened_at = utc(2026, 11, 30, 10)  # a Monday, ten days into the absence
+    state = opened_state(opened_at, first_day=date(2026, 11, 20))
+    assert state.contact_due_at == utc(2026, 11, 23, 17)  # the Friday's next working day
+    assert state.contact_escalation_at == utc(2026, 12, 1, 17)  # a working day after opening
+    [first, *_] = open_deadlines(state)
+    assert (first.name, first.due_at < opened_at) == ("early_contact_due", True)
+
+
+def test_the_day_reported_can_be_given_and_must_not_be_ahead() -> None:
+    opened_at = utc(2026, 11, 30, 10)
+    told = opened_state(opened_at, first_day=date(2026, 11, 20), reported_on=date(2026, 11, 26))
+    assert told.contact_due_at == utc(2026, 11, 27, 17)
+    with pytest.raises(InvalidCommand) as refused:
+        opened_state(opened_at, reported_on=date(2026, 12, 1))
+    assert refused.value.field == "reported_on"
+
+
+def test_a_case_opened_before_the_day_reported_was_kept_is_due_from_its_opening() -> None:
+    opened_at = utc(2026, 11, 30, 10)
+    state = opened_state(opened_at, first_day=date(2026, 11, 20), reported_when_opened=True)
+    assert state.contact_due_at == utc(2026, 12, 1, 17)
+    assert early_contact_due(date(2026, 11, 30), DEFAULT_POLICY) == state.contact_due_at
+    assert early_contact_escalation(state.contact_due_at, DEFAULT_POLICY) == utc(2026, 12, 2, 17)
 
 
 def test_policy_can_require_contact_on_the_day_reported() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import typing
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from domain.events import AnyCaseEvent, PlanAgreed, parse_event
+from domain.events import AnyCaseEvent, CaseOpened, PlanAgreed, parse_event
+from domain.evolve import evolve
 from domain.upcasting import UPCASTERS, VERSION_KEY, upcast
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -59,3 +61,15 @@ def test_no_upcaster_lifts_past_the_current_version() -> None:
     for event_type, version in UPCASTERS:
         assert event_type in versions, f"upcaster for unknown type {event_type}"
         assert version < versions[event_type], f"{event_type} v{version} is already current"
+
+
+def test_a_version_1_case_opening_keeps_contact_due_from_the_day_it_opened() -> None:
+    stored = json.loads((FIXTURES / "case_opened_v1.json").read_text())
+
+    event = parse_event(stored)
+    state = evolve(None, event)
+
+    assert isinstance(event, CaseOpened)
+    assert (event.event_version, event.reported_on) == (2, None)
+    assert event.first_day == date(2026, 11, 20)  # ten days before it opened
+    assert state.contact_due_at == datetime(2026, 12, 1, 17, tzinfo=UTC)
