@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -31,44 +25,12 @@ from infra.notice_channels import (
     parse_smtp_url,
 )
 from localstack.temporal import free_port
+from tests.support.mail import Mailbox, mail_server
 
 FROM = "Occupational Health <oh@acme.example>"
 SENT_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 LOGIN = "oh@acme.example"
 PASSWORD = "p@ss:w/rd"  # characters that must be percent-encoded in a URL
-
-
-@dataclass(frozen=True)
-class Delivered:
-    mail_from: str
-    rcpt_tos: list[str]
-    message: EmailMessage
-
-
-@dataclass
-class Mailbox:
-    """An aiosmtpd handler that keeps what it is given and refuses the addresses it is told
-    to, with the reply it is told to give."""
-
-    refusals: dict[str, str] = field(default_factory=dict)
-    delivered: list[Delivered] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
-                          address: str, rcpt_options: list[str]) -> str:
-        if address in self.refusals:
-            return self.refusals[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = (envelope.original_content or b"").replace(b"\r\n", b"\n")
-        parsed = BytesParser(policy=policy.default).parsebytes(content)
-        assert isinstance(parsed, EmailMessage)
-        with self._lock:
-            self.delivered.append(Delivered(str(envelope.mail_from), list(envelope.rcpt_tos),
-                                            parsed))
-        return "250 Message accepted for delivery"
 
 
 def check_login(server: SMTP, session: Session, envelope: Envelope, mechanism: str,
@@ -114,19 +76,6 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
     server_context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
     return Certificate(server_context=server_context,
                        client_context=ssl.create_default_context(cadata=cert_pem.decode()))
-
-
-@contextmanager
-def mail_server(mailbox: Mailbox, **options: Any) -> Iterator[str]:
-    """aiosmtpd on 127.0.0.1 at a free port, in a thread of its own; yields host:port."""
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port,
-                            server_hostname="mail.test", **options)
-    controller.start()
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
