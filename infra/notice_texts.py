@@ -1,0 +1,280 @@
+"""The words of every notice, written when it is sent from one template per kind.
+
+The outbox keeps a notice's kind and a few facts (`domain.notices`); the relay gathers what it
+knows into a `NoticeContext` and this module turns it into a subject and a body, from the
+employer's own text for the kind if its file has one, else from `notice_templates/<kind>.txt`
+(first line `Subject: ...`, a blank line, then the body).
+
+A template sees the fields of `NoticeContext` and nothing else: no cause, reason, note or
+opinion is ever handed to it, so no text can show one. A template that names any other variable
+is refused when it is compiled (at load for an employer's file); `NoticeTexts.check` renders
+every text once at start, so one that breaks on a missing fact fails then, not when it is due.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
+from typing import TYPE_CHECKING, NoReturn
+
+from jinja2 import StrictUndefined, Template, TemplateError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from domain.actors import Role
+from domain.calendar import LONDON
+from domain.notices import NoticeKind
+
+if TYPE_CHECKING:
+    from infra.employers import EmployerDirectory
+
+
+@dataclass(frozen=True)
+class NoticeContext:
+    """Everything a notice's text may show; the relay builds one per notice it sends.
+
+    Any fact but the ids, the kind and the role may be unknown (None), and a text must read
+    well without it. Notices to a mailbox (`MAILBOX_ROLES`) are rendered without the names.
+    """
+
+    notice_id: str
+    case_id: str
+    employer_id: str
+    kind: NoticeKind
+    recipient_role: Role
+    recipient_name: str | None
+    employee_name: str | None
+    manager_name: str | None
+    first_day: date | None
+    """The first day of the absence."""
+    due_at: datetime | None
+    escalation_number: int | None
+    absent_days: int | None
+    effective_on: date | None
+    case_url: str | None
+    """A link to the case page, where there is one; templates show it only if it is set."""
+
+
+@dataclass(frozen=True)
+class RenderedText:
+    """A notice in words. `fields`: every fact of its context as text (None as ""), with the
+    subject and body, for a GOV.UK Notify template's personalisation."""
+
+    subject: str
+    body: str
+    fields: dict[str, str]
+
+
+VARIABLES = tuple(field.name for field in fields(NoticeContext))
+"""The only names a notice template may use, in the order `NoticeContext` declares them."""
+
+# The roles notices go to; a text must read sensibly (and render) for each.
+RECIPIENT_ROLES = (Role.MANAGER, Role.EMPLOYEE, Role.HR, Role.OH)
+
+# Notices to HR and OH go to a shared mailbox that several people read and that mail clients
+# preview, forward and index: they name the case by its id and no person. Anyone who needs the
+# names signs in to rtw, where every read is recorded; a mailbox keeps no such record.
+MAILBOX_ROLES = frozenset({Role.HR, Role.OH})
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def day(value: date) -> str:
+    """A date as `Tuesday 1 December 2026` (an aware moment: its date in London).
+
+    The names are spelled here, not taken from the locale, so a process started under another
+    locale still writes English.
+    """
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date() if _is_aware(value) else _naive(value)
+    if not isinstance(value, date):
+        raise TypeError(f"day: expected a date, got {value!r}")
+    return f"{_WEEKDAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def london(moment: datetime) -> str:
+    """An aware moment in London time: `Tuesday 1 December 2026 at 5pm` (or `5:30pm`).
+
+    Midday is `midday`; midnight belongs to the day it ends (`Monday ... at midnight` is the
+    moment Tuesday begins), which is how people read a deadline.
+    """
+    if not isinstance(moment, datetime):
+        raise TypeError(f"london: expected a moment, got {moment!r}")
+    if not _is_aware(moment):
+        _naive(moment)
+    local = moment.astimezone(LONDON)
+    if local.time() == time(0, 0):
+        return f"{day(local.date() - timedelta(days=1))} at midnight"
+    return f"{day(local.date())} at {_clock(local.time())}"
+
+
+def _clock(at: time) -> str:
+    if at.hour == 12 and at.minute == 0:
+        return "midday"
+    hour = at.hour % 12 or 12
+    suffix = "am" if at.hour < 12 else "pm"
+    return f"{hour}{suffix}" if at.minute == 0 else f"{hour}:{at.minute:02d}{suffix}"
+
+
+def _is_aware(moment: datetime) -> bool:
+    return moment.utcoffset() is not None
+
+
+def _naive(moment: datetime) -> NoReturn:
+    raise ValueError(f"{moment.isoformat()} has no time zone: London time would be a guess")
+
+
+def _environment() -> SandboxedEnvironment:
+    environment = SandboxedEnvironment(
+        undefined=StrictUndefined,
+        # Plain text for mail and Notify, never HTML: escaping would show `&amp;` in a name.
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        # An unset fact prints as nothing rather than "None".
+        finalize=lambda value: "" if value is None else value,
+    )
+    # Only the notice's own facts: no range(), lipsum() or namespace() for a template to use.
+    environment.globals.clear()
+    environment.filters["london"] = london
+    environment.filters["day"] = day
+    return environment
+
+
+_ENVIRONMENT = _environment()
+
+
+def compile_text(source: str) -> Template:
+    """Compile one notice template (a subject or a body).
+
+    Raises ValueError, one line, for a syntax error, an unknown filter or a variable that is
+    not a field of `NoticeContext`.
+    """
+    try:
+        parsed = _ENVIRONMENT.parse(source)
+        unknown = sorted(meta.find_undeclared_variables(parsed).difference(VARIABLES))
+        template = _ENVIRONMENT.from_string(parsed)
+    except TemplateError as error:
+        line = getattr(error, "lineno", None)
+        where = f"line {line}: " if line else ""
+        raise ValueError(f"template does not compile: {where}{error.message}") from None
+    if unknown:
+        raise ValueError(f"template uses {', '.join(unknown)}, which no notice has; it may use "
+                         f"{', '.join(VARIABLES)}")
+    return template
+
+
+@dataclass(frozen=True)
+class _Text:
+    subject: Template
+    body: Template
+
+
+def _shipped_text(kind: NoticeKind) -> _Text:
+    name = f"notice_templates/{kind.value}.txt"
+    try:
+        source = resources.files("infra").joinpath(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"infra/{name}: missing; every notice kind needs a text") from None
+    first, _, rest = source.partition("\n")
+    blank, _, body = rest.partition("\n")
+    if not first.startswith("Subject: ") or blank.strip():
+        raise ValueError(f"infra/{name}: expected 'Subject: ...', a blank line, then the body")
+    try:
+        return _Text(compile_text(first.removeprefix("Subject: ")), compile_text(body))
+    except ValueError as error:
+        raise ValueError(f"infra/{name}: {error}") from None
+
+
+def _as_seen_by_recipient(context: NoticeContext) -> NoticeContext:
+    """The context without the names where the notice goes to a mailbox (see MAILBOX_ROLES):
+    applied here, once, so neither an employer's text nor a Notify template can show them."""
+    if context.recipient_role in MAILBOX_ROLES:
+        return replace(context, recipient_name=None, employee_name=None, manager_name=None)
+    return context
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return london(value)
+    if isinstance(value, date):
+        return day(value)
+    return str(value)
+
+
+class NoticeTexts:
+    """Renders notices: the employer's own text for a kind where its file has one, else the
+    text shipped with rtw. Every text is compiled when this is built."""
+
+    def __init__(self, employers: EmployerDirectory | None = None) -> None:
+        self._shipped = {kind: _shipped_text(kind) for kind in NoticeKind}
+        self._overrides: dict[tuple[str, NoticeKind], _Text] = {}
+        if employers is None:
+            return
+        for employer_id in employers.employers():
+            for kind in NoticeKind:
+                override = employers.text_override(employer_id, kind)
+                if override is not None:
+                    self._overrides[employer_id, kind] = _Text(
+                        compile_text(override.subject), compile_text(override.body))
+
+    def render(self, context: NoticeContext) -> RenderedText:
+        seen = _as_seen_by_recipient(context)
+        text = self._overrides.get((seen.employer_id, seen.kind)) or self._shipped[seen.kind]
+        variables = {name: getattr(seen, name) for name in VARIABLES}
+        # One line, whatever the template did: a line break in a mail subject starts a header.
+        subject = " ".join(text.subject.render(variables).split())
+        body = _tidy(text.body.render(variables))
+        if not subject:
+            raise ValueError(f"the {seen.kind.value} text rendered an empty subject")
+        facts = {name: _as_text(getattr(seen, name)) for name in VARIABLES}
+        return RenderedText(subject=subject, body=body, fields={
+            **facts, "deadline": facts["due_at"], "subject": subject, "body": body})
+
+    def check(self) -> None:
+        """Render every shipped and employer text for every recipient role, once with every
+        fact known and once with every optional fact missing; raise ValueError naming the
+        first text that fails. Call at start."""
+        sources: list[tuple[str, str, NoticeKind]] = [
+            ("", "shipped", kind) for kind in NoticeKind]
+        sources += [(employer_id, f"employer {employer_id} (texts.{kind.value})", kind)
+                    for employer_id, kind in sorted(self._overrides)]
+        for employer_id, label, kind in sources:
+            for role in RECIPIENT_ROLES:
+                full = _full_sample(employer_id or "sample-employer", kind, role)
+                for facts, context in (("every fact", full), ("no optional fact", _sparse(full))):
+                    try:
+                        self.render(context)
+                    except (TemplateError, ValueError, TypeError) as error:
+                        raise ValueError(f"notice text {kind.value}, {label}, for {role.value} "
+                                         f"with {facts}: {error}") from None
+
+
+def _tidy(body: str) -> str:
+    """Trailing spaces off, at most one blank line in a row, one final newline: a text that
+    leaves out an unknown fact does not leave a hole."""
+    lines = "\n".join(line.rstrip() for line in body.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", lines).strip("\n") + "\n"
+
+
+def _full_sample(employer_id: str, kind: NoticeKind, role: Role) -> NoticeContext:
+    return NoticeContext(
+        notice_id="sample-notice", case_id="00000000-0000-5000-8000-000000000000",
+        employer_id=employer_id, kind=kind, recipient_role=role,
+        recipient_name="Sam Sample", employee_name="Alex Sample", manager_name="Sam Sample",
+        first_day=date(2026, 11, 2), due_at=datetime(2026, 12, 1, 17, 0, tzinfo=UTC),
+        escalation_number=1, absent_days=28, effective_on=date(2027, 1, 4),
+        case_url="https://rtw.example/cases/00000000-0000-5000-8000-000000000000",
+    )
+
+
+def _sparse(context: NoticeContext) -> NoticeContext:
+    return replace(
+        context, recipient_name=None, employee_name=None,
+        manager_name=None, first_day=None, due_at=None, escalation_number=None,
+        absent_days=None, effective_on=None, case_url=None)
