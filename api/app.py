@@ -7,8 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from infra.employers import EmployerDirectory
-from infra.notice_texts import NoticeTexts
 
 from api.body_limit import BodyLimitMiddleware
 from api.problems import (
@@ -33,7 +31,9 @@ from api.services import Services
 from api.tracing import TracingMiddleware
 from infra import bootstrap
 from infra.backoff import TRANSIENT_ERRORS, retry_until_ready
+from infra.employers import EmployerDirectory
 from infra.metrics import install_temporal_metrics
+from infra.notice_texts import NoticeTexts
 from infra.policies import PolicyBook
 from infra.settings import Settings
 from infra.telemetry import configure_tracing

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import asyncpg
-from infra.notice_texts import NoticeTexts
 from opentelemetry import trace
 from temporalio.client import Client
 
 from api.problems import Problem
 from eventstore.store import CaseEventStore
+from infra.notice_texts import NoticeTexts
 from infra.policies import PolicyBook
 from infra.tokens import TokenRegistry
 

@@ -16,16 +16,16 @@ from datetime import timedelta
 from typing import Protocol
 
 import asyncpg
-from infra.employers import EmployerDirectory
-from infra.notice_texts import NoticeTexts
 
 from domain.state import CaseState
 from eventstore.replay import replay
 from eventstore.store import CaseEventStore
 from infra import bootstrap
 from infra.backoff import keep_running, retry_until_ready
+from infra.employers import EmployerDirectory
 from infra.metrics import count_notice
 from infra.notice_channels.base import DeliveryFailed, NoticeChannel, OutgoingMessage
+from infra.notice_texts import NoticeTexts
 from infra.settings import Settings
 from infra.telemetry import configure_tracing
 from readside.outbox import NoticeOutbox, StoredNotice
@@ -109,7 +109,8 @@ class NoticeRelay:
         count_notice(notice.recipient_role, "retried")
 
     def _retry_delay(self, attempts: int) -> timedelta:
-        return min(self._first_retry * 2 ** min(attempts - 1, 20), self._longest_retry)
+        pause: timedelta = self._first_retry * 2 ** min(attempts - 1, 20)
+        return min(pause, self._longest_retry)
 
     async def _message(self, notice: StoredNotice) -> OutgoingMessage:
         state = await self._cases.state_of(notice.case_id)

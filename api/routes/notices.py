@@ -90,7 +90,7 @@ async def _written(services: Services, notices: list[StoredNotice]) -> list[Noti
         written.append(NoticeOut(
             notice_id=notice.notice_id, kind=notice.kind, case_id=notice.case_id,
             subject=text.subject, body=text.body, due_at=notice.due_at,
-            created_at=notice.created_at, delivery=notice.status,  # type: ignore[arg-type]
+            created_at=notice.created_at, delivery=notice.status,
             read=notice.read_at is not None,
         ))
     return written

@@ -84,6 +84,28 @@ async def test_reminds_manager_then_escalates_to_hr_when_no_contact(
         assert final.state.contact_reminders_sent == 1 and final.state.contact_escalated
 
 
+async def test_an_absence_notified_ten_days_late_reminds_the_manager_at_once(
+    time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
+) -> None:
+    async with running_worker(time_skipping_env.client, store, database_url) as harness:
+        first_day = await today(time_skipping_env) - timedelta(days=10)
+        handle = await harness.open_case(
+            open_command(absence_id=unique_absence(), reason=ReasonCategory.OTHER,
+                         first_day=first_day), HR_ACTOR)
+
+        types = await wait_for_events(store, handle.id, 2)
+        outbox = await harness.outbox(handle.id)
+        view = await handle.query(CaseWorkflow.view)
+
+        assert types[:2] == ["CaseOpened", "ManagerRemindedOfContact"]
+        assert ("early_contact_due", "manager") in {
+            (row["kind"], row["recipient_role"]) for row in outbox}
+        # HR hears of the missed contact only a working day after the reminder.
+        assert "MissedContactEscalated" not in types
+        assert view.state.contact_escalation_at is not None
+        assert view.state.contact_escalation_at > view.state.opened_at + timedelta(hours=12)
+
+
 async def test_contact_before_the_deadline_means_no_reminder(
     time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
 ) -> None:
