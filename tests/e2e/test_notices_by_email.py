@@ -83,7 +83,7 @@ def test_a_late_absence_reminds_its_manager_by_email_once_even_through_a_crash(
     stack.start()
     killed = kill_the_worker_on_first_delivery(stack, mailbox)
     ten_days_ago = (datetime.now(UTC) - timedelta(days=10)).date().isoformat()
-    body = absence(first_day=ten_days_ago)
+    body = absence(first_day=ten_days_ago, reason_category="mental_health")
     opened = time.monotonic()
     created = httpx.post(f"{stack.url}/v1/absences", json=body, headers=stack.token("hr"))
     assert created.status_code == 201, created.text
@@ -105,16 +105,19 @@ def test_a_late_absence_reminds_its_manager_by_email_once_even_through_a_crash(
     wait_for(all_sent_and_the_killed_one_again, within=60,
              what="the notice whose sender was killed, sent again")
     time.sleep(6)  # longer than a lease: nothing else comes back
+    # Sends in flight beside it when the worker died were not marked either: each of those
+    # went once more too, and nothing went a third time.
     counts = Counter(reference(m) for m in mailbox.messages())
     assert counts[killed[0]] == 2
-    assert all(n == 1 for ref, n in counts.items() if ref != killed[0]), counts
-    twice = [m for m in mailbox.messages() if reference(m) == killed[0]]
-    assert twice[0].message["Message-ID"] == twice[1].message["Message-ID"]
+    assert set(counts.values()) <= {1, 2}, counts
+    for ref in counts:
+        ids = {str(m.message["Message-ID"]) for m in mailbox.messages() if reference(m) == ref}
+        assert len(ids) == 1, ids  # a resend is recognisable as the same message
     assert {ref.split("/")[0] for ref in counts} <= {
         e["event_id"] for e in stack_history(stack, case_id)}
     for message in mailbox.messages():
         assert case_id in message.message.get_content()
-        assert body["reason_category"] not in message.message.get_content().lower()
+        assert "mental" not in message.message.get_content().lower()
 
     code, output = stack.stop()
     assert code == 0, output
