@@ -93,13 +93,18 @@ def configuration_problem(settings: Settings) -> str | None:
 
 
 def notices_problem(settings: Settings, *, sends: bool) -> str | None:
-    """The employer files, the notice texts and (for a process that `sends`) the chosen
-    channel's settings, checked before a notice is due: a missing mailbox or key is a clear
-    line at start, not a silent drop."""
+    """The chosen channel's settings (for a process that `sends`), the employer files and the
+    notice texts, checked before a notice is due: a missing key or mailbox is a clear line at
+    start, not a silent drop."""
     from infra.employers import EmployerDirectory
     from infra.notice_channels import ChannelNotConfigured, build_channel
     from infra.notice_texts import NoticeTexts
 
+    if sends:
+        try:
+            build_channel(settings)
+        except ChannelNotConfigured as error:
+            return str(error)
     try:
         employers = EmployerDirectory.load(settings.employers_dir)
         if sends:
@@ -110,12 +115,6 @@ def notices_problem(settings: Settings, *, sends: bool) -> str | None:
         NoticeTexts(employers).check()
     except ValueError as error:
         return f"notice texts: {error}"
-    if not sends:
-        return None
-    try:
-        build_channel(settings)
-    except ChannelNotConfigured as error:
-        return str(error)
     return None
 
 

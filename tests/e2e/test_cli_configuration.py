@@ -54,3 +54,46 @@ def test_a_missing_token_file_is_named(tmp_path: Path) -> None:
     result = rtw("api", tmp_path, RTW_TOKENS_FILE=str(tmp_path / "absent.json"))
     assert result.returncode == 2
     assert "RTW_TOKENS_FILE: no token file at" in result.stderr
+
+
+def employers(tmp_path: Path, document: object) -> str:
+    folder = tmp_path / "employers"
+    folder.mkdir(exist_ok=True)
+    (folder / "acme-trust.json").write_text(json.dumps(document))
+    return str(folder)
+
+
+@pytest.mark.parametrize(("command", "settings", "expected"), [
+    ("worker", {"RTW_NOTIFY_CHANNEL": "smtp", "RTW_SMTP_FROM": "rtw@acme.example"},
+     "RTW_SMTP_URL"),
+    ("relay", {"RTW_NOTIFY_CHANNEL": "notify"}, "RTW_NOTIFY_API_KEY"),
+    ("relay", {"RTW_NOTIFY_CHANNEL": "smtp", "RTW_SMTP_URL": "smtp://mail.example:25",
+               "RTW_SMTP_FROM": "rtw@acme.example"}, "RTW_EMPLOYERS_DIR"),
+])
+def test_a_channel_without_its_settings_does_not_start(
+    command: str, settings: dict[str, str], expected: str, tmp_path: Path,
+) -> None:
+    result = rtw(command, tmp_path, **settings)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("rtw: ") and expected in line
+
+
+@pytest.mark.parametrize("command", ["worker", "api", "relay"])
+def test_an_employer_file_without_its_hr_mailbox_is_named(command: str, tmp_path: Path) -> None:
+    folder = employers(tmp_path, {"mailboxes": {"oh": "oh@acme.example"}})
+    result = rtw(command, tmp_path, RTW_EMPLOYERS_DIR=folder)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "RTW_EMPLOYERS_DIR" in line and "acme-trust.json" in line and "mailboxes.hr" in line
+
+
+def test_the_api_does_not_need_the_channel_the_relay_sends_through(tmp_path: Path) -> None:
+    # The API sends nothing: a worker elsewhere does. It still refuses a broken employer file.
+    folder = employers(tmp_path, {"mailboxes": {"oh": "oh@acme.example",
+                                                "hr": "hr@acme.example"},
+                                  "texts": {"early_contact_due": {
+                                      "subject": "{{ diagnosis }}", "body": "x"}}})
+    result = rtw("api", tmp_path, RTW_NOTIFY_CHANNEL="smtp", RTW_EMPLOYERS_DIR=folder)
+    assert result.returncode == 2
+    assert "diagnosis" in result.stderr and "RTW_SMTP" not in result.stderr
