@@ -12,15 +12,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from temporalio.testing import ActivityEnvironment
+from pydantic import BaseModel
 
-from activities.event_log import EventLogActivities
 from domain.actors import Actor, Role, Source
 from domain.decide import decide, open_case
-from domain.events import CaseEvent
-from domain.evolve import evolve
 from domain.ids import case_id_for_absence
-from domain.notices import NoticeKind, notices_for
+from domain.notices import NoticeKind
 from domain.stages import ReasonCategory
 from domain.state import CaseState
 from domain.vocabulary import Fitness
@@ -33,10 +30,9 @@ from readside.outbox import NoticeOutbox
 from readside.schema import ensure_schema
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
 from tests.support.mail import Mailbox, mail_server
-from tests.support.notices import OPENED, employer_directory
+from tests.support.notices import OPENED, CaseWriter, employer_directory
 from tests.support.notify_standin import API_KEY, TEMPLATE, notify_standin
 from worker.relay import NoticeRelay, StoredCaseStates
-from workflows.payloads import AppendEventsInput, PendingEvent
 
 MARKER = "Zq7-CLINICAL"
 OH = Actor(id="OHN-7", role=Role.OH, source=Source.API)
@@ -48,34 +44,17 @@ def marked_case(store: CaseEventStore) -> CaseState:
     command = open_command(reason=ReasonCategory.MENTAL_HEALTH)
     case_id = case_id_for_absence(command.employer_id, command.absence_id)
     at = OPENED + timedelta(hours=1)
-    steps: list[tuple[object, Actor]] = [
+    writer = CaseWriter(store)
+    state = writer.write([open_case(command, case_id=case_id, now=OPENED, actor=HR_ACTOR)])
+    steps: list[tuple[BaseModel, Actor]] = [
         (j.early_contact(at).model_copy(update={"notes": MARKER}), MANAGER_ACTOR),
         (j.fit_note(OPENED.date()).model_copy(update={"condition": MARKER,
                                                      "comments": MARKER}), MANAGER_ACTOR),
         (j.assessment(at, Fitness.UNFIT_ANY_WORK).model_copy(
             update={"clinical_notes": MARKER, "barriers": [MARKER]}), OH),
     ]
-    state: CaseState | None = None
-    append = EventLogActivities(store).append_case_events
-    batches: list[list[CaseEvent]] = [
-        [open_case(command, case_id=case_id, now=OPENED, actor=HR_ACTOR)]]
-    for position, _ in enumerate([None, *steps]):
-        if position:
-            step, actor = steps[position - 1]
-            assert state is not None
-            batches.append(decide(state, step, now=at, actor=actor))  # type: ignore[arg-type]
-        pending = []
-        first = (state.version if state else 0) + 1
-        for event in batches[-1]:
-            state = evolve(state, event)
-            pending.append(PendingEvent(
-                event_id=f"00000000-0000-4000-8000-{state.version:012d}", event=event,
-                notices=notices_for(state, event)))
-        assert state is not None
-        ActivityEnvironment().run(append, AppendEventsInput(
-            case_id=case_id, first_position=first, policy_version=state.policy.version,
-            workflow_id=case_id, run_id="run-1", events=pending, employer_id="acme-trust"))
-    assert state is not None
+    for command_, actor in steps:
+        state = writer.write(decide(state, command_, now=at, actor=actor))
     return state
 
 

@@ -15,6 +15,7 @@ from domain.actors import TIMER_ACTOR
 from domain.commands import DeadlinePassed, OpenCase
 from domain.deadlines import open_deadlines
 from domain.decide import decide, open_case
+from domain.events import CaseEvent
 from domain.evolve import evolve
 from domain.ids import case_id_for_absence
 from domain.notices import notices_for
@@ -39,32 +40,42 @@ def employer_directory(tmp_path: Path, **extra: object) -> EmployerDirectory:
     return EmployerDirectory.load(folder)
 
 
+class CaseWriter:
+    """Appends a case's decisions as the workflow does: each decision in one append, with the
+    notices its events cause."""
+
+    def __init__(self, store: CaseEventStore) -> None:
+        self._append = EventLogActivities(store).append_case_events
+        self.state: CaseState | None = None
+
+    def write(self, events: list[CaseEvent]) -> CaseState:
+        first = (self.state.version if self.state else 0) + 1
+        pending = []
+        for event in events:
+            self.state = evolve(self.state, event)
+            pending.append(PendingEvent(
+                event_id=f"{self.state.case_id[:8]}-0000-4000-8000-{self.state.version:012d}",
+                event=event, notices=notices_for(self.state, event)))
+        assert self.state is not None
+        ActivityEnvironment().run(self._append, AppendEventsInput(
+            case_id=self.state.case_id, first_position=first,
+            policy_version=self.state.policy.version, workflow_id=self.state.case_id,
+            run_id="run-1", events=pending, employer_id=self.state.employer_id))
+        return self.state
+
+
 def store_case_to_escalation(store: CaseEventStore, command: OpenCase | None = None,
                              ) -> CaseState:
     """A case whose manager was reminded of early contact and whose HR was then told it was
-    missed: each event appended as the workflow appends it, notices and all."""
+    missed, stored as the workflow stores it."""
     command = command or open_command()
     case_id = case_id_for_absence(command.employer_id, command.absence_id)
-    append = EventLogActivities(store).append_case_events
-    env = ActivityEnvironment()
-    state: CaseState | None = None
-    events = [open_case(command, case_id=case_id, now=OPENED, actor=HR_ACTOR)]
-    for key in (None, "early_contact_due", "early_contact_escalation"):
-        if key is not None:
-            assert state is not None
-            [deadline] = [d for d in open_deadlines(state) if d.key == key]
-            events = decide(state, DeadlinePassed(key=key), now=deadline.due_at,
-                            actor=TIMER_ACTOR)
-        for event in events:
-            first = (state.version if state else 0) + 1
-            state = evolve(state, event)
-            pending = PendingEvent(event_id=f"{case_id[:8]}-0000-4000-8000-{first:012d}",
-                                   event=event, notices=notices_for(state, event))
-            env.run(append, AppendEventsInput(
-                case_id=case_id, first_position=first, policy_version=state.policy.version,
-                workflow_id=case_id, run_id="run-1", events=[pending],
-                employer_id=state.employer_id))
-    assert state is not None
+    writer = CaseWriter(store)
+    state = writer.write([open_case(command, case_id=case_id, now=OPENED, actor=HR_ACTOR)])
+    for key in ("early_contact_due", "early_contact_escalation"):
+        [deadline] = [d for d in open_deadlines(state) if d.key == key]
+        state = writer.write(decide(state, DeadlinePassed(key=key), now=deadline.due_at,
+                                    actor=TIMER_ACTOR))
     return state
 
 
