@@ -10,7 +10,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -116,3 +116,35 @@ async def test_hr_hears_stage_changes_signed_and_once_despite_a_failure(
     text = b" ".join(body for _, body in receiver.received).decode()
     for secret_detail in ("mental", "Lumbar", "fit_with_adjustments", "Sam Patel"):
         assert secret_detail not in text
+
+
+async def test_hr_hears_of_the_reminders_sent_to_the_people_it_works_with(
+    dev_server_env: WorkflowEnvironment, store: CaseEventStore, database_url: str,
+    receiver: Receiver,
+) -> None:
+    directory = WebhookDirectory({"acme-trust": Endpoint(url=receiver.url, secret=SECRET)})
+    async with running_worker(dev_server_env.client, store, database_url,
+                              webhooks=directory) as harness:
+        late = datetime.now(UTC).date() - timedelta(days=10)
+        handle = await harness.open_case(
+            open_command(absence_id=f"ABS-{uuid.uuid4().hex[:8]}", first_day=late,
+                         reason=ReasonCategory.MENTAL_HEALTH), HR_ACTOR)
+
+        def notices_heard() -> dict[str, set[str]]:
+            heard: dict[str, set[str]] = {}
+            for _, body in receiver.received:
+                for change in json.loads(body)["changes"]:
+                    if change["kind"] == "notice_sent":
+                        heard.setdefault(change["notice"], set()).add(change["recipient_role"])
+            return heard
+
+        for _ in range(200):
+            if {"early_contact_due", "fit_note_needed"} <= set(notices_heard()):
+                break
+            await asyncio.sleep(0.1)
+
+    assert notices_heard()["early_contact_due"] == {"manager"}
+    assert notices_heard()["fit_note_needed"] == {"employee", "manager"}
+    assert all(verify(headers, body) for headers, body in receiver.received)
+    assert all(json.loads(body)["case_id"] == handle.id for _, body in receiver.received)
+    assert b"mental" not in b" ".join(body for _, body in receiver.received)
