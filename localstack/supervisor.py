@@ -190,9 +190,19 @@ class Supervisor:
             f"  Temporal     {self.settings.temporal_address} "
             f"(namespace {self.settings.temporal_namespace})\n"
             f"  PostgreSQL   {self.postgres.url()}\n"
+            f"  notices      {self._notices_line()}\n"
             f"  dev tokens   {dev_tokens}\n",
             flush=True,
         )
+
+    def _notices_line(self) -> str:
+        """Where the relay sends notices (never a password: the SMTP URL is not shown)."""
+        channel = self.settings.notify_channel
+        if channel == "log":
+            return "written to the worker's log (RTW_NOTIFY_CHANNEL=log)"
+        if channel == "smtp":
+            return f"emailed through RTW_SMTP_URL from {self.settings.smtp_from}"
+        return "sent by GOV.UK Notify"
 
     def _request_stop(self, signum: int, frame: object) -> None:
         self._stopping = True
