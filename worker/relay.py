@@ -78,15 +78,22 @@ class NoticeRelay:
     async def deliver_due(self) -> int:
         """One pass: claim what is due and try each once. Returns how many were claimed."""
         claimed = await self._outbox.claim(limit=RELAY_BATCH, lease=self._lease)
+        # A decision's notices are claimed together: each case is read once per pass.
+        states: dict[str, asyncio.Task[CaseState]] = {}
+        for notice in claimed:
+            if notice.case_id not in states:
+                states[notice.case_id] = asyncio.ensure_future(
+                    self._cases.state_of(notice.case_id))
         if claimed:
-            await asyncio.gather(*(self._deliver(notice) for notice in claimed))
+            await asyncio.gather(*(self._deliver(notice, states[notice.case_id])
+                                   for notice in claimed))
         return len(claimed)
 
-    async def _deliver(self, notice: StoredNotice) -> None:
+    async def _deliver(self, notice: StoredNotice, state: asyncio.Task[CaseState]) -> None:
         # A send never outlives its lease, or another relay could take the notice meanwhile.
         timeout = self._lease.total_seconds() / 2
         try:
-            message = await self._message(notice)
+            message = self._message(notice, await state)
             await asyncio.wait_for(self._channel.send(message), timeout=timeout)
         except DeliveryFailed as failed:
             await self._not_sent(notice, failed.reason, permanent=failed.permanent)
@@ -112,8 +119,7 @@ class NoticeRelay:
         pause: timedelta = self._first_retry * 2 ** min(attempts - 1, 20)
         return min(pause, self._longest_retry)
 
-    async def _message(self, notice: StoredNotice) -> OutgoingMessage:
-        state = await self._cases.state_of(notice.case_id)
+    def _message(self, notice: StoredNotice, state: CaseState) -> OutgoingMessage:
         person = notice.person(state)
         to = (person.email if person is not None
               else self._employers.mailbox(notice.employer_id, notice.recipient_role))
