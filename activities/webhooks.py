@@ -14,6 +14,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from infra.employers import EmployerDirectory
 from infra.metrics import count_webhook_attempt
 from workflows.payloads import DELIVER_WEBHOOK, WebhookInput
 
@@ -31,7 +32,20 @@ class WebhookDirectory:
         self._endpoints = endpoints
 
     @classmethod
-    def load(cls, path: Path | None) -> WebhookDirectory:
+    def load(cls, path: Path | None,
+             employers: EmployerDirectory | None = None) -> WebhookDirectory:
+        """Endpoints from RTW_WEBHOOKS_FILE and from the employer files; an employer's from
+        one place or the other, never both."""
+        directory = cls._from_file(path)
+        for employer_id, hook in (employers.webhooks() if employers else {}).items():
+            if employer_id in directory._endpoints:
+                raise ValueError(f"{employer_id}: a webhook in both RTW_WEBHOOKS_FILE and its "
+                                 "employer file; keep it in one")
+            directory._endpoints[employer_id] = Endpoint(url=hook.url, secret=hook.secret)
+        return directory
+
+    @classmethod
+    def _from_file(cls, path: Path | None) -> WebhookDirectory:
         if path is None:
             return cls({})
         try:

@@ -136,6 +136,7 @@ async def _services_from(settings: Settings) -> Services:
     pool = await bootstrap.database_pool(settings, max_size=10, wait=True)
     # the access log must exist before the first read
     await retry_until_ready("read-side schema", lambda: ensure_schema(pool))
+    employers = EmployerDirectory.load(settings.employers_dir)
     return Services(
         temporal=client,
         store=store,
@@ -144,7 +145,7 @@ async def _services_from(settings: Settings) -> Services:
         tracer=tracer,
         task_queue=settings.task_queue,
         update_wait_seconds=settings.update_wait_seconds,
-        policies=PolicyBook.load(settings.policy_dir),
+        policies=PolicyBook.load(settings.policy_dir, employers),
         max_body_bytes=settings.max_body_bytes,
-        texts=NoticeTexts(EmployerDirectory.load(settings.employers_dir)),
+        texts=NoticeTexts(employers),
     )

@@ -68,37 +68,19 @@ def _audit_parsers(audit_commands: Any) -> None:
     quarantine.add_argument("--format", choices=["table", "json"], default="table")
 
 
-def configuration_problem(settings: Settings) -> str | None:
-    """Read every configuration file once before starting, so a mistake is one clear line."""
+def configuration_problem(settings: Settings, *, sends: bool, serves: bool = True
+                          ) -> str | None:
+    """Read every configuration file once before starting, so a mistake is one clear line.
+    A process that `sends` notices (a worker with its relay, `rtw relay`, `rtw run`) also
+    checks its channel's settings and that the employer files can serve that channel: a
+    missing key or mailbox is found at start, not when a notice is due. A process that
+    `serves` (the worker, the API) reads the token file too."""
     from activities.webhooks import WebhookDirectory
-    from infra.policies import PolicyBook
-    from infra.tokens import TokenRegistry
-
-    try:
-        PolicyBook.load(settings.policy_dir)
-    except (OSError, ValueError) as error:
-        return f"RTW_POLICY_DIR: {error}"
-    try:
-        WebhookDirectory.load(settings.webhooks_file)
-    except (OSError, ValueError) as error:
-        return f"RTW_WEBHOOKS_FILE: {error}"
-    tokens = settings.resolved_tokens_file()
-    try:
-        TokenRegistry.load(tokens)
-    except FileNotFoundError:
-        return f"RTW_TOKENS_FILE: no token file at {tokens} (`rtw run` makes one for local use)"
-    except (OSError, ValueError) as error:
-        return f"RTW_TOKENS_FILE: {error}"
-    return None
-
-
-def notices_problem(settings: Settings, *, sends: bool) -> str | None:
-    """The chosen channel's settings (for a process that `sends`), the employer files and the
-    notice texts, checked before a notice is due: a missing key or mailbox is a clear line at
-    start, not a silent drop."""
     from infra.employers import EmployerDirectory
     from infra.notice_channels import ChannelNotConfigured, build_channel
     from infra.notice_texts import NoticeTexts
+    from infra.policies import PolicyBook
+    from infra.tokens import TokenRegistry
 
     if sends:
         try:
@@ -115,6 +97,23 @@ def notices_problem(settings: Settings, *, sends: bool) -> str | None:
         NoticeTexts(employers).check()
     except ValueError as error:
         return f"notice texts: {error}"
+    try:
+        PolicyBook.load(settings.policy_dir, employers)
+    except (OSError, ValueError) as error:
+        return f"RTW_POLICY_DIR: {error}"
+    try:
+        WebhookDirectory.load(settings.webhooks_file, employers)
+    except (OSError, ValueError) as error:
+        return f"RTW_WEBHOOKS_FILE: {error}"
+    if serves:
+        tokens = settings.resolved_tokens_file()
+        try:
+            TokenRegistry.load(tokens)
+        except FileNotFoundError:
+            return (f"RTW_TOKENS_FILE: no token file at {tokens} (`rtw run` makes one for "
+                    "local use)")
+        except (OSError, ValueError) as error:
+            return f"RTW_TOKENS_FILE: {error}"
     return None
 
 
@@ -141,15 +140,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command in ("worker", "api", "relay"):
         sends = args.command == "relay" or (args.command == "worker" and settings.relay_in_worker)
-        problem = (configuration_problem(settings)
-                   or notices_problem(settings, sends=sends))
+        problem = configuration_problem(settings, sends=sends, serves=args.command != "relay")
         if problem:
             print(f"rtw: {problem}", file=sys.stderr)
             return 2
     if args.command == "run":
         from localstack.supervisor import Supervisor
 
-        problem = notices_problem(settings, sends=True)  # before any server starts
+        # Before any server starts (the token file is `rtw run`'s own to write).
+        problem = configuration_problem(settings, sends=True, serves=False)
         if problem:
             print(f"rtw: {problem}", file=sys.stderr)
             return 2

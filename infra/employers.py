@@ -1,10 +1,11 @@
 """Per-employer settings from files: `$RTW_EMPLOYERS_DIR/<employer_id>.json`.
 
-One file per employer holds what rtw needs to reach that employer's people: the OH and HR
-mailboxes, the GOV.UK Notify template of each notice kind and any wording the employer prefers
-to the shipped texts. A file that is wrong stops the process at start with one line naming the
-file, the field and what would be accepted, because a notice that cannot be addressed or
-rendered is otherwise found out only when it fails to reach someone.
+One file per employer holds what rtw needs to work with that employer: the OH and HR mailboxes,
+the GOV.UK Notify template of each notice kind, any wording the employer prefers to the shipped
+texts, and (instead of RTW_POLICY_DIR and RTW_WEBHOOKS_FILE, which still work) its policy
+versions and its HR system's webhook. A file that is wrong stops the process at start with one
+line naming the file, the field and what would be accepted, because a notice that cannot be
+addressed or rendered is otherwise found out only when it fails to reach someone.
 
 Example::
 
@@ -22,11 +23,12 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, JsonValue, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, ValidationError
 from pydantic import Field as PydanticField
 
 from domain.actors import Role
 from domain.notices import NoticeKind
+from domain.policy import Policy
 from infra.notice_texts import compile_text
 
 # Notify is not asked for these: they come from cases that began before the outbox, and the
@@ -59,6 +61,15 @@ class Mailboxes(BaseModel):
     hr: EmailStr
 
 
+class WebhookEndpoint(BaseModel):
+    """The employer's HR system's webhook: its URL, and the secret each body is signed with."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str = PydanticField(pattern=r"^https?://\S+$")
+    secret: str = PydanticField(min_length=1)
+
+
 class TextOverride(BaseModel):
     """An employer's own wording for one notice kind, in the same template language (and with
     the same variables) as the shipped texts. It must read well for every role and without any
@@ -78,17 +89,19 @@ class EmployerFile(BaseModel):
     mailboxes: Mailboxes
     notify_templates: dict[NoticeKind, NotifyTemplateId] = PydanticField(default_factory=dict)
     texts: dict[NoticeKind, TextOverride] = PydanticField(default_factory=dict)
-    # Reserved: the policy versions and the webhook endpoint are to move into this file. They
-    # are accepted now, so that a file written ahead of that change still loads, and not read.
-    policies: JsonValue = None
-    webhook: JsonValue = None
+    policies: list[Policy] = PydanticField(default_factory=list)
+    """The employer's policy versions (instead of a file in RTW_POLICY_DIR)."""
+    webhook: WebhookEndpoint | None = None
+    """Where the employer's HR system hears of its cases (instead of RTW_WEBHOOKS_FILE)."""
 
 
 # What each field accepts, by its path in the file (`*` stands for any notice kind); the start
 # of the path that matches best names the hint.
 _ACCEPTED: dict[tuple[str, ...], str] = {
-    (): "a JSON object with 'mailboxes' and optionally 'notify_templates' and 'texts' "
-        "('policies' and 'webhook' are reserved)",
+    (): "a JSON object with 'mailboxes' and optionally 'notify_templates', 'texts', "
+        "'policies' and 'webhook'",
+    ("policies",): "a list of policy versions, each with 'version' and 'effective_from'",
+    ("webhook",): "an object with 'url' (https://...) and 'secret'",
     ("mailboxes",): "an object with the 'oh' and 'hr' email addresses",
     ("mailboxes", "oh"): "the OH service's email address, e.g. oh@trust.nhs.uk",
     ("mailboxes", "hr"): "the HR team's email address, e.g. hr@trust.nhs.uk",
@@ -184,6 +197,16 @@ class EmployerDirectory:
         if employer is None:
             return None
         return {Role.OH: employer.mailboxes.oh, Role.HR: employer.mailboxes.hr}.get(role)
+
+    def policies(self) -> dict[str, list[Policy]]:
+        """The policy versions of each employer whose file gives them."""
+        return {employer_id: list(employer.policies)
+                for employer_id, employer in self._files.items() if employer.policies}
+
+    def webhooks(self) -> dict[str, WebhookEndpoint]:
+        """The webhook of each employer whose file gives one."""
+        return {employer_id: employer.webhook
+                for employer_id, employer in self._files.items() if employer.webhook}
 
     def notify_template(self, employer_id: str, kind: NoticeKind) -> str | None:
         employer = self._files.get(employer_id)

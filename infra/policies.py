@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 
 from domain.policy import Policy, policy_in_force
+from infra.employers import EmployerDirectory
 
 _VERSIONS = TypeAdapter(list[Policy])
 
@@ -20,7 +21,20 @@ class PolicyBook:
         self._by_employer = by_employer
 
     @classmethod
-    def load(cls, directory: Path | None) -> PolicyBook:
+    def load(cls, directory: Path | None,
+             employers: EmployerDirectory | None = None) -> PolicyBook:
+        """Policies from RTW_POLICY_DIR and from the employer files; an employer's versions
+        come from one place or the other, never both."""
+        book = cls._from_directory(directory)
+        for employer_id, versions in (employers.policies() if employers else {}).items():
+            if employer_id in book._by_employer:
+                raise ValueError(f"{employer_id}: policies in both RTW_POLICY_DIR and its "
+                                 "employer file; keep them in one")
+            book._by_employer[employer_id] = versions
+        return book
+
+    @classmethod
+    def _from_directory(cls, directory: Path | None) -> PolicyBook:
         if directory is None or not directory.is_dir():
             return cls({})
         by_employer: dict[str, list[Policy]] = {}

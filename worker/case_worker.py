@@ -18,6 +18,7 @@ from activities.webhooks import WebhookActivities, WebhookDirectory
 from eventstore.store import CaseEventStore
 from infra import bootstrap, temporal_client
 from infra.backoff import Backoff, retry_until_ready
+from infra.employers import EmployerDirectory
 from infra.metrics import install_temporal_metrics
 from infra.settings import Settings
 from infra.telemetry import configure_tracing
@@ -81,7 +82,8 @@ async def run_worker(settings: Settings) -> None:
     metrics_server = await serve_metrics(settings.metrics_address, pool)
     relay = build_relay(settings, pool=pool, store=store) if settings.relay_in_worker else None
     http = bootstrap.webhook_http_client()
-    webhooks = WebhookActivities(WebhookDirectory.load(settings.webhooks_file),
+    employers = EmployerDirectory.load(settings.employers_dir)
+    webhooks = WebhookActivities(WebhookDirectory.load(settings.webhooks_file, employers),
                                  WebhookDeliveries(pool), http)
     with ThreadPoolExecutor(max_workers=8) as executor:
         projector = WorklistProjector(store, pool)  # prepares its tables on first catch-up

@@ -4,14 +4,17 @@ that names the file, the field and what would be accepted."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from activities.webhooks import WebhookDirectory
 from domain.actors import Role
 from domain.notices import NoticeKind
 from infra.employers import EmployerDirectory
+from infra.policies import PolicyBook
 
 TEMPLATE_ID = "8f8a5e0c-3b1d-4c5e-9a57-0d2a3f6b7c81"
 
@@ -34,7 +37,10 @@ def write(directory: Path, employer_id: str, document: object) -> Path:
 
 
 def test_a_valid_file_loads_and_answers_for_its_employer(tmp_path: Path) -> None:
-    write(tmp_path, "trust-a", valid_file(policies=[{"reserved": True}], webhook={"url": "x"}))
+    write(tmp_path, "trust-a", valid_file(
+        policies=[{"version": "a-2026", "effective_from": "2026-04-06",
+                   "phased_return_max_weeks": 6}],
+        webhook={"url": "https://hr.trust-a.example.org/rtw", "secret": "whsec-a"}))
     write(tmp_path, "trust-b", {"mailboxes": {"oh": "oh@b.example.org",
                                               "hr": "hr@b.example.org"}})
     (tmp_path / "notes.txt").write_text("not an employer file")
@@ -48,6 +54,10 @@ def test_a_valid_file_loads_and_answers_for_its_employer(tmp_path: Path) -> None
     assert employers.mailbox("nobody", Role.HR) is None
     assert employers.notify_template("trust-a", NoticeKind.CHECK_IN_DUE) == TEMPLATE_ID
     assert employers.notify_template("trust-a", NoticeKind.TRIAL_ENDS) is None
+    [policy] = employers.policies()["trust-a"]
+    assert (policy.version, policy.phased_return_max_weeks) == ("a-2026", 6)
+    assert employers.webhooks()["trust-a"].url == "https://hr.trust-a.example.org/rtw"
+    assert "trust-b" not in employers.policies() and "trust-b" not in employers.webhooks()
     assert employers.notify_template("trust-b", NoticeKind.CHECK_IN_DUE) is None
     override = employers.text_override("trust-a", NoticeKind.CHECK_IN_DUE)
     assert override is not None and override.subject == "Keep in touch: {{ case_id }}"
@@ -102,7 +112,7 @@ def test_an_unknown_key_is_an_error_naming_it_and_the_keys_accepted(tmp_path: Pa
         EmployerDirectory.load(tmp_path)
     message = str(refused.value)
     assert message.startswith(f"{path}: mailbox: not a key this file accepts")
-    assert "'mailboxes'" in message and "reserved" in message
+    assert "'mailboxes'" in message and "'policies' and 'webhook'" in message
 
 
 def test_an_unknown_key_inside_a_mailbox_is_an_error_too(tmp_path: Path) -> None:
@@ -171,3 +181,25 @@ def test_notify_needs_a_template_for_every_kind_but_legacy(tmp_path: Path) -> No
     assert f"{path}: notify_templates has no template id for trial_ends, follow_up_due" in message
     assert "trust-a" not in message
     assert "except legacy_notice" in message
+
+
+def test_an_employers_policies_and_webhook_come_from_one_place_only(tmp_path: Path) -> None:
+    folder = tmp_path / "employers"
+    folder.mkdir()
+    write(folder, "trust-a", valid_file(
+        policies=[{"version": "a-2026", "effective_from": "2026-04-06"}],
+        webhook={"url": "https://hr.trust-a.example.org/rtw", "secret": "whsec-a"}))
+    employers = EmployerDirectory.load(folder)
+    policy_dir = tmp_path / "policies"
+    policy_dir.mkdir()
+    write(policy_dir, "trust-a", [{"version": "old", "effective_from": "2026-01-01"}])
+    hooks = tmp_path / "webhooks.json"
+    hooks.write_text(json.dumps({"trust-a": {"url": "https://x.example", "secret": "s"}}))
+
+    assert PolicyBook.load(None, employers).in_force("trust-a", date(2026, 5, 1)).version == (
+        "a-2026")
+    assert WebhookDirectory.load(None, employers).for_employer("trust-a") is not None
+    with pytest.raises(ValueError, match="policies in both"):
+        PolicyBook.load(policy_dir, employers)
+    with pytest.raises(ValueError, match="webhook in both"):
+        WebhookDirectory.load(hooks, employers)
