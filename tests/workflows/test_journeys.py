@@ -100,10 +100,12 @@ async def types(harness: Harness, handle: Handle) -> list[str]:
 
 
 async def keep_history(handle: Handle, name: str) -> None:
-    """In recording mode, store this path's history for the replay test."""
-    if RECORDING:
+    """In recording mode, store this path's history for the replay test; a history already
+    stored stays as the code of its day recorded it."""
+    path = HISTORIES / f"{name}.json"
+    if RECORDING and not path.exists():
         history = await handle.fetch_history()
-        await asyncio.to_thread((HISTORIES / f"{name}.json").write_text, history.to_json())
+        await asyncio.to_thread(path.write_text, history.to_json())
 
 
 async def through_assessment(harness: Harness, env: WorkflowEnvironment, handle: Handle,
