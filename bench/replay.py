@@ -19,13 +19,14 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from functools import partial
 
 import asyncpg
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, UUIDAsHex
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from eventstore.records import CaseEventRecord
-from eventstore.replay import replay
+from eventstore.replay import ReplayStep, replay
 from eventstore.store import CaseEventStore
 from eventstore.verify import verify_cases
 from localstack.postgres import throwaway_server
@@ -35,6 +36,10 @@ OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
 CIPHER_KEY = base64.b64encode(os.urandom(32)).decode()
 AUDIT_KEY = base64.b64encode(os.urandom(32)).decode()
 
+
+
+def _replayed(read: Callable[[str], list[CaseEventRecord]], case_id: str) -> list[ReplayStep]:
+    return replay(read(case_id))
 
 def database() -> AbstractContextManager[str]:
     return throwaway_server("rtw_bench", prefix="rtw-bench-pg-")
@@ -91,9 +96,9 @@ def bench_replay(store: CaseEventStore, database_url: str, sizes: list[int]) -> 
         case_id = store_case(store, f"BENCH-{size}-{uuid.uuid4().hex[:6]}", size, OPENED,
                              batch=min(size, 50))
         medians = asyncio.run(interleaved_medians(database_url, case_id, {
-            "read": lambda c=case_id: store.history(c),
-            "replay": lambda c=case_id: replay(store.history(c)),
-            "default": lambda c=case_id: replay(default_history(c)),
+            "read": partial(store.history, case_id),
+            "replay": partial(_replayed, store.history, case_id),
+            "default": partial(_replayed, default_history, case_id),
         }, repeats=max(21, 20_000 // size)))
         raw = medians["raw"]
         print(f"{size:>7}  {raw * 1e3:>8.2f}ms  {medians['read'] * 1e3:>8.2f}ms  "

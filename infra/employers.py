@@ -29,7 +29,7 @@ from pydantic import Field as PydanticField
 from domain.actors import Role
 from domain.notices import NoticeKind
 from domain.policy import Policy
-from infra.notice_texts import compile_text
+from infra.text_templates import compile_text
 
 # Notify is not asked for these: they come from cases that began before the outbox, and the
 # relay sends them with rtw's own text.
