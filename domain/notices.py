@@ -79,6 +79,13 @@ class Notice(BaseModel):
     """The day a warned change takes effect (sick pay dropping)."""
 
 
+def notice_id(event_id: str, number: int) -> str:
+    """A notice's id: its event's id and its number (from 1) among that event's notices.
+    Stable across retries, so a retried append writes it once and every send of it carries
+    the same reference."""
+    return f"{event_id}/{number}"
+
+
 def _for_role(state: CaseState, role: Role, kind: NoticeKind, **facts: object) -> Notice:
     person = {Role.MANAGER: state.manager, Role.EMPLOYEE: state.employee}.get(role)
     return Notice.model_validate({

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.notices import Notice
+from domain.notices import Notice, notice_id
 
 NOTICES_DDL = """
 CREATE TABLE IF NOT EXISTS rtw_notices (
@@ -102,8 +102,3 @@ class NewNotice:
                 self.recipient_role, self.recipient_id, self.due_at, self.escalation_number,
                 self.absent_days, self.effective_on, self.legacy_subject)
 
-
-def notice_id(event_id: str, number: int) -> str:
-    """A notice's id: its event's id and its number among that event's notices. Stable across
-    retries, so a retried append writes it once, and every send of it carries the same one."""
-    return f"{event_id}/{number}"

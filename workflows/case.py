@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import CaseEvent
     from domain.evolve import evolve
     from domain.hr_updates import hr_update_for
-    from domain.notices import Notice, notices_for
+    from domain.notices import Notice, notice_id, notices_for
     from domain.stages import Action, Stage
     from domain.state import CaseState
     from workflows.payloads import (
@@ -405,7 +405,7 @@ class CaseWorkflow:
         it in the outbox (its commands must stay as they were recorded)."""
         return [
             NotificationInput(
-                notification_id=f"{pending.event_id}/{number}",
+                notification_id=notice_id(pending.event_id, number),
                 case_id=self._state.case_id,
                 employer_id=self._state.employer_id,
                 recipient_role=notice.recipient_role,
