@@ -25,6 +25,7 @@ from domain.journey.phased_return import (
     StartPhasedReturn,
 )
 from domain.journey.plan import AgreePlan, PlanAction, PlanContent, RecordPlanReview, RevisePlan
+from domain.journey.policy_change import AdoptPolicy
 from domain.journey.redeployment import (
     ConcludeRedeployment,
     ReviewRedeploymentTrial,
@@ -36,9 +37,9 @@ from domain.journey.therapy import ReferToTherapy, UpdateTherapy
 from domain.values import ConsentScope, PlanAgreement
 
 __all__ = [
-    "AcceptReferral", "Adjustment", "AgreePlan", "Assessor", "CloseCase", "CompletePhasedReturn",
-    "ConcludeRedeployment", "ConfirmEscalation", "ConsentScope", "DeadlinePassed",
-    "DeclineFitNoteAdvice", "DeclineReferral", "EmployeeLeft", "EmployeeReturned",
+    "AcceptReferral", "Adjustment", "AdoptPolicy", "AgreePlan", "Assessor", "CloseCase",
+    "CompletePhasedReturn", "ConcludeRedeployment", "ConfirmEscalation", "ConsentScope",
+    "DeadlinePassed", "DeclineFitNoteAdvice", "DeclineReferral", "EmployeeLeft", "EmployeeReturned",
     "ExtendAbsence", "ExtendPhasedReturn", "OpenCase", "PhasedReturnWeek", "PlanAction",
     "PlanAgreement", "PlanContent", "ReceiveReferral", "RecordAbsence", "RecordAssessment",
     "RecordCheckIn", "RecordEarlyContact", "RecordFitNote", "RecordFollowUp",

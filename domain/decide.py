@@ -20,7 +20,7 @@ from domain.deadlines import decide_deadline, open_deadlines
 from domain.errors import CaseError, InvalidCommand, RoleNotAllowed
 from domain.events import CaseEvent
 from domain.evolve import evolve
-from domain.journey import hr_facts
+from domain.journey import hr_facts, policy_change
 from domain.journey.absence import open_case
 from domain.journey.referral import receive_referral
 from domain.journey.reminders import DeadlinePassed
@@ -37,10 +37,15 @@ def decide(state: CaseState, command: BaseModel, *, now: datetime, actor: Actor,
     outside the team learns nothing of the case, not even its stage), then the stage, then the
     dates they carry against the policy's window. HR facts and deadlines that no longer apply
     decide nothing (an empty list) rather than fail, so that a repeated or late message cannot
-    change the outcome. `check_dates=False` is for replaying decisions already accepted.
+    change the outcome; so does adopting the policy version a case already follows.
+    `check_dates=False` is for replaying decisions already accepted.
     """
     if isinstance(command, DeadlinePassed):
         return decide_deadline(state, command.key, now=now, actor=actor)
+    administration = policy_change.DECISIONS.get(type(command))
+    if administration is not None:
+        return _with_computable_deadlines(state, administration(state, command, now, actor),
+                                          check=check_dates)
     hr_fact = hr_facts.DECISIONS.get(type(command))
     if hr_fact is not None:
         if actor.role not in (Role.HR, Role.SYSTEM):

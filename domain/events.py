@@ -33,6 +33,7 @@ from domain.journey.phased_return import (
     PhasedReturnWeekReviewed,
 )
 from domain.journey.plan import PlanAgreed, PlanReviewed
+from domain.journey.policy_change import PolicyAdopted
 from domain.journey.redeployment import (
     RedeploymentConcluded,
     RedeploymentTrialReviewed,
@@ -49,7 +50,8 @@ __all__ = [
     "EarlyContactRecorded", "EscalationConfirmed", "FitNoteAdviceDeclined", "FitNoteRecorded",
     "FollowUpRecorded", "LeavingNotified", "ManagerRemindedOfContact", "MissedContactEscalated",
     "OhReferralMade", "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
-    "PhasedReturnWeekReviewed", "PlanAgreed", "PlanReviewed", "RedeploymentConcluded",
+    "PhasedReturnWeekReviewed", "PlanAgreed", "PlanReviewed", "PolicyAdopted",
+    "RedeploymentConcluded",
     "RedeploymentTrialReviewed", "RedeploymentTrialStarted", "ReferralAccepted",
     "ReferralDeclined", "ReferralReceived", "ReminderSent", "ReturnToWorkNotified",
     "RiskFlagRaised", "TherapyReferred", "TherapyUpdated", "parse_event",
@@ -63,7 +65,7 @@ AnyCaseEvent = (
     | FitNoteRecorded | FitNoteAdviceDeclined | PhasedReturnStarted | PhasedReturnWeekReviewed
     | PhasedReturnExtended | PhasedReturnCompleted | RedeploymentTrialStarted
     | RedeploymentTrialReviewed | RedeploymentConcluded | AbsenceExtended | ReturnToWorkNotified
-    | LeavingNotified | CaseClosed | FollowUpRecorded
+    | LeavingNotified | CaseClosed | FollowUpRecorded | PolicyAdopted
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

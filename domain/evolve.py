@@ -21,6 +21,7 @@ from domain.journey import (
     oh_referral,
     phased_return,
     plan,
+    policy_change,
     redeployment,
     referral,
     reminders,
@@ -44,6 +45,7 @@ _APPLY: Evolution = {
     **oh_referral.EVOLUTION, **assessment.EVOLUTION, **escalation.EVOLUTION, **plan.EVOLUTION,
     **therapy.EVOLUTION, **fit_note.EVOLUTION, **phased_return.EVOLUTION,
     **redeployment.EVOLUTION, **hr_facts.EVOLUTION, **closure.EVOLUTION, **reminders.EVOLUTION,
+    **policy_change.EVOLUTION,
 }
 
 

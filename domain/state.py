@@ -52,6 +52,9 @@ class EarlyContact(_Part):
 class Absence(_Part):
     absence_id: str
     first_day: date
+    reported_on: date | None = None
+    """The day early contact is counted from (the day the absence was reported); None for an
+    absence that joined a stay-at-work case, or a case carried over from before it was kept."""
     sick_pay: SickPayEntitlement | None = None
     expected_last_day: date | None = None
     returned_on: date | None = None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from domain.policy import Policy, policy_in_force
+from domain.policy import DEFAULT_POLICY, Policy, policy_in_force
 from infra.employers import EmployerDirectory
 
 _VERSIONS = TypeAdapter(list[Policy])
@@ -51,3 +51,17 @@ class PolicyBook:
 
     def in_force(self, employer_id: str, on: date) -> Policy:
         return policy_in_force(self._by_employer.get(employer_id, []), on)
+
+    def versions(self, employer_id: str) -> list[Policy]:
+        """The employer's configured versions, oldest first (none: the default applies)."""
+        return sorted(self._by_employer.get(employer_id, []), key=lambda p: p.effective_from)
+
+    def version(self, employer_id: str, name: str) -> Policy:
+        """One of the employer's versions by its name (for an employer with none, the
+        built-in default); a `LookupError` naming the versions there are otherwise."""
+        versions = self.versions(employer_id) or [DEFAULT_POLICY]
+        for policy in versions:
+            if policy.version == name:
+                return policy
+        raise LookupError(f"{employer_id} has no policy version {name!r} (its versions: "
+                       f"{', '.join(p.version for p in versions)})")

@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.actors import TIMER_ACTOR, Actor
     from domain.bounds import check_dates_within_window
     from domain.calendar import london_date
-    from domain.commands import DeadlinePassed, OpenCase
+    from domain.commands import AdoptPolicy, DeadlinePassed, OpenCase
     from domain.deadlines import Deadline, next_deadline, open_deadlines
     from domain.decide import decide, open_case, receive_referral
     from domain.errors import CaseError
@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         AbsenceExtendedInput,
         ActionInput,
         ActionResult,
+        AdoptPolicyInput,
         AppendEventsInput,
         AppendEventsResult,
         CaseView,
@@ -336,6 +337,23 @@ class CaseWorkflow:
             field = details.get("field") if isinstance(details, dict) else None
             workflow.logger.warning("HR fact %s refused: %s (field %s)",
                                     type(input.fact).__name__, refused.type, field)
+            return
+        await self._flush()
+
+    # -- administration: a signal; the rules decide whether, a refusal changes nothing -------
+
+    @workflow.signal
+    async def adopt_policy(self, input: AdoptPolicyInput) -> None:
+        """Adopt another version of the employer's policy from now on: the open deadlines
+        follow it, and the case sleeps until its new next deadline."""
+        if self._not_opened is not None:
+            return
+        command: AdoptPolicy = input.command
+        try:
+            self._decide_and_apply(command, input.actor, trace_id=input.trace_id)
+        except ApplicationError as refused:
+            workflow.logger.warning("policy %s not adopted: %s", command.policy.version,
+                                    refused.type)
             return
         await self._flush()
 

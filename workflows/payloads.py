@@ -21,6 +21,7 @@ from pydantic import (
 from domain.actions import RULES
 from domain.actors import Actor, Role
 from domain.commands import (
+    AdoptPolicy,
     EmployeeLeft,
     EmployeeReturned,
     ExtendAbsence,
@@ -180,6 +181,17 @@ class HrFactInput(BaseModel, Generic[FactT]):
 AbsenceExtendedInput = HrFactInput[ExtendAbsence]
 EmployeeReturnedInput = HrFactInput[EmployeeReturned]
 EmployeeLeftInput = HrFactInput[EmployeeLeft]
+
+
+class AdoptPolicyInput(BaseModel):
+    """Signal payload: an administrator moves the case to another version of its employer's
+    policy from now on (`rtw policy migrate`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    command: AdoptPolicy
+    actor: Actor
+    trace_id: str | None = None
 
 
 class CaseView(BaseModel):

@@ -24,7 +24,7 @@ from domain.journey.base import (
     Evolution,
     on_day,
 )
-from domain.journey.early_contact import early_contact_due, early_contact_escalation
+from domain.journey.early_contact import contact_deadlines
 from domain.policy import Policy
 from domain.stages import OPEN_STAGES, Action, ReasonCategory, Stage
 from domain.state import Absence, CaseState
@@ -150,16 +150,15 @@ def case_opened(event: CaseOpened) -> CaseState:
     reminded at once, and HR hears of a missed contact only after the manager has had the
     policy's working days from the reminder."""
     reported_on = event.reported_on or london_date(event.occurred_at)
-    due = early_contact_due(reported_on, event.policy)
-    escalate_after = max(due, event.occurred_at)
+    due, escalation = contact_deadlines(reported_on, event.occurred_at, event.policy)
     return CaseState(
         case_id=event.case_id, version=1, route=Route.RETURN_TO_WORK, stage=Stage.EARLY_CONTACT,
         employer_id=event.employer_id, employee=event.employee, manager=event.manager,
         reason_category=event.reason_category, policy=event.policy, opened_at=event.occurred_at,
         absence=Absence(absence_id=event.absence_id, first_day=event.first_day,
-                        sick_pay=event.sick_pay),
+                        reported_on=reported_on, sick_pay=event.sick_pay),
         contact_due_at=due,
-        contact_escalation_at=early_contact_escalation(escalate_after, event.policy),
+        contact_escalation_at=escalation,
     )
 
 

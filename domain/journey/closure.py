@@ -22,6 +22,7 @@ from domain.journey.base import (
     Evolution,
     on_day,
 )
+from domain.policy import Policy
 from domain.stages import OPEN_STAGES, Action, Stage
 from domain.state import CaseState, Closure, FollowUp
 from domain.vocabulary import RETURN_OUTCOMES, Intervention, Outcome, RedeploymentConclusion
@@ -67,6 +68,11 @@ class FollowUpRecorded(Event):
     notes: str | None = None
 
 
+def follow_up_due(back_on: date, policy: Policy) -> date:
+    """The day to check that a return from `back_on` was sustained, by policy."""
+    return back_on + timedelta(days=policy.follow_up_days)
+
+
 def close_case(state: CaseState, command: CloseCase, now: datetime, actor: Actor
                ) -> list[CaseEvent]:
     check_day_not_in_future("closed_on", command.closed_on, now)
@@ -84,7 +90,7 @@ def close_case(state: CaseState, command: CloseCase, now: datetime, actor: Actor
                     "employee and the case manager see it"
                 )
     follow_up_due_on = (
-        (returned_on or command.closed_on) + timedelta(days=state.policy.follow_up_days)
+        follow_up_due(returned_on or command.closed_on, state.policy)
         if outcome in RETURN_OUTCOMES
         else None
     )

@@ -111,6 +111,16 @@ def early_contact_escalation(contact_due_at: datetime, policy: Policy) -> dateti
     return local_moment(escalation_day, policy.working_day_ends_at)
 
 
+def contact_deadlines(reported_on: date, opened_at: datetime, policy: Policy
+                      ) -> tuple[datetime, datetime]:
+    """When early contact is due and when its absence is escalated to HR. Contact is due from
+    the day the absence was reported; if that is past when the case opens, the manager is
+    reminded at once, and HR hears of it only after the manager has had the policy's working
+    days from then."""
+    due = early_contact_due(reported_on, policy)
+    return due, early_contact_escalation(max(due, opened_at), policy)
+
+
 def record_early_contact(
     state: CaseState, command: RecordEarlyContact, now: datetime, actor: Actor
 ) -> list[CaseEvent]:

@@ -22,6 +22,7 @@ from domain.journey.base import (
     Evolution,
     with_second_miss,
 )
+from domain.policy import Policy
 from domain.stages import RAPID_ACCESS_CATEGORIES, WORKING_STAGES, Action, Stage
 from domain.state import CaseState, OhReferral
 
@@ -43,10 +44,15 @@ class OhReferralMade(DeadlineEvent):
     assessment_due_at: AwareDatetime
 
 
+def first_assessment_due(referred_at: datetime, policy: Policy) -> datetime:
+    """When the first OH consultation is due after a referral, by policy."""
+    return referred_at + timedelta(days=policy.first_assessment_days)
+
+
 def oh_referral(state: CaseState, *, cause: str, now: datetime, actor: Actor,
                 reason: str, deadline_key: str | None = None) -> OhReferralMade:
     """The referral, with the first consultation due by policy."""
-    due = now + timedelta(days=state.policy.first_assessment_days)
+    due = first_assessment_due(now, state.policy)
     return OhReferralMade(
         occurred_at=now,
         actor=actor,

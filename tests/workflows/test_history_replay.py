@@ -19,9 +19,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
-from domain.commands import ExtendAbsence, RecordCheckIn, RecordEarlyContact
+from domain.commands import AdoptPolicy, ExtendAbsence, RecordCheckIn, RecordEarlyContact
 from domain.ids import case_id_for_absence
+from domain.policy import DEFAULT_POLICY
 from domain.stages import Action, ContactMethod, ReasonCategory
 from domain.vocabulary import FitNoteAssessment
 from eventstore.store import CaseEventStore
@@ -33,6 +35,7 @@ from workflows.case import CaseWorkflow
 from workflows.payloads import (
     DEFERRED_ACTION_INPUTS,
     AbsenceExtendedInput,
+    AdoptPolicyInput,
     CaseView,
     CaseWorkflowInput,
     deferred_signal,
@@ -65,6 +68,8 @@ def test_there_are_stored_histories_to_replay() -> None:
         "continued_as_new_after_settling",
         # Recorded after notices-outbox-v1 and contact-from-reported-day-v1.
         "late_absence_reminded_and_escalated_through_the_outbox",
+        # A case moved to another policy version by the adopt_policy signal.
+        "policy_adopted",
     } <= names
 
 
@@ -169,3 +174,19 @@ async def test_record_histories(
                          reason=ReasonCategory.OTHER), HR_ACTOR)
         await time_skipping_env.sleep(timedelta(days=7))
         await _save(late, "late_absence_reminded_and_escalated_through_the_outbox")
+
+        # A case moved to another policy version by signal (HR's attempt refused, the
+        # administrator's adopted): its contact falls due, and is escalated, by the new version.
+        now_today = london_date(await time_skipping_env.get_current_time())
+        adopting = await harness.open_case(
+            open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=now_today,
+                         reason=ReasonCategory.OTHER), HR_ACTOR)
+        slower = DEFAULT_POLICY.model_copy(update={
+            "version": "acme-slower", "effective_from": now_today,
+            "contact_due_working_days": 3})
+        admin = Actor(id="ops-jo", role=Role.ADMIN, source=Source.CLI)
+        for actor in (HR_ACTOR, admin):
+            await adopting.signal(CaseWorkflow.adopt_policy, AdoptPolicyInput(
+                command=AdoptPolicy(policy=slower, reason="recorded history"), actor=actor))
+        await time_skipping_env.sleep(timedelta(days=10))
+        await _save(adopting, "policy_adopted")
