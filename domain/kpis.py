@@ -61,8 +61,13 @@ class CaseFacts(BaseModel):
         """The facts of a case as its events have made it."""
         contact = state.early_contact
         assessments = sorted(state.assessments, key=lambda a: a.assessed_at)
-        first_assessment = assessments[0] if assessments else None
         referral = state.oh_referral
+        # The assessment that answers the referral to OH: the first one at or after it (an
+        # earlier assessment does not meet a referral made later, say at the long-term
+        # threshold). A case never referred: its first assessment.
+        first_assessment = next(
+            (a for a in assessments if referral is None or a.assessed_at >= referral.referred_at),
+            None)
         closure = state.closure
         return cls(
             case_id=state.case_id, employer_id=state.employer_id, route=state.route,
@@ -112,7 +117,8 @@ class CaseFacts(BaseModel):
 
     @property
     def days_to_first_assessment(self) -> int | None:
-        """From the referral to OH (else the case's opening) to the first assessment."""
+        """From the referral to OH (else the case's opening) to the first assessment after
+        it."""
         if self.first_assessed_on is None:
             return None
         return (self.first_assessed_on - (self.oh_referred_on or self.opened_on)).days
@@ -195,8 +201,9 @@ MEASURES: tuple[Measure, ...] = (
             lambda cases, period: _median(c.days_to_first_contact
                                           for c in _opened(cases, period))),
     Measure("median_days_to_first_assessment", "Of the cases opened in the period with an "
-            "assessment, the median calendar days from the referral to OH (else the day the "
-            "case opened) to the first assessment.",
+            "assessment, the median calendar days from the referral to OH to the first "
+            "assessment on or after it (a case never referred: from the day it opened to its "
+            "first assessment).",
             lambda cases, period: _median(c.days_to_first_assessment
                                           for c in _opened(cases, period))),
     Measure("median_days_absent", "Of the cases closed in the period that had an absence, "
