@@ -154,11 +154,27 @@ class Measure:
     compute: Callable[[Sequence[CaseFacts], Period], float | int | None]
 
 
+class _Cohort(list[CaseFacts]):
+    """The cases of one evaluation, with those opened and those closed in its period picked
+    out once: most measures ask for one or the other."""
+
+    def __init__(self, cases: Sequence[CaseFacts], period: Period) -> None:
+        super().__init__(cases)
+        self.period = period
+        start, end = period.start, period.end
+        self.opened = [c for c in cases if start <= c.opened_on <= end]
+        self.closed = [c for c in cases if c.closed_on is not None and start <= c.closed_on <= end]
+
+
 def _opened(cases: Sequence[CaseFacts], period: Period) -> list[CaseFacts]:
+    if isinstance(cases, _Cohort) and cases.period == period:
+        return cases.opened
     return [c for c in cases if period.holds(c.opened_on)]
 
 
 def _closed(cases: Sequence[CaseFacts], period: Period) -> list[CaseFacts]:
+    if isinstance(cases, _Cohort) and cases.period == period:
+        return cases.closed
     return [c for c in cases if period.holds(c.closed_on)]
 
 
@@ -244,10 +260,9 @@ class Evaluation:
 def evaluate(cases: Sequence[CaseFacts], period: Period, *,
              employer_id: str | None = None) -> Evaluation:
     """The figures of `period`, over one employer's cases or (None) all of them."""
-    if employer_id is not None:
-        cases = [c for c in cases if c.employer_id == employer_id]
-    closed = _closed(cases, period)
-    opened = _opened(cases, period)
+    cases = _Cohort([c for c in cases if c.employer_id == employer_id]
+                    if employer_id is not None else cases, period)
+    closed, opened = cases.closed, cases.opened
     by_employee = Counter(c.intervention_by_employee for c in closed
                           if c.intervention_by_employee)
     by_manager = Counter(c.intervention_by_case_manager for c in closed
