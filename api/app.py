@@ -24,6 +24,7 @@ from api.routes import (
     hr_facts,
     notices,
     referrals,
+    reports,
     worklist,
 )
 from api.routes import metrics as metrics_route
@@ -77,6 +78,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(actions.router)
     app.include_router(audit.router)
     app.include_router(notices.router)
+    app.include_router(reports.router)
     app.include_router(metrics_route.router)
     if services is None:
         install_temporal_metrics()  # before the lifespan's client connects

@@ -254,13 +254,14 @@ def quarantine_command(args: Any, settings: Settings, out: TextIO) -> int:
 
 async def _quarantine(settings: Settings, out: TextIO, *, release: str | None,
                       as_json: bool) -> int:
+    from readside.kpi_facts import KpiFactsProjector
     from readside.quarantine import list_quarantined
     from readside.worklist import WorklistProjector
 
     pool = await bootstrap.database_pool(settings, max_size=2)
     try:
+        await WorklistProjector.prepare(pool)
         if release is None:
-            await WorklistProjector.prepare(pool)
             held = await list_quarantined(pool)
             for case in held:
                 if as_json:
@@ -275,9 +276,15 @@ async def _quarantine(settings: Settings, out: TextIO, *, release: str | None,
             if not as_json:
                 print(f"{len(held)} case(s) quarantined", file=out)
             return 0
+        # Released from every projection that set it aside (the worklist if none did).
+        holding = {case.projection for case in await list_quarantined(pool)
+                   if case.case_id == release}
         store = await bootstrap.open_event_store(settings)
         try:
-            projected = await WorklistProjector(store, pool).release(release)
+            projectors = [WorklistProjector(store, pool), KpiFactsProjector(store, pool)]
+            projected = True
+            for projector in [p for p in projectors if p.name in holding] or projectors[:1]:
+                projected = await projector.release(release) and projected
         finally:
             store.close()
     finally:

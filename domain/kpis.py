@@ -61,8 +61,13 @@ class CaseFacts(BaseModel):
         """The facts of a case as its events have made it."""
         contact = state.early_contact
         assessments = sorted(state.assessments, key=lambda a: a.assessed_at)
-        first_assessment = assessments[0] if assessments else None
         referral = state.oh_referral
+        # The assessment that answers the referral to OH: the first one at or after it (an
+        # earlier assessment does not meet a referral made later, say at the long-term
+        # threshold). A case never referred: its first assessment.
+        first_assessment = next(
+            (a for a in assessments if referral is None or a.assessed_at >= referral.referred_at),
+            None)
         closure = state.closure
         return cls(
             case_id=state.case_id, employer_id=state.employer_id, route=state.route,
@@ -112,7 +117,8 @@ class CaseFacts(BaseModel):
 
     @property
     def days_to_first_assessment(self) -> int | None:
-        """From the referral to OH (else the case's opening) to the first assessment."""
+        """From the referral to OH (else the case's opening) to the first assessment after
+        it."""
         if self.first_assessed_on is None:
             return None
         return (self.first_assessed_on - (self.oh_referred_on or self.opened_on)).days
@@ -148,11 +154,27 @@ class Measure:
     compute: Callable[[Sequence[CaseFacts], Period], float | int | None]
 
 
+class _Cohort(list[CaseFacts]):
+    """The cases of one evaluation, with those opened and those closed in its period picked
+    out once: most measures ask for one or the other."""
+
+    def __init__(self, cases: Sequence[CaseFacts], period: Period) -> None:
+        super().__init__(cases)
+        self.period = period
+        start, end = period.start, period.end
+        self.opened = [c for c in cases if start <= c.opened_on <= end]
+        self.closed = [c for c in cases if c.closed_on is not None and start <= c.closed_on <= end]
+
+
 def _opened(cases: Sequence[CaseFacts], period: Period) -> list[CaseFacts]:
+    if isinstance(cases, _Cohort) and cases.period == period:
+        return cases.opened
     return [c for c in cases if period.holds(c.opened_on)]
 
 
 def _closed(cases: Sequence[CaseFacts], period: Period) -> list[CaseFacts]:
+    if isinstance(cases, _Cohort) and cases.period == period:
+        return cases.closed
     return [c for c in cases if period.holds(c.closed_on)]
 
 
@@ -195,8 +217,9 @@ MEASURES: tuple[Measure, ...] = (
             lambda cases, period: _median(c.days_to_first_contact
                                           for c in _opened(cases, period))),
     Measure("median_days_to_first_assessment", "Of the cases opened in the period with an "
-            "assessment, the median calendar days from the referral to OH (else the day the "
-            "case opened) to the first assessment.",
+            "assessment, the median calendar days from the referral to OH to the first "
+            "assessment on or after it (a case never referred: from the day it opened to its "
+            "first assessment).",
             lambda cases, period: _median(c.days_to_first_assessment
                                           for c in _opened(cases, period))),
     Measure("median_days_absent", "Of the cases closed in the period that had an absence, "
@@ -237,10 +260,9 @@ class Evaluation:
 def evaluate(cases: Sequence[CaseFacts], period: Period, *,
              employer_id: str | None = None) -> Evaluation:
     """The figures of `period`, over one employer's cases or (None) all of them."""
-    if employer_id is not None:
-        cases = [c for c in cases if c.employer_id == employer_id]
-    closed = _closed(cases, period)
-    opened = _opened(cases, period)
+    cases = _Cohort([c for c in cases if c.employer_id == employer_id]
+                    if employer_id is not None else cases, period)
+    closed, opened = cases.closed, cases.opened
     by_employee = Counter(c.intervention_by_employee for c in closed
                           if c.intervention_by_employee)
     by_manager = Counter(c.intervention_by_case_manager for c in closed

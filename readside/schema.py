@@ -9,6 +9,8 @@ from eventstore.schema_lock import SCHEMA_LOCK
 from readside.absence_links import ABSENCE_LINKS_DDL
 from readside.access_log import ACCESS_LOG_DDL
 from readside.idempotency import IDEMPOTENCY_DDL
+from readside.kpi_facts import KPI_FACTS_DDL
+from readside.projection import POSITIONS_DDL
 from readside.webhook_deliveries import DELIVERIES_DDL
 from readside.worklist import WORKLIST_DDL
 
@@ -20,7 +22,9 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
         await connection.execute(NOTICES_DDL)
         await connection.execute(MIGRATE_OLD_OUTBOX)
         await connection.execute(ABSENCE_LINKS_DDL)
+        await connection.execute(POSITIONS_DDL)
         await connection.execute(WORKLIST_DDL)
+        await connection.execute(KPI_FACTS_DDL)
         await connection.execute(ACCESS_LOG_DDL)
         await connection.execute(IDEMPOTENCY_DDL)
         await connection.execute(DELIVERIES_DDL)

@@ -24,6 +24,7 @@ from infra.settings import Settings
 from infra.telemetry import configure_tracing
 from infra.temporal_client import WORKFLOW_RUNNER
 from readside.gauges import serve_metrics
+from readside.kpi_facts import KpiFactsProjector
 from readside.outbox import NoticeOutbox
 from readside.schema import ensure_schema
 from readside.webhook_deliveries import WebhookDeliveries
@@ -57,8 +58,9 @@ def build_worker(
 
 
 async def run_worker(settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM, then finish in-flight tasks and stop. The notice relay runs
-    here too unless RTW_RELAY_IN_WORKER is false (then `rtw relay` runs it on its own).
+    """Run until SIGINT/SIGTERM, then finish in-flight tasks and stop. The projections (the
+    worklist and the KPI facts) run here, and the notice relay too unless RTW_RELAY_IN_WORKER
+    is false (then `rtw relay` runs it on its own).
 
     Nothing but a signal ends it: at start it waits for PostgreSQL and Temporal; later the
     projector backs off from a database outage, and a Temporal worker that fails (a server
@@ -77,7 +79,7 @@ async def run_worker(settings: Settings) -> None:
     except Exception as error:  # a managed namespace may refuse; not fatal
         log.warning("could not register case search attributes: %s", error)
     store = await bootstrap.open_event_store(settings, wait=True)
-    pool = await bootstrap.database_pool(settings, max_size=5, wait=True)
+    pool = await bootstrap.database_pool(settings, max_size=6, wait=True)
     await retry_until_ready("read-side schema", lambda: ensure_schema(pool))
     metrics_server = await serve_metrics(settings.metrics_address, pool)
     relay = build_relay(settings, pool=pool, store=store) if settings.relay_in_worker else None
@@ -86,7 +88,8 @@ async def run_worker(settings: Settings) -> None:
     webhooks = WebhookActivities(WebhookDirectory.load(settings.webhooks_file, employers),
                                  WebhookDeliveries(pool), http)
     with ThreadPoolExecutor(max_workers=8) as executor:
-        projector = WorklistProjector(store, pool)  # prepares its tables on first catch-up
+        # Each projection keeps its own position; each prepares its tables on first catch-up.
+        projectors = [WorklistProjector(store, pool), KpiFactsProjector(store, pool)]
         await asyncio.gather(
             poll_until_stopped(
                 lambda: build_worker(client, task_queue=settings.task_queue, store=store,
@@ -94,7 +97,7 @@ async def run_worker(settings: Settings) -> None:
                                      webhooks=webhooks),
                 stop,
             ),
-            projector.run(stop),
+            *(projector.run(stop) for projector in projectors),
             *([relay.run(stop)] if relay is not None else []),
         )
     if relay is not None:

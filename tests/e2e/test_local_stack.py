@@ -96,6 +96,13 @@ def test_rtw_run_serves_a_case_and_keeps_it_across_a_restart(stack: LocalStack) 
         time.sleep(0.1)
     assert replayed.returncode == 0, replayed.stderr
     assert "CaseOpened" in replayed.stdout and "early_contact" in replayed.stdout
+    # The worker projects the KPI facts too: the API, which projects nothing, counts the case.
+    for _ in range(100):
+        figures = httpx.get(f"{stack.url}/v1/reports/kpis", headers=stack.token("oh")).json()
+        if figures["projected_to"]["behind"] == 0 and figures["cases"] == 1:
+            break
+        time.sleep(0.1)
+    assert {m["name"]: m["value"] for m in figures["measures"]}["referrals"] == 1, figures
 
     code, output = stack.stop()
     assert code == 0, output

@@ -10,9 +10,11 @@ from pydantic import BaseModel
 
 from domain.actors import TIMER_ACTOR, Actor, Role, Source
 from domain.commands import DeadlinePassed, RecordFollowUp
+from domain.deadlines import open_deadlines
 from domain.decide import decide
 from domain.evolve import evolve
 from domain.kpis import MEASURES, CaseFacts, Period, evaluate
+from domain.stages import ReasonCategory
 from domain.state import CaseState
 from domain.vocabulary import Intervention, Outcome, Route
 from localstack import samples as j
@@ -100,3 +102,23 @@ def test_rates_are_shares_or_absent(contacts: list[bool | None]) -> None:
     rate = evaluate(cases, WINTER).measures["deadlines_met_rate"]
     judged = [m for m in contacts if m is not None]
     assert rate == (round(sum(judged) / len(judged), 4) if judged else None)
+
+
+def test_an_assessment_before_the_referral_to_oh_does_not_answer_it() -> None:
+    # Assessed on day 3, referred to OH at the long-term threshold, and the referral's first
+    # consultation then overdue: the deadline is missed, and no time to assessment yet.
+    state = opened_state(OPENED, absence_id="ABS-LONG", reason=ReasonCategory.OTHER)
+    state = act(state, j.early_contact(OPENED), OPENED, MANAGER_ACTOR)
+    state = act(state, j.assessment(OPENED + timedelta(days=2)), OPENED + timedelta(days=2))
+    for key in ("long_term_referral", "first_assessment_due"):
+        [deadline] = [d for d in open_deadlines(state) if d.key == key]
+        state = act(state, DeadlinePassed(key=key), deadline.due_at, TIMER_ACTOR)
+    before = CaseFacts.of(state)
+    assert state.oh_referral is not None
+    assessed = state.oh_referral.referred_at + timedelta(days=9)
+
+    after = CaseFacts.of(act(state, j.assessment(assessed), assessed))
+
+    assert (before.assessment_met, before.days_to_first_assessment) == (False, None)
+    assert (after.assessment_met, after.days_to_first_assessment) == (False, 9)
+    assert after.first_assessed_on == assessed.date()

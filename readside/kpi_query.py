@@ -1,0 +1,91 @@
+"""Reading the KPI facts: the cases that can matter for a period, and how far the projection has
+got, for the report, the API and the pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import asyncpg
+from pydantic import TypeAdapter
+
+from domain.kpis import CaseFacts, Period
+from readside.gauges import EVENTS_TABLE
+from readside.kpi_facts import PROJECTION
+
+_FACTS = TypeAdapter(list[CaseFacts])
+
+# A case matters for a period when it opened, closed, was followed up or escalated in it; the
+# escalations' span can hold the period without an escalation falling in it, so the rows are
+# checked again once read.
+_SELECT_RELEVANT = """
+SELECT facts::text FROM rtw_kpi_facts WHERE
+    (opened_on BETWEEN $1 AND $2 OR closed_on BETWEEN $1 AND $2
+     OR follow_up_on BETWEEN $1 AND $2 OR escalated && daterange($1, $2, '[]'))
+"""
+
+
+@dataclass(frozen=True)
+class ProjectedTo:
+    """How far the KPI facts are projected: the last notification applied, and the last one
+    the event store holds (events after `position` are not in the figures yet)."""
+
+    position: int
+    recorded: int
+
+    @property
+    def behind(self) -> int:
+        return max(0, self.recorded - self.position)
+
+
+def touches(facts: CaseFacts, period: Period) -> bool:
+    """Whether anything a measure counts happened to the case in the period."""
+    return (period.holds(facts.opened_on) or period.holds(facts.closed_on)
+            or period.holds(facts.follow_up_on)
+            or any(period.holds(day) for day in facts.escalated_on))
+
+
+async def facts_for(pool: asyncpg.Pool, period: Period, employer_id: str | None = None,
+                    ) -> list[CaseFacts]:
+    """The facts of every case (of the employer, or all) with something in the period."""
+    sql = _SELECT_RELEVANT
+    args: list[object] = [period.start, period.end]
+    if employer_id is not None:
+        sql += " AND employer_id = $3"
+        args.append(employer_id)
+    rows = await pool.fetch(sql, *args)
+    parsed = _FACTS.validate_json("[" + ",".join(row[0] for row in rows) + "]")
+    return [facts for facts in parsed if touches(facts, period)]
+
+
+async def recorded_span(pool: asyncpg.Pool, employer_id: str | None = None) -> Period | None:
+    """From the first day a case opened to the last day anything happened to one (of the
+    employer, or all); None when no case is projected."""
+    sql = ("SELECT min(opened_on) AS first, greatest(max(opened_on), max(closed_on), "
+           "max(follow_up_on), max(upper(escalated) - 1)) AS last FROM rtw_kpi_facts")
+    row = await (pool.fetchrow(sql + " WHERE employer_id = $1", employer_id)
+                 if employer_id is not None else pool.fetchrow(sql))
+    if row is None or row["first"] is None:
+        return None
+    first: date = row["first"]
+    last: date = row["last"]
+    return Period(first, last)
+
+
+async def projected_to(pool: asyncpg.Pool) -> ProjectedTo:
+    """The KPI projection's position and the event store's last notification."""
+    async with pool.acquire() as connection:
+        position = await connection.fetchval(
+            "SELECT position FROM rtw_projection_positions WHERE name = $1", PROJECTION)
+        recorded = 0
+        if await connection.fetchval("SELECT to_regclass($1) IS NOT NULL", EVENTS_TABLE):
+            recorded = await connection.fetchval(
+                f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")  # noqa: S608
+    return ProjectedTo(position=position or 0, recorded=recorded)
+
+
+async def quarantined_cases(pool: asyncpg.Pool) -> int:
+    """Cases the KPI projection set aside: they are missing from the figures until released."""
+    count: int = await pool.fetchval(
+        "SELECT count(*) FROM rtw_quarantine WHERE projection = $1", PROJECTION)
+    return count
