@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from cli.case import add_case_commands, run_case_command
+from cli.evidence import add_evidence_commands
 
 if TYPE_CHECKING:
     from infra.settings import Settings
@@ -24,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("relay", help="run the notice relay on its own (it also runs inside "
                         "each worker unless RTW_RELAY_IN_WORKER=false)")
     add_case_commands(commands)
+    add_evidence_commands(commands)
     audit = commands.add_parser("audit", help="audit the event store")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     _audit_parsers(audit_commands)
@@ -173,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
                     port=settings.api_port, log_level=settings.log_level.lower(),
                     **uvicorn_logging())  # type: ignore[arg-type]
         return 0
+    if args.command in ("report", "demo", "policy"):
+        from cli.evidence import run_evidence_command
+
+        return run_evidence_command(args, settings)
     if args.command == "audit":
         from cli.audit import run
 
