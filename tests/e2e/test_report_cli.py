@@ -41,7 +41,9 @@ INTERVENTIONS = ["msk_treatment", "mental_health_therapy", "mediation_with_emplo
 # Events that hold nothing a figure counts (every other type is read below, or fails the test).
 NOT_COUNTED = {"PlanAgreed", "PlanReviewed", "ReferralAccepted", "ReferralDeclined",
                "MissedContactEscalated", "PhasedReturnCompleted", "PhasedReturnWeekReviewed",
-               "CheckInRecorded", "FitNoteRecorded", "RiskFlagRaised", "EscalationConfirmed"}
+               "PhasedReturnExtended", "RedeploymentTrialReviewed", "RedeploymentConcluded",
+               "CheckInRecorded", "FitNoteRecorded", "FitNoteAdviceDeclined", "RiskFlagRaised",
+               "EscalationConfirmed", "AbsenceExtended", "LeavingNotified"}
 
 
 def rtw(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -199,6 +201,8 @@ def read_export(lines: list[str]) -> dict[str, Case]:
                         (date.fromisoformat(data["on"]) - case.therapies[data["number"]]).days)
             elif kind in ("PhasedReturnStarted", "RedeploymentTrialStarted"):
                 case.back_on = case.back_on or date.fromisoformat(data["starts_on"])
+            elif kind == "ReturnToWorkNotified":
+                case.back_on = case.back_on or date.fromisoformat(data["returned_on"])
             elif kind == "CaseClosed":
                 case.closed, case.outcome = date.fromisoformat(data["closed_on"]), data["outcome"]
                 case.returned = day(data.get("returned_on"))
