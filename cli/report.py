@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from infra.settings import Settings
     from reports.evaluation import KpiReport
+    from reports.seqohs import SeqohsPack
 
 EMPLOYER_ID_LONGEST = 100
 
@@ -18,10 +19,14 @@ EMPLOYER_ID_LONGEST = 100
 def add_report_parser(commands: Any) -> None:
     report = commands.add_parser(
         "report", help="the service's figures for a period: a page with charts and tables, "
-        "and CSV files",
+        "and CSV files; `rtw report seqohs`: a SEQOHS evidence pack",
         description="Catch the KPI facts up with the event store, then write report.html, "
         "kpis.csv, outcomes.csv, referrals.csv, interventions.csv and each chart as SVG into "
-        "DIR. Each measure's definition is on the page.")
+        "DIR. Each measure's definition is on the page. With `seqohs`: write seqohs.html and "
+        "seqohs.csv instead, the evidence an assessor asks for under each SEQOHS domain the "
+        "record can show (and what it cannot), with sampled audit trails.")
+    report.add_argument("pack", nargs="?", choices=["seqohs"],
+                        help="seqohs: the SEQOHS evidence pack instead of the figures")
     report.add_argument("--from", dest="date_from", metavar="DATE",
                         help="first London date, YYYY-MM-DD, included (default: the first day "
                         "a case opened)")
@@ -32,6 +37,10 @@ def add_report_parser(commands: Any) -> None:
                         help="one employer's cases (default: every employer)")
     report.add_argument("--out", metavar="DIR", required=True,
                         help="the folder to write into (created if it does not exist)")
+    report.add_argument("--sample", type=int, default=5, metavar="N",
+                        help="seqohs: how many cases' whole audit trails to include (default 5)")
+    report.add_argument("--seed", type=int, default=0, metavar="S",
+                        help="seqohs: which cases are drawn (the same seed draws the same)")
 
 
 class _Refused(Exception):
@@ -86,6 +95,8 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"rtw report: {refusal}", file=sys.stderr)
         return 2
     now = datetime.now(UTC)
+    if args.pack == "seqohs":
+        return _seqohs(args, settings, first, last, employer_id, today=london_date(now))
     try:
         report = asyncio.run(_read(settings, first, last, employer_id, today=london_date(now)))
     except _Refused as refusal:
@@ -137,5 +148,66 @@ async def _read(settings: Settings, first: date | None, last: date | None,
                                     today=today)
         finally:
             await pool.close()
+    finally:
+        store.close()
+
+
+def _seqohs(args: argparse.Namespace, settings: Settings, first: date | None,
+            last: date | None, employer_id: str | None, *, today: date) -> int:
+    """The SEQOHS evidence pack of the cases opened in the period."""
+    import asyncio
+    import sys
+    from pathlib import Path
+
+    from reports.seqohs import write
+
+    if not 0 <= args.sample <= 1000:
+        print("rtw report: --sample: give a number of cases from 0 to 1000", file=sys.stderr)
+        return 2
+    try:
+        pack = asyncio.run(_gather(settings, first, last, employer_id, today=today,
+                                   sample=args.sample, seed=args.seed))
+    except _Refused as refusal:
+        print(f"rtw report: {refusal}", file=sys.stderr)
+        return 2
+    written = write(pack, Path(args.out))
+    print(f"rtw report seqohs: cases opened {pack.period.start.isoformat()} to "
+          f"{pack.period.end.isoformat()}, {employer_id or 'every employer'}: "
+          f"{sum(f.evidenced for f in pack.findings)} findings evidenced, "
+          f"{sum(not f.evidenced for f in pack.findings)} not recorded; "
+          f"{len(pack.trails)} audit trail(s)")
+    print(f"wrote {', '.join(path.name for path in written)} into {args.out}")
+    return 0
+
+
+async def _gather(settings: Settings, first: date | None, last: date | None,
+                  employer_id: str | None, *, today: date, sample: int, seed: int,
+                  ) -> SeqohsPack:
+    import asyncio
+
+    from infra import bootstrap
+    from readside.access_log import iter_access_sync
+    from readside.kpi_facts import KpiFactsProjector
+    from readside.kpi_query import facts_for, recorded_span
+    from reports.evaluation import choose_period
+    from reports.seqohs import gather
+
+    try:
+        store = await bootstrap.open_event_store(settings)
+    except ValueError as error:
+        raise _Refused(str(error)) from None
+    try:
+        pool = await bootstrap.database_pool(settings, max_size=2)
+        try:
+            await KpiFactsProjector(store, pool).catch_up()
+            recorded = None if first and last else await recorded_span(pool, employer_id)
+            period = choose_period(first, last, recorded, today=today)
+            facts = await facts_for(pool, period, employer_id)
+        finally:
+            await pool.close()
+        url = settings.require_database_url()
+        return await asyncio.to_thread(
+            lambda: gather(store, facts, period, accesses=iter_access_sync(url),
+                           employer_id=employer_id, sample=sample, seed=seed))
     finally:
         store.close()

@@ -323,6 +323,26 @@ async def test_every_figure_agrees_with_one_computed_from_the_audit_export(
     assert 0 < expected["measures"]["deadlines_met_rate"] < 1
 
 
+async def test_the_seqohs_pack_is_written_with_its_findings_and_sampled_trails(
+        store: CaseEventStore, database_url: str, tmp_path: Path) -> None:
+    await asyncio.to_thread(write_varied_cases, store)
+
+    result = await asyncio.to_thread(rtw, tmp_path, database_url, "report", "seqohs",
+                                     "--sample", "3", "--seed", "4", "--out",
+                                     str(tmp_path / "pack"))
+
+    assert result.returncode == 0, result.stderr
+    assert "findings evidenced" in result.stdout and "3 audit trail(s)" in result.stdout
+    rows = read_csv(tmp_path / "pack" / "seqohs.csv")
+    assert {row["domain"] for row in rows} >= {"Timeliness", "Record keeping",
+                                               "Confidentiality and consent", "Outcomes"}
+    records = next(row for row in rows if row["domain"] == "Record keeping")
+    assert records["evidence"].startswith("12 of 12 (100%) case records verify")
+    assert [row["evidenced"] for row in rows].count("no") == 3
+    page = (tmp_path / "pack" / "seqohs.html").read_text()
+    assert page.count("<h3>Case ") == 3 and "http" not in page
+
+
 def refused(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
             tmp_path: Path, *args: str) -> tuple[int, str]:
     monkeypatch.setenv("RTW_HOME", str(tmp_path))
