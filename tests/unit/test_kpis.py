@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -122,3 +123,9 @@ def test_an_assessment_before_the_referral_to_oh_does_not_answer_it() -> None:
     assert (before.assessment_met, before.days_to_first_assessment) == (False, None)
     assert (after.assessment_met, after.days_to_first_assessment) == (False, 9)
     assert after.first_assessed_on == assessed.date()
+
+
+def test_the_readme_defines_each_measure_exactly_as_the_code_does() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for measure in MEASURES:
+        assert f"| `{measure.name}` | {measure.definition} |" in readme, measure.name
