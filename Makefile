@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rtw needs Python 3.11 or newer (set PYTHON=...)")'
@@ -26,6 +26,9 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench.table
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
