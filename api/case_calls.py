@@ -9,6 +9,7 @@ import uuid
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from temporalio.client import (
+    WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
@@ -187,7 +188,8 @@ async def send_hr_fact(services: Services, case_id: str, fact: HrFact,
     HR systems resend and reorder messages: one that arrives after the case closed is
     acknowledged like any other and changes nothing, so the integration need not special-case it.
     """
-    handle = services.temporal.get_workflow_handle_for(CaseWorkflow.run, case_id)
+    handle: WorkflowHandle[CaseWorkflow, CaseView] = services.temporal.get_workflow_handle(
+        case_id)
     actor = Actor(id=principal.subject, role=principal.role, source=Source.HR_INTEGRATION)
     trace_id = current_trace_id()
     try:
