@@ -136,7 +136,8 @@ class Supervisor:
             for name, process in list(self.children.items()):
                 if process.poll() is None or self._stopping or name in restart_at:
                     continue
-                if process.returncode == 2:  # a setting it refused: starting again cannot help
+                if name in ("worker", "api") and process.returncode == 2:
+                    # rtw's exit code for a setting it refused: starting again cannot help.
                     print(f"rtw: {name} refused its configuration (see its line above); "
                           "stopping", flush=True)
                     return 1
