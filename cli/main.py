@@ -14,7 +14,7 @@ from cli.evidence import add_evidence_commands
 if TYPE_CHECKING:
     from infra.settings import Settings
 
-# Processes that run until stopped, with the keys of the event store; `schema` needs them too.
+# The commands that open the event store, and so need RTW_AUDIT_HMAC_KEY before anything else.
 SERVER_COMMANDS = ("worker", "api", "relay", "projector", "schema")
 SCHEMA_WAIT_SECONDS = 60.0
 
