@@ -14,6 +14,10 @@ from cli.evidence import add_evidence_commands
 if TYPE_CHECKING:
     from infra.settings import Settings
 
+# The commands that open the event store, and so need RTW_AUDIT_HMAC_KEY before anything else.
+SERVER_COMMANDS = ("worker", "api", "relay", "projector", "schema")
+SCHEMA_WAIT_SECONDS = 60.0
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rtw", description="rtw return-to-work engine")
@@ -24,6 +28,14 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("api", help="run the HTTP API")
     commands.add_parser("relay", help="run the notice relay on its own (it also runs inside "
                         "each worker unless RTW_RELAY_IN_WORKER=false)")
+    commands.add_parser("projector", help="run the read-model projections (worklist, KPI "
+                        "facts) on their own (they also run inside each worker unless "
+                        "RTW_PROJECTOR_IN_WORKER=false)")
+    schema = commands.add_parser("schema", help="create the event store's and the read side's "
+                                 "tables, then exit (a deployment's migrations job)")
+    schema.add_argument("--wait", type=float, default=SCHEMA_WAIT_SECONDS, metavar="SECONDS",
+                        help="how long to wait for PostgreSQL before giving up (default: "
+                        "%(default)s)")
     add_case_commands(commands)
     add_evidence_commands(commands)
     audit = commands.add_parser("audit", help="audit the event store")
@@ -119,6 +131,49 @@ def configuration_problem(settings: Settings, *, sends: bool, serves: bool = Tru
     return None
 
 
+def database_url_problem(settings: Settings) -> str | None:
+    """A missing or malformed RTW_DATABASE_URL, as one line (before anything waits on it)."""
+    from urllib.parse import urlparse
+
+    url = settings.database_url
+    if not url:
+        return ("RTW_DATABASE_URL is not set (postgresql://user:password@host:port/db); "
+                "`rtw run` writes it to .rtw/local.env for the local stack")
+    try:
+        parsed = urlparse(url)
+        parsed.port  # noqa: B018 - reading it checks it
+    except ValueError as error:
+        return f"RTW_DATABASE_URL: {error}"
+    if parsed.scheme not in ("postgresql", "postgres") or not parsed.hostname:
+        return "RTW_DATABASE_URL must be postgresql://user:password@host:port/db"
+    return None
+
+
+def _schema(settings: Settings, *, wait: float) -> int:
+    """`rtw schema`: 0 once every table is there; 1 if PostgreSQL did not answer in time."""
+    from infra.backoff import is_transient
+    from worker.projector import create_schema
+
+    async def bounded() -> None:
+        async with asyncio.timeout(wait):
+            await create_schema(settings)
+
+    try:
+        asyncio.run(bounded())
+    except TimeoutError:
+        print(f"rtw: PostgreSQL did not answer within {wait:g} s; no table created",
+              file=sys.stderr)
+        return 1
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        reason = (str(error).splitlines() or [""])[0]
+        print(f"rtw: PostgreSQL: {type(error).__name__}: {reason}", file=sys.stderr)
+        return 1
+    print("rtw: schema ready", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "case":
@@ -137,12 +192,18 @@ def main(argv: list[str] | None = None) -> int:
         field = "RTW_" + str(first["loc"][0]).upper()
         print(f"rtw: {field}: {first['msg']}", file=sys.stderr)
         return 2
-    if args.command in ("worker", "api", "relay") and not settings.audit_hmac_key:
+    if args.command in SERVER_COMMANDS and not settings.audit_hmac_key:
         print(f"rtw: {MISSING_AUDIT_KEY}", file=sys.stderr)
         return 2
-    if args.command in ("worker", "api", "relay"):
+    if args.command in ("projector", "schema"):
+        problem = database_url_problem(settings)
+        if problem:
+            print(f"rtw: {problem}", file=sys.stderr)
+            return 2
+    if args.command in ("worker", "api", "relay", "projector"):
         sends = args.command == "relay" or (args.command == "worker" and settings.relay_in_worker)
-        problem = configuration_problem(settings, sends=sends, serves=args.command != "relay")
+        problem = configuration_problem(settings, sends=sends,
+                                        serves=args.command in ("worker", "api"))
         if problem:
             print(f"rtw: {problem}", file=sys.stderr)
             return 2
@@ -166,6 +227,13 @@ def main(argv: list[str] | None = None) -> int:
 
         asyncio.run(run_relay(settings))
         return 0
+    if args.command == "projector":
+        from worker.projector import run_projector
+
+        asyncio.run(run_projector(settings))
+        return 0
+    if args.command == "schema":
+        return _schema(settings, wait=args.wait)
     if args.command == "api":
         import uvicorn
 

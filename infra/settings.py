@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 from eventstore.chain import AuditKey
 
@@ -53,6 +58,8 @@ class Settings(BaseSettings):
     notify_base_url: str = Field(default="https://api.notifications.service.gov.uk",
                                  pattern=r"^https?://\S+$")
     relay_in_worker: bool = Field(default=True)
+    projector_in_worker: bool = Field(default=True)
+    secrets_dir: Path | None = Field(default=None)
     relay_lease_seconds: float = Field(default=120.0, ge=1.0, le=3600.0)
     notice_max_attempts: int = Field(default=10, ge=1, le=100)
     local_postgres_port: int = Field(default=5433, ge=1, le=65535)
@@ -60,6 +67,35 @@ class Settings(BaseSettings):
     metrics_address: str = Field(default="127.0.0.1:9464", pattern=r"^(|\[?[^\s\]]*\]?:\d{1,5})$")
     log_format: Literal["text", "json"] = Field(default="text")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then `.rtw/local.env`, then the files of
+        RTW_SECRETS_DIR (one per setting, named like it in lower case: `rtw_audit_hmac_key`),
+        as Docker and Kubernetes mount secrets."""
+        # pydantic-settings strips each file's content: the newline that `echo` or an editor
+        # leaves at the end is not part of the key. A folder that is not there is refused by
+        # the validator below, as one line.
+        folder = os.environ.get("RTW_SECRETS_DIR")
+        secrets: PydanticBaseSettingsSource = (
+            SecretsSettingsSource(settings_cls, secrets_dir=folder)
+            if folder and Path(folder).is_dir() else file_secret_settings
+        )
+        return init_settings, env_settings, dotenv_settings, secrets
+
+    @field_validator("secrets_dir")
+    @classmethod
+    def _secrets_dir_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a folder")
+        return value
 
     @field_validator("audit_hmac_key")
     @classmethod

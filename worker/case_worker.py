@@ -24,11 +24,10 @@ from infra.settings import Settings
 from infra.telemetry import configure_tracing
 from infra.temporal_client import WORKFLOW_RUNNER
 from readside.gauges import serve_metrics
-from readside.kpi_facts import KpiFactsProjector
 from readside.outbox import NoticeOutbox
 from readside.schema import ensure_schema
 from readside.webhook_deliveries import WebhookDeliveries
-from readside.worklist import WorklistProjector
+from worker.projector import projectors
 from worker.relay import build_relay
 from workflows.case import CaseWorkflow
 
@@ -59,8 +58,9 @@ def build_worker(
 
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM, then finish in-flight tasks and stop. The projections (the
-    worklist and the KPI facts) run here, and the notice relay too unless RTW_RELAY_IN_WORKER
-    is false (then `rtw relay` runs it on its own).
+    worklist and the KPI facts) run here unless RTW_PROJECTOR_IN_WORKER is false (then
+    `rtw projector` runs them on their own), and the notice relay too unless
+    RTW_RELAY_IN_WORKER is false (then `rtw relay` runs it on its own).
 
     Nothing but a signal ends it: at start it waits for PostgreSQL and Temporal; later the
     projector backs off from a database outage, and a Temporal worker that fails (a server
@@ -89,7 +89,7 @@ async def run_worker(settings: Settings) -> None:
                                  WebhookDeliveries(pool), http)
     with ThreadPoolExecutor(max_workers=8) as executor:
         # Each projection keeps its own position; each prepares its tables on first catch-up.
-        projectors = [WorklistProjector(store, pool), KpiFactsProjector(store, pool)]
+        projecting = projectors(store, pool) if settings.projector_in_worker else []
         await asyncio.gather(
             poll_until_stopped(
                 lambda: build_worker(client, task_queue=settings.task_queue, store=store,
@@ -97,7 +97,7 @@ async def run_worker(settings: Settings) -> None:
                                      webhooks=webhooks),
                 stop,
             ),
-            *(projector.run(stop) for projector in projectors),
+            *(projector.run(stop) for projector in projecting),
             *([relay.run(stop)] if relay is not None else []),
         )
     if relay is not None:
