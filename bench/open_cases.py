@@ -64,11 +64,11 @@ async def _until_idle(pid: int, *, quiet_for: float = 3.0, limit: float = 600.0)
         quiet = quiet + 1.0 if process.cpu_percent(None) < 5.0 else 0.0
 
 
-def _reminders(database_url: str, case_ids: list[str]) -> list[tuple[datetime, datetime]]:
-    """(due_at, created_at) of the probes' notices that have a due time."""
+def _reminders(database_url: str, case_ids: list[str]) -> list[tuple[str, datetime, datetime]]:
+    """(case id, due_at, created_at) of the probes' notices that have a due time."""
     with psycopg.connect(database_url) as connection:
-        return [(due, created) for due, created in connection.execute(
-            "SELECT due_at, created_at FROM rtw_notices "
+        return [(str(case_id), due, created) for case_id, due, created in connection.execute(
+            "SELECT case_id, due_at, created_at FROM rtw_notices "
             "WHERE case_id = ANY(%s::uuid[]) AND due_at IS NOT NULL",
             (case_ids,)).fetchall()]
 
@@ -92,15 +92,15 @@ async def _probe(stack: Engine, http: httpx.AsyncClient, probes: int) -> list[fl
 
     await timed_calls(probes, 2, notify)
     case_ids = list(posted)
-    found: list[tuple[datetime, datetime]] = []
+    found: list[tuple[str, datetime, datetime]] = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         found = await asyncio.to_thread(_reminders, stack.database_url, case_ids)
         if len(found) >= 2 * probes:  # at least the employee's and the manager's reminders
             break
         await asyncio.sleep(0.5)
-    start = min(posted.values())
-    return [(created - max(due, start)).total_seconds() for due, created in found]
+    return [(created - max(due, posted[case_id])).total_seconds()
+            for case_id, due, created in found]
 
 
 async def measure(cases: int, probes: int, concurrency: int = 20) -> OpenCaseFigures:
