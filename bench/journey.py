@@ -18,6 +18,7 @@ import asyncio
 import statistics
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -95,7 +96,17 @@ async def rate(cases: int, concurrency: int, one: Any) -> float:
     return cases / (time.perf_counter() - started)
 
 
-async def bench(cases: int, concurrency: int, rounds: int) -> None:
+@dataclass
+class JourneyFigures:
+    journey_rate: float  # whole cases per second through the API (median over rounds)
+    bare_rate: float  # bare workflows with as many updates per second
+
+    @property
+    def ratio(self) -> float:
+        return self.journey_rate / self.bare_rate
+
+
+async def measure(cases: int, concurrency: int, rounds: int) -> JourneyFigures:
     async with engine() as stack:
         client = stack.temporal.client
         limits = httpx.Limits(keepalive_expiry=1.0)
@@ -113,9 +124,14 @@ async def bench(cases: int, concurrency: int, rounds: int) -> None:
                                         lambda n, r=run: one_bare(client, r, n)))
                 print(f"round {number + 1}: journey {journeys[-1]:.1f} cases/s, "
                       f"bare {bares[-1]:.1f} workflows/s", flush=True)
-    journey, bare = statistics.median(journeys), statistics.median(bares)
-    print(f"whole cases through the API: {journey:.1f}/s; bare workflow with {STEPS} updates: "
-          f"{bare:.1f}/s; ratio {journey / bare:.2f}x (target >= 0.7x)")
+    return JourneyFigures(statistics.median(journeys), statistics.median(bares))
+
+
+async def bench(cases: int, concurrency: int, rounds: int) -> None:
+    figures = await measure(cases, concurrency, rounds)
+    print(f"whole cases through the API: {figures.journey_rate:.1f}/s; bare workflow with "
+          f"{STEPS} updates: {figures.bare_rate:.1f}/s; ratio {figures.ratio:.2f}x "
+          "(target >= 0.7x)")
 
 
 def main() -> None:

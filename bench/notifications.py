@@ -116,7 +116,18 @@ def report(name: str, rounds: list[Round]) -> float:
     return rate
 
 
-async def bench(count: int, concurrency: int, rounds: int) -> None:
+@dataclass
+class NotificationFigures:
+    api: list[Round]
+    baseline: list[Round]
+
+    @property
+    def ratio(self) -> float:
+        return (statistics.median(r.rate for r in self.api)
+                / statistics.median(r.rate for r in self.baseline))
+
+
+async def measure(count: int, concurrency: int, rounds: int) -> NotificationFigures:
     async with engine() as stack:
         client = stack.temporal.client
         # Idle connections expire before uvicorn's 5 s keep-alive does: otherwise a request
@@ -134,6 +145,12 @@ async def bench(count: int, concurrency: int, rounds: int) -> None:
             for _ in range(rounds):
                 baseline.append(await start_round(client, count, concurrency))
                 api.append(await notify_round(http, stack.tokens["hr"], count, concurrency))
+    return NotificationFigures(api=api, baseline=baseline)
+
+
+async def bench(count: int, concurrency: int, rounds: int) -> None:
+    figures = await measure(count, concurrency, rounds)
+    baseline, api = figures.baseline, figures.api
     print(f"{count} calls per round, {concurrency} in flight, {rounds} rounds, "
           "median rate over rounds, latency over all calls")
     base_rate = report("bare start_workflow (trivial workflow)", baseline)

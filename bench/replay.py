@@ -86,6 +86,34 @@ def library_default_history(store: CaseEventStore) -> Callable[[str], list[CaseE
     return history
 
 
+def replay_medians(store: CaseEventStore, database_url: str, size: int,
+                   default_history: Callable[[str], list[CaseEventRecord]] | None = None,
+                   ) -> dict[str, float]:
+    """Median seconds of the raw fetch, the read, the replay (and the library's default read
+    path, when given) of one case of `size` events."""
+    case_id = store_case(store, f"BENCH-{size}-{uuid.uuid4().hex[:6]}", size, OPENED,
+                         batch=min(size, 50))
+    variants: dict[str, Callable[[], object]] = {
+        "read": partial(store.history, case_id),
+        "replay": partial(_replayed, store.history, case_id),
+    }
+    if default_history is not None:
+        variants["default"] = partial(_replayed, default_history, case_id)
+    return asyncio.run(interleaved_medians(database_url, case_id, variants,
+                                           repeats=max(21, 20_000 // size)))
+
+
+def replay_ratio(size: int = 500) -> float:
+    """Replay of one `size`-event case over the raw fetch of its rows, on a throwaway server."""
+    with database() as database_url:
+        store = CaseEventStore.connect(database_url, cipher_key=CIPHER_KEY, audit_key=AUDIT_KEY)
+        try:
+            medians = replay_medians(store, database_url, size)
+        finally:
+            store.close()
+    return medians["replay"] / medians["raw"]
+
+
 def bench_replay(store: CaseEventStore, database_url: str, sizes: list[int]) -> None:
     print("replay (read, decrypt, decode, fold through domain.evolve) vs raw asyncpg fetch,")
     print("medians, interleaved; 'library default' = the library's own read path, same fold")
@@ -93,13 +121,7 @@ def bench_replay(store: CaseEventStore, database_url: str, sizes: list[int]) -> 
           f"{'library default':>16}  {'ratio':>6}")
     default_history = library_default_history(store)
     for size in sizes:
-        case_id = store_case(store, f"BENCH-{size}-{uuid.uuid4().hex[:6]}", size, OPENED,
-                             batch=min(size, 50))
-        medians = asyncio.run(interleaved_medians(database_url, case_id, {
-            "read": partial(store.history, case_id),
-            "replay": partial(_replayed, store.history, case_id),
-            "default": partial(_replayed, default_history, case_id),
-        }, repeats=max(21, 20_000 // size)))
+        medians = replay_medians(store, database_url, size, default_history)
         raw = medians["raw"]
         print(f"{size:>7}  {raw * 1e3:>8.2f}ms  {medians['read'] * 1e3:>8.2f}ms  "
               f"{medians['replay'] * 1e3:>8.2f}ms  {medians['replay'] / raw:>5.1f}x  "

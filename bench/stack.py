@@ -39,11 +39,18 @@ class Engine:
     database_url: str
     api_url: str
     tokens: dict[str, str]  # role -> bearer token
+    processes: dict[str, subprocess.Popen[bytes]]  # "worker", "api" -> the child process
 
 
 @asynccontextmanager
-async def engine(*, worker: bool = True) -> AsyncIterator[Engine]:
-    """Start everything (the worker only if asked), yield, then stop and delete it all."""
+async def engine(*, worker: bool = True,
+                 settings: dict[str, str] | None = None) -> AsyncIterator[Engine]:
+    """Start everything (the worker only if asked), yield, then stop and delete it all.
+
+    `settings` adds or overrides `RTW_*` settings of the worker and the API. With
+    RTW_BENCH_PROFILE_DIR set, both run under cProfile and leave `worker.prof` and `api.prof`
+    in that folder when they stop.
+    """
     root = Path(tempfile.mkdtemp(prefix="rtw-bench-"))
     postgres = LocalPostgres(root / "pg", port=free_port(), durable=False)
     try:
@@ -64,13 +71,16 @@ async def engine(*, worker: bool = True) -> AsyncIterator[Engine]:
                 "RTW_EVENT_CIPHER_KEY": base64.b64encode(os.urandom(32)).decode(),
                 "RTW_AUDIT_HMAC_KEY": base64.b64encode(os.urandom(32)).decode(),
                 "RTW_API_PORT": str(api_port),
+                **(settings or {}),
             }
+            processes: dict[str, subprocess.Popen[bytes]] = {}
             for name in (["worker"] if worker else []) + ["api"]:
-                children.append(_spawn(name, env, root / f"{name}.log"))
+                processes[name] = _spawn(name, env, root / f"{name}.log")
+                children.append(processes[name])
             api_url = f"http://127.0.0.1:{api_port}"
             await _until_healthy(api_url, children, root)
             yield Engine(temporal=temporal, database_url=postgres.url("rtw"),
-                         api_url=api_url, tokens=tokens)
+                         api_url=api_url, tokens=tokens, processes=processes)
         finally:
             for child in children:
                 _stop(child)
@@ -95,9 +105,12 @@ async def _dev_server(db_file: Path) -> WorkflowEnvironment:
 
 
 def _spawn(name: str, env: dict[str, str], log_file: Path) -> subprocess.Popen[bytes]:
+    profile_dir = os.environ.get("RTW_BENCH_PROFILE_DIR")
+    profiler = (["-m", "cProfile", "-o", str(Path(profile_dir) / f"{name}.prof")]
+                if profile_dir else [])
     with log_file.open("ab") as log:
         return subprocess.Popen(  # noqa: S603 - our own CLI, by the running interpreter
-            [sys.executable, "-m", "cli.main", name], env=env, stdout=log,
+            [sys.executable, *profiler, "-m", "cli.main", name], env=env, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
 
