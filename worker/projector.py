@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 
 import asyncpg
 
@@ -18,11 +17,11 @@ from eventstore.store import CaseEventStore
 from infra import bootstrap
 from infra.backoff import retry_until_ready
 from infra.settings import Settings
-from infra.telemetry import configure_tracing
 from readside.kpi_facts import KpiFactsProjector
 from readside.projection import CaseProjector
 from readside.schema import ensure_schema
 from readside.worklist import WorklistProjector
+from worker.process import background_process
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +34,10 @@ def projectors(store: CaseEventStore, pool: asyncpg.Pool) -> list[CaseProjector]
 async def run_projector(settings: Settings) -> None:
     """Project until SIGINT/SIGTERM. At start it waits for PostgreSQL; later each projector
     backs off from an outage by itself, so nothing but a signal ends it."""
-    configure_tracing("rtw-projector")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    store = await bootstrap.open_event_store(settings, wait=True)
-    pool = await bootstrap.database_pool(settings, max_size=3, wait=True)
-    try:
-        await retry_until_ready("read-side schema", lambda: ensure_schema(pool))
-        running = projectors(store, pool)
+    async with background_process(settings, "rtw-projector") as process:
+        running = projectors(process.store, process.pool)
         log.info("projecting %s", ", ".join(projector.name for projector in running))
-        await asyncio.gather(*(projector.run(stop) for projector in running))
-    finally:
-        await pool.close()
-        store.close()
+        await asyncio.gather(*(projector.run(process.stop) for projector in running))
 
 
 async def create_schema(settings: Settings) -> None:

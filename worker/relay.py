@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from datetime import timedelta
 from typing import Protocol
 
@@ -21,15 +20,14 @@ from domain.state import CaseState
 from eventstore.replay import replay
 from eventstore.store import CaseEventStore
 from infra import bootstrap
-from infra.backoff import keep_running, retry_until_ready
+from infra.backoff import keep_running
 from infra.employers import EmployerDirectory
 from infra.metrics import count_notice
 from infra.notice_channels.base import DeliveryFailed, NoticeChannel, OutgoingMessage
 from infra.notice_texts import NoticeTexts
 from infra.settings import Settings
-from infra.telemetry import configure_tracing
 from readside.outbox import NoticeOutbox, StoredNotice
-from readside.schema import ensure_schema
+from worker.process import background_process
 
 log = logging.getLogger(__name__)
 
@@ -159,20 +157,9 @@ def build_relay(settings: Settings, *, pool: asyncpg.Pool, store: CaseEventStore
 async def run_relay(settings: Settings) -> None:
     """`rtw relay`: the relay alone, until SIGINT/SIGTERM (for a deployment that runs it as its
     own process rather than inside each worker)."""
-    configure_tracing("rtw-relay")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    store = await bootstrap.open_event_store(settings, wait=True)
-    pool = await bootstrap.database_pool(settings, max_size=3, wait=True)
-    try:
-        await retry_until_ready("read-side schema", lambda: ensure_schema(pool))
-        relay = build_relay(settings, pool=pool, store=store)
+    async with background_process(settings, "rtw-relay") as process:
+        relay = build_relay(settings, pool=process.pool, store=process.store)
         try:
-            await relay.run(stop)
+            await relay.run(process.stop)
         finally:
             await relay.close()
-    finally:
-        await pool.close()
-        store.close()
