@@ -42,8 +42,7 @@ import psycopg
 from cli.reconcile import decisions_in_store, decisions_in_temporal, reconcile
 from domain.actors import TIMER_ACTOR
 from domain.deadlines import open_deadlines
-from domain.events import parse_event
-from domain.evolve import fold
+from eventstore.replay import state_of
 from eventstore.store import CaseEventStore
 from infra import temporal_client
 from localstack.temporal import free_port
@@ -380,7 +379,7 @@ async def check(stack: Stack, ledger: Ledger, drill: Drill, pids_before: dict[st
                             for r in records if r.actor_id == TIMER_ACTOR.id)
             timers += sum(n - 1 for n in fired.values())
             ledger.timer_events += sum(fired.values())
-            state = fold(parse_event(r.data) for r in records)
+            state = state_of(records)
             if state is not None:
                 timers += sum(1 for d in open_deadlines(state) if d.due_at < now - TIMER_SLACK)
         outcome.counts["reconcile"] = unmatched

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
 from domain.events import parse_event
-from domain.evolve import evolve
+from domain.evolve import evolve, fold
 from domain.state import CaseState
 from eventstore.records import CaseEventRecord
 from eventstore.view import EventView
@@ -34,6 +35,12 @@ def replay(records: list[CaseEventRecord]) -> list[ReplayStep]:
         state = evolve(state, parse_event(record.data))
         steps.append(ReplayStep(record=record, state=state))
     return steps
+
+
+def state_of(records: Iterable[CaseEventRecord]) -> CaseState | None:
+    """The case as its stored events (upcast) have made it, by the workflow's own rules, without
+    keeping the state after each step; None for a case with no events."""
+    return fold(parse_event(record.data) for record in records)
 
 
 def as_the_record_stood(

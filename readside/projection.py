@@ -21,9 +21,10 @@ from typing import Any
 import asyncpg
 
 from domain.events import parse_event
-from domain.evolve import evolve, fold
+from domain.evolve import evolve
 from domain.state import CaseState
 from eventstore.records import CaseEventRecord
+from eventstore.replay import state_of
 from eventstore.schema_lock import SCHEMA_LOCK
 from eventstore.store import CaseEventStore
 from infra.backoff import is_transient, keep_running
@@ -211,7 +212,7 @@ class CaseProjector:
         else:
             history = await asyncio.to_thread(self._store.history, record.case_id,
                                               up_to=record.position)
-            rebuilt = fold(parse_event(r.data) for r in history)
+            rebuilt = state_of(history)
             if rebuilt is None:
                 raise RuntimeError(f"case {record.case_id} has no events up to {record.position}")
             state = rebuilt

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domain.kpis import CaseFacts, Period, evaluate
-from eventstore.replay import replay
+from eventstore.replay import state_of
 from eventstore.store import CaseEventStore
 from eventstore.verify import verify_cases
 from eventstore.view import EventView
@@ -85,8 +85,8 @@ def gather(store: CaseEventStore, facts: Sequence[CaseFacts], period: Period, *,
     events = [r for case_records in records.values() for r in case_records]
     unnamed = [r for r in events if not (r.actor_id and r.actor_role and r.reason
                                          and r.policy_version)]
-    assessments = [a for case_records in records.values() if case_records
-                   for a in replay(case_records)[-1].state.assessments]
+    states = [state_of(case_records) for case_records in records.values()]
+    assessments = [a for state in states if state is not None for a in state.assessments]
     offered = [a for a in assessments if a.consent.report_offered_to_employee]
     reads = [a for a in accesses if str(a.get("case_id")) in ids]
     by_role = Counter(str(a.get("role")) for a in reads)

@@ -17,7 +17,7 @@ from typing import Protocol
 import asyncpg
 
 from domain.state import CaseState
-from eventstore.replay import replay
+from eventstore.replay import state_of
 from eventstore.store import CaseEventStore
 from infra import bootstrap
 from infra.backoff import keep_running
@@ -137,10 +137,10 @@ class StoredCaseStates:
         self._store = store
 
     async def state_of(self, case_id: str) -> CaseState:
-        records = await asyncio.to_thread(self._store.history, case_id)
-        if not records:
+        state = state_of(await asyncio.to_thread(self._store.history, case_id))
+        if state is None:
             raise LookupError(f"case {case_id} has no stored events")
-        return replay(records)[-1].state
+        return state
 
 
 def build_relay(settings: Settings, *, pool: asyncpg.Pool, store: CaseEventStore) -> NoticeRelay:

@@ -23,7 +23,7 @@ from domain.actors import Role
 from domain.bounds import EARLIEST, LATEST
 from domain.notices import NoticeKind
 from domain.state import CaseState
-from eventstore.replay import replay
+from eventstore.replay import state_of
 from infra.tokens import Principal
 from readside.outbox import InboxCursor, NoticeOutbox, StoredNotice
 
@@ -84,8 +84,11 @@ async def _written(services: Services, notices: list[StoredNotice]) -> list[Noti
     written = []
     for notice in notices:
         if notice.case_id not in states:
-            records = await services.read_store(services.store.history, notice.case_id)
-            states[notice.case_id] = replay(records)[-1].state
+            state = state_of(await services.read_store(services.store.history,
+                                                       notice.case_id))
+            if state is None:  # a notice is written with its event: never without a case
+                raise LookupError(f"case {notice.case_id} has no stored events")
+            states[notice.case_id] = state
         text = notice.rendered(states[notice.case_id], services.texts)
         written.append(NoticeOut(
             notice_id=notice.notice_id, kind=notice.kind, case_id=notice.case_id,
