@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlparse, urlunparse
 
+import asyncpg
 import psycopg
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -16,6 +17,7 @@ from eventstore.store import CaseEventStore
 from infra.temporal_client import add_search_attributes
 from localstack.postgres import throwaway_server
 from localstack.temporal import free_port, installed_binary
+from readside.schema import ensure_schema
 from workflows.search_attributes import CASE_SEARCH_ATTRIBUTES
 
 TEST_CIPHER_KEY = base64.b64encode(b"k" * 32).decode()
@@ -50,6 +52,18 @@ def store(database_url: str) -> Iterator[CaseEventStore]:
         yield event_store
     finally:
         event_store.close()
+
+
+@pytest.fixture
+async def pool(database_url: str, store: CaseEventStore) -> AsyncIterator[asyncpg.Pool]:
+    """An asyncpg pool on the test's database, holding the event store's tables and the read
+    side's."""
+    connections = await asyncpg.create_pool(database_url, min_size=1, max_size=8)
+    await ensure_schema(connections)
+    try:
+        yield connections
+    finally:
+        await connections.close()
 
 
 @pytest.fixture

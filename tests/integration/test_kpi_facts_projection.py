@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date
 
 import asyncpg
-import pytest
 
 from domain.kpis import CaseFacts, Period
 from domain.stages import ReasonCategory
@@ -18,22 +16,11 @@ from eventstore.store import CaseEventStore
 from localstack import samples as j
 from readside.kpi_facts import KpiFactsProjector
 from readside.kpi_query import facts_for, projected_to, quarantined_cases, recorded_span
-from readside.schema import ensure_schema
 from readside.worklist import WorklistProjector
 from tests.support import kpi_cases
 from tests.support.kpi_cases import absence, at, write_varied_cases
 
 WINTER = Period(date(2026, 11, 1), date(2027, 2, 28))
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    created = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
-    await ensure_schema(created)
-    try:
-        yield created
-    finally:
-        await created.close()
 
 
 async def facts_rows(pool: asyncpg.Pool) -> dict[str, tuple[object, ...]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,7 +26,6 @@ from infra.notice_channels.base import NoticeChannel
 from infra.notice_texts import NoticeTexts
 from localstack import samples as j
 from readside.outbox import NoticeOutbox
-from readside.schema import ensure_schema
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
 from tests.support.mail import Mailbox, mail_server
 from tests.support.notices import OPENED, CaseWriter, employer_directory
@@ -68,16 +66,6 @@ async def add_every_kind(pool: asyncpg.Pool, case_id: str) -> None:
         "INSERT INTO rtw_notices (notice_id, case_id, employer_id, event_id, kind, "
         "recipient_role, due_at) VALUES ($1, $2::uuid, 'acme-trust', split_part($1, '/', 1), "
         "$3, $4, now())", rows)
-
-
-@pytest.fixture
-async def pool(database_url: str, store: CaseEventStore) -> AsyncIterator[asyncpg.Pool]:
-    connections = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
-    await ensure_schema(connections)
-    try:
-        yield connections
-    finally:
-        await connections.close()
 
 
 async def send_everything(pool: asyncpg.Pool, store: CaseEventStore, channel: NoticeChannel,

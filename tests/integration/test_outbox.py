@@ -4,7 +4,6 @@ the first outbox's rows find their way in, and claims never hand one notice to t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -32,16 +31,6 @@ DUE = datetime(2026, 11, 23, 17, tzinfo=UTC)
 CASE_ID = case_id_for_absence("acme-trust", "ABS-1")
 OPENING_ID = "00000000-0000-4000-8000-000000000001"
 REMINDER_ID = "00000000-0000-4000-8000-000000000002"
-
-
-@pytest.fixture
-async def pool(database_url: str, store: CaseEventStore) -> AsyncIterator[asyncpg.Pool]:
-    connections = await asyncpg.create_pool(database_url, min_size=1, max_size=6)
-    await ensure_schema(connections)
-    try:
-        yield connections
-    finally:
-        await connections.close()
 
 
 def append_input(position: int, pending: PendingEvent) -> AppendEventsInput:

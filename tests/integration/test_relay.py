@@ -4,19 +4,16 @@ visibly, and never sent twice by relays running side by side."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
-import pytest
 
 from domain.actors import Role
 from eventstore.store import CaseEventStore
 from infra.notice_channels.base import DeliveryFailed
 from infra.notice_texts import NoticeTexts
 from readside.outbox import NoticeOutbox
-from readside.schema import ensure_schema
 from readside.worklist import WorklistProjector
 from readside.worklist_query import WorklistQuery, worklist_page
 from tests.support.builders import MANAGER, open_command
@@ -28,16 +25,6 @@ from tests.support.notices import (
     store_case_to_escalation,
 )
 from worker.relay import NoticeRelay, StoredCaseStates
-
-
-@pytest.fixture
-async def pool(database_url: str, store: CaseEventStore) -> AsyncIterator[asyncpg.Pool]:
-    connections = await asyncpg.create_pool(database_url, min_size=1, max_size=8)
-    await ensure_schema(connections)
-    try:
-        yield connections
-    finally:
-        await connections.close()
 
 
 def relay(pool: asyncpg.Pool, store: CaseEventStore, channel: RecordingChannel,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -21,23 +20,12 @@ from domain.stages import ReasonCategory
 from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore
 from localstack import samples as j
-from readside.schema import ensure_schema
 from readside.worklist import WorklistProjector
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
 from tests.support.stored_cases import tamper
 from workflows.payloads import AppendEventsInput, PendingEvent
 
 OPENED = datetime(2026, 11, 20, 10, tzinfo=UTC)
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    created = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
-    await ensure_schema(created)
-    try:
-        yield created
-    finally:
-        await created.close()
 
 
 def append(store: CaseEventStore, case_id: str, first: int, events: list[CaseEvent]) -> None:
