@@ -82,9 +82,10 @@ async def run_worker(settings: Settings) -> None:
     pool = await bootstrap.database_pool(settings, max_size=6, wait=True)
     await retry_until_ready("read-side schema", lambda: ensure_schema(pool))
     metrics_server = await serve_metrics(settings.metrics_address, pool)
-    relay = build_relay(settings, pool=pool, store=store) if settings.relay_in_worker else None
     http = bootstrap.webhook_http_client()
     employers = EmployerDirectory.load(settings.employers_dir)
+    relay = (build_relay(settings, pool=pool, store=store, employers=employers)
+             if settings.relay_in_worker else None)
     webhooks = WebhookActivities(WebhookDirectory.load(settings.webhooks_file, employers),
                                  WebhookDeliveries(pool), http)
     with ThreadPoolExecutor(max_workers=8) as executor:

@@ -143,9 +143,9 @@ class StoredCaseStates:
         return state
 
 
-def build_relay(settings: Settings, *, pool: asyncpg.Pool, store: CaseEventStore) -> NoticeRelay:
-    """The relay as the settings describe it (files read and the channel built once)."""
-    employers = EmployerDirectory.load(settings.employers_dir)
+def build_relay(settings: Settings, *, pool: asyncpg.Pool, store: CaseEventStore,
+                employers: EmployerDirectory) -> NoticeRelay:
+    """The relay as the settings and the employer files describe it (the channel built once)."""
     return NoticeRelay(
         outbox=NoticeOutbox(pool), channel=bootstrap.notice_channel(settings),
         cases=StoredCaseStates(store), texts=NoticeTexts(employers), employers=employers,
@@ -158,7 +158,8 @@ async def run_relay(settings: Settings) -> None:
     """`rtw relay`: the relay alone, until SIGINT/SIGTERM (for a deployment that runs it as its
     own process rather than inside each worker)."""
     async with background_process(settings, "rtw-relay") as process:
-        relay = build_relay(settings, pool=process.pool, store=process.store)
+        relay = build_relay(settings, pool=process.pool, store=process.store,
+                            employers=EmployerDirectory.load(settings.employers_dir))
         try:
             await relay.run(process.stop)
         finally:
