@@ -22,13 +22,13 @@ from domain.journey import (
     referral,
     therapy,
 )
-from domain.journey.base import ActionRule
+from domain.journey.base import ActionRule, Precondition, Preconditions
 from domain.stages import Action
 from domain.state import CaseState
 
 __all__ = [
-    "ACTION_OF_COMMAND", "RULES", "ActionRule", "allowed_actions", "check_own_team",
-    "check_role_may", "check_stage_allows",
+    "ACTION_OF_COMMAND", "PRECONDITIONS", "RULES", "ActionRule", "allowed_actions",
+    "check_own_team", "check_preconditions", "check_role_may", "check_stage_allows",
 ]
 
 _DECLARED: dict[Action, ActionRule] = {
@@ -40,6 +40,13 @@ _DECLARED: dict[Action, ActionRule] = {
 # In the order of `Action`, which is the order actions are offered in; an action without a
 # rule fails here, at import, rather than when someone first takes it.
 RULES: dict[Action, ActionRule] = {action: _DECLARED[action] for action in Action}
+
+# The rules of practice each action must meet beyond its stage, from every module declaring any.
+_PRECONDITION_TABLES: tuple[Preconditions, ...] = ()
+PRECONDITIONS: dict[Action, tuple[Precondition, ...]] = {
+    action: tuple(check for table in _PRECONDITION_TABLES for check in table.get(action, ()))
+    for action in Action
+}
 
 ACTION_OF_COMMAND: dict[type[BaseModel], Action] = {
     rule.command: action for action, rule in RULES.items()
@@ -61,6 +68,12 @@ def check_stage_allows(state: CaseState, action: Action) -> None:
     if state.stage not in rule.stages or state.route not in rule.routes:
         allowed = [a.value for a in allowed_actions(state)]
         raise ActionNotAllowed(action.value, state.stage.value, allowed)
+
+
+def check_preconditions(state: CaseState, action: Action, actor: Actor) -> None:
+    """Refuse an action the rules of practice do not allow yet (see `Precondition`)."""
+    for check in PRECONDITIONS[action]:
+        check(state, actor)
 
 
 def check_role_may(action: Action, role: Role) -> None:

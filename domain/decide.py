@@ -10,6 +10,7 @@ from domain.actions import (
     ACTION_OF_COMMAND,
     RULES,
     check_own_team,
+    check_preconditions,
     check_role_may,
     check_stage_allows,
 )
@@ -35,7 +36,8 @@ def decide(state: CaseState, command: BaseModel, *, now: datetime, actor: Actor,
 
     People's actions are checked for the actor's role, then their team (so that a manager
     outside the team learns nothing of the case, not even its stage), then the stage, then the
-    dates they carry against the policy's window. HR facts and deadlines that no longer apply
+    rules of practice the action must meet, then the dates they carry against the policy's
+    window. HR facts and deadlines that no longer apply
     decide nothing (an empty list) rather than fail, so that a repeated or late message cannot
     change the outcome; so does adopting the policy version a case already follows.
     `check_dates=False` is for replaying decisions already accepted.
@@ -60,6 +62,7 @@ def decide(state: CaseState, command: BaseModel, *, now: datetime, actor: Actor,
     check_role_may(action, actor.role)
     check_own_team(state, actor)
     check_stage_allows(state, action)
+    check_preconditions(state, action, actor)
     if check_dates:
         check_dates_within_window(command, today=london_date(now), policy=state.policy)
     return _with_computable_deadlines(state, RULES[action].decide(state, command, now, actor),

@@ -232,6 +232,10 @@ class CaseState(BaseModel):
     manager: Person
     reason_category: ReasonCategory
     policy: Policy
+    practice: int = Field(
+        default=0, ge=0,
+        description="The version of the practice rules the case follows (domain.practice); "
+        "0 for every case opened before they were versioned.")
     opened_at: AwareDatetime
     absence: Absence | None = None
     referral: Referral | None = None

@@ -29,9 +29,21 @@ def _case_opened_v1_to_v2(data: StoredData) -> StoredData:
     return {**data, "reported_on": None}
 
 
+def _case_opened_v2_to_v3(data: StoredData) -> StoredData:
+    """`practice` came in; every case opened before follows the rules as they were (0)."""
+    return {**data, "practice": 0}
+
+
+def _referral_received_v1_to_v2(data: StoredData) -> StoredData:
+    """`practice` came in; every case opened before follows the rules as they were (0)."""
+    return {**data, "practice": 0}
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("PlanAgreed", 1): _plan_agreed_v1_to_v2,
     ("CaseOpened", 1): _case_opened_v1_to_v2,
+    ("CaseOpened", 2): _case_opened_v2_to_v3,
+    ("ReferralReceived", 1): _referral_received_v1_to_v2,
 }
 
 

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.evolve import evolve
     from domain.hr_updates import hr_update_for
     from domain.notices import Notice, notice_id, notices_for
+    from domain.practice import CURRENT_PRACTICE
     from domain.stages import Action, Stage
     from domain.state import CaseState
     from workflows.payloads import (
@@ -97,6 +98,9 @@ NOTICES_OUTBOX_PATCH = "notices-outbox-v1"
 # Early contact is due from the day the absence was reported (by default its first day), not
 # from the day HR's notification opened the case.
 CONTACT_FROM_REPORTED_DAY_PATCH = "contact-from-reported-day-v1"
+# Cases opened from here on follow the practice rules (domain.practice); running cases keep the
+# rules they opened under, recorded on their opening event.
+PRACTICE_PATCH = "practice-v1"
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -148,6 +152,7 @@ class CaseWorkflow:
         if workflow.patched(BOUNDED_DATES_PATCH):
             check_dates_within_window(command, today=london_date(workflow.now()),
                                       policy=command.policy)
+        practice = CURRENT_PRACTICE if workflow.patched(PRACTICE_PATCH) else 0
         if isinstance(command, OpenCase):
             reported_on = command.reported_on or command.first_day
             # Asked only where it makes a difference, so cases reported on the day they
@@ -155,9 +160,10 @@ class CaseWorkflow:
             as_before = (reported_on != london_date(workflow.now())
                          and not workflow.patched(CONTACT_FROM_REPORTED_DAY_PATCH))
             return open_case(command, case_id=input.case_id, now=workflow.now(),
-                             actor=input.opened_by, reported_when_opened=as_before)
+                             actor=input.opened_by, reported_when_opened=as_before,
+                             practice=practice)
         return receive_referral(command, case_id=input.case_id, now=workflow.now(),
-                                actor=input.opened_by)
+                                actor=input.opened_by, practice=practice)
 
     @staticmethod
     def _opening_refusal(error: Exception) -> ApplicationError:

@@ -26,6 +26,7 @@ from domain.journey.base import (
 )
 from domain.journey.early_contact import contact_deadlines
 from domain.policy import Policy
+from domain.practice import CURRENT_PRACTICE
 from domain.stages import OPEN_STAGES, Action, ReasonCategory, Stage
 from domain.state import Absence, CaseState
 from domain.vocabulary import Route
@@ -72,7 +73,7 @@ class CaseOpened(Event):
     """HR notified an absence and the case began, under the policy then in force."""
 
     type: Literal["CaseOpened"] = "CaseOpened"
-    event_version: Literal[2] = 2
+    event_version: Literal[3] = 3
     case_id: str
     employer_id: str
     absence_id: str
@@ -85,6 +86,9 @@ class CaseOpened(Event):
     reported_on: date | None = None
     """The day the absence was reported, from which early contact is due; None (every
     version 1 event): the day the case was opened."""
+    practice: int = 0
+    """The version of the practice rules the case follows (`domain.practice`); 0 for every
+    case opened before version 3 of this event."""
 
 
 class AbsenceStarted(Event):
@@ -97,9 +101,11 @@ class AbsenceStarted(Event):
 
 
 def open_case(command: OpenCase, *, case_id: str, now: datetime, actor: Actor,
-              reported_when_opened: bool = False) -> CaseOpened:
+              reported_when_opened: bool = False, practice: int = CURRENT_PRACTICE
+              ) -> CaseOpened:
     """An absence notified by HR opens a return-to-work case. `reported_when_opened`: as
-    cases opened before `reported_on` existed, early contact is due from the opening day."""
+    cases opened before `reported_on` existed, early contact is due from the opening day.
+    `practice`: the version of the practice rules the case will follow."""
     if command.reported_on is not None:
         check_day_not_in_future("reported_on", command.reported_on, now)
     reported_on = command.reported_on or command.first_day
@@ -117,6 +123,7 @@ def open_case(command: OpenCase, *, case_id: str, now: datetime, actor: Actor,
         policy=command.policy,
         sick_pay=command.sick_pay,
         reported_on=None if reported_when_opened else reported_on,
+        practice=practice,
     )
 
 
@@ -154,7 +161,8 @@ def case_opened(event: CaseOpened) -> CaseState:
     return CaseState(
         case_id=event.case_id, version=1, route=Route.RETURN_TO_WORK, stage=Stage.EARLY_CONTACT,
         employer_id=event.employer_id, employee=event.employee, manager=event.manager,
-        reason_category=event.reason_category, policy=event.policy, opened_at=event.occurred_at,
+        reason_category=event.reason_category, policy=event.policy, practice=event.practice,
+        opened_at=event.occurred_at,
         absence=Absence(absence_id=event.absence_id, first_day=event.first_day,
                         reported_on=reported_on, sick_pay=event.sick_pay),
         contact_due_at=due,

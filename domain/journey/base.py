@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from domain.actors import Actor, Role
 from domain.calendar import local_moment
 from domain.policy import Policy
-from domain.stages import Stage
+from domain.stages import Action, Stage
 from domain.state import CaseState
 from domain.vocabulary import Route
 
@@ -77,6 +77,14 @@ def unchanged(state: CaseState, event: Event) -> Changes:
 
 Decision = Callable[[CaseState, Any, datetime, Actor], "list[CaseEvent]"]
 """Given the case, a command, `now` and who acts: the events; raises a CaseError to refuse."""
+
+Precondition = Callable[[CaseState, Actor], None]
+"""A rule of practice that must hold before an action is taken, whatever its stage allows (a
+tier-2 case needs its case manager before a plan): raises a CaseError naming what is missing.
+A stage module lists its own in `PRECONDITIONS`; `domain.actions` gathers them."""
+
+Preconditions = Mapping["Action", tuple[Precondition, ...]]
+
 
 class DeadlineKind(StrEnum):
     """What the passing of a deadline decides (see `domain.deadlines.decide_deadline`)."""

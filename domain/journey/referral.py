@@ -25,6 +25,7 @@ from domain.journey.base import (
 from domain.journey.closure import CaseClosed
 from domain.journey.oh_referral import oh_referral
 from domain.policy import Policy
+from domain.practice import CURRENT_PRACTICE
 from domain.stages import Action, ReasonCategory, Stage
 from domain.state import CaseState, Referral
 from domain.vocabulary import Outcome, ReferralSource, Route
@@ -65,6 +66,7 @@ class ReferralReceived(Event):
     """A stay-at-work referral opened the case before any absence."""
 
     type: Literal["ReferralReceived"] = "ReferralReceived"
+    event_version: Literal[2] = 2
     case_id: str
     employer_id: str
     referral_id: str
@@ -75,6 +77,9 @@ class ReferralReceived(Event):
     referred_on: date
     policy: Policy
     summary: str | None = None
+    practice: int = 0
+    """The version of the practice rules the case follows (`domain.practice`); 0 for every
+    case opened before version 2 of this event."""
 
 
 class ReferralAccepted(Event):
@@ -89,9 +94,11 @@ class ReferralDeclined(Event):
 
 
 def receive_referral(
-    command: ReceiveReferral, *, case_id: str, now: datetime, actor: Actor
+    command: ReceiveReferral, *, case_id: str, now: datetime, actor: Actor,
+    practice: int = CURRENT_PRACTICE,
 ) -> ReferralReceived:
-    """A referral before any absence opens a stay-at-work case."""
+    """A referral before any absence opens a stay-at-work case, following the practice rules
+    of version `practice`."""
     return ReferralReceived(
         case_id=case_id,
         occurred_at=now,
@@ -107,6 +114,7 @@ def receive_referral(
         referred_on=command.referred_on,
         policy=command.policy,
         summary=command.summary,
+        practice=practice,
     )
 
 
@@ -137,7 +145,8 @@ def referral_received(event: ReferralReceived) -> CaseState:
     return CaseState(
         case_id=event.case_id, version=1, route=Route.STAY_AT_WORK, stage=Stage.REFERRAL,
         employer_id=event.employer_id, employee=event.employee, manager=event.manager,
-        reason_category=event.reason_category, policy=event.policy, opened_at=event.occurred_at,
+        reason_category=event.reason_category, policy=event.policy, practice=event.practice,
+        opened_at=event.occurred_at,
         referral=Referral(referral_id=event.referral_id, source=event.source,
                           referred_on=event.referred_on),
     )

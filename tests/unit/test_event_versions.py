@@ -8,9 +8,11 @@ import typing
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from domain.events import AnyCaseEvent, CaseOpened, PlanAgreed, parse_event
+from domain.events import AnyCaseEvent, CaseOpened, PlanAgreed, ReferralReceived, parse_event
 from domain.evolve import evolve
+from domain.practice import CURRENT_PRACTICE
 from domain.upcasting import UPCASTERS, VERSION_KEY, upcast
+from tests.support.builders import opened_state
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -70,6 +72,32 @@ def test_a_version_1_case_opening_keeps_contact_due_from_the_day_it_opened() -> 
     state = evolve(None, event)
 
     assert isinstance(event, CaseOpened)
-    assert (event.event_version, event.reported_on) == (2, None)
+    assert (event.event_version, event.reported_on, event.practice) == (3, None, 0)
     assert event.first_day == date(2026, 11, 20)  # ten days before it opened
     assert state.contact_due_at == datetime(2026, 12, 1, 17, tzinfo=UTC)
+
+
+def test_a_version_2_case_opening_follows_the_practice_rules_as_they_were() -> None:
+    stored = json.loads((FIXTURES / "case_opened_v2.json").read_text())
+
+    state = evolve(None, parse_event(stored))
+
+    assert state.practice == 0
+    assert state.absence is not None and state.absence.reported_on == date(2026, 11, 20)
+
+
+def test_a_version_1_referral_follows_the_practice_rules_as_they_were() -> None:
+    stored = json.loads((FIXTURES / "referral_received_v1.json").read_text())
+
+    event = parse_event(stored)
+    state = evolve(None, event)
+
+    assert isinstance(event, ReferralReceived)
+    assert (event.event_version, event.practice) == (2, 0)
+    assert state.practice == 0
+
+
+def test_a_case_opened_today_follows_the_current_practice_rules() -> None:
+    state = opened_state(datetime(2026, 11, 30, 10, tzinfo=UTC))
+
+    assert state.practice == CURRENT_PRACTICE

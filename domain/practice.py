@@ -1,0 +1,30 @@
+"""Which version of the practice rules a case follows.
+
+The rules of the journey grow: a decision that used to be only recorded comes to cause what OH
+practice expects of it (a tier routes the case, a confirmed escalation sets a review, a return
+found not sustained reopens the journey). A running case must keep the rules it started under,
+or its workflow would decide differently on replay and its audit replay would disagree with
+what happened. So each case records, on its opening event, the practice version it follows;
+every rule added since asks `follows(state, VERSION)` before it acts.
+
+Version 0: the journey as it was before the practice rules (every case opened before them).
+Version 1: the practice rules of triage, appointments, ownership, notes and consequences.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+PRACTICE_V1 = 1
+CURRENT_PRACTICE = PRACTICE_V1
+"""The version a case opened today follows."""
+
+
+class _FollowsPractice(Protocol):
+    @property
+    def practice(self) -> int: ...
+
+
+def follows(state: _FollowsPractice, version: int = PRACTICE_V1) -> bool:
+    """Whether the case follows the practice rules of `version` (or later)."""
+    return state.practice >= version
