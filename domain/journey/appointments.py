@@ -336,15 +336,16 @@ def deadlines(state: CaseState) -> list[Deadline]:
     before the return to work is still needed; OH's decision after missed appointments."""
     found: list[Deadline] = []
     for appointment in state.appointments.upcoming:
-        suffix = f"{appointment.number}:{appointment.moves}"
+        # A moved appointment is reminded of again, for its new time; OH is asked once.
         found.append(Deadline(
-            key=f"{REMINDER}:{suffix}", name=REMINDER, due_at=reminder_due(appointment, state),
+            key=f"{REMINDER}:{appointment.number}:{appointment.moves}", name=REMINDER,
+            due_at=reminder_due(appointment, state),
             kind=DeadlineKind.APPOINTMENT, recipients=(Role.EMPLOYEE,),
             why=f"remind the employee of appointment {appointment.number}"))
         asked = _still_needed_due(appointment, state)
         if asked is not None:
             found.append(Deadline(
-                key=f"{STILL_NEEDED}:{suffix}", name=STILL_NEEDED, due_at=asked,
+                key=f"{STILL_NEEDED}:{appointment.number}", name=STILL_NEEDED, due_at=asked,
                 kind=DeadlineKind.APPOINTMENT, recipients=(Role.OH,),
                 why=f"the employee is back at work before appointment {appointment.number}"))
     book = state.appointments
