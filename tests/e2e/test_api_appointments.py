@@ -64,7 +64,12 @@ async def test_oh_books_an_appointment_and_records_it_attended(api: ApiStack) ->
     types = [event["type"] for event in history["events"]]
     assert "AppointmentBooked" in types and types[-1] == "AppointmentOutcomeRecorded"
     oh_view = (await api.http.get(base, headers=auth(Role.OH))).json()
-    assert "first_assessment_due" not in {d["name"] for d in oh_view["deadlines"]}
+    assert "first_assessment_due" not in {d["name"] for d in oh_view["clinical"]["deadlines"]}
+    appointments = oh_view["clinical"]["appointments"]
+    assert appointments["attended"] == 1 and appointments["upcoming"] == []
+    assert appointments["first_consultation_at"] is not None
+    manager_view = (await api.http.get(base, headers=auth(Role.MANAGER))).json()
+    assert manager_view["clinical"] is None
 
 
 async def test_appointment_refusals_name_what_was_wrong(api: ApiStack) -> None:
