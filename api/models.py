@@ -202,6 +202,10 @@ class ClinicalOut(BaseModel):
     plan_private: dict[str, Any] | None
     interventions: dict[str, str | None] | None
     deadlines: list[DeadlineOut]
+    appointments: dict[str, Any] | None = Field(
+        default=None, description="The appointments booked and awaiting an outcome (their "
+        "numbers are what move_appointment and record_appointment_outcome take), and counts "
+        "of what became of the others.")
 
 
 class CaseOut(BaseModel):

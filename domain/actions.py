@@ -10,6 +10,7 @@ from domain.actors import Actor, Role
 from domain.errors import ActionNotAllowed, NotOwnTeam, RoleNotAllowed
 from domain.journey import (
     absence,
+    appointments,
     assessment,
     closure,
     early_contact,
@@ -34,7 +35,7 @@ __all__ = [
 _DECLARED: dict[Action, ActionRule] = {
     **referral.RULES, **early_contact.RULES, **oh_referral.RULES, **assessment.RULES,
     **escalation.RULES, **plan.RULES, **therapy.RULES, **fit_note.RULES, **phased_return.RULES,
-    **redeployment.RULES, **closure.RULES, **absence.RULES,
+    **redeployment.RULES, **closure.RULES, **absence.RULES, **appointments.RULES,
 }
 
 # In the order of `Action`, which is the order actions are offered in; an action without a

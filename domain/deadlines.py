@@ -16,6 +16,7 @@ from domain.disclosure import OH_ONLY_DEADLINES, shared_deadlines
 from domain.events import CaseEvent
 from domain.journey import (
     absence,
+    appointments,
     closure,
     early_contact,
     oh_referral,
@@ -44,6 +45,7 @@ __all__ = [
 _STAGES: tuple[Deadlines, ...] = (
     early_contact.deadlines, absence.deadlines, oh_referral.deadlines, plan.deadlines,
     phased_return.deadlines, redeployment.deadlines, closure.deadlines,
+    appointments.deadlines,
 )
 
 
@@ -97,6 +99,8 @@ def decide_deadline(state: CaseState, key: str, *, now: datetime, actor: Actor
         return [escalation(state, cause=deadline.why, now=now, actor=actor,
                            deadline_key=deadline.key,
                            reason=f"{deadline.why}: due {deadline.due_at.isoformat()} ({policy})")]
+    if deadline.kind is DeadlineKind.APPOINTMENT:
+        return appointments.deadline_passed(state, deadline, now=now, actor=actor)
     return [ReminderSent(occurred_at=now, actor=actor, deadline_key=deadline.key,
                          deadline_name=deadline.name, deadline=deadline.due_at,
                          recipients=deadline.recipients,

@@ -14,6 +14,15 @@ from typing import Annotated
 from pydantic import Field, TypeAdapter
 
 from domain.journey.absence import AbsenceStarted, CaseOpened
+from domain.journey.appointments import (
+    AppointmentBooked,
+    AppointmentMoved,
+    AppointmentOutcomeRecorded,
+    AppointmentReminderSent,
+    AppointmentStillNeededAsked,
+    MissedAppointmentsDecided,
+    MissedAppointmentsDecisionRequested,
+)
 from domain.journey.assessment import AssessmentRecorded
 from domain.journey.closure import CaseClosed, FollowUpRecorded
 from domain.journey.early_contact import (
@@ -66,6 +75,9 @@ AnyCaseEvent = (
     | PhasedReturnExtended | PhasedReturnCompleted | RedeploymentTrialStarted
     | RedeploymentTrialReviewed | RedeploymentConcluded | AbsenceExtended | ReturnToWorkNotified
     | LeavingNotified | CaseClosed | FollowUpRecorded | PolicyAdopted
+    | AppointmentBooked | AppointmentMoved | AppointmentOutcomeRecorded
+    | AppointmentReminderSent | AppointmentStillNeededAsked
+    | MissedAppointmentsDecisionRequested | MissedAppointmentsDecided
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

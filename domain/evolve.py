@@ -12,6 +12,7 @@ from typing import Any
 from domain import events as e
 from domain.journey import (
     absence,
+    appointments,
     assessment,
     closure,
     early_contact,
@@ -45,7 +46,7 @@ _APPLY: Evolution = {
     **oh_referral.EVOLUTION, **assessment.EVOLUTION, **escalation.EVOLUTION, **plan.EVOLUTION,
     **therapy.EVOLUTION, **fit_note.EVOLUTION, **phased_return.EVOLUTION,
     **redeployment.EVOLUTION, **hr_facts.EVOLUTION, **closure.EVOLUTION, **reminders.EVOLUTION,
-    **policy_change.EVOLUTION,
+    **policy_change.EVOLUTION, **appointments.EVOLUTION,
 }
 
 

@@ -17,6 +17,8 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict
 
 from domain.calendar import london_date
+from domain.journey.oh_referral import first_consultation
+from domain.practice import follows
 from domain.stages import ReasonCategory
 from domain.state import CaseState
 from domain.vocabulary import RETURN_OUTCOMES, Intervention, Outcome, Route
@@ -55,6 +57,9 @@ class CaseFacts(BaseModel):
     intervention_by_case_manager: Intervention | None = None
     follow_up_on: date | None = None
     sustained: bool | None = None
+    first_consulted_on: date | None = None
+    """Cases following the practice rules: the day of the first OH consultation after the
+    referral (the first attended appointment, or an assessment if it came first)."""
 
     @classmethod
     def of(cls, state: CaseState) -> CaseFacts:
@@ -68,6 +73,11 @@ class CaseFacts(BaseModel):
         first_assessment = next(
             (a for a in assessments if referral is None or a.assessed_at >= referral.referred_at),
             None)
+        # Cases following the practice rules: the consultation that answers the referral is
+        # the first attended appointment (or assessment); older cases keep their assessment.
+        consulted = (first_consultation(state, referral)
+                     if referral is not None and follows(state) else None)
+        answered = consulted or (first_assessment.assessed_at if first_assessment else None)
         closure = state.closure
         return cls(
             case_id=state.case_id, employer_id=state.employer_id, route=state.route,
@@ -82,7 +92,7 @@ class CaseFacts(BaseModel):
                                if first_assessment else None),
             assessment_met=_met(
                 referral.assessment_due_at if referral else None,
-                first_assessment.assessed_at if first_assessment and referral else None,
+                answered if referral else None,
                 fired=ASSESSMENT_DEADLINE in state.fired),
             tier=int(assessments[-1].tier) if assessments else None,
             escalated_on=tuple(london_date(e.raised_at) for e in state.escalations),
@@ -97,6 +107,7 @@ class CaseFacts(BaseModel):
                                           if closure else None),
             follow_up_on=state.follow_up.checked_on if state.follow_up else None,
             sustained=state.follow_up.sustained if state.follow_up else None,
+            first_consulted_on=london_date(consulted) if consulted else None,
         )
 
     @property
@@ -118,10 +129,11 @@ class CaseFacts(BaseModel):
     @property
     def days_to_first_assessment(self) -> int | None:
         """From the referral to OH (else the case's opening) to the first assessment after
-        it."""
-        if self.first_assessed_on is None:
+        it; for cases following the practice rules, to the first consultation after it."""
+        first = self.first_consulted_on or self.first_assessed_on
+        if first is None:
             return None
-        return (self.first_assessed_on - (self.oh_referred_on or self.opened_on)).days
+        return (first - (self.oh_referred_on or self.opened_on)).days
 
 
 def _met(due: datetime | None, done: datetime | None, *, fired: bool) -> bool | None:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.actors import Role
+from domain.appointment_book import AppointmentMethod, MissedAppointmentsDecision
 from domain.events import (
     CaseEscalated,
     CaseEvent,
@@ -22,6 +23,12 @@ from domain.events import (
     OhReferralMade,
     ReminderSent,
     RiskFlagRaised,
+)
+from domain.journey.appointments import (
+    AppointmentReminderSent,
+    AppointmentStillNeededAsked,
+    MissedAppointmentsDecided,
+    MissedAppointmentsDecisionRequested,
 )
 from domain.state import CaseState
 
@@ -52,6 +59,13 @@ class NoticeKind(StrEnum):
     # Written by the notification activity of cases that started before the outbox: only the
     # subject line of the old text survives (the old subjects carried no clinical detail).
     LEGACY = "legacy_notice"
+    APPOINTMENT_REMINDER_PHONE = "appointment_reminder_phone"
+    APPOINTMENT_REMINDER_VIDEO = "appointment_reminder_video"
+    APPOINTMENT_REMINDER_IN_PERSON = "appointment_reminder_in_person"
+    APPOINTMENT_STILL_NEEDED = "appointment_still_needed"
+    APPOINTMENTS_MISSED = "appointments_missed"
+    MISSED_APPOINTMENTS_DECISION_DUE = "missed_appointments_decision_due"
+    MISSED_APPOINTMENTS_DECIDED = "missed_appointments_decided"
 
 
 # The reminders a passing deadline sends, by the deadline's name.
@@ -60,7 +74,15 @@ _DEADLINE_KINDS = {kind.value: kind for kind in (
     NoticeKind.CHECK_IN_DUE, NoticeKind.PLAN_REVIEW_DUE, NoticeKind.PHASED_RETURN_WEEK_REVIEW,
     NoticeKind.PHASED_RETURN_ENDS, NoticeKind.TRIAL_REVIEW_DUE, NoticeKind.TRIAL_ENDS,
     NoticeKind.FOLLOW_UP_DUE, NoticeKind.SICK_PAY_HALF_WARNING, NoticeKind.SICK_PAY_NIL_WARNING,
+    NoticeKind.MISSED_APPOINTMENTS_DECISION_DUE,
 )}
+
+# The reminder of an appointment says how it takes place: one text for each way.
+_APPOINTMENT_REMINDERS = {
+    AppointmentMethod.PHONE: NoticeKind.APPOINTMENT_REMINDER_PHONE,
+    AppointmentMethod.VIDEO: NoticeKind.APPOINTMENT_REMINDER_VIDEO,
+    AppointmentMethod.IN_PERSON: NoticeKind.APPOINTMENT_REMINDER_IN_PERSON,
+}
 
 
 class Notice(BaseModel):
@@ -134,4 +156,17 @@ def notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
                           else NoticeKind.CASE_ESCALATED_HR,
                           escalation_number=event.number)
                 for role in event.escalated_to]
+    if isinstance(event, AppointmentReminderSent):
+        return [_for_role(state, Role.EMPLOYEE, _APPOINTMENT_REMINDERS[event.method],
+                          due_at=event.at)]
+    if isinstance(event, AppointmentStillNeededAsked):
+        return [_for_role(state, Role.OH, NoticeKind.APPOINTMENT_STILL_NEEDED, due_at=event.at)]
+    if isinstance(event, MissedAppointmentsDecisionRequested):
+        # The manager hears that appointments were missed, never what they were for.
+        return [_for_role(state, Role.MANAGER, NoticeKind.APPOINTMENTS_MISSED),
+                _for_role(state, Role.OH, NoticeKind.APPOINTMENTS_MISSED,
+                          due_at=event.decide_by)]
+    if (isinstance(event, MissedAppointmentsDecided)
+            and event.decision is not MissedAppointmentsDecision.REBOOK):
+        return [_for_role(state, Role.MANAGER, NoticeKind.MISSED_APPOINTMENTS_DECIDED)]
     return []

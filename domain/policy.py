@@ -99,6 +99,20 @@ class Policy(BaseModel):
     sick_pay_warning_days: int = Field(
         default=14, ge=1, le=60, description="Days before pay drops to half or nil to warn."
     )
+    appointment_reminder_days: int = Field(
+        default=2, ge=0, le=14,
+        description="Days before an OH appointment that the employee is reminded of it "
+        "(0: on the day), at the policy's reminder time.",
+    )
+    missed_appointments_before_decision: int = Field(
+        default=2, ge=1, le=10,
+        description="Appointments missed in a row (did not attend) after which the manager is "
+        "told, without clinical detail, and OH must decide: rebook, discharge or close.",
+    )
+    missed_appointments_decision_days: int = Field(
+        default=5, ge=1, le=30,
+        description="Days OH has to make that decision before it is reminded.",
+    )
 
     @model_validator(mode="after")
     def _oh_advice_allows_at_least_the_default(self) -> Policy:

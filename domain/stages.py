@@ -55,6 +55,10 @@ class Action(StrEnum):
     CLOSE_CASE = "close_case"
     RECORD_FOLLOW_UP = "record_follow_up"
     RECORD_ABSENCE = "record_absence"
+    BOOK_APPOINTMENT = "book_appointment"
+    MOVE_APPOINTMENT = "move_appointment"
+    RECORD_APPOINTMENT_OUTCOME = "record_appointment_outcome"
+    DECIDE_AFTER_MISSED_APPOINTMENTS = "decide_after_missed_appointments"
 
 
 class ReasonCategory(StrEnum):

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.actors import Role
+from domain.appointment_book import AppointmentBook
 from domain.policy import Policy
 from domain.stages import ContactMethod, ReasonCategory, Stage
 from domain.values import (
@@ -264,6 +265,7 @@ class CaseState(BaseModel):
     left_on: date | None = None
     closure: Closure | None = None
     follow_up: FollowUp | None = None
+    appointments: AppointmentBook = AppointmentBook()
 
     @property
     def first_day(self) -> date | None:

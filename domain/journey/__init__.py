@@ -16,6 +16,7 @@ evolution, deadlines and action rules together, so a stage is read (and changed)
     closure         closing with an outcome, and the follow-up after a return
     reminders       what a passing deadline records when no stage's event says it
     policy_change   a running case adopting another version of its employer's policy
+    appointments    OH appointments booked, moved and kept or missed; the employee's reminders
 
 `base` holds what they share. The entry points assemble them: `domain.events` (the stored
 types), `domain.commands`, `domain.evolve`, `domain.decide`, `domain.actions` (one rule per

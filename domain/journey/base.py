@@ -95,6 +95,7 @@ class DeadlineKind(StrEnum):
     ESCALATION = "escalation"
     OH_REFERRAL = "oh_referral"
     RISK_FLAG = "risk_flag"
+    APPOINTMENT = "appointment"  # decided by domain.journey.appointments.deadline_passed
 
 
 class Deadline(BaseModel):

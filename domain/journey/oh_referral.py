@@ -23,6 +23,7 @@ from domain.journey.base import (
     with_second_miss,
 )
 from domain.policy import Policy
+from domain.practice import follows
 from domain.stages import RAPID_ACCESS_CATEGORIES, WORKING_STAGES, Action, Stage
 from domain.state import CaseState, OhReferral
 
@@ -80,8 +81,24 @@ def _referred(state: CaseState, event: OhReferralMade) -> Changes:
                                       assessment_due_at=event.assessment_due_at)}
 
 
+def first_consultation(state: CaseState, referral: OhReferral) -> datetime | None:
+    """When the first OH consultation after the referral took place, if it has.
+
+    Cases following the practice rules count the first appointment the employee attended at
+    or after the referral, or an assessment recorded then if it came first (an assessment is
+    made at a consultation, and a case may record one without booking it as an appointment).
+    A booked appointment does not count until it is attended. Older cases count the first
+    assessment only, as they always did."""
+    assessed = [a.assessed_at for a in state.assessments if a.assessed_at >= referral.referred_at]
+    if follows(state) and state.appointments.first_consultation_at is not None:
+        assessed.append(state.appointments.first_consultation_at)
+    return min(assessed, default=None)
+
+
 def deadlines(state: CaseState) -> list[Deadline]:
-    """Rapid-access referral of MSK and mental-health cases; the first consultation after one."""
+    """Rapid-access referral of MSK and mental-health cases; the first consultation after one
+    (for cases following the practice rules: none once OH discharged the employee after
+    missed appointments)."""
     policy = state.policy
     found: list[Deadline] = []
     if (state.oh_referral is None and state.reason_category in RAPID_ACCESS_CATEGORIES
@@ -92,8 +109,8 @@ def deadlines(state: CaseState) -> list[Deadline]:
                               kind=DeadlineKind.OH_REFERRAL, recipients=(Role.OH,),
                               why="musculoskeletal and mental-health cases are referred early"))
     referral = state.oh_referral
-    if referral is not None and not any(
-        a.assessed_at >= referral.referred_at for a in state.assessments
+    if referral is not None and first_consultation(state, referral) is None and (
+        not follows(state) or state.appointments.discharged_at is None
     ) and state.stage in WORKING_STAGES:
         first = Deadline(key="first_assessment_due", name="first_assessment_due",
                          due_at=referral.assessment_due_at, recipients=(Role.OH,),

@@ -8,12 +8,14 @@ from dataclasses import fields, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from domain.actors import TIMER_ACTOR, Role
+from domain.appointment_book import AppointmentMethod, MissedAppointmentsDecision
 from domain.events import (
     CaseEscalated,
     CaseEvent,
@@ -22,6 +24,12 @@ from domain.events import (
     OhReferralMade,
     ReminderSent,
     RiskFlagRaised,
+)
+from domain.journey.appointments import (
+    AppointmentReminderSent,
+    AppointmentStillNeededAsked,
+    MissedAppointmentsDecided,
+    MissedAppointmentsDecisionRequested,
 )
 from domain.notices import Notice, NoticeKind, notices_for
 from domain.state import CaseState
@@ -65,6 +73,13 @@ RECEIVERS: dict[NoticeKind, frozenset[Role]] = {
     NoticeKind.SICK_PAY_NIL_WARNING: frozenset({Role.HR, Role.EMPLOYEE}),
     NoticeKind.DEADLINE_PASSED: frozenset(RECIPIENT_ROLES),
     NoticeKind.LEGACY: frozenset(RECIPIENT_ROLES),
+    NoticeKind.APPOINTMENT_REMINDER_PHONE: frozenset({Role.EMPLOYEE}),
+    NoticeKind.APPOINTMENT_REMINDER_VIDEO: frozenset({Role.EMPLOYEE}),
+    NoticeKind.APPOINTMENT_REMINDER_IN_PERSON: frozenset({Role.EMPLOYEE}),
+    NoticeKind.APPOINTMENT_STILL_NEEDED: frozenset({Role.OH}),
+    NoticeKind.APPOINTMENTS_MISSED: frozenset({Role.MANAGER, Role.OH}),
+    NoticeKind.MISSED_APPOINTMENTS_DECISION_DUE: frozenset({Role.OH}),
+    NoticeKind.MISSED_APPOINTMENTS_DECIDED: frozenset({Role.MANAGER}),
 }
 
 
@@ -293,6 +308,17 @@ def _notice_context(state: CaseState, notice: Notice, number: int) -> NoticeCont
         manager_name=state.manager.name, first_day=state.first_day, case_url=None, **own)
 
 
+def appointment_events(now: datetime, clinical: dict[str, Any]) -> list[CaseEvent]:
+    """The events of `domain.journey.appointments` that tell someone something."""
+    return [
+        *(AppointmentReminderSent(number=1, at=now, method=method, deadline_key=MARKER,
+                                  **clinical) for method in AppointmentMethod),
+        AppointmentStillNeededAsked(number=1, at=now, deadline_key=MARKER, **clinical),
+        MissedAppointmentsDecisionRequested(missed=2, decide_by=now, **clinical),
+        MissedAppointmentsDecided(decision=MissedAppointmentsDecision.DISCHARGE, **clinical),
+    ]
+
+
 def test_clinical_detail_on_a_case_never_reaches_a_notice_text() -> None:
     now = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
     state = opened_state(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
@@ -312,6 +338,7 @@ def test_clinical_detail_on_a_case_never_reaches_a_notice_text() -> None:
         *(ReminderSent(deadline_name=name, deadline=now, recipients=everyone,
                        deadline_key=MARKER, **clinical)
           for name in [*(kind.value for kind in NoticeKind), MARKER]),
+        *appointment_events(now, clinical),
     ]
     notices = [notice for event in events for notice in notices_for(state, event)]
     assert {notice.kind for notice in notices} == set(NoticeKind) - {NoticeKind.LEGACY}
