@@ -22,6 +22,8 @@ from domain.journey import (
     phased_return,
     plan,
     redeployment,
+    referral,
+    therapy,
 )
 from domain.journey.base import Deadline, DeadlineKind, Deadlines
 from domain.journey.early_contact import (
@@ -44,6 +46,7 @@ __all__ = [
 _STAGES: tuple[Deadlines, ...] = (
     early_contact.deadlines, absence.deadlines, oh_referral.deadlines, plan.deadlines,
     phased_return.deadlines, redeployment.deadlines, closure.deadlines,
+    referral.deadlines, therapy.deadlines,
 )
 
 

@@ -39,9 +39,14 @@ from domain.journey.redeployment import (
     RedeploymentTrialReviewed,
     RedeploymentTrialStarted,
 )
-from domain.journey.referral import ReferralAccepted, ReferralDeclined, ReferralReceived
+from domain.journey.referral import (
+    RapidAccessDecided,
+    ReferralAccepted,
+    ReferralDeclined,
+    ReferralReceived,
+)
 from domain.journey.reminders import ReminderSent, RiskFlagRaised
-from domain.journey.therapy import TherapyReferred, TherapyUpdated
+from domain.journey.therapy import FirstTreatmentTargetSet, TherapyReferred, TherapyUpdated
 from domain.upcasting import upcast
 
 __all__ = [
@@ -66,6 +71,7 @@ AnyCaseEvent = (
     | PhasedReturnExtended | PhasedReturnCompleted | RedeploymentTrialStarted
     | RedeploymentTrialReviewed | RedeploymentConcluded | AbsenceExtended | ReturnToWorkNotified
     | LeavingNotified | CaseClosed | FollowUpRecorded | PolicyAdopted
+    | RapidAccessDecided | FirstTreatmentTargetSet
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 
