@@ -220,6 +220,9 @@ class ClinicalOut(BaseModel):
     plan_private: dict[str, Any] | None
     interventions: dict[str, str | None] | None
     deadlines: list[DeadlineOut]
+    referral_service_id: str | None = Field(
+        default=None, description="The service a stay-at-work referral named, which triages "
+        "it (none: occupational health).")
 
 
 class CaseOut(BaseModel):
