@@ -190,6 +190,7 @@ DEFAULT_SERVICES: tuple[Service, ...] = (
                           description="Stress, low mood, anxiety or another mental-health "
                           "problem.",
                           test=ReasonCategoryTest(accepted=(ReasonCategory.MENTAL_HEALTH,))),
+                _NOT_URGENT,
                 Criterion(id="not_in_crisis",
                           description="Not at immediate risk of harm (crisis care comes "
                           "first).",

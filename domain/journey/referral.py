@@ -206,9 +206,11 @@ def receive_referral(
 
 
 def triaging_service(state: CaseState) -> Service:
-    """The service that triages the case's referral: the one it named, or OH."""
-    return find_service(state.policy.services,
-                        state.referral.service_id if state.referral else None)
+    """The service that triages the case's referral: the one it named, or OH (also when the
+    policy version the case moved to no longer offers the service named)."""
+    named = state.referral.service_id if state.referral else None
+    offered = {service.id: service for service in state.policy.services}
+    return offered.get(named or "") or find_service(state.policy.services, None)
 
 
 def accept_referral(state: CaseState, command: AcceptReferral, now: datetime, actor: Actor

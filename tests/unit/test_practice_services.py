@@ -582,3 +582,14 @@ def test_refusals_are_case_errors_that_name_a_field() -> None:
         referred_state(service_id="nope")
 
     assert isinstance(refused.value, InvalidCommand) and refused.value.field == "service_id"
+
+
+def test_a_service_the_case_policy_no_longer_offers_leaves_triage_to_oh() -> None:
+    state = referred_state(**PHYSIO)
+    only_oh = DEFAULT_POLICY.model_copy(update={"services": DEFAULT_SERVICES[:1]})
+    moved = state.model_copy(update={"policy": only_oh})
+
+    after, events = act(moved, AcceptReferral(accepted_by="Jo Reid"))
+
+    assert [type(e) for e in events] == [ReferralAccepted, OhReferralMade]
+    assert after.therapies == ()
