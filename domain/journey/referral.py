@@ -224,8 +224,8 @@ def accept_referral(state: CaseState, command: AcceptReferral, now: datetime, ac
                              "access at acceptance; record it in the assessment")
     accepted = ReferralAccepted(
         occurred_at=now, actor=actor, accepted_by=command.accepted_by,
-        reason=f"referral accepted by {command.accepted_by} for "
-        f"{'treatment by ' + service.name if therapy else 'assessment'}")
+        reason=f"referral accepted for treatment by {service.name} by {command.accepted_by}"
+        if therapy else f"referral accepted for assessment by {command.accepted_by}")
     if therapy is None:
         events: list[CaseEvent] = [accepted, oh_referral(
             state, cause="stay_at_work_referral", now=now, actor=actor,
