@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.actors import Person
 from domain.commands import SickPayEntitlement
+from domain.services import MAX_STATED, ServiceRef
 from domain.stages import ReasonCategory, Stage
 from domain.values import Adjustment
 from domain.vocabulary import (
@@ -82,6 +83,9 @@ class ReferralNotification(BaseModel):
                     "reason_category": "musculoskeletal",
                     "referred_on": "2026-11-18",
                     "summary": "Low back pain for two weeks, still at work.",
+                    "service_id": "physio",
+                    "answers": {"treated_elsewhere": False},
+                    "flags": [],
                 }
             ]
         },
@@ -95,6 +99,20 @@ class ReferralNotification(BaseModel):
     reason_category: ReasonCategory
     referred_on: date
     summary: str | None = Field(default=None, max_length=4000, description="OH only.")
+    service_id: ServiceRef | None = Field(
+        default=None,
+        description="The service referred to, from the employer policy's services (by "
+        "default: oh, physio, talking-therapy, eap). A referral to a treating service such as "
+        "physio goes straight to that service's triage; none: occupational health. A referral "
+        "failing one of the service's criteria is refused (422) naming the criterion.")
+    answers: dict[ServiceRef, bool] = Field(
+        default_factory=dict, max_length=MAX_STATED,
+        description="Answers to the named service's questions, by question id (e.g. "
+        "treated_elsewhere: false). OH only.")
+    flags: list[ServiceRef] = Field(
+        default_factory=list, max_length=MAX_STATED,
+        description="Exclusions the referrer states, by flag id (e.g. "
+        "needs_urgent_medical_care, red_flag_symptoms). OH only.")
 
 
 class CaseCreated(BaseModel):
@@ -206,6 +224,9 @@ class ClinicalOut(BaseModel):
         default=None, description="The appointments booked and awaiting an outcome (their "
         "numbers are what move_appointment and record_appointment_outcome take), and counts "
         "of what became of the others.")
+    referral_service_id: str | None = Field(
+        default=None, description="The service a stay-at-work referral named, which triages "
+        "it (none: occupational health).")
 
 
 class CaseOut(BaseModel):

@@ -73,6 +73,7 @@ def _clinical(view: CaseView) -> ClinicalOut:
         deadlines=[DeadlineOut(name=d.name, due_at=d.due_at) for d in view.deadlines
                    if d.name in OH_ONLY_DEADLINES],
         appointments=state.appointments.model_dump(mode="json"),
+        referral_service_id=state.referral.service_id if state.referral else None,
     )
 
 

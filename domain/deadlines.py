@@ -23,6 +23,8 @@ from domain.journey import (
     phased_return,
     plan,
     redeployment,
+    referral,
+    therapy,
 )
 from domain.journey.base import Deadline, DeadlineKind, Deadlines
 from domain.journey.early_contact import (
@@ -46,6 +48,7 @@ _STAGES: tuple[Deadlines, ...] = (
     early_contact.deadlines, absence.deadlines, oh_referral.deadlines, plan.deadlines,
     phased_return.deadlines, redeployment.deadlines, closure.deadlines,
     appointments.deadlines,
+    referral.deadlines, therapy.deadlines,
 )
 
 

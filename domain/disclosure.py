@@ -25,7 +25,9 @@ CLINICAL_ROLES = frozenset({Role.OH})
 OH_ONLY_DEADLINES = frozenset(
     {"rapid_access_referral", "long_term_referral", "first_assessment_due",
      "first_assessment_due_missed_twice", "risk_flag_six_weeks",
-     "appointment_reminder", "appointment_still_needed", "missed_appointments_decision_due"}
+     "appointment_reminder", "appointment_still_needed", "missed_appointments_decision_due",
+     "first_treatment_due", "first_treatment_due_missed_twice", "referral_triage_due",
+     "referral_triage_due_missed_twice"}
 )
 """Deadlines whose very name hints at health: OH plans by them; other roles see the rest."""
 

@@ -48,9 +48,14 @@ from domain.journey.redeployment import (
     RedeploymentTrialReviewed,
     RedeploymentTrialStarted,
 )
-from domain.journey.referral import ReferralAccepted, ReferralDeclined, ReferralReceived
+from domain.journey.referral import (
+    RapidAccessDecided,
+    ReferralAccepted,
+    ReferralDeclined,
+    ReferralReceived,
+)
 from domain.journey.reminders import ReminderSent, RiskFlagRaised
-from domain.journey.therapy import TherapyReferred, TherapyUpdated
+from domain.journey.therapy import FirstTreatmentTargetSet, TherapyReferred, TherapyUpdated
 from domain.upcasting import upcast
 
 __all__ = [
@@ -78,6 +83,7 @@ AnyCaseEvent = (
     | AppointmentBooked | AppointmentMoved | AppointmentOutcomeRecorded
     | AppointmentReminderSent | AppointmentStillNeededAsked
     | MissedAppointmentsDecisionRequested | MissedAppointmentsDecided
+    | RapidAccessDecided | FirstTreatmentTargetSet
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

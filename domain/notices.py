@@ -54,6 +54,8 @@ class NoticeKind(StrEnum):
     FOLLOW_UP_DUE = "follow_up_due"
     SICK_PAY_HALF_WARNING = "sick_pay_half_warning"
     SICK_PAY_NIL_WARNING = "sick_pay_nil_warning"
+    FIRST_TREATMENT_DUE = "first_treatment_due"
+    REFERRAL_TRIAGE_DUE = "referral_triage_due"
     # A deadline whose name has no kind of its own (a newer rule than this table).
     DEADLINE_PASSED = "deadline_passed"
     # Written by the notification activity of cases that started before the outbox: only the
@@ -75,6 +77,7 @@ _DEADLINE_KINDS = {kind.value: kind for kind in (
     NoticeKind.PHASED_RETURN_ENDS, NoticeKind.TRIAL_REVIEW_DUE, NoticeKind.TRIAL_ENDS,
     NoticeKind.FOLLOW_UP_DUE, NoticeKind.SICK_PAY_HALF_WARNING, NoticeKind.SICK_PAY_NIL_WARNING,
     NoticeKind.MISSED_APPOINTMENTS_DECISION_DUE,
+    NoticeKind.FIRST_TREATMENT_DUE, NoticeKind.REFERRAL_TRIAGE_DUE,
 )}
 
 # The reminder of an appointment says how it takes place: one text for each way.

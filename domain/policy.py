@@ -6,6 +6,8 @@ from datetime import date, time
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.services import DEFAULT_SERVICES, Services
+
 # England and Wales bank holidays; a policy may replace the list for another nation.
 ENGLAND_AND_WALES_BANK_HOLIDAYS: tuple[date, ...] = (
     date(2025, 1, 1), date(2025, 4, 18), date(2025, 4, 21), date(2025, 5, 5),
@@ -112,6 +114,22 @@ class Policy(BaseModel):
     missed_appointments_decision_days: int = Field(
         default=5, ge=1, le=30,
         description="Days OH has to make that decision before it is reminded.",
+    )
+    services: Services = Field(
+        default=DEFAULT_SERVICES,
+        description="The services a referral may name (occupational health, physiotherapy, "
+        "talking therapy, employee assistance...), each with whether it takes self-referral "
+        "and its referral and exclusion criteria (structured tests, see domain.services).",
+    )
+    first_treatment_days: int = Field(
+        default=10, ge=1, le=90,
+        description="Days from a therapy referral made under rapid access to the first "
+        "treatment; OH is reminded when treatment has not started by then.",
+    )
+    referral_triage_days: int = Field(
+        default=2, ge=1, le=30,
+        description="Days from a stay-at-work referral's arrival by which the service it went "
+        "to triages it (accepts or declines); OH is reminded, then the case escalates.",
     )
 
     @model_validator(mode="after")

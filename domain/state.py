@@ -74,6 +74,8 @@ class Referral(_Part):
     source: ReferralSource
     referred_on: date
     accepted_by: str | None = None
+    service_id: str | None = None
+    """The service that triages the referral (the policy's OH service when None)."""
 
 
 class OhReferral(_Part):
@@ -121,6 +123,8 @@ class Therapy(_Part):
     status: TherapyStatus = TherapyStatus.REFERRED
     started_on: date | None = None
     ended_on: date | None = None
+    first_treatment_due_on: date | None = None
+    """Referred under rapid access: the day treatment should have started by (policy)."""
 
     @property
     def waiting_days(self) -> int | None:
@@ -266,6 +270,9 @@ class CaseState(BaseModel):
     closure: Closure | None = None
     follow_up: FollowUp | None = None
     appointments: AppointmentBook = AppointmentBook()
+    rapid_access_at: AwareDatetime | None = Field(
+        default=None, description="When the receiving professional decided rapid access at "
+        "the referral's acceptance (an assessment records its own decision).")
 
     @property
     def first_day(self) -> date | None:

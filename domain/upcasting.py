@@ -39,11 +39,23 @@ def _referral_received_v1_to_v2(data: StoredData) -> StoredData:
     return {**data, "practice": 0}
 
 
+def _referral_received_v2_to_v3(data: StoredData) -> StoredData:
+    """A referral could name a service, with answers and flags; none before (OH)."""
+    return {**data, "service_id": None, "answers": {}, "flags": []}
+
+
+def _referral_declined_v1_to_v2(data: StoredData) -> StoredData:
+    """A decline came to name the criterion it applied; none before."""
+    return {**data, "criterion": None, "service_id": None}
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("PlanAgreed", 1): _plan_agreed_v1_to_v2,
     ("CaseOpened", 1): _case_opened_v1_to_v2,
     ("CaseOpened", 2): _case_opened_v2_to_v3,
     ("ReferralReceived", 1): _referral_received_v1_to_v2,
+    ("ReferralReceived", 2): _referral_received_v2_to_v3,
+    ("ReferralDeclined", 1): _referral_declined_v1_to_v2,
 }
 
 

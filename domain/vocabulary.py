@@ -72,6 +72,7 @@ class TherapyKind(StrEnum):
     CONFIDENCE_BUILDING = "confidence_building"
     SKILLS = "skills"
     HELP_LEAVING_JOB = "help_leaving_job"
+    EMPLOYEE_ASSISTANCE = "employee_assistance"
 
 
 class TherapyStatus(StrEnum):

@@ -373,7 +373,7 @@ class _Journey:
         triaged = local_moment(_after(self.opens_on, 1), MORNING)
         if outcome is Outcome.DECLINED:
             self._act(triaged, Action.DECLINE_REFERRAL, DeclineReferral(
-                declined_by=self.assessor.name,
+                declined_by=self.assessor.name, criterion="about_work",
                 reason="Outside the service's referral criteria"), self.oh)
             return self._script(case_id, Route.STAY_AT_WORK, reason, outcome)
         self._act(triaged, Action.ACCEPT_REFERRAL, AcceptReferral(

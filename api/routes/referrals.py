@@ -13,12 +13,14 @@ from api.bounds import refuse_dates_outside_window
 from api.case_calls import unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
-from api.problems import problem_responses
+from api.problems import invalid_field, problem_responses
 from api.repeats import refuse_a_different_repeat
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import ReceiveReferral
+from domain.errors import InvalidCommand
 from domain.ids import case_id_for_referral
+from domain.journey.referral import check_referral_intake
 from infra.telemetry import current_trace_id
 from infra.tokens import Principal
 from workflows.case import CaseWorkflow
@@ -49,8 +51,13 @@ async def refer(
         manager=body.manager, source=body.source, reason_category=body.reason_category,
         referred_on=body.referred_on, summary=body.summary,
         policy=services.policies.in_force(body.employer_id, today),
+        service_id=body.service_id, answers=body.answers, flags=tuple(body.flags),
     )
     refuse_dates_outside_window(command, today=today, policy=command.policy)
+    try:
+        check_referral_intake(command)
+    except InvalidCommand as refused:
+        raise invalid_field(refused.field, refused.reason) from None
     response.headers["Location"] = f"/v1/cases/{case_id}"
     try:
         await services.temporal.start_workflow(
@@ -70,6 +77,8 @@ async def refer(
             ("reason_category", command.reason_category, state.reason_category),
             ("referred_on", command.referred_on,
              state.referral.referred_on if state.referral else None),
+            ("service_id", command.service_id,
+             state.referral.service_id if state.referral else None),
         ))
         response.status_code = 200
     except RPCError as error:

@@ -213,7 +213,8 @@ def write_varied_cases(store: CaseEventStore) -> dict[str, str]:
     # Stay at work: a GP referral declined against the service's criteria.
     d = date(2026, 12, 1)
     c = referral(store, "R-GP-1", d, ReasonCategory.MENTAL_HEALTH, ReferralSource.GP)
-    c.act(DeclineReferral(declined_by="OHN-7", reason="Outside the service's criteria"),
+    c.act(DeclineReferral(declined_by="OHN-7", reason="Outside the service's criteria",
+                          criterion="about_work"),
           at(d, 15))
     ids["saw-declined"] = c.state.case_id
 

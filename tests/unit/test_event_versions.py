@@ -93,7 +93,7 @@ def test_a_version_1_referral_follows_the_practice_rules_as_they_were() -> None:
     state = evolve(None, event)
 
     assert isinstance(event, ReferralReceived)
-    assert (event.event_version, event.practice) == (2, 0)
+    assert (event.event_version, event.practice) == (3, 0)
     assert state.practice == 0
 
 

@@ -71,6 +71,8 @@ RECEIVERS: dict[NoticeKind, frozenset[Role]] = {
     NoticeKind.FOLLOW_UP_DUE: frozenset({Role.OH}),
     NoticeKind.SICK_PAY_HALF_WARNING: frozenset({Role.HR, Role.EMPLOYEE}),
     NoticeKind.SICK_PAY_NIL_WARNING: frozenset({Role.HR, Role.EMPLOYEE}),
+    NoticeKind.FIRST_TREATMENT_DUE: frozenset({Role.OH}),
+    NoticeKind.REFERRAL_TRIAGE_DUE: frozenset({Role.OH}),
     NoticeKind.DEADLINE_PASSED: frozenset(RECIPIENT_ROLES),
     NoticeKind.LEGACY: frozenset(RECIPIENT_ROLES),
     NoticeKind.APPOINTMENT_REMINDER_PHONE: frozenset({Role.EMPLOYEE}),
