@@ -15,7 +15,9 @@ from pydantic import Field, TypeAdapter
 
 from domain.journey.absence import AbsenceStarted, CaseOpened
 from domain.journey.assessment import AssessmentRecorded
+from domain.journey.case_notes import CaseNoteAdded, DocumentAttached
 from domain.journey.closure import CaseClosed, FollowUpRecorded
+from domain.journey.corrections import EntryCorrected
 from domain.journey.early_contact import (
     CheckInRecorded,
     EarlyContactRecorded,
@@ -46,8 +48,10 @@ from domain.upcasting import upcast
 
 __all__ = [
     "OPENING_EVENTS", "AbsenceExtended", "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
-    "CaseClosed", "CaseEscalated", "CaseEvent", "CaseOpened", "CheckInRecorded",
-    "EarlyContactRecorded", "EscalationConfirmed", "FitNoteAdviceDeclined", "FitNoteRecorded",
+    "CaseClosed", "CaseEscalated", "CaseEvent", "CaseNoteAdded", "CaseOpened", "CheckInRecorded",
+    "DocumentAttached",
+    "EarlyContactRecorded", "EntryCorrected",
+    "EscalationConfirmed", "FitNoteAdviceDeclined", "FitNoteRecorded",
     "FollowUpRecorded", "LeavingNotified", "ManagerRemindedOfContact", "MissedContactEscalated",
     "OhReferralMade", "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
     "PhasedReturnWeekReviewed", "PlanAgreed", "PlanReviewed", "PolicyAdopted",
@@ -66,6 +70,7 @@ AnyCaseEvent = (
     | PhasedReturnExtended | PhasedReturnCompleted | RedeploymentTrialStarted
     | RedeploymentTrialReviewed | RedeploymentConcluded | AbsenceExtended | ReturnToWorkNotified
     | LeavingNotified | CaseClosed | FollowUpRecorded | PolicyAdopted
+    | CaseNoteAdded | DocumentAttached | EntryCorrected
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

@@ -13,7 +13,9 @@ from domain import events as e
 from domain.journey import (
     absence,
     assessment,
+    case_notes,
     closure,
+    corrections,
     early_contact,
     escalation,
     fit_note,
@@ -46,6 +48,7 @@ _APPLY: Evolution = {
     **therapy.EVOLUTION, **fit_note.EVOLUTION, **phased_return.EVOLUTION,
     **redeployment.EVOLUTION, **hr_facts.EVOLUTION, **closure.EVOLUTION, **reminders.EVOLUTION,
     **policy_change.EVOLUTION,
+    **case_notes.EVOLUTION, **corrections.EVOLUTION,
 }
 
 

@@ -55,6 +55,9 @@ class Action(StrEnum):
     CLOSE_CASE = "close_case"
     RECORD_FOLLOW_UP = "record_follow_up"
     RECORD_ABSENCE = "record_absence"
+    ADD_CASE_NOTE = "add_case_note"
+    ATTACH_DOCUMENT = "attach_document"
+    CORRECT_ENTRY = "correct_entry"
 
 
 class ReasonCategory(StrEnum):

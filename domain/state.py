@@ -264,6 +264,10 @@ class CaseState(BaseModel):
     left_on: date | None = None
     closure: Closure | None = None
     follow_up: FollowUp | None = None
+    notes_added: int = Field(default=0, ge=0, description="Case notes written (the texts are "
+                             "in the event store).")
+    documents_attached: int = Field(default=0, ge=0, description="Documents attached.")
+    entries_corrected: int = Field(default=0, ge=0, description="Corrections of fact recorded.")
 
     @property
     def first_day(self) -> date | None:
