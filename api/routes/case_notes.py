@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from api.access_log import log_read
-from api.case_calls import not_found
+from api.case_calls import query_view
 from api.dependencies import ServicesDep, require_roles
 from api.problems import problem_responses
 from api.services import Services
@@ -68,10 +68,17 @@ class CaseNotes(BaseModel):
 async def case_events(services: Services, case_id: uuid.UUID
                       ) -> list[tuple[CaseEventRecord, CaseEvent]]:
     """The case's stored events, each with its domain event; a 404 for no such case."""
+    records = await stored_records(services, case_id)
+    return [(record, parse_event(record.data)) for record in records]
+
+
+async def stored_records(services: Services, case_id: uuid.UUID) -> list[CaseEventRecord]:
+    """The case's stored events; a 404 for no such case. A case just opened may have stored
+    nothing yet: its workflow says whether it exists."""
     records = await services.read_store(services.store.history, str(case_id))
     if not records:
-        raise not_found(case_id)
-    return [(record, parse_event(record.data)) for record in records]
+        await query_view(services, case_id)  # a 404 for no such case
+    return records
 
 
 def corrections_by_entry(events: list[tuple[CaseEventRecord, CaseEvent]]
@@ -110,4 +117,4 @@ async def list_case_notes(
     ])
 
 
-__all__ = ["NOTE_READERS", "case_events", "corrections_by_entry", "router"]
+__all__ = ["NOTE_READERS", "case_events", "corrections_by_entry", "router", "stored_records"]

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Body, Depends, Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.case_calls import not_found, run_action
+from api.case_calls import run_action
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseOut, UpdateAccepted
 from api.problems import invalid_field, problem_responses
+from api.routes.case_notes import stored_records
 from domain.actions import RULES
 from domain.journey.base import TEXT
 from domain.journey.corrections import CorrectEntry
@@ -60,9 +61,7 @@ async def correct_entry(
         max_length=200, description="Repeat-safe: the same key is applied once per case.")
     ] = None,
 ) -> CaseOut | JSONResponse:
-    records = await services.read_store(services.store.history, str(case_id))
-    if not records:
-        raise not_found(case_id)
+    records = await stored_records(services, case_id)
     entry = next((r for r in records if r.position == body.position), None)
     if entry is None:
         raise invalid_field("position", f"the case has {len(records)} entries; there is no "
