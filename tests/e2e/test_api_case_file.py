@@ -4,6 +4,7 @@ Temporal dev server and PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -304,6 +305,13 @@ async def test_a_factual_correction_is_recorded_linked_to_the_original(api: Case
     assert correction["corrects_event_id"] == contact["event_id"]
     assert correction["data"]["corrected_position"] == contact["position"]
     assert correction["data"]["correction"] == "The call was by video, not phone."
+    exported = await api.http.get("/v1/audit/export", params={"case_id": case_id},
+                                  headers=auth(Role.AUDITOR))
+    assert exported.status_code == 200, exported.text
+    lines = [json.loads(line) for line in exported.text.splitlines()]
+    assert [(line["type"], line["corrects_event_id"]) for line in lines][-1] == (
+        "EntryCorrected", contact["event_id"])
+    assert contact["event_id"] in {line["event_id"] for line in lines}
 
 
 async def test_a_corrected_note_is_listed_with_its_correction(api: CaseFile) -> None:
