@@ -25,7 +25,7 @@ from infra.tokens import Principal
 router = APIRouter(prefix="/v1/cases", tags=["actions"])
 
 _RULE = RULES[Action.CORRECT_ENTRY]
-EXAMPLE: dict[str, Any] = {"position": 3, "correction": "The call was made on 24 November, "
+EXAMPLE: dict[str, Any] = {"position": 2, "correction": "The call was made on 24 November, "
                            "not 23 November as first recorded."}
 
 

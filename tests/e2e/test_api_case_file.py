@@ -347,3 +347,18 @@ async def test_only_oh_corrects_the_record(api: CaseFile) -> None:
                                   headers=auth(Role.MANAGER))
 
     assert refused.status_code == 403, refused.text
+
+
+async def test_the_documented_correction_example_is_accepted_after_early_contact(
+        api: CaseFile) -> None:
+    case_id = await api.open_case()
+    await post(api, f"/v1/cases/{case_id}/contact", {
+        "contacted_at": datetime.now(UTC).isoformat(), "method": "phone",
+        "agreed_contact_frequency_days": 7}, Role.MANAGER)
+    document = (await api.http.get("/openapi.json")).json()
+    example = document["paths"]["/v1/cases/{case_id}/corrections"]["post"]["requestBody"][
+        "content"]["application/json"]["examples"]["fact"]["value"]
+
+    await post(api, f"/v1/cases/{case_id}/corrections", example, Role.OH)
+
+    assert (await history(api, case_id))[-1]["data"]["corrected_type"] == "EarlyContactRecorded"
