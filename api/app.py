@@ -19,7 +19,10 @@ from api.routes import (
     absences,
     actions,
     audit,
+    case_notes,
     cases,
+    corrections,
+    documents,
     health,
     hr_facts,
     notices,
@@ -80,13 +83,20 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(notices.router)
     app.include_router(reports.router)
     app.include_router(metrics_route.router)
+    app.include_router(case_notes.router)
+    app.include_router(documents.router)
+    app.include_router(corrections.router)
     if services is None:
         install_temporal_metrics()  # before the lifespan's client connects
     tracer = services.tracer if services is not None else configure_tracing("rtw-api")
     max_body = services.max_body_bytes if services is not None else (
         (settings or Settings()).max_body_bytes
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)
+    max_document = services.max_document_bytes if services is not None else (
+        (settings or Settings()).max_document_bytes
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body,
+                       allowances=(documents.upload_allowance(max_document),))
     app.add_middleware(TracingMiddleware, tracer=tracer)
     _document_problems(app)
     return app
@@ -149,5 +159,6 @@ async def _services_from(settings: Settings) -> Services:
         update_wait_seconds=settings.update_wait_seconds,
         policies=PolicyBook.load(settings.policy_dir, employers),
         max_body_bytes=settings.max_body_bytes,
+        max_document_bytes=settings.max_document_bytes,
         texts=NoticeTexts(employers),
     )

@@ -35,6 +35,7 @@ class Services:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     store_read_seconds: float = 10.0
     texts: NoticeTexts = field(default_factory=NoticeTexts)
+    max_document_bytes: int = 10_485_760
 
     async def read_store(self, read: Callable[..., T], *args: Any) -> T:
         """A read of the event store in a thread, bounded: a database that has stopped

@@ -12,7 +12,9 @@ from domain.journey import (
     absence,
     appointments,
     assessment,
+    case_notes,
     closure,
+    corrections,
     early_contact,
     escalation,
     fit_note,
@@ -36,6 +38,7 @@ _DECLARED: dict[Action, ActionRule] = {
     **referral.RULES, **early_contact.RULES, **oh_referral.RULES, **assessment.RULES,
     **escalation.RULES, **plan.RULES, **therapy.RULES, **fit_note.RULES, **phased_return.RULES,
     **redeployment.RULES, **closure.RULES, **absence.RULES, **appointments.RULES,
+    **case_notes.RULES, **corrections.RULES,
 }
 
 # In the order of `Action`, which is the order actions are offered in; an action without a

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from domain.actors import Role
+from domain.journey.case_notes import NoteVisibility
 from domain.values import ConsentScope
 
 if TYPE_CHECKING:
@@ -70,3 +71,12 @@ def _consented(role: Role, consent: ConsentScope, consents: dict[Role, Consent])
 def shared_deadlines(deadlines: Sequence[Deadline]) -> list[Deadline]:
     """The deadlines any role may see."""
     return [d for d in deadlines if d.name not in OH_ONLY_DEADLINES]
+
+
+def may_see_note(role: Role, visibility: NoteVisibility) -> bool:
+    """A case note: OH reads every note; the employee reads the notes written to be shared
+    with them (through their own page, once employees sign in); nobody else reads any."""
+    if may_see_clinical(role):
+        return True
+    return role is Role.EMPLOYEE and visibility is NoteVisibility.SHARED_WITH_EMPLOYEE
+

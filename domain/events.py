@@ -24,7 +24,9 @@ from domain.journey.appointments import (
     MissedAppointmentsDecisionRequested,
 )
 from domain.journey.assessment import AssessmentRecorded
+from domain.journey.case_notes import CaseNoteAdded, DocumentAttached
 from domain.journey.closure import CaseClosed, FollowUpRecorded
+from domain.journey.corrections import EntryCorrected
 from domain.journey.early_contact import (
     CheckInRecorded,
     EarlyContactRecorded,
@@ -60,8 +62,10 @@ from domain.upcasting import upcast
 
 __all__ = [
     "OPENING_EVENTS", "AbsenceExtended", "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
-    "CaseClosed", "CaseEscalated", "CaseEvent", "CaseOpened", "CheckInRecorded",
-    "EarlyContactRecorded", "EscalationConfirmed", "FitNoteAdviceDeclined", "FitNoteRecorded",
+    "CaseClosed", "CaseEscalated", "CaseEvent", "CaseNoteAdded", "CaseOpened", "CheckInRecorded",
+    "DocumentAttached",
+    "EarlyContactRecorded", "EntryCorrected",
+    "EscalationConfirmed", "FitNoteAdviceDeclined", "FitNoteRecorded",
     "FollowUpRecorded", "LeavingNotified", "ManagerRemindedOfContact", "MissedContactEscalated",
     "OhReferralMade", "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
     "PhasedReturnWeekReviewed", "PlanAgreed", "PlanReviewed", "PolicyAdopted",
@@ -84,6 +88,7 @@ AnyCaseEvent = (
     | AppointmentReminderSent | AppointmentStillNeededAsked
     | MissedAppointmentsDecisionRequested | MissedAppointmentsDecided
     | RapidAccessDecided | FirstTreatmentTargetSet
+    | CaseNoteAdded | DocumentAttached | EntryCorrected
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

@@ -14,7 +14,9 @@ from domain.journey import (
     absence,
     appointments,
     assessment,
+    case_notes,
     closure,
+    corrections,
     early_contact,
     escalation,
     fit_note,
@@ -47,6 +49,7 @@ _APPLY: Evolution = {
     **therapy.EVOLUTION, **fit_note.EVOLUTION, **phased_return.EVOLUTION,
     **redeployment.EVOLUTION, **hr_facts.EVOLUTION, **closure.EVOLUTION, **reminders.EVOLUTION,
     **policy_change.EVOLUTION, **appointments.EVOLUTION,
+    **case_notes.EVOLUTION, **corrections.EVOLUTION,
 }
 
 

@@ -59,6 +59,9 @@ class Action(StrEnum):
     MOVE_APPOINTMENT = "move_appointment"
     RECORD_APPOINTMENT_OUTCOME = "record_appointment_outcome"
     DECIDE_AFTER_MISSED_APPOINTMENTS = "decide_after_missed_appointments"
+    ADD_CASE_NOTE = "add_case_note"
+    ATTACH_DOCUMENT = "attach_document"
+    CORRECT_ENTRY = "correct_entry"
 
 
 class ReasonCategory(StrEnum):

@@ -273,6 +273,10 @@ class CaseState(BaseModel):
     rapid_access_at: AwareDatetime | None = Field(
         default=None, description="When the receiving professional decided rapid access at "
         "the referral's acceptance (an assessment records its own decision).")
+    notes_added: int = Field(default=0, ge=0, description="Case notes written (the texts are "
+                             "in the event store).")
+    documents_attached: int = Field(default=0, ge=0, description="Documents attached.")
+    entries_corrected: int = Field(default=0, ge=0, description="Corrections of fact recorded.")
 
     @property
     def first_day(self) -> date | None:

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     metrics_address: str = Field(default="127.0.0.1:9464", pattern=r"^(|\[?[^\s\]]*\]?:\d{1,5})$")
     log_format: Literal["text", "json"] = Field(default="text")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+    max_document_bytes: int = Field(
+        default=10_485_760, ge=1_024, le=104_857_600,
+        description="Case documents (uploads) larger than this are refused with 413.")
 
     @classmethod
     def settings_customise_sources(

@@ -8,6 +8,7 @@ from eventstore.outbox import MIGRATE_OLD_OUTBOX, NOTICES_DDL
 from eventstore.schema_lock import SCHEMA_LOCK
 from readside.absence_links import ABSENCE_LINKS_DDL
 from readside.access_log import ACCESS_LOG_DDL
+from readside.documents import DOCUMENTS_DDL
 from readside.idempotency import IDEMPOTENCY_DDL
 from readside.kpi_facts import KPI_FACTS_DDL
 from readside.projection import POSITIONS_DDL
@@ -28,6 +29,7 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
         await connection.execute(ACCESS_LOG_DDL)
         await connection.execute(IDEMPOTENCY_DDL)
         await connection.execute(DELIVERIES_DDL)
+        await connection.execute(DOCUMENTS_DDL)
 
 
 async def database_answers(pool: asyncpg.Pool) -> None:

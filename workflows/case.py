@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import CaseEvent
     from domain.evolve import evolve
     from domain.hr_updates import hr_update_for
+    from domain.journey.corrections import corrected_event_id
     from domain.notices import Notice, notice_id, notices_for
     from domain.practice import CURRENT_PRACTICE
     from domain.stages import Action, Stage
@@ -379,7 +380,9 @@ class CaseWorkflow:
         for event in events:
             before = self._state
             self._state = evolve(self._state, event)
-            pending = PendingEvent(event_id=str(workflow.uuid4()), event=event, trace_id=trace_id)
+            # A correction of fact names the stored event it corrects (no earlier event does).
+            pending = PendingEvent(event_id=str(workflow.uuid4()), event=event, trace_id=trace_id,
+                                   corrects_event_id=corrected_event_id(event))
             notices = notices_for(self._state, pending.event)
             if notices and workflow.patched(NOTICES_OUTBOX_PATCH):
                 pending = pending.model_copy(update={"notices": notices})

@@ -1,0 +1,120 @@
+"""Reading a case's notes: read from the (encrypted) event store, shown as far as the reader's
+role may see each note (`domain.disclosure.may_see_note`), every read in the access log.
+
+Notes are written through the `add_case_note` action (`POST /v1/cases/{case_id}/notes`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, Field
+
+from api.access_log import log_read
+from api.case_calls import query_view
+from api.dependencies import ServicesDep, require_roles
+from api.problems import problem_responses
+from api.services import Services
+from domain.disclosure import may_see_note
+from domain.events import CaseEvent, parse_event
+from domain.journey.case_notes import CaseNoteAdded, NoteVisibility
+from domain.journey.corrections import EntryCorrected
+from eventstore.records import CaseEventRecord
+from infra.tokens import TOKEN_ROLES, Principal
+
+router = APIRouter(prefix="/v1/cases", tags=["case file"],
+                   responses=problem_responses(401, 403, 404, 422, 503))
+
+CaseId = Annotated[uuid.UUID, Path(description="The case id.")]
+
+# The signed-in roles that may read some note: decided by disclosure, not here.
+NOTE_READERS = tuple(role for role in TOKEN_ROLES
+                     if any(may_see_note(role, visibility) for visibility in NoteVisibility))
+
+
+class CorrectionOut(BaseModel):
+    """A correction of fact recorded against an entry (which itself stays as it was)."""
+
+    position: int
+    event_id: str
+    recorded_at: datetime
+    author_id: str
+    correction: str
+
+
+class CaseNoteOut(BaseModel):
+    """One note, dated and authored by the person who signed in to write it."""
+
+    number: int
+    position: int = Field(description="Its position in the case's history.")
+    event_id: str
+    written_at: datetime
+    author_id: str
+    author_role: str
+    visibility: NoteVisibility
+    text: str
+    corrections: list[CorrectionOut] = Field(
+        default_factory=list, description="Corrections of fact recorded against this note.")
+
+
+class CaseNotes(BaseModel):
+    case_id: str
+    notes: list[CaseNoteOut]
+
+
+async def case_events(services: Services, case_id: uuid.UUID
+                      ) -> list[tuple[CaseEventRecord, CaseEvent]]:
+    """The case's stored events, each with its domain event; a 404 for no such case."""
+    records = await stored_records(services, case_id)
+    return [(record, parse_event(record.data)) for record in records]
+
+
+async def stored_records(services: Services, case_id: uuid.UUID) -> list[CaseEventRecord]:
+    """The case's stored events; a 404 for no such case. A case just opened may have stored
+    nothing yet: its workflow says whether it exists."""
+    records = await services.read_store(services.store.history, str(case_id))
+    if not records:
+        await query_view(services, case_id)  # a 404 for no such case
+    return records
+
+
+def corrections_by_entry(events: list[tuple[CaseEventRecord, CaseEvent]]
+                         ) -> dict[str, list[CorrectionOut]]:
+    """The corrections of fact recorded, by the id of the entry each corrects."""
+    found: dict[str, list[CorrectionOut]] = {}
+    for record, event in events:
+        if isinstance(event, EntryCorrected):
+            found.setdefault(event.corrects_event_id, []).append(CorrectionOut(
+                position=record.position, event_id=record.event_id,
+                recorded_at=record.recorded_at, author_id=event.actor.id,
+                correction=event.correction))
+    return found
+
+
+@router.get("/{case_id}/notes", response_model=CaseNotes,
+            summary="The case's notes your role may read, oldest first, with their corrections")
+async def list_case_notes(
+    case_id: CaseId,
+    request: Request,
+    services: ServicesDep,
+    principal: Annotated[Principal, Depends(require_roles(*NOTE_READERS))],
+) -> CaseNotes:
+    await log_read(request, services, principal, "case.notes", case_id)
+    events = await case_events(services, case_id)
+    corrections = corrections_by_entry(events)
+    return CaseNotes(case_id=str(case_id), notes=[
+        CaseNoteOut(
+            number=event.number, position=record.position, event_id=record.event_id,
+            written_at=event.occurred_at, author_id=event.actor.id,
+            author_role=event.actor.role.value, visibility=event.visibility, text=event.text,
+            corrections=corrections.get(record.event_id, []),
+        )
+        for record, event in events
+        if isinstance(event, CaseNoteAdded) and may_see_note(principal.role, event.visibility)
+    ])
+
+
+__all__ = ["NOTE_READERS", "case_events", "corrections_by_entry", "router", "stored_records"]

@@ -1,0 +1,156 @@
+"""Corrections of fact: a later entry that names the entry it corrects, the record itself staying
+append-only (replay shows both, linked by the corrected event's id).
+
+A professional opinion (an assessment, the decision on an escalation, a plan's agreement or
+review, a triage decision, a review's finding) is never altered: it is followed by a new one,
+so correcting one is refused. Only the entries listed in `FACTUAL_ENTRIES` may be corrected;
+what rtw's own rules recorded (reminders, escalations a deadline raised, a policy adopted) and
+any type not classified here are refused, so that a new kind of opinion is never correctable
+by omission.
+
+The domain cannot see stored event ids: whoever sends `CorrectEntry` (the API) resolves the
+position to the stored event's id and type from the store; the domain checks the position is
+on the case and refuses opinions by type.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from domain.actors import Actor
+from domain.errors import InvalidCommand
+from domain.journey import (
+    absence,
+    assessment,
+    case_notes,
+    closure,
+    early_contact,
+    escalation,
+    fit_note,
+    hr_facts,
+    oh_referral,
+    phased_return,
+    plan,
+    redeployment,
+    referral,
+    therapy,
+)
+from domain.journey.base import OH, TEXT, ActionRule, Changes, Command, Event, Evolution
+from domain.journey.case_notes import FILE_STAGES
+from domain.stages import Action
+from domain.state import CaseState
+
+if TYPE_CHECKING:
+    from domain.events import CaseEvent
+
+
+def _name(event_type: type[BaseModel]) -> str:
+    name: str = event_type.model_fields["type"].default
+    return name
+
+
+class CorrectEntry(Command):
+    """Correct a fact recorded earlier: a new entry naming the one it corrects."""
+
+    position: int = Field(ge=1, description="The corrected entry's position in the history.")
+    corrects_event_id: str = Field(min_length=1, max_length=100,
+                                   description="The stored id of the entry at `position`.")
+    corrected_type: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z]+$",
+                                description="The stored type of the entry at `position`.")
+    correction: str = Field(min_length=1, max_length=TEXT,
+                            description="What was wrong, and what is right.")
+
+
+class EntryCorrected(Event):
+    """A correction of fact to the entry it names; the corrected entry stays as it was."""
+
+    type: Literal["EntryCorrected"] = "EntryCorrected"
+    number: int
+    corrected_position: int
+    corrects_event_id: str
+    corrected_type: str
+    correction: str
+
+
+# Facts people record: what happened, when, by whom; a mistyped one may be corrected.
+FACTUAL_ENTRIES: frozenset[str] = frozenset(_name(t) for t in (
+    absence.CaseOpened, absence.AbsenceStarted, referral.ReferralReceived,
+    early_contact.EarlyContactRecorded, early_contact.CheckInRecorded,
+    oh_referral.OhReferralMade, therapy.TherapyReferred, therapy.TherapyUpdated,
+    fit_note.FitNoteRecorded, fit_note.FitNoteAdviceDeclined,
+    phased_return.PhasedReturnStarted, phased_return.PhasedReturnExtended,
+    phased_return.PhasedReturnCompleted, redeployment.RedeploymentTrialStarted,
+    hr_facts.AbsenceExtended, hr_facts.ReturnToWorkNotified, hr_facts.LeavingNotified,
+    case_notes.CaseNoteAdded, case_notes.DocumentAttached, EntryCorrected,
+))
+
+# Professional opinions, each with what to do instead of altering it.
+OPINIONS: dict[str, str] = {
+    _name(assessment.AssessmentRecorded): "record a new assessment (record_assessment)",
+    _name(escalation.EscalationConfirmed): "record the new decision on a new escalation",
+    _name(plan.PlanAgreed): "revise the plan (revise_plan)",
+    _name(plan.PlanReviewed): "record a new plan review (record_plan_review)",
+    _name(referral.ReferralAccepted): "record a new triage decision",
+    _name(referral.ReferralDeclined): "record a new triage decision",
+    _name(phased_return.PhasedReturnWeekReviewed): "record a new review of the week",
+    _name(redeployment.RedeploymentTrialReviewed): "record a new review of the trial",
+    _name(redeployment.RedeploymentConcluded): "record a new conclusion",
+    _name(closure.CaseClosed): "record a new opinion in a case note (add_case_note)",
+    _name(closure.FollowUpRecorded): "record a new follow-up finding",
+}
+
+
+def correct_entry(state: CaseState, command: CorrectEntry, now: datetime, actor: Actor
+                  ) -> list[CaseEvent]:
+    check_correctable(state, command.position, command.corrected_type)
+    number = state.entries_corrected + 1
+    return [EntryCorrected(
+        occurred_at=now, actor=actor, number=number, corrected_position=command.position,
+        corrects_event_id=command.corrects_event_id, corrected_type=command.corrected_type,
+        correction=command.correction,
+        # Auditors read the reason in lists: it names the entry, never the corrected facts.
+        reason=f"correction {number} of entry {command.position} ({command.corrected_type}) "
+        f"by {actor.role.value} {actor.id}",
+    )]
+
+
+def check_correctable(state: CaseState, position: int, event_type: str) -> None:
+    """Refuse a position beyond the case's entries, an opinion, or anything but a fact."""
+    if position > state.version:
+        raise InvalidCommand("position", f"the case has {state.version} entries; "
+                             f"there is no entry {position}")
+    instead = OPINIONS.get(event_type)
+    if instead is not None:
+        raise InvalidCommand(
+            "position", f"entry {position} ({event_type}) is a professional opinion, which "
+            f"is never altered; record a new opinion instead: {instead}")
+    if event_type not in FACTUAL_ENTRIES:
+        raise InvalidCommand(
+            "position", f"entry {position} ({event_type}) is not a fact people recorded; "
+            "corrections apply to: " + ", ".join(sorted(FACTUAL_ENTRIES)))
+
+
+def corrected_event_id(event: object) -> str | None:
+    """The stored id of the event `event` corrects, for the store's link; None for others."""
+    return event.corrects_event_id if isinstance(event, EntryCorrected) else None
+
+
+def _corrected(state: CaseState, event: EntryCorrected) -> Changes:
+    return {"entries_corrected": event.number}
+
+
+EVOLUTION: Evolution = {EntryCorrected: _corrected}
+
+RULES: dict[Action, ActionRule] = {
+    # Taken by `POST /v1/cases/{case_id}/corrections`, which reads the entry's stored id and
+    # type from the store (a caller cannot claim a type to slip an opinion past the check).
+    Action.CORRECT_ENTRY: ActionRule(
+        command=CorrectEntry, decide=correct_entry, roles=OH, stages=FILE_STAGES,
+        example={"position": 1, "corrects_event_id": "5d0f8b1e-2a6c-4c1b-9e0d-7f3a2b1c0d9e",
+                 "corrected_type": "CaseOpened",
+                 "correction": "The first day of absence was 2 November, not 3 November."},
+    ),
+}
