@@ -16,11 +16,13 @@ from domain.journey import (
     escalation,
     fit_note,
     oh_referral,
+    ownership,
     phased_return,
     plan,
     redeployment,
     referral,
     therapy,
+    triage,
 )
 from domain.journey.base import ActionRule, Precondition, Preconditions
 from domain.stages import Action
@@ -35,6 +37,7 @@ _DECLARED: dict[Action, ActionRule] = {
     **referral.RULES, **early_contact.RULES, **oh_referral.RULES, **assessment.RULES,
     **escalation.RULES, **plan.RULES, **therapy.RULES, **fit_note.RULES, **phased_return.RULES,
     **redeployment.RULES, **closure.RULES, **absence.RULES,
+    **ownership.RULES, **triage.RULES,
 }
 
 # In the order of `Action`, which is the order actions are offered in; an action without a
@@ -42,7 +45,9 @@ _DECLARED: dict[Action, ActionRule] = {
 RULES: dict[Action, ActionRule] = {action: _DECLARED[action] for action in Action}
 
 # The rules of practice each action must meet beyond its stage, from every module declaring any.
-_PRECONDITION_TABLES: tuple[Preconditions, ...] = ()
+_PRECONDITION_TABLES: tuple[Preconditions, ...] = (
+    triage.PRECONDITIONS,
+)
 PRECONDITIONS: dict[Action, tuple[Precondition, ...]] = {
     action: tuple(check for table in _PRECONDITION_TABLES for check in table.get(action, ()))
     for action in Action

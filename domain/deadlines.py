@@ -22,6 +22,7 @@ from domain.journey import (
     phased_return,
     plan,
     redeployment,
+    triage,
 )
 from domain.journey.base import Deadline, DeadlineKind, Deadlines
 from domain.journey.early_contact import (
@@ -44,6 +45,7 @@ __all__ = [
 _STAGES: tuple[Deadlines, ...] = (
     early_contact.deadlines, absence.deadlines, oh_referral.deadlines, plan.deadlines,
     phased_return.deadlines, redeployment.deadlines, closure.deadlines,
+    triage.deadlines,
 )
 
 

@@ -24,7 +24,12 @@ CLINICAL_ROLES = frozenset({Role.OH})
 
 OH_ONLY_DEADLINES = frozenset(
     {"rapid_access_referral", "long_term_referral", "first_assessment_due",
-     "first_assessment_due_missed_twice", "risk_flag_six_weeks"}
+     "first_assessment_due_missed_twice", "risk_flag_six_weeks",
+     # triage's deadlines: a tier is clinical
+     "self_help_check_in_due", "self_help_check_in_due_missed_twice", "reassessment_due",
+     "reassessment_due_missed_twice", "specialist_assessment_due",
+     "specialist_assessment_due_missed_twice", "specialist_referral_due",
+     "specialist_referral_due_missed_twice"}
 )
 """Deadlines whose very name hints at health: OH plans by them; other roles see the rest."""
 

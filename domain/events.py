@@ -26,6 +26,7 @@ from domain.journey.escalation import CaseEscalated, EscalationConfirmed
 from domain.journey.fit_note import FitNoteAdviceDeclined, FitNoteRecorded
 from domain.journey.hr_facts import AbsenceExtended, LeavingNotified, ReturnToWorkNotified
 from domain.journey.oh_referral import OhReferralMade
+from domain.journey.ownership import CaseManagerAssigned, CaseManagerCoverArranged
 from domain.journey.phased_return import (
     PhasedReturnCompleted,
     PhasedReturnExtended,
@@ -42,11 +43,13 @@ from domain.journey.redeployment import (
 from domain.journey.referral import ReferralAccepted, ReferralDeclined, ReferralReceived
 from domain.journey.reminders import ReminderSent, RiskFlagRaised
 from domain.journey.therapy import TherapyReferred, TherapyUpdated
+from domain.journey.triage import SelfHelpCheckInRecorded
 from domain.upcasting import upcast
 
 __all__ = [
     "OPENING_EVENTS", "AbsenceExtended", "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
-    "CaseClosed", "CaseEscalated", "CaseEvent", "CaseOpened", "CheckInRecorded",
+    "CaseClosed", "CaseEscalated", "CaseEvent", "CaseManagerAssigned",
+    "CaseManagerCoverArranged", "CaseOpened", "CheckInRecorded",
     "EarlyContactRecorded", "EscalationConfirmed", "FitNoteAdviceDeclined", "FitNoteRecorded",
     "FollowUpRecorded", "LeavingNotified", "ManagerRemindedOfContact", "MissedContactEscalated",
     "OhReferralMade", "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
@@ -54,7 +57,8 @@ __all__ = [
     "RedeploymentConcluded",
     "RedeploymentTrialReviewed", "RedeploymentTrialStarted", "ReferralAccepted",
     "ReferralDeclined", "ReferralReceived", "ReminderSent", "ReturnToWorkNotified",
-    "RiskFlagRaised", "TherapyReferred", "TherapyUpdated", "parse_event",
+    "RiskFlagRaised", "SelfHelpCheckInRecorded", "TherapyReferred", "TherapyUpdated",
+    "parse_event",
 ]
 
 AnyCaseEvent = (
@@ -66,6 +70,7 @@ AnyCaseEvent = (
     | PhasedReturnExtended | PhasedReturnCompleted | RedeploymentTrialStarted
     | RedeploymentTrialReviewed | RedeploymentConcluded | AbsenceExtended | ReturnToWorkNotified
     | LeavingNotified | CaseClosed | FollowUpRecorded | PolicyAdopted
+    | CaseManagerAssigned | CaseManagerCoverArranged | SelfHelpCheckInRecorded
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

@@ -19,6 +19,7 @@ from domain.journey import (
     fit_note,
     hr_facts,
     oh_referral,
+    ownership,
     phased_return,
     plan,
     policy_change,
@@ -26,6 +27,7 @@ from domain.journey import (
     referral,
     reminders,
     therapy,
+    triage,
 )
 from domain.journey.base import Evolution
 from domain.state import CaseState
@@ -46,6 +48,7 @@ _APPLY: Evolution = {
     **therapy.EVOLUTION, **fit_note.EVOLUTION, **phased_return.EVOLUTION,
     **redeployment.EVOLUTION, **hr_facts.EVOLUTION, **closure.EVOLUTION, **reminders.EVOLUTION,
     **policy_change.EVOLUTION,
+    **ownership.EVOLUTION, **triage.EVOLUTION,
 }
 
 

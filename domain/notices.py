@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.actors import Role
 from domain.events import (
+    AssessmentRecorded,
     CaseEscalated,
     CaseEvent,
     ManagerRemindedOfContact,
@@ -23,7 +24,9 @@ from domain.events import (
     ReminderSent,
     RiskFlagRaised,
 )
+from domain.practice import follows
 from domain.state import CaseState
+from domain.vocabulary import Tier
 
 
 class NoticeKind(StrEnum):
@@ -52,6 +55,11 @@ class NoticeKind(StrEnum):
     # Written by the notification activity of cases that started before the outbox: only the
     # subject line of the old text survives (the old subjects carried no clinical detail).
     LEGACY = "legacy_notice"
+    SELF_HELP_GUIDANCE = "self_help_guidance"
+    SELF_HELP_CHECK_IN_DUE = "self_help_check_in_due"
+    REASSESSMENT_DUE = "reassessment_due"
+    SPECIALIST_ASSESSMENT_DUE = "specialist_assessment_due"
+    SPECIALIST_REFERRAL_DUE = "specialist_referral_due"
 
 
 # The reminders a passing deadline sends, by the deadline's name.
@@ -60,6 +68,8 @@ _DEADLINE_KINDS = {kind.value: kind for kind in (
     NoticeKind.CHECK_IN_DUE, NoticeKind.PLAN_REVIEW_DUE, NoticeKind.PHASED_RETURN_WEEK_REVIEW,
     NoticeKind.PHASED_RETURN_ENDS, NoticeKind.TRIAL_REVIEW_DUE, NoticeKind.TRIAL_ENDS,
     NoticeKind.FOLLOW_UP_DUE, NoticeKind.SICK_PAY_HALF_WARNING, NoticeKind.SICK_PAY_NIL_WARNING,
+    NoticeKind.SELF_HELP_CHECK_IN_DUE, NoticeKind.REASSESSMENT_DUE,
+    NoticeKind.SPECIALIST_ASSESSMENT_DUE, NoticeKind.SPECIALIST_REFERRAL_DUE,
 )}
 
 
@@ -134,4 +144,7 @@ def notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
                           else NoticeKind.CASE_ESCALATED_HR,
                           escalation_number=event.number)
                 for role in event.escalated_to]
+    if isinstance(event, AssessmentRecorded) and event.tier is Tier.SELF_HELP and follows(state):
+        # Triage: a tier-1 case is routed to self-help, and the employee is sent the guidance.
+        return [_for_role(state, Role.EMPLOYEE, NoticeKind.SELF_HELP_GUIDANCE)]
     return []

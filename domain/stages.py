@@ -55,6 +55,8 @@ class Action(StrEnum):
     CLOSE_CASE = "close_case"
     RECORD_FOLLOW_UP = "record_follow_up"
     RECORD_ABSENCE = "record_absence"
+    ASSIGN_CASE_MANAGER = "assign_case_manager"
+    RECORD_SELF_HELP_CHECK_IN = "record_self_help_check_in"
 
 
 class ReasonCategory(StrEnum):

@@ -39,11 +39,23 @@ def _referral_received_v1_to_v2(data: StoredData) -> StoredData:
     return {**data, "practice": 0}
 
 
+def _assessment_recorded_v1_to_v2(data: StoredData) -> StoredData:
+    """The assessor came to carry a `registration` number; none was recorded before (None)."""
+    return {**data, "assessor": {**data["assessor"], "registration": None}}
+
+
+def _escalation_confirmed_v1_to_v2(data: StoredData) -> StoredData:
+    """`professional` (who confirmed, by id and profession) came in; before, only a name."""
+    return {**data, "professional": None}
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("PlanAgreed", 1): _plan_agreed_v1_to_v2,
     ("CaseOpened", 1): _case_opened_v1_to_v2,
     ("CaseOpened", 2): _case_opened_v2_to_v3,
     ("ReferralReceived", 1): _referral_received_v1_to_v2,
+    ("AssessmentRecorded", 1): _assessment_recorded_v1_to_v2,
+    ("EscalationConfirmed", 1): _escalation_confirmed_v1_to_v2,
 }
 
 
