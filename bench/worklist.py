@@ -67,9 +67,10 @@ def case_state(number: int, now: datetime) -> CaseState:
         (j.early_contact(opened_at + timedelta(hours=2)),
          Actor(id=manager.id, role=Role.MANAGER, source=Source.API)),
         (j.assessment(opened_at + timedelta(days=1)), OH),
+        (j.case_manager(), OH),
         (j.plan(opened_at + timedelta(days=2), (opened_at + timedelta(days=2)).date()), OH),
     ]
-    depth = min(number % 4, (now - opened_at).days // 3)
+    depth = min(number % 5, (now - opened_at).days // 3)
     for step, (command_, actor) in enumerate(steps[:depth]):
         at = opened_at + timedelta(hours=2 + 24 * step)
         for event in decide(state, command_, now=at, actor=actor):
