@@ -11,8 +11,8 @@ from domain.actors import TIMER_ACTOR, Actor, Person, Role, Source
 from domain.commands import (
     Adjustment,
     AgreePlan,
-    AssignCaseManager,
     Assessor,
+    AssignCaseManager,
     CloseCase,
     ConsentScope,
     OpenCase,

@@ -155,8 +155,8 @@ async def test_return_to_own_role_then_sustained(harness: Harness,
     assert final.state.closure.outcome is Outcome.RETURNED_TO_OWN_ROLE
     assert final.state.follow_up is not None and final.state.follow_up.sustained
     recorded = await types(harness, handle)
-    assert recorded[:5] == ["CaseOpened", "EarlyContactRecorded", "AssessmentRecorded",
-                            "PlanAgreed", "ReturnToWorkNotified"]
+    assert recorded[:6] == ["CaseOpened", "EarlyContactRecorded", "AssessmentRecorded",
+                            "CaseManagerAssigned", "PlanAgreed", "ReturnToWorkNotified"]
     assert recorded[-1] == "FollowUpRecorded"
     assert recorded.index("CaseClosed") < recorded.index("FollowUpRecorded")
     reminders = [r.data.get("deadline_name") for r in
