@@ -41,7 +41,9 @@ from readside.worklist import worklist_row
 
 COLUMNS = ["case_id", "employer_id", "route", "stage", "manager_id", "employee_id",
            "employee_name", "assigned_to", "opened_at", "next_deadline_at", "next_deadline_name",
-           "next_shared_deadline_at", "next_shared_deadline_name", "version"]
+           "next_shared_deadline_at", "next_shared_deadline_name", "version",
+           "case_manager_id", "case_manager_name", "cover_id", "cover_name", "cover_until",
+           "unassigned"]
 EMPLOYERS = [f"trust-{n}" for n in range(5)]
 MANAGERS = 400  # about 25 cases each: M2000 to M2399 (the dev manager token is M2002)
 SELECT = ("SELECT case_id, employer_id, route, stage, employee_id, employee_name, manager_id, "
