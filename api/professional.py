@@ -11,10 +11,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ValidationError
 
 from api.problems import invalid_field
-from domain.commands import Assessor, ConfirmEscalation, RecordAssessment
+from domain.actors import Role
+from domain.commands import Assessor, AssignCaseManager, ConfirmEscalation, RecordAssessment
 from domain.journey.professional import Professional
 from domain.stages import Action
-from infra.tokens import Principal
+from infra.tokens import Principal, TokenRegistry
 
 
 def with_signed_in_professional(action: Action, command: BaseModel, principal: Principal
@@ -54,3 +55,13 @@ def _professional(given: Professional | None, principal: Principal, *, field: st
         raise invalid_field(field, "the signed-in user's name, profession or registration on "
                             "record cannot be recorded; ask an administrator to correct "
                             "the tokens file") from None
+
+
+def check_case_manager_is_oh(action: Action, command: BaseModel, tokens: TokenRegistry) -> None:
+    """A case manager is an OH user: a user the tokens file knows only in another role is
+    refused (one it does not know, say signed in another way, is taken at its word)."""
+    if action is not Action.ASSIGN_CASE_MANAGER or not isinstance(command, AssignCaseManager):
+        return
+    roles = tokens.roles_of(command.user_id)
+    if roles and Role.OH not in roles:
+        raise invalid_field("user_id", "not an OH user: a case manager is one of the OH team")

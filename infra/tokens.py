@@ -86,6 +86,11 @@ class TokenRegistry:
     def authenticate(self, token: str) -> Principal | None:
         return self._by_digest.get(token_digest(token))
 
+    def roles_of(self, subject: str) -> frozenset[Role]:
+        """The roles the tokens of `subject` carry (none for a subject the file does not know,
+        such as a user who signs in another way)."""
+        return frozenset(p.role for p in self._by_digest.values() if p.subject == subject)
+
 
 def issue_dev_tokens(tokens_file: Path, dev_tokens_file: Path) -> dict[str, str]:
     """Create one token per role for local use: plain text for the developer (0600), digests

@@ -82,7 +82,7 @@ def assign_case_manager(state: CaseState, command: AssignCaseManager, now: datet
         return [_cover(state, command, command.cover_until, today=today, now=now, actor=actor)]
     if current is not None and current.id == command.user_id and \
             owner_on(state, today) is current:
-        raise InvalidCommand("user_id", f"{command.user_id} is already the case manager; give "
+        raise InvalidCommand("user_id", "that user is already the case manager; give "
                              "cover_until to arrange a cover, or another user to reassign")
     verb = "reassigned" if current is not None else "assigned"
     return [CaseManagerAssigned(

@@ -111,6 +111,9 @@ async def test_a_tier_2_case_is_unassigned_until_a_case_manager_owns_it(api: Api
     assert refused.status_code == 409
     assert "assign_case_manager" in refused.json()["detail"]
 
+    not_oh = await post(api, f"{case}/case-manager", {"user_id": "M2002", "name": "Alex Jones"},
+                        auth(Role.OH), 422)
+    assert not_oh.json()["errors"][0]["field"] == "user_id"
     await post(api, f"{case}/case-manager", {"user_id": "OHP-2", "name": "Dr Ana Shah"},
                auth(Role.OH))
     mine = await settled(api, case, "assignee=mine", NAMED_OH)
