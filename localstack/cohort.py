@@ -449,11 +449,11 @@ class _Journey:
             rapid_access=reason in RAPID_ACCESS_CATEGORIES), self.oh)
         # Unfit for any work escalates, as does a consultation overdue twice.
         self._at(at, ConfirmEscalations(ESCALATIONS_CONFIRMED_BY, self.oh))
-        self._route(at, tier, fitness, reason)
+        self._route(at, tier, fitness, reason, adjustments)
         return at
 
-    def _route(self, at: datetime, tier: Tier, fitness: Fitness, reason: ReasonCategory
-               ) -> None:
+    def _route(self, at: datetime, tier: Tier, fitness: Fitness, reason: ReasonCategory,
+               adjustments: list[Adjustment]) -> None:
         """Triage's route: a tier-2 or tier-3 case gets its case manager (the assessor) at
         once, and a tier-3 case the OH physician's assessment within the hour, before a plan."""
         if tier is Tier.SELF_HELP:
@@ -466,6 +466,7 @@ class _Journey:
         later = at + timedelta(hours=1)
         self._act(later, Action.RECORD_ASSESSMENT, RecordAssessment(
             kind=AssessmentKind.QUALITY, assessed_at=later, tier=tier, fitness=fitness,
+            recommended_adjustments=adjustments,
             assessor=Assessor(id=PHYSICIAN[0], name=PHYSICIAN[1], profession=PHYSICIAN[2]),
             consent=ConsentScope(share_fitness_with_manager=True,
                                  share_adjustments_with_manager=True, share_with_hr=True,
