@@ -13,7 +13,6 @@ from domain.actors import PRINTABLE, Actor
 from domain.calendar import london_date
 from domain.errors import InvalidCommand
 from domain.journey.base import (
-    EXAMPLE_ON,
     OH,
     SHORT,
     TEXT,
@@ -132,6 +131,3 @@ RULES: dict[Action, ActionRule] = {
         example={"user_id": "OHA-3", "name": "Priya Nair"},
     ),
 }
-
-# A cover's example, for the documentation of the action and its tests.
-COVER_EXAMPLE = {"user_id": "OHN-9", "name": "Tom Okafor", "cover_until": EXAMPLE_ON}

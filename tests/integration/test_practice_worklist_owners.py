@@ -5,7 +5,7 @@ cases projected before show as unassigned."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from temporalio.testing import ActivityEnvironment
@@ -21,6 +21,7 @@ from eventstore.replay import state_of
 from eventstore.store import CaseEventStore
 from localstack import samples as j
 from readside.worklist import WorklistProjector
+from readside.worklist_query import WorklistQuery, worklist_page
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
 from workflows.payloads import AppendEventsInput, PendingEvent
 
@@ -108,3 +109,13 @@ async def test_a_case_manager_and_a_cover_are_projected(store: CaseEventStore,
     assert (row["case_manager_id"], row["case_manager_name"]) == ("OHA-3", "Priya Nair")
     assert (row["cover_id"], row["cover_until"]) == ("OHN-9", OPENED.date())
     assert row["unassigned"] is False
+
+    async def owned_by(assignee: str, on: datetime) -> bool:
+        page = await worklist_page(pool, WorklistQuery(clinical_deadlines=True,
+                                                       assignee=assignee),
+                                   now=on, after=None, limit=50)
+        return case_id in {str(r["case_id"]) for r in page}
+
+    assert await owned_by("OHN-9", OPENED) and not await owned_by("OHA-3", OPENED)
+    after_cover = OPENED + timedelta(days=1)
+    assert await owned_by("OHA-3", after_cover) and not await owned_by("OHN-9", after_cover)

@@ -17,8 +17,8 @@ from domain.errors import ActionNotAllowed, InvalidCommand, RoleNotAllowed
 from domain.events import CaseEvent, parse_event
 from domain.evolve import evolve
 from domain.ids import case_id_for_referral
+from domain.journey.base import EXAMPLE_ON
 from domain.journey.ownership import (
-    COVER_EXAMPLE,
     CaseManagerAssigned,
     CaseManagerCoverArranged,
     owner_on,
@@ -33,6 +33,7 @@ from tests.support.builders import EMPLOYEE, MANAGER, MANAGER_ACTOR, opened_stat
 OPENED = datetime(2026, 11, 20, 10, tzinfo=UTC)
 MONDAY = datetime(2026, 11, 23, 10, tzinfo=UTC)
 OH = Actor(id="OHA-1", role=Role.OH, source=Source.API)
+COVER_EXAMPLE = {"user_id": "OHN-9", "name": "Tom Okafor", "cover_until": EXAMPLE_ON}
 
 
 def act(state: CaseState, command: object, at: datetime, actor: Actor = OH) -> CaseState:
