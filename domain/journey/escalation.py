@@ -124,6 +124,7 @@ RULES: dict[Action, ActionRule] = {
     Action.CONFIRM_ESCALATION: ActionRule(
         command=ConfirmEscalation, decide=confirm_escalation, roles=OH, stages=OPEN_STAGES,
         path="escalations/decision",
-        example={"escalation_number": 1, "confirm": True},
+        example={"escalation_number": 1, "confirmed_by": "Dr Ana Shah, OH physician",
+                 "confirm": True},
     ),
 }
