@@ -19,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.models import CaseOut, UpdateAccepted
 from api.problems import Problem, invalid_field
+from api.professional import check_case_manager_is_oh, with_signed_in_professional
 from api.services import Services
 from api.views import case_for
 from domain.actors import Actor, Source
@@ -131,6 +132,8 @@ async def _send_action(
     """
     handle = services.temporal.get_workflow_handle(str(case_id))
     actor = Actor(id=principal.subject, role=principal.role, source=source)
+    command = with_signed_in_professional(action, command, principal)
+    check_case_manager_is_oh(action, command, services.tokens)
     trace_id = current_trace_id()
     request_id = idempotency_key or str(uuid.uuid4())
     payload = ACTION_INPUTS[action](command=command, actor=actor, trace_id=trace_id)

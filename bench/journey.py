@@ -30,14 +30,13 @@ from bench.bare_journey import BareJourney, touch
 from bench.stack import engine
 
 BASELINE_QUEUE = "bench-bare-journey"
-STEPS = 9
+STEPS = 10
 
 
 def _journey_steps() -> list[tuple[str, str, dict[str, Any]]]:
     now, today = datetime.now(UTC).isoformat(), datetime.now(UTC).date().isoformat()
     assessment = {
         "kind": "early", "assessed_at": now, "tier": 2, "fitness": "fit_with_adjustments",
-        "assessor": {"id": "OHN-7", "name": "Jo Reid", "profession": "OH nurse"},
         "recommended_adjustments": [{"kind": "work_pattern", "detail": "Start at 10:00"}],
         "consent": {"share_fitness_with_manager": True}, "rapid_access": False,
     }
@@ -47,7 +46,8 @@ def _journey_steps() -> list[tuple[str, str, dict[str, Any]]]:
     return [
         ("contact", "manager", {"contacted_at": now, "method": "phone",
                                 "agreed_contact_frequency_days": 7}),
-        ("assessments", "oh", assessment),
+        ("assessments", "oh", assessment),  # by the signed-in (dev) OH nurse
+        ("case-manager", "oh", {"user_id": "dev-oh", "name": "Dev OH nurse"}),
         ("plan", "oh", plan),
         ("phased-return", "oh", {"starts_on": today, "weeks": weeks}),
         ("phased-return/reviews", "manager", {"week": 1, "on_track": True}),

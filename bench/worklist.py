@@ -41,7 +41,9 @@ from readside.worklist import worklist_row
 
 COLUMNS = ["case_id", "employer_id", "route", "stage", "manager_id", "employee_id",
            "employee_name", "assigned_to", "opened_at", "next_deadline_at", "next_deadline_name",
-           "next_shared_deadline_at", "next_shared_deadline_name", "version"]
+           "next_shared_deadline_at", "next_shared_deadline_name", "version",
+           "case_manager_id", "case_manager_name", "cover_id", "cover_name", "cover_until",
+           "unassigned"]
 EMPLOYERS = [f"trust-{n}" for n in range(5)]
 MANAGERS = 400  # about 25 cases each: M2000 to M2399 (the dev manager token is M2002)
 SELECT = ("SELECT case_id, employer_id, route, stage, employee_id, employee_name, manager_id, "
@@ -67,9 +69,10 @@ def case_state(number: int, now: datetime) -> CaseState:
         (j.early_contact(opened_at + timedelta(hours=2)),
          Actor(id=manager.id, role=Role.MANAGER, source=Source.API)),
         (j.assessment(opened_at + timedelta(days=1)), OH),
+        (j.case_manager(), OH),
         (j.plan(opened_at + timedelta(days=2), (opened_at + timedelta(days=2)).date()), OH),
     ]
-    depth = min(number % 4, (now - opened_at).days // 3)
+    depth = min(number % 5, (now - opened_at).days // 3)
     for step, (command_, actor) in enumerate(steps[:depth]):
         at = opened_at + timedelta(hours=2 + 24 * step)
         for event in decide(state, command_, now=at, actor=actor):

@@ -19,11 +19,13 @@ from domain.journey import (
     escalation,
     fit_note,
     oh_referral,
+    ownership,
     phased_return,
     plan,
     redeployment,
     referral,
     therapy,
+    triage,
 )
 from domain.journey.base import ActionRule, Precondition, Preconditions
 from domain.stages import Action
@@ -39,6 +41,7 @@ _DECLARED: dict[Action, ActionRule] = {
     **escalation.RULES, **plan.RULES, **therapy.RULES, **fit_note.RULES, **phased_return.RULES,
     **redeployment.RULES, **closure.RULES, **absence.RULES, **appointments.RULES,
     **case_notes.RULES, **corrections.RULES,
+    **ownership.RULES, **triage.RULES,
 }
 
 # In the order of `Action`, which is the order actions are offered in; an action without a
@@ -48,6 +51,7 @@ RULES: dict[Action, ActionRule] = {action: _DECLARED[action] for action in Actio
 # The rules of practice each action must meet beyond its stage, from every module declaring any.
 _PRECONDITION_TABLES: tuple[Preconditions, ...] = (
     therapy.PRECONDITIONS,
+    triage.PRECONDITIONS,
 )
 PRECONDITIONS: dict[Action, tuple[Precondition, ...]] = {
     action: tuple(check for table in _PRECONDITION_TABLES for check in table.get(action, ()))

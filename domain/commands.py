@@ -17,6 +17,7 @@ from domain.journey.escalation import ConfirmEscalation
 from domain.journey.fit_note import DeclineFitNoteAdvice, RecordFitNote
 from domain.journey.hr_facts import EmployeeLeft, EmployeeReturned, ExtendAbsence
 from domain.journey.oh_referral import ReferToOh
+from domain.journey.ownership import AssignCaseManager
 from domain.journey.phased_return import (
     CompletePhasedReturn,
     ExtendPhasedReturn,
@@ -34,16 +35,19 @@ from domain.journey.redeployment import (
 from domain.journey.referral import AcceptReferral, DeclineReferral, ReceiveReferral
 from domain.journey.reminders import DeadlinePassed
 from domain.journey.therapy import ReferToTherapy, UpdateTherapy
+from domain.journey.triage import RecordSelfHelpCheckIn
 from domain.values import ConsentScope, PlanAgreement
 
 __all__ = [
-    "AcceptReferral", "Adjustment", "AdoptPolicy", "AgreePlan", "Assessor", "CloseCase",
+    "AcceptReferral", "Adjustment", "AdoptPolicy", "AgreePlan", "Assessor",
+    "AssignCaseManager", "CloseCase",
     "CompletePhasedReturn", "ConcludeRedeployment", "ConfirmEscalation", "ConsentScope",
     "DeadlinePassed", "DeclineFitNoteAdvice", "DeclineReferral", "EmployeeLeft", "EmployeeReturned",
     "ExtendAbsence", "ExtendPhasedReturn", "OpenCase", "PhasedReturnWeek", "PlanAction",
     "PlanAgreement", "PlanContent", "ReceiveReferral", "RecordAbsence", "RecordAssessment",
     "RecordCheckIn", "RecordEarlyContact", "RecordFitNote", "RecordFollowUp",
-    "RecordPlanReview", "ReferToOh", "ReferToTherapy", "ReviewPhasedReturnWeek",
+    "RecordPlanReview", "RecordSelfHelpCheckIn", "ReferToOh", "ReferToTherapy",
+    "ReviewPhasedReturnWeek",
     "ReviewRedeploymentTrial", "RevisePlan", "SickPayEntitlement", "StartPhasedReturn",
     "StartRedeploymentTrial", "UpdateTherapy",
 ]

@@ -25,6 +25,7 @@ from domain.journey import (
     redeployment,
     referral,
     therapy,
+    triage,
 )
 from domain.journey.base import Deadline, DeadlineKind, Deadlines
 from domain.journey.early_contact import (
@@ -49,6 +50,7 @@ _STAGES: tuple[Deadlines, ...] = (
     phased_return.deadlines, redeployment.deadlines, closure.deadlines,
     appointments.deadlines,
     referral.deadlines, therapy.deadlines,
+    triage.deadlines,
 )
 
 

@@ -28,7 +28,12 @@ OH_ONLY_DEADLINES = frozenset(
      "first_assessment_due_missed_twice", "risk_flag_six_weeks",
      "appointment_reminder", "appointment_still_needed", "missed_appointments_decision_due",
      "first_treatment_due", "first_treatment_due_missed_twice", "referral_triage_due",
-     "referral_triage_due_missed_twice"}
+     "referral_triage_due_missed_twice",
+     # triage's deadlines: a tier is clinical
+     "self_help_check_in_due", "self_help_check_in_due_missed_twice", "reassessment_due",
+     "reassessment_due_missed_twice", "specialist_assessment_due",
+     "specialist_assessment_due_missed_twice", "specialist_referral_due",
+     "specialist_referral_due_missed_twice"}
 )
 """Deadlines whose very name hints at health: OH plans by them; other roles see the rest."""
 

@@ -62,3 +62,15 @@ class NotOwnTeam(CaseError):
             f"line manager '{manager_id}' is not this employee's line manager; "
             "managers see and act on their own team's cases only"
         )
+
+
+class PreconditionNotMet(CaseError):
+    """A rule of practice the action must meet beyond its stage does not hold yet: the refusal
+    names what is missing and the action that provides it."""
+
+    kind = "precondition_not_met"
+
+    def __init__(self, missing: str, action: str, message: str) -> None:
+        super().__init__(f"{message}; missing: {missing}; first: {action}")
+        self.missing = missing
+        self.action = action

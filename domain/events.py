@@ -37,6 +37,7 @@ from domain.journey.escalation import CaseEscalated, EscalationConfirmed
 from domain.journey.fit_note import FitNoteAdviceDeclined, FitNoteRecorded
 from domain.journey.hr_facts import AbsenceExtended, LeavingNotified, ReturnToWorkNotified
 from domain.journey.oh_referral import OhReferralMade
+from domain.journey.ownership import CaseManagerAssigned, CaseManagerCoverArranged
 from domain.journey.phased_return import (
     PhasedReturnCompleted,
     PhasedReturnExtended,
@@ -58,21 +59,22 @@ from domain.journey.referral import (
 )
 from domain.journey.reminders import ReminderSent, RiskFlagRaised
 from domain.journey.therapy import FirstTreatmentTargetSet, TherapyReferred, TherapyUpdated
+from domain.journey.triage import SelfHelpCheckInRecorded
 from domain.upcasting import upcast
 
 __all__ = [
     "OPENING_EVENTS", "AbsenceExtended", "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
-    "CaseClosed", "CaseEscalated", "CaseEvent", "CaseNoteAdded", "CaseOpened", "CheckInRecorded",
-    "DocumentAttached",
-    "EarlyContactRecorded", "EntryCorrected",
-    "EscalationConfirmed", "FitNoteAdviceDeclined", "FitNoteRecorded",
-    "FollowUpRecorded", "LeavingNotified", "ManagerRemindedOfContact", "MissedContactEscalated",
-    "OhReferralMade", "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
+    "CaseClosed", "CaseEscalated", "CaseEvent", "CaseManagerAssigned",
+    "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded",
+    "DocumentAttached", "EarlyContactRecorded", "EntryCorrected", "EscalationConfirmed",
+    "FitNoteAdviceDeclined", "FitNoteRecorded", "FollowUpRecorded", "LeavingNotified",
+    "ManagerRemindedOfContact", "MissedContactEscalated", "OhReferralMade",
+    "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
     "PhasedReturnWeekReviewed", "PlanAgreed", "PlanReviewed", "PolicyAdopted",
-    "RedeploymentConcluded",
-    "RedeploymentTrialReviewed", "RedeploymentTrialStarted", "ReferralAccepted",
-    "ReferralDeclined", "ReferralReceived", "ReminderSent", "ReturnToWorkNotified",
-    "RiskFlagRaised", "TherapyReferred", "TherapyUpdated", "parse_event",
+    "RedeploymentConcluded", "RedeploymentTrialReviewed", "RedeploymentTrialStarted",
+    "ReferralAccepted", "ReferralDeclined", "ReferralReceived", "ReminderSent",
+    "ReturnToWorkNotified", "RiskFlagRaised", "SelfHelpCheckInRecorded", "TherapyReferred",
+    "TherapyUpdated", "parse_event",
 ]
 
 AnyCaseEvent = (
@@ -89,6 +91,7 @@ AnyCaseEvent = (
     | MissedAppointmentsDecisionRequested | MissedAppointmentsDecided
     | RapidAccessDecided | FirstTreatmentTargetSet
     | CaseNoteAdded | DocumentAttached | EntryCorrected
+    | CaseManagerAssigned | CaseManagerCoverArranged | SelfHelpCheckInRecorded
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

@@ -22,6 +22,7 @@ from domain.journey import (
     fit_note,
     hr_facts,
     oh_referral,
+    ownership,
     phased_return,
     plan,
     policy_change,
@@ -29,6 +30,7 @@ from domain.journey import (
     referral,
     reminders,
     therapy,
+    triage,
 )
 from domain.journey.base import Evolution
 from domain.state import CaseState
@@ -50,6 +52,7 @@ _APPLY: Evolution = {
     **redeployment.EVOLUTION, **hr_facts.EVOLUTION, **closure.EVOLUTION, **reminders.EVOLUTION,
     **policy_change.EVOLUTION, **appointments.EVOLUTION,
     **case_notes.EVOLUTION, **corrections.EVOLUTION,
+    **ownership.EVOLUTION, **triage.EVOLUTION,
 }
 
 

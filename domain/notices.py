@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from domain.actors import Role
 from domain.appointment_book import AppointmentMethod, MissedAppointmentsDecision
 from domain.events import (
+    AssessmentRecorded,
     CaseEscalated,
     CaseEvent,
     ManagerRemindedOfContact,
@@ -30,7 +31,9 @@ from domain.journey.appointments import (
     MissedAppointmentsDecided,
     MissedAppointmentsDecisionRequested,
 )
+from domain.practice import follows
 from domain.state import CaseState
+from domain.vocabulary import Tier
 
 
 class NoticeKind(StrEnum):
@@ -68,6 +71,11 @@ class NoticeKind(StrEnum):
     APPOINTMENTS_MISSED = "appointments_missed"
     MISSED_APPOINTMENTS_DECISION_DUE = "missed_appointments_decision_due"
     MISSED_APPOINTMENTS_DECIDED = "missed_appointments_decided"
+    SELF_HELP_GUIDANCE = "self_help_guidance"
+    SELF_HELP_CHECK_IN_DUE = "self_help_check_in_due"
+    REASSESSMENT_DUE = "reassessment_due"
+    SPECIALIST_ASSESSMENT_DUE = "specialist_assessment_due"
+    SPECIALIST_REFERRAL_DUE = "specialist_referral_due"
 
 
 # The reminders a passing deadline sends, by the deadline's name.
@@ -78,6 +86,8 @@ _DEADLINE_KINDS = {kind.value: kind for kind in (
     NoticeKind.FOLLOW_UP_DUE, NoticeKind.SICK_PAY_HALF_WARNING, NoticeKind.SICK_PAY_NIL_WARNING,
     NoticeKind.MISSED_APPOINTMENTS_DECISION_DUE,
     NoticeKind.FIRST_TREATMENT_DUE, NoticeKind.REFERRAL_TRIAGE_DUE,
+    NoticeKind.SELF_HELP_CHECK_IN_DUE, NoticeKind.REASSESSMENT_DUE,
+    NoticeKind.SPECIALIST_ASSESSMENT_DUE, NoticeKind.SPECIALIST_REFERRAL_DUE,
 )}
 
 # The reminder of an appointment says how it takes place: one text for each way.
@@ -172,4 +182,7 @@ def notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
     if (isinstance(event, MissedAppointmentsDecided)
             and event.decision is not MissedAppointmentsDecision.REBOOK):
         return [_for_role(state, Role.MANAGER, NoticeKind.MISSED_APPOINTMENTS_DECIDED)]
+    if isinstance(event, AssessmentRecorded) and event.tier is Tier.SELF_HELP and follows(state):
+        # Triage: a tier-1 case is routed to self-help, and the employee is sent the guidance.
+        return [_for_role(state, Role.EMPLOYEE, NoticeKind.SELF_HELP_GUIDANCE)]
     return []

@@ -131,6 +131,26 @@ class Policy(BaseModel):
         description="Days from a stay-at-work referral's arrival by which the service it went "
         "to triages it (accepts or declines); OH is reminded, then the case escalates.",
     )
+    self_help_check_in_days: int = Field(
+        default=14, ge=1, le=90,
+        description="Days after a tier-1 (self-help) assessment by which OH checks in with the "
+        "employee on how the self-help is going.",
+    )
+    specialist_profession: str = Field(
+        default="OH physician", min_length=1, max_length=100,
+        description="The profession whose assessment a tier-3 (specialist) case needs, as the "
+        "professional's profession is recorded (compared without regard to case).",
+    )
+    specialist_assessment_days: int = Field(
+        default=14, ge=1, le=90,
+        description="Days after a tier-3 decision by another profession within which the "
+        "specialist profession assesses the employee.",
+    )
+    specialist_referral_days: int = Field(
+        default=28, ge=1, le=180,
+        description="Days after a tier-3 decision within which a therapy or specialist referral "
+        "is made.",
+    )
 
     @model_validator(mode="after")
     def _oh_advice_allows_at_least_the_default(self) -> Policy:

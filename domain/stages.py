@@ -62,6 +62,8 @@ class Action(StrEnum):
     ADD_CASE_NOTE = "add_case_note"
     ATTACH_DOCUMENT = "attach_document"
     CORRECT_ENTRY = "correct_entry"
+    ASSIGN_CASE_MANAGER = "assign_case_manager"
+    RECORD_SELF_HELP_CHECK_IN = "record_self_help_check_in"
 
 
 class ReasonCategory(StrEnum):

@@ -223,6 +223,24 @@ class FollowUp(_Part):
     sustained: bool
 
 
+class CaseManager(_Part):
+    """The OH user who owns the case (or covers for its owner until `until`)."""
+
+    id: str
+    name: str
+    since: date
+    until: date | None = None
+    """For a cover: the last day it runs; the assigned case manager owns the case after it."""
+
+
+class SelfHelpCheckIn(_Part):
+    """OH's check-in on a tier-1 (self-help) assessment: is the self-help working?"""
+
+    assessment_number: int
+    checked_on: date
+    fine: bool
+
+
 class CaseState(BaseModel):
     """One case. `evolve` returns a new state for each event."""
 
@@ -277,6 +295,11 @@ class CaseState(BaseModel):
                              "in the event store).")
     documents_attached: int = Field(default=0, ge=0, description="Documents attached.")
     entries_corrected: int = Field(default=0, ge=0, description="Corrections of fact recorded.")
+    case_manager: CaseManager | None = None
+    case_manager_cover: CaseManager | None = Field(
+        default=None, description="A covering case manager for a period; see "
+        "domain.journey.ownership.owner_on.")
+    self_help_check_in: SelfHelpCheckIn | None = None
 
     @property
     def first_day(self) -> date | None:

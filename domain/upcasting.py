@@ -47,6 +47,14 @@ def _referral_received_v2_to_v3(data: StoredData) -> StoredData:
 def _referral_declined_v1_to_v2(data: StoredData) -> StoredData:
     """A decline came to name the criterion it applied; none before."""
     return {**data, "criterion": None, "service_id": None}
+def _assessment_recorded_v1_to_v2(data: StoredData) -> StoredData:
+    """The assessor came to carry a `registration` number; none was recorded before (None)."""
+    return {**data, "assessor": {**data["assessor"], "registration": None}}
+
+
+def _escalation_confirmed_v1_to_v2(data: StoredData) -> StoredData:
+    """`professional` (who confirmed, by id and profession) came in; before, only a name."""
+    return {**data, "professional": None}
 
 
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
@@ -56,6 +64,8 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("ReferralReceived", 1): _referral_received_v1_to_v2,
     ("ReferralReceived", 2): _referral_received_v2_to_v3,
     ("ReferralDeclined", 1): _referral_declined_v1_to_v2,
+    ("AssessmentRecorded", 1): _assessment_recorded_v1_to_v2,
+    ("EscalationConfirmed", 1): _escalation_confirmed_v1_to_v2,
 }
 
 

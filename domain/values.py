@@ -59,11 +59,15 @@ class ConsentScope(Value):
 
 
 class Assessor(Value):
-    """The named OH professional behind an assessment."""
+    """The named OH professional behind an assessment (or the confirmation of an escalation):
+    the signed-in user, as the token registry names them."""
 
     id: str
     name: str
     profession: str = Field(description="e.g. OH nurse, OH physician")
+    registration: str | None = Field(
+        default=None, description="Their professional registration number, when given "
+        "(AssessmentRecorded version 2 on).")
 
 
 class PlanAction(Value):

@@ -15,15 +15,40 @@ TOKEN_ROLES = (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN)
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a stable subject id and one role."""
+    """Who is calling: a stable subject id and one role; for OH professionals, optionally the
+    name, profession and registration number the record names them by when they assess or
+    confirm (see `api.professional`)."""
 
     subject: str
     role: Role
+    name: str | None = None
+    profession: str | None = None
+    registration: str | None = None
 
 
 # The dev manager token acts as line manager M2002, the manager of the README's example case.
 DEV_SUBJECTS = {"hr": "dev-hr", "manager": "M2002", "oh": "dev-oh", "auditor": "dev-auditor",
                 "admin": "dev-admin"}
+
+
+# What a token may say of the person behind it, with the longest each may be.
+_PERSON = {"name": 300, "profession": 100, "registration": 50}
+
+
+def _optional_text(path: Path, number: int, item: dict[str, object], field: str) -> str | None:
+    """An optional printable text of a token entry; a malformed one stops the load."""
+    value = item.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > _PERSON[field] \
+            or not value.isprintable():
+        raise ValueError(f"{path}: token {number}: '{field}' must be printable text of 1 to "
+                         f"{_PERSON[field]} characters")
+    return value.strip()
+
+
+# The dev OH token is an OH nurse, so that a local assessment names its professional.
+DEV_PEOPLE = {"oh": {"name": "Dev OH nurse", "profession": "OH nurse"}}
 
 
 def token_digest(token: str) -> str:
@@ -38,7 +63,8 @@ class TokenRegistry:
 
     @classmethod
     def load(cls, path: Path) -> TokenRegistry:
-        """Read `{"tokens": [{"sha256": ..., "role": ..., "subject": ...}, ...]}`."""
+        """Read `{"tokens": [{"sha256": ..., "role": ..., "subject": ..., "name": ...,
+        "profession": ..., "registration": ...}, ...]}` (the last three optional)."""
         document = json.loads(path.read_text())
         entries: dict[str, Principal] = {}
         for number, item in enumerate(document.get("tokens", []), start=1):
@@ -52,11 +78,18 @@ class TokenRegistry:
                     f"{path}: token {number}: 'role' must be one of "
                     + ", ".join(r.value for r in TOKEN_ROLES)
                 ) from None
-            entries[digest] = Principal(subject=str(item.get("subject") or role.value), role=role)
+            entries[digest] = Principal(
+                subject=str(item.get("subject") or role.value), role=role,
+                **{field: _optional_text(path, number, item, field) for field in _PERSON})
         return cls(entries)
 
     def authenticate(self, token: str) -> Principal | None:
         return self._by_digest.get(token_digest(token))
+
+    def roles_of(self, subject: str) -> frozenset[Role]:
+        """The roles the tokens of `subject` carry (none for a subject the file does not know,
+        such as a user who signs in another way)."""
+        return frozenset(p.role for p in self._by_digest.values() if p.subject == subject)
 
 
 def issue_dev_tokens(tokens_file: Path, dev_tokens_file: Path) -> dict[str, str]:
@@ -68,7 +101,8 @@ def issue_dev_tokens(tokens_file: Path, dev_tokens_file: Path) -> dict[str, str]
     plain = {role.value: secrets.token_urlsafe(32) for role in TOKEN_ROLES}
     hashed = {
         "tokens": [
-            {"sha256": token_digest(token), "role": role, "subject": DEV_SUBJECTS[role]}
+            {"sha256": token_digest(token), "role": role, "subject": DEV_SUBJECTS[role],
+             **DEV_PEOPLE.get(role, {})}
             for role, token in plain.items()
         ]
     }

@@ -36,6 +36,7 @@ from domain.commands import (
     Adjustment,
     AgreePlan,
     Assessor,
+    AssignCaseManager,
     CloseCase,
     CompletePhasedReturn,
     ConcludeRedeployment,
@@ -104,6 +105,7 @@ MANAGERS = 25
 OH_STAFF = (("OHN-1", "Jo Reid", "OH nurse"), ("OHN-2", "Sam Okafor", "OH nurse"),
             ("OHA-3", "Priya Nair", "OH advisor"), ("OHP-4", "Dr Ana Shah", "OH physician"))
 ESCALATIONS_CONFIRMED_BY = "Dr Ana Shah, OH physician"
+PHYSICIAN = OH_STAFF[3]  # who assesses a tier-3 case before its plan
 
 K = TypeVar("K")
 
@@ -447,7 +449,29 @@ class _Journey:
             rapid_access=reason in RAPID_ACCESS_CATEGORIES), self.oh)
         # Unfit for any work escalates, as does a consultation overdue twice.
         self._at(at, ConfirmEscalations(ESCALATIONS_CONFIRMED_BY, self.oh))
+        self._route(at, tier, fitness, reason, adjustments)
         return at
+
+    def _route(self, at: datetime, tier: Tier, fitness: Fitness, reason: ReasonCategory,
+               adjustments: list[Adjustment]) -> None:
+        """Triage's route: a tier-2 or tier-3 case gets its case manager (the assessor) at
+        once, and a tier-3 case the OH physician's assessment within the hour, before a plan."""
+        if tier is Tier.SELF_HELP:
+            return
+        self._act(at, Action.ASSIGN_CASE_MANAGER, AssignCaseManager(
+            user_id=self.assessor.id, name=self.assessor.name), self.oh)
+        if tier is not Tier.SPECIALIST or self.assessor.profession == PHYSICIAN[2]:
+            return
+        physician = Actor(id=PHYSICIAN[0], role=Role.OH, source=Source.CLI)
+        later = at + timedelta(hours=1)
+        self._act(later, Action.RECORD_ASSESSMENT, RecordAssessment(
+            kind=AssessmentKind.QUALITY, assessed_at=later, tier=tier, fitness=fitness,
+            recommended_adjustments=adjustments,
+            assessor=Assessor(id=PHYSICIAN[0], name=PHYSICIAN[1], profession=PHYSICIAN[2]),
+            consent=ConsentScope(share_fitness_with_manager=True,
+                                 share_adjustments_with_manager=True, share_with_hr=True,
+                                 report_offered_to_employee=True),
+            rapid_access=reason in RAPID_ACCESS_CATEGORIES), physician)
 
     def _ending(self, outcome: Outcome, reason: ReasonCategory, *, first_day: date,
                 planned_on: date) -> _Ending:

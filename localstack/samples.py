@@ -12,6 +12,7 @@ from domain.commands import (
     Adjustment,
     AgreePlan,
     Assessor,
+    AssignCaseManager,
     CloseCase,
     ConsentScope,
     OpenCase,
@@ -175,3 +176,8 @@ def store_case(
             recorded_at=events[start].occurred_at + RECORDING_DELAY,
         )
     return case_id
+
+
+def case_manager(user_id: str = "OHN-7", name: str = "Jo Reid") -> AssignCaseManager:
+    """The OH case manager a tier-2 or tier-3 case is assigned before its plan is agreed."""
+    return AssignCaseManager(user_id=user_id, name=name)

@@ -12,11 +12,14 @@ from typing import Any
 import asyncpg
 
 from domain.deadlines import open_deadlines, shared_deadlines
+from domain.stages import OPEN_STAGES
 from domain.state import CaseState
+from domain.vocabulary import Tier
 from eventstore.store import CaseEventStore
 from readside.projection import CaseProjector, Projection, prepare
 
 PROJECTION = "worklist"
+OWNED_TIERS = frozenset({Tier.CASE_COORDINATION, Tier.SPECIALIST})
 
 WORKLIST_DDL = """
 CREATE TABLE IF NOT EXISTS rtw_worklist (
@@ -41,13 +44,32 @@ CREATE INDEX IF NOT EXISTS rtw_worklist_by_deadline
 CREATE INDEX IF NOT EXISTS rtw_worklist_by_shared_deadline
     ON rtw_worklist (next_shared_deadline_at, case_id);
 CREATE INDEX IF NOT EXISTS rtw_worklist_by_manager ON rtw_worklist (manager_id);
+DO $$
+BEGIN
+    -- Who owns the case came later: add its columns once, then project every case again from
+    -- the start of the log (rows projected before know nothing of tiers or case managers).
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = 'rtw_worklist'
+                   AND column_name = 'unassigned') THEN
+        ALTER TABLE rtw_worklist
+            ADD COLUMN case_manager_id text, ADD COLUMN case_manager_name text,
+            ADD COLUMN cover_id text, ADD COLUMN cover_name text, ADD COLUMN cover_until date,
+            ADD COLUMN unassigned boolean NOT NULL DEFAULT false;
+        UPDATE rtw_worklist SET version = 0;
+        UPDATE rtw_projection_positions SET position = 0 WHERE name = 'worklist';
+    END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS rtw_worklist_by_case_manager
+    ON rtw_worklist (case_manager_id, cover_id);
 """
 
 _UPSERT = """
 INSERT INTO rtw_worklist (case_id, employer_id, route, stage, manager_id, employee_id,
     employee_name, assigned_to, opened_at, next_deadline_at, next_deadline_name,
-    next_shared_deadline_at, next_shared_deadline_name, version, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
+    next_shared_deadline_at, next_shared_deadline_name, version, case_manager_id,
+    case_manager_name, cover_id, cover_name, cover_until, unassigned, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+    $20, now())
 ON CONFLICT (case_id) DO UPDATE SET
     employer_id = EXCLUDED.employer_id, route = EXCLUDED.route, stage = EXCLUDED.stage,
     manager_id = EXCLUDED.manager_id, employee_id = EXCLUDED.employee_id,
@@ -56,7 +78,10 @@ ON CONFLICT (case_id) DO UPDATE SET
     next_deadline_name = EXCLUDED.next_deadline_name,
     next_shared_deadline_at = EXCLUDED.next_shared_deadline_at,
     next_shared_deadline_name = EXCLUDED.next_shared_deadline_name,
-    version = EXCLUDED.version, updated_at = now()
+    version = EXCLUDED.version, case_manager_id = EXCLUDED.case_manager_id,
+    case_manager_name = EXCLUDED.case_manager_name, cover_id = EXCLUDED.cover_id,
+    cover_name = EXCLUDED.cover_name, cover_until = EXCLUDED.cover_until,
+    unassigned = EXCLUDED.unassigned, updated_at = now()
 WHERE rtw_worklist.version < EXCLUDED.version
 """
 
@@ -73,7 +98,21 @@ def worklist_row(state: CaseState) -> tuple[Any, ...]:
         state.manager.id, state.employee.id, state.employee.name, assigned, state.opened_at,
         deadlines[0].due_at if deadlines else None, deadlines[0].name if deadlines else None,
         shared[0].due_at if shared else None, shared[0].name if shared else None,
-        state.version,
+        state.version, *_ownership(state),
+    )
+
+
+def _ownership(state: CaseState) -> tuple[Any, ...]:
+    """The case manager and any cover (the query picks the one in post on its day), and whether
+    the case lacks the owner its tier calls for: a tier-2 or tier-3 case in an open stage."""
+    manager, cover = state.case_manager, state.case_manager_cover
+    latest = state.latest_assessment
+    needs_owner = (latest is not None and latest.tier in OWNED_TIERS
+                   and state.stage in OPEN_STAGES)
+    return (
+        manager.id if manager else None, manager.name if manager else None,
+        cover.id if cover else None, cover.name if cover else None,
+        cover.until if cover else None, needs_owner and manager is None,
     )
 
 

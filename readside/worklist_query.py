@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from domain.calendar import london_date
+
 
 @dataclass(frozen=True)
 class WorklistQuery:
@@ -21,6 +23,10 @@ class WorklistQuery:
     assigned_to: str | None = None
     employer_id: str | None = None
     overdue: bool | None = None
+    assignee: str | None = None
+    """The case manager in post on the query's day (a cover while it runs)."""
+    unassigned: bool | None = None
+    """True: tier-2/3 cases with no case manager; False: every other case."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,15 @@ async def worklist_page(pool: asyncpg.Pool, query: WorklistQuery, *, now: dateti
         where.append(f"assigned_to = {arg(query.assigned_to)}")
     if query.employer_id is not None:
         where.append(f"employer_id = {arg(query.employer_id)}")
+    today = london_date(now)
+    owner = (f"(CASE WHEN cover_until >= {arg(today)} THEN cover_id "
+             "ELSE case_manager_id END)")
+    owner_name = owner.replace("cover_id", "cover_name").replace("case_manager_id",
+                                                                 "case_manager_name")
+    if query.assignee is not None:
+        where.append(f"{owner} = {arg(query.assignee)}")
+    if query.unassigned is not None:
+        where.append("unassigned" if query.unassigned else "NOT unassigned")
     if query.overdue is True:
         where.append(f"{due} < {arg(now)}")
     elif query.overdue is False:
@@ -66,6 +81,7 @@ async def worklist_page(pool: asyncpg.Pool, query: WorklistQuery, *, now: dateti
     sql = (
         f"SELECT case_id, employer_id, route, stage, employee_id, employee_name, manager_id, "  # noqa: S608 - only column names are interpolated
         f"assigned_to, opened_at, {due} AS due_at, {name} AS due_name, "
+        f"{owner} AS case_manager_id, {owner_name} AS case_manager_name, unassigned, "
         "(SELECT count(*) FROM rtw_notices AS n WHERE n.case_id = rtw_worklist.case_id "
         "AND n.status = 'failed') AS undelivered_notices FROM rtw_worklist"
         + (" WHERE " + " AND ".join(where) if where else "")

@@ -20,6 +20,9 @@ from domain.stages import Stage
 from infra.tokens import Principal
 from readside.worklist_query import WorklistCursor, WorklistQuery, worklist_page
 
+MINE = "mine"
+"""`assignee=mine`: the caller's own cases."""
+
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 422))
 
 
@@ -43,6 +46,12 @@ class WorklistItem(BaseModel):
     employee: WorklistPerson
     manager_id: str
     assigned_to: str | None
+    case_manager: WorklistPerson | None = Field(
+        default=None, description="The OH case manager who owns the case today: the colleague "
+        "covering while a cover runs, else the assigned case manager.")
+    unassigned: bool | None = Field(
+        default=None, description="OH only: a tier-2 or tier-3 case that has no case manager "
+        "yet (assign one with assign_case_manager).")
     opened_at: datetime
     next_deadline: WorklistDeadline | None
     overdue: bool
@@ -85,9 +94,17 @@ async def worklist(
     overdue: bool | None = None,
     assigned_to: Annotated[str | None, Query(max_length=100, pattern=PRINTABLE)] = None,
     employer: Annotated[str | None, Query(max_length=100, pattern=PRINTABLE)] = None,
+    assignee: Annotated[str | None, Query(
+        max_length=100, pattern=PRINTABLE,
+        description="The cases a case manager owns today (a cover while it runs); `mine`: the "
+        "caller's own.")] = None,
+    unassigned: Annotated[bool | None, Query(
+        description="OH only. true: the tier-2/3 cases without a case manager.")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Worklist:
+    if unassigned is not None and principal.role is not Role.OH:
+        raise invalid_field("unassigned", "only OH filters by it (a case's tier is OH's)")
     query = WorklistQuery(
         clinical_deadlines=principal.role is Role.OH,
         manager_id=principal.subject if principal.role is Role.MANAGER else None,
@@ -95,6 +112,8 @@ async def worklist(
         assigned_to=assigned_to,
         employer_id=employer,
         overdue=overdue,
+        assignee=principal.subject if assignee == MINE else assignee,
+        unassigned=unassigned,
     )
     now = services.now()
     after = _decode_cursor(cursor) if cursor is not None else None
@@ -106,6 +125,10 @@ async def worklist(
             stage=Stage(row["stage"]),
             employee=WorklistPerson(id=row["employee_id"], name=row["employee_name"]),
             manager_id=row["manager_id"], assigned_to=row["assigned_to"],
+            case_manager=WorklistPerson(id=row["case_manager_id"],
+                                        name=row["case_manager_name"])
+            if row["case_manager_id"] else None,
+            unassigned=row["unassigned"] if principal.role is Role.OH else None,
             opened_at=row["opened_at"],
             next_deadline=WorklistDeadline(name=row["due_name"], due_at=row["due_at"])
             if row["due_at"] else None,

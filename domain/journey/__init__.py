@@ -17,6 +17,9 @@ evolution, deadlines and action rules together, so a stage is read (and changed)
     reminders       what a passing deadline records when no stage's event says it
     policy_change   a running case adopting another version of its employer's policy
     appointments    OH appointments booked, moved and kept or missed; the employee's reminders
+    ownership       the OH case manager who owns the case, and a cover for a period
+    triage          the route the assessment's tier sets: self-help, coordination, specialist
+    professional    the named professional behind an assessment or a confirmation
 
 `base` holds what they share. The entry points assemble them: `domain.events` (the stored
 types), `domain.commands`, `domain.evolve`, `domain.decide`, `domain.actions` (one rule per

@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import AwareDatetime, Field
 
 from domain import values
-from domain.actors import PRINTABLE, Actor
+from domain.actors import Actor
 from domain.calendar import london_date
 from domain.errors import InvalidCommand
 from domain.guards import check_not_before_case, check_not_in_future, check_text_present
 from domain.journey.base import (
     EXAMPLE_AT,
     OH,
-    SHORT,
     TEXT,
     ActionRule,
     Changes,
@@ -26,6 +25,7 @@ from domain.journey.base import (
     Evolution,
 )
 from domain.journey.escalation import escalation_unless_pending
+from domain.journey.professional import Professional, describe
 from domain.stages import WORKING_STAGES, Action, Stage
 from domain.state import Assessment, CaseState
 from domain.values import ConsentScope
@@ -43,10 +43,8 @@ class Adjustment(Command):
     detail: str = Field(min_length=1, max_length=TEXT)
 
 
-class Assessor(Command):
-    id: str = Field(min_length=1, max_length=100, pattern=PRINTABLE)
-    name: str = Field(min_length=1, max_length=SHORT, pattern=PRINTABLE)
-    profession: str = Field(min_length=1, max_length=100, description="e.g. OH nurse, OH physician")
+class Assessor(Professional):
+    """The assessing OH professional; the API fills it from the signed-in user."""
 
 
 class RecordAssessment(Command):
@@ -54,7 +52,9 @@ class RecordAssessment(Command):
 
     kind: AssessmentKind
     assessed_at: AwareDatetime
-    assessor: Assessor
+    assessor: Assessor | None = Field(
+        default=None, description="The assessing professional. Through the API it is the "
+        "signed-in user, filled from the token registry; a body naming another id is refused.")
     tier: Tier
     fitness: Fitness
     barriers: list[str] = Field(default_factory=list, max_length=50)
@@ -65,9 +65,14 @@ class RecordAssessment(Command):
 
 
 class AssessmentRecorded(Event):
-    """An OH assessment; an opinion is never altered, only followed by a new one."""
+    """An OH assessment; an opinion is never altered, only followed by a new one.
+
+    Version 2: the assessor carries their registration number (None when not given); version 1
+    had none.
+    """
 
     type: Literal["AssessmentRecorded"] = "AssessmentRecorded"
+    event_version: Literal[2] = 2
     number: int
     kind: AssessmentKind
     assessed_at: AwareDatetime
@@ -86,6 +91,10 @@ def record_assessment(state: CaseState, command: RecordAssessment, now: datetime
     check_not_in_future("assessed_at", command.assessed_at, now)
     check_not_before_case("assessed_at", london_date(command.assessed_at), state)
     check_text_present("barriers", command.barriers)
+    assessor = command.assessor
+    if assessor is None:
+        raise InvalidCommand("assessor", "name the assessing OH professional (through the API, "
+                             "the signed-in user is the assessor)")
     if command.fitness is Fitness.FIT_WITH_ADJUSTMENTS and not command.recommended_adjustments:
         raise InvalidCommand(
             "recommended_adjustments", "name at least one when fitness is fit_with_adjustments"
@@ -95,12 +104,12 @@ def record_assessment(state: CaseState, command: RecordAssessment, now: datetime
         AssessmentRecorded(
             occurred_at=command.assessed_at,
             actor=actor,
-            reason=f"{command.kind.value} assessment {number} by {command.assessor.name} "
-            f"({command.assessor.profession}): tier {int(command.tier)}",
+            reason=f"{command.kind.value} assessment {number} by {describe(assessor)}: "
+            f"tier {int(command.tier)}",
             number=number,
             kind=command.kind,
             assessed_at=command.assessed_at,
-            assessor=command.assessor,
+            assessor=assessor,
             tier=command.tier,
             fitness=command.fitness,
             barriers=tuple(command.barriers),
@@ -138,7 +147,6 @@ RULES: dict[Action, ActionRule] = {
         path="assessments",
         example={
             "kind": "early", "assessed_at": EXAMPLE_AT,
-            "assessor": {"id": "OHN-7", "name": "Jo Reid", "profession": "OH nurse"},
             "tier": 2, "fitness": "fit_with_adjustments", "barriers": ["travel to work"],
             "recommended_adjustments": [{"kind": "work_pattern", "detail": "Start at 10:00"}],
             "consent": {"share_fitness_with_manager": True,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
+from domain import values
 from domain.actors import Actor, Role
 from domain.errors import InvalidCommand
 from domain.journey.base import (
@@ -21,6 +22,7 @@ from domain.journey.base import (
     Event,
     Evolution,
 )
+from domain.journey.professional import Professional, confirming_professional
 from domain.stages import OPEN_STAGES, Action
 from domain.state import CaseState, Escalation
 
@@ -32,7 +34,9 @@ class ConfirmEscalation(Command):
     """A named OH professional confirms (or dismisses) an escalation recommendation."""
 
     escalation_number: int = Field(ge=1)
-    confirmed_by: str = Field(min_length=1, max_length=SHORT)
+    confirmed_by: str | None = Field(default=None, min_length=1, max_length=SHORT)
+    professional: Professional | None = Field(
+        default=None, description="Who confirms: through the API, the signed-in user.")
     confirm: bool = True
     comment: str | None = Field(default=None, max_length=TEXT)
 
@@ -47,11 +51,15 @@ class CaseEscalated(DeadlineEvent):
 
 
 class EscalationConfirmed(Event):
+    """Version 2 names the professional (id, profession, registration); version 1 only a name."""
+
     type: Literal["EscalationConfirmed"] = "EscalationConfirmed"
+    event_version: Literal[2] = 2
     number: int
     confirmed_by: str
     confirmed: bool
     comment: str | None = None
+    professional: values.Assessor | None = None
 
 
 def escalation(state: CaseState, *, cause: str, now: datetime, actor: Actor, reason: str,
@@ -86,11 +94,13 @@ def confirm_escalation(state: CaseState, command: ConfirmEscalation, now: dateti
     if matching[0].confirmed is not None:
         raise InvalidCommand("escalation_number", "that escalation was already decided")
     verb = "confirmed" if command.confirm else "dismissed"
+    confirmed_by = confirming_professional(command)
     return [
         EscalationConfirmed(
             occurred_at=now, actor=actor, number=command.escalation_number,
-            confirmed_by=command.confirmed_by, confirmed=command.confirm, comment=command.comment,
-            reason=f"escalation {command.escalation_number} {verb} by {command.confirmed_by}",
+            confirmed_by=confirmed_by, confirmed=command.confirm, comment=command.comment,
+            professional=command.professional,
+            reason=f"escalation {command.escalation_number} {verb} by {confirmed_by}",
         )
     ]
 

@@ -62,7 +62,7 @@ async def notify(api: ApiStack, employer: str = "acme-trust", **extra: Any) -> s
 
 
 ASSESSMENT = {
-    "kind": "early", "assessor": {"id": "OHN-7", "name": "Jo Reid", "profession": "OH nurse"},
+    "kind": "early", "assessor": {"id": "test-oh", "name": "Jo Reid", "profession": "OH nurse"},
     "tier": 2, "fitness": "fit_with_adjustments", "barriers": ["travel"],
     "recommended_adjustments": [{"kind": "work_pattern", "detail": "Start at 10:00"}],
     "consent": {"share_fitness_with_manager": True, "share_adjustments_with_manager": True,
@@ -89,6 +89,7 @@ async def test_a_phased_return_case_from_notification_to_follow_up(api: ApiStack
     await post(api, f"{base}/contact", {"contacted_at": now(), "method": "phone",
                                         "agreed_contact_frequency_days": 7}, Role.MANAGER)
     await post(api, f"{base}/assessments", {**ASSESSMENT, "assessed_at": now()}, Role.OH)
+    await post(api, f"{base}/case-manager", {"user_id": "test-oh", "name": "Jo Reid"}, Role.OH)
     await post(api, f"{base}/plan", plan_body(), Role.OH)
     weeks = [{"week": n, "hours": 10 * n, "duties": "Admin only"} for n in range(1, 5)]
     started = await post(api, f"{base}/phased-return", {"starts_on": today(), "weeks": weeks},

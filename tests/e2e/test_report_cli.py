@@ -43,7 +43,8 @@ NOT_COUNTED = {"PlanAgreed", "PlanReviewed", "ReferralAccepted", "ReferralDeclin
                "MissedContactEscalated", "PhasedReturnCompleted", "PhasedReturnWeekReviewed",
                "PhasedReturnExtended", "RedeploymentTrialReviewed", "RedeploymentConcluded",
                "CheckInRecorded", "FitNoteRecorded", "FitNoteAdviceDeclined", "RiskFlagRaised",
-               "EscalationConfirmed", "AbsenceExtended", "LeavingNotified"}
+               "EscalationConfirmed", "AbsenceExtended", "LeavingNotified",
+               "CaseManagerAssigned", "CaseManagerCoverArranged", "SelfHelpCheckInRecorded"}
 
 
 def rtw(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -31,7 +31,7 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from bench.journey import one_case
+from bench.journey import STEPS, one_case
 from cli.reconcile import report
 from eventstore.store import CaseEventStore
 from infra import bootstrap
@@ -214,7 +214,9 @@ async def test_two_apis_two_workers_one_projector_one_relay_lose_and_double_noth
             cases = apis.opened
             assert len(set(cases)) == CASES
             # 1 start and 9 actions a case, half through each API.
-            assert sorted(apis.requests.values()) == [CASES * 5, CASES * 5]
+            # Each case: the absence and its STEPS actions, alternating between the two APIs.
+            half = CASES * (STEPS + 1) // 2
+            assert sorted(apis.requests.values()) == [half, half]
 
             stages = Counter[str]()
             for number, case_id in enumerate(cases):

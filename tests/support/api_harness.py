@@ -33,6 +33,10 @@ TOKENS = {role: f"test-token-{role.value}" for role in
 # The manager token belongs to line manager M2002, who manages the employee in the tests.
 SUBJECTS = {role: ("M2002" if role is Role.MANAGER else f"test-{role.value}") for role in TOKENS}
 OTHER_MANAGER_TOKEN = "test-token-other-manager"
+# An OH physician whom the tokens file names: their assessments and confirmations name them.
+NAMED_OH = Principal(subject="OHP-2", role=Role.OH, name="Dr Ana Shah",
+                     profession="OH physician", registration="GMC 7654321")
+NAMED_OH_TOKEN = "test-token-named-oh"
 
 
 def auth(role: Role) -> dict[str, str]:
@@ -66,7 +70,8 @@ async def serve_api(
                 {token_digest(t): Principal(subject=SUBJECTS[r], role=r)
                  for r, t in TOKENS.items()}
                 | {token_digest(OTHER_MANAGER_TOKEN): Principal(subject="M9999",
-                                                               role=Role.MANAGER)}
+                                                               role=Role.MANAGER),
+                   token_digest(NAMED_OH_TOKEN): NAMED_OH}
             ),
             tracer=tracer,
             task_queue=harness.task_queue,

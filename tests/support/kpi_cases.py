@@ -114,6 +114,7 @@ def write_varied_cases(store: CaseEventStore) -> dict[str, str]:
     c.fire("rapid_access_referral")
     c.act(j.early_contact(at(nov, 14)), at(nov, 14), MANAGER_ACTOR)
     c.act(j.assessment(at(nov + timedelta(days=3))), at(nov + timedelta(days=3)))
+    c.act(j.case_manager(), at(nov + timedelta(days=3), 12))
     c.act(j.plan(at(nov + timedelta(days=3), 12), nov + timedelta(days=3)),
           at(nov + timedelta(days=3), 12))
     c.act(ReferToTherapy(kind=TherapyKind.PHYSIOTHERAPY, referred_on=nov + timedelta(days=4)),
@@ -135,6 +136,7 @@ def write_varied_cases(store: CaseEventStore) -> dict[str, str]:
           MANAGER_ACTOR)
     c.fire("first_assessment_due")
     c.act(j.assessment(at(d + timedelta(days=9))), at(d + timedelta(days=9)))
+    c.act(j.case_manager(), at(d + timedelta(days=9), 12))
     c.act(j.plan(at(d + timedelta(days=9), 12), d + timedelta(days=9)),
           at(d + timedelta(days=9), 12))
     c.act(ReferToTherapy(kind=TherapyKind.TALKING_THERAPY, referred_on=d + timedelta(days=10)),
@@ -163,6 +165,7 @@ def write_varied_cases(store: CaseEventStore) -> dict[str, str]:
     c.act(j.early_contact(at(d + timedelta(days=1), 9)), at(d + timedelta(days=1), 9),
           MANAGER_ACTOR)
     c.act(j.assessment(at(d + timedelta(days=5))), at(d + timedelta(days=5)))
+    c.act(j.case_manager(), at(d + timedelta(days=5), 12))
     c.act(j.plan(at(d + timedelta(days=5), 12), d + timedelta(days=5)),
           at(d + timedelta(days=5), 12))
     c.act(j.phased_return(d + timedelta(days=14)), at(d + timedelta(days=7)))

@@ -71,6 +71,7 @@ def assessed_case(consent: ConsentScope) -> CaseView:
     at = OPENED + timedelta(hours=2)
     state = act(state, j.early_contact(at), at, MANAGER_ACTOR)
     state = act(state, j.assessment(at, consent=consent), at, OH)
+    state = act(state, j.case_manager(), at, OH)
     state = act(state, j.plan(at, at.date()), at, OH)
     state = act(state, j.fit_note(at.date(), FitNoteAssessment.MAY_BE_FIT), at, HR_ACTOR)
     state = act(state, ReferToTherapy(kind=TherapyKind.PHYSIOTHERAPY, referred_on=at.date()),

@@ -67,6 +67,7 @@ def planned(fitness: Fitness = Fitness.FIT_WITH_ADJUSTMENTS) -> CaseState:
     state = act(opened(), j.early_contact(OPENED), OPENED, MANAGER_ACTOR)
     at = OPENED + timedelta(days=3)
     state = act(state, j.assessment(at, fitness), at)
+    state = act(state, j.case_manager(), at)
     return act(state, j.plan(at, at.date()), at)
 
 
@@ -78,6 +79,7 @@ def test_the_stages_follow_contact_assessment_and_plan() -> None:
     at = OPENED + timedelta(days=2)
     state = act(state, j.assessment(at), at)
     assert state.stage is Stage.PLANNING
+    state = act(state, j.case_manager(), at)
     state = act(state, j.plan(at, at.date()), at)
     assert state.stage is Stage.REHABILITATION
 
@@ -85,6 +87,7 @@ def test_the_stages_follow_contact_assessment_and_plan() -> None:
 def test_a_plan_needs_employee_manager_and_oh() -> None:
     state = act(opened(), j.early_contact(OPENED), OPENED, MANAGER_ACTOR)
     state = act(state, j.assessment(OPENED), OPENED)
+    state = act(state, j.case_manager(), OPENED)
     command = j.plan(OPENED, OPENED.date())
     one_sided = command.model_copy(update={"agreed_by": command.agreed_by.model_copy(
         update={"manager": False})})

@@ -80,6 +80,7 @@ def assessed(share_with_hr: bool = True, fitness: Fitness = Fitness.FIT_WITH_ADJ
 def in_rehabilitation() -> CaseState:
     state, _ = assessed()
     at = OPENED + timedelta(hours=2)
+    state, _ = apply(state, j.case_manager(), at)
     state, _ = apply(state, j.plan(at, at.date()), at)
     return state
 
@@ -278,6 +279,7 @@ def test_no_clinical_detail_reaches_hr_along_a_whole_journey() -> None:
                                                  "barriers": [BARRIER]}), OH),
         (j.fit_note(OPENED.date(), FitNoteAssessment.MAY_BE_FIT).model_copy(
             update={"condition": CONDITION, "comments": NOTES}), MANAGER_ACTOR),
+        (j.case_manager(), OH),
         (j.plan(OPENED, OPENED.date()), OH),
         (ReferToTherapy(kind=TherapyKind.TALKING_THERAPY, provider="Mind matters clinic",
                         referred_on=OPENED.date()), OH),

@@ -42,6 +42,7 @@ def returned_case(absence_id: str = "ABS-1", *, contact_late: bool = False) -> C
     state = act(state, j.early_contact(contact_at), contact_at, MANAGER_ACTOR)
     assessed_at = contact_at + timedelta(days=2)
     state = act(state, j.assessment(assessed_at), assessed_at)
+    state = act(state, j.case_manager(), assessed_at)
     state = act(state, j.plan(assessed_at, assessed_at.date()), assessed_at)
     closed_at = datetime(2026, 12, 10, 12, tzinfo=UTC)
     state = act(state, j.close(Outcome.RETURNED_TO_OWN_ROLE, closed_at.date(),

@@ -17,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from domain.actors import TIMER_ACTOR, Role
 from domain.appointment_book import AppointmentMethod, MissedAppointmentsDecision
 from domain.events import (
+    AssessmentRecorded,
     CaseEscalated,
     CaseEvent,
     ManagerRemindedOfContact,
@@ -33,7 +34,8 @@ from domain.journey.appointments import (
 )
 from domain.notices import Notice, NoticeKind, notices_for
 from domain.state import CaseState
-from domain.values import SickPayEntitlement
+from domain.values import Assessor, ConsentScope, SickPayEntitlement
+from domain.vocabulary import AssessmentKind, Fitness, Tier
 from infra.employers import EmployerDirectory
 from infra.notice_texts import (
     RECIPIENT_ROLES,
@@ -82,6 +84,11 @@ RECEIVERS: dict[NoticeKind, frozenset[Role]] = {
     NoticeKind.APPOINTMENTS_MISSED: frozenset({Role.MANAGER, Role.OH}),
     NoticeKind.MISSED_APPOINTMENTS_DECISION_DUE: frozenset({Role.OH}),
     NoticeKind.MISSED_APPOINTMENTS_DECIDED: frozenset({Role.MANAGER}),
+    NoticeKind.SELF_HELP_GUIDANCE: frozenset({Role.EMPLOYEE}),
+    NoticeKind.SELF_HELP_CHECK_IN_DUE: frozenset({Role.OH}),
+    NoticeKind.REASSESSMENT_DUE: frozenset({Role.OH}),
+    NoticeKind.SPECIALIST_ASSESSMENT_DUE: frozenset({Role.OH}),
+    NoticeKind.SPECIALIST_REFERRAL_DUE: frozenset({Role.OH}),
 }
 
 
@@ -341,6 +348,7 @@ def test_clinical_detail_on_a_case_never_reaches_a_notice_text() -> None:
                        deadline_key=MARKER, **clinical)
           for name in [*(kind.value for kind in NoticeKind), MARKER]),
         *appointment_events(now, clinical),
+        self_help_assessment(now),
     ]
     notices = [notice for event in events for notice in notices_for(state, event)]
     assert {notice.kind for notice in notices} == set(NoticeKind) - {NoticeKind.LEGACY}
@@ -367,3 +375,12 @@ def test_the_fields_carry_every_fact_as_text_for_notify() -> None:
         context(NoticeKind.SICK_PAY_HALF_WARNING, Role.EMPLOYEE)))
     assert sparse.fields["deadline"] == "" and sparse.fields["employee_name"] == ""
     assert all(isinstance(value, str) for value in sparse.fields.values())
+
+
+def self_help_assessment(now: datetime) -> CaseEvent:
+    """A tier-1 assessment whose every clinical field carries the marker (it sends guidance)."""
+    return AssessmentRecorded(
+        occurred_at=now, actor=TIMER_ACTOR, reason=MARKER, number=1, kind=AssessmentKind.EARLY,
+        assessed_at=now, assessor=Assessor(id="OHN-7", name=MARKER, profession=MARKER),
+        tier=Tier.SELF_HELP, fitness=Fitness.FIT, barriers=(MARKER,), consent=ConsentScope(),
+        rapid_access=False, clinical_notes=MARKER)

@@ -67,7 +67,7 @@ from domain.services import (
 from domain.stages import Action, ReasonCategory, Stage
 from domain.state import CaseState
 from domain.vocabulary import ReferralSource, Route, TherapyKind, TherapyStatus
-from localstack.samples import EMPLOYEE, MANAGER, assessment, plan
+from localstack.samples import EMPLOYEE, MANAGER, assessment, case_manager, plan
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OPENED = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -449,6 +449,7 @@ def test_rapid_access_decided_in_the_assessment_sets_a_target_before_any_plan() 
 def test_no_target_without_rapid_access_or_once_a_plan_is_agreed() -> None:
     state, _ = act(referred_state(), AcceptReferral(accepted_by="Jo Reid"))
     state, _ = act(state, assessment(OPENED))
+    state, _ = act(state, case_manager())
     _, plain = act(state, ReferToTherapy(kind=TherapyKind.MEDIATION, referred_on=TODAY))
     rapid, _ = act(state.model_copy(update={"rapid_access_at": OPENED}),
                    plan(OPENED, TODAY))

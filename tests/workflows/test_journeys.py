@@ -121,6 +121,7 @@ async def through_assessment(harness: Harness, env: WorkflowEnvironment, handle:
 async def through_plan(harness: Harness, env: WorkflowEnvironment, handle: Handle) -> CaseView:
     await through_assessment(harness, env, handle)
     now = await now_of(env)
+    await harness.act(handle, Action.ASSIGN_CASE_MANAGER, j.case_manager(), OH_ACTOR)
     return await harness.act(handle, Action.AGREE_PLAN, j.plan(now, london_date(now)), OH_ACTOR)
 
 
@@ -154,8 +155,8 @@ async def test_return_to_own_role_then_sustained(harness: Harness,
     assert final.state.closure.outcome is Outcome.RETURNED_TO_OWN_ROLE
     assert final.state.follow_up is not None and final.state.follow_up.sustained
     recorded = await types(harness, handle)
-    assert recorded[:5] == ["CaseOpened", "EarlyContactRecorded", "AssessmentRecorded",
-                            "PlanAgreed", "ReturnToWorkNotified"]
+    assert recorded[:6] == ["CaseOpened", "EarlyContactRecorded", "AssessmentRecorded",
+                            "CaseManagerAssigned", "PlanAgreed", "ReturnToWorkNotified"]
     assert recorded[-1] == "FollowUpRecorded"
     assert recorded.index("CaseClosed") < recorded.index("FollowUpRecorded")
     reminders = [r.data.get("deadline_name") for r in
@@ -279,6 +280,7 @@ async def test_stay_at_work_resolved_without_absence(
     assert "record_early_contact" not in view.allowed_actions
     now = await now_of(env)
     await harness.act(handle, Action.RECORD_ASSESSMENT, j.assessment(now), OH_ACTOR)
+    await harness.act(handle, Action.ASSIGN_CASE_MANAGER, j.case_manager(), OH_ACTOR)
     await harness.act(handle, Action.AGREE_PLAN, j.plan(now, today), OH_ACTOR)
     await harness.act(handle, Action.CLOSE_CASE,
                       j.close(Outcome.RESOLVED_WITHOUT_ABSENCE, london_date(now)), OH_ACTOR)
