@@ -30,7 +30,9 @@ from domain.journey.early_contact import (
     early_contact_due,
     early_contact_escalation,
 )
+from domain.journey.escalation import deadlines as escalation_deadlines
 from domain.journey.escalation import escalation
+from domain.journey.fit_note import deadlines as fit_note_deadlines
 from domain.journey.reminders import ReminderSent, RiskFlagRaised
 from domain.stages import Stage
 from domain.state import CaseState
@@ -44,6 +46,7 @@ __all__ = [
 _STAGES: tuple[Deadlines, ...] = (
     early_contact.deadlines, absence.deadlines, oh_referral.deadlines, plan.deadlines,
     phased_return.deadlines, redeployment.deadlines, closure.deadlines,
+    escalation_deadlines, fit_note_deadlines,
 )
 
 

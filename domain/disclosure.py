@@ -24,7 +24,8 @@ CLINICAL_ROLES = frozenset({Role.OH})
 
 OH_ONLY_DEADLINES = frozenset(
     {"rapid_access_referral", "long_term_referral", "first_assessment_due",
-     "first_assessment_due_missed_twice", "risk_flag_six_weeks"}
+     "first_assessment_due_missed_twice", "risk_flag_six_weeks",
+     "escalation_review_due", "escalation_review_due_missed_twice", "fit_note_assess_again"}
 )
 """Deadlines whose very name hints at health: OH plans by them; other roles see the rest."""
 

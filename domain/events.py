@@ -22,8 +22,12 @@ from domain.journey.early_contact import (
     ManagerRemindedOfContact,
     MissedContactEscalated,
 )
-from domain.journey.escalation import CaseEscalated, EscalationConfirmed
-from domain.journey.fit_note import FitNoteAdviceDeclined, FitNoteRecorded
+from domain.journey.escalation import CaseEscalated, EscalationConfirmed, EscalationReviewed
+from domain.journey.fit_note import (
+    FitNoteAdviceAccepted,
+    FitNoteAdviceDeclined,
+    FitNoteRecorded,
+)
 from domain.journey.hr_facts import AbsenceExtended, LeavingNotified, ReturnToWorkNotified
 from domain.journey.oh_referral import OhReferralMade
 from domain.journey.phased_return import (
@@ -32,7 +36,7 @@ from domain.journey.phased_return import (
     PhasedReturnStarted,
     PhasedReturnWeekReviewed,
 )
-from domain.journey.plan import PlanAgreed, PlanReviewed
+from domain.journey.plan import PlanActionCompleted, PlanAgreed, PlanReviewed
 from domain.journey.policy_change import PolicyAdopted
 from domain.journey.redeployment import (
     RedeploymentConcluded,
@@ -47,10 +51,12 @@ from domain.upcasting import upcast
 __all__ = [
     "OPENING_EVENTS", "AbsenceExtended", "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
     "CaseClosed", "CaseEscalated", "CaseEvent", "CaseOpened", "CheckInRecorded",
-    "EarlyContactRecorded", "EscalationConfirmed", "FitNoteAdviceDeclined", "FitNoteRecorded",
+    "EarlyContactRecorded", "EscalationConfirmed", "EscalationReviewed",
+    "FitNoteAdviceAccepted", "FitNoteAdviceDeclined", "FitNoteRecorded",
     "FollowUpRecorded", "LeavingNotified", "ManagerRemindedOfContact", "MissedContactEscalated",
     "OhReferralMade", "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
-    "PhasedReturnWeekReviewed", "PlanAgreed", "PlanReviewed", "PolicyAdopted",
+    "PhasedReturnWeekReviewed", "PlanActionCompleted", "PlanAgreed", "PlanReviewed",
+    "PolicyAdopted",
     "RedeploymentConcluded",
     "RedeploymentTrialReviewed", "RedeploymentTrialStarted", "ReferralAccepted",
     "ReferralDeclined", "ReferralReceived", "ReminderSent", "ReturnToWorkNotified",
@@ -66,6 +72,7 @@ AnyCaseEvent = (
     | PhasedReturnExtended | PhasedReturnCompleted | RedeploymentTrialStarted
     | RedeploymentTrialReviewed | RedeploymentConcluded | AbsenceExtended | ReturnToWorkNotified
     | LeavingNotified | CaseClosed | FollowUpRecorded | PolicyAdopted
+    | EscalationReviewed | FitNoteAdviceAccepted | PlanActionCompleted
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

@@ -17,12 +17,14 @@ from domain.actors import Role
 from domain.events import (
     CaseEscalated,
     CaseEvent,
+    EscalationConfirmed,
     ManagerRemindedOfContact,
     MissedContactEscalated,
     OhReferralMade,
     ReminderSent,
     RiskFlagRaised,
 )
+from domain.journey.escalation import hr_told_on_confirmation
 from domain.state import CaseState
 
 
@@ -52,6 +54,12 @@ class NoticeKind(StrEnum):
     # Written by the notification activity of cases that started before the outbox: only the
     # subject line of the old text survives (the old subjects carried no clinical detail).
     LEGACY = "legacy_notice"
+    FIT_NOTE_LAPSED = "fit_note_lapsed"
+    FIT_NOTE_ASSESS_AGAIN = "fit_note_assess_again"
+    ESCALATION_REVIEW_DUE = "escalation_review_due"
+    ESCALATION_CONFIRMED_HR = "escalation_confirmed_hr"
+    PLAN_ACTION_DUE = "plan_action_due"
+    PLAN_REVISION_DUE = "plan_revision_due"
 
 
 # The reminders a passing deadline sends, by the deadline's name.
@@ -60,6 +68,8 @@ _DEADLINE_KINDS = {kind.value: kind for kind in (
     NoticeKind.CHECK_IN_DUE, NoticeKind.PLAN_REVIEW_DUE, NoticeKind.PHASED_RETURN_WEEK_REVIEW,
     NoticeKind.PHASED_RETURN_ENDS, NoticeKind.TRIAL_REVIEW_DUE, NoticeKind.TRIAL_ENDS,
     NoticeKind.FOLLOW_UP_DUE, NoticeKind.SICK_PAY_HALF_WARNING, NoticeKind.SICK_PAY_NIL_WARNING,
+    NoticeKind.FIT_NOTE_LAPSED, NoticeKind.FIT_NOTE_ASSESS_AGAIN,
+    NoticeKind.ESCALATION_REVIEW_DUE, NoticeKind.PLAN_ACTION_DUE, NoticeKind.PLAN_REVISION_DUE,
 )}
 
 
@@ -134,4 +144,15 @@ def notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
                           else NoticeKind.CASE_ESCALATED_HR,
                           escalation_number=event.number)
                 for role in event.escalated_to]
+    if isinstance(event, EscalationConfirmed):
+        return _confirmed_escalation(state, event)
     return []
+
+
+def _confirmed_escalation(state: CaseState, event: EscalationConfirmed) -> list[Notice]:
+    """Under the practice rules HR hears of an escalation (never its cause) only once a named
+    OH professional has confirmed it: the decision that added HR to those it went to."""
+    if not (event.confirmed and hr_told_on_confirmation(state)):
+        return []
+    return [_for_role(state, Role.HR, NoticeKind.ESCALATION_CONFIRMED_HR,
+                      escalation_number=event.number)]

@@ -55,6 +55,9 @@ class Action(StrEnum):
     CLOSE_CASE = "close_case"
     RECORD_FOLLOW_UP = "record_follow_up"
     RECORD_ABSENCE = "record_absence"
+    RECORD_ESCALATION_REVIEW = "record_escalation_review"
+    ACCEPT_FIT_NOTE_ADVICE = "accept_fit_note_advice"
+    COMPLETE_PLAN_ACTION = "complete_plan_action"
 
 
 class ReasonCategory(StrEnum):
