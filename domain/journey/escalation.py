@@ -169,11 +169,10 @@ def _escalated(state: CaseState, event: CaseEscalated) -> Changes:
 
 
 def _decided(state: CaseState, event: EscalationConfirmed) -> Changes:
-    update: Changes = {"confirmed": event.confirmed, "confirmed_by": event.confirmed_by}
-    if follows(state):
-        update["confirmed_at"] = event.occurred_at
-        if event.confirmed and hr_told_on_confirmation(state):
-            update["escalated_to"] = (Role.OH, Role.HR)
+    update: Changes = {"confirmed": event.confirmed, "confirmed_by": event.confirmed_by,
+                       "confirmed_at": event.occurred_at}
+    if event.confirmed and hr_told_on_confirmation(state):
+        update["escalated_to"] = (Role.OH, Role.HR)
     return {"escalations": tuple(
         x.model_copy(update=update) if x.number == event.number else x
         for x in state.escalations)}
@@ -194,8 +193,8 @@ def _review_met(state: CaseState, found: Escalation) -> bool:
 
 def deadlines(state: CaseState) -> list[Deadline]:
     """Under the practice rules: the OH review each confirmed escalation calls for, reminded
-    to OH and escalated if missed twice."""
-    if not follows(state):
+    to OH and escalated if missed twice, while the case is open."""
+    if not follows(state) or state.stage not in OPEN_STAGES:
         return []
     found: list[Deadline] = []
     days = state.policy.escalation_review_days

@@ -308,6 +308,15 @@ def test_before_the_practice_rules_hr_heard_when_raised_and_not_again() -> None:
     assert "escalation_review_due" not in names(confirmed)
 
 
+def test_a_case_before_the_practice_rules_may_record_a_review_but_is_never_reminded() -> None:
+    state, _ = _raised(practice=0)
+    confirmed, _ = _confirm(state)
+    at = OPENED + 4 * DAY
+    reviewed = act(confirmed, RecordEscalationReview(escalation_number=1,
+                                                     reviewed_on=at.date()), at)
+    assert reviewed.escalations[0].reviewed_on == at.date()
+
+
 def test_a_confirmed_escalation_sets_an_oh_review_within_the_policy_days() -> None:
     state, _ = _raised()
     confirmed, _ = _confirm(state, at=datetime(2026, 11, 23, 15, tzinfo=UTC))
