@@ -135,6 +135,16 @@ def adjustments_to_start_from(state: CaseState) -> tuple[Adjustment, ...]:
         for p in state.proposed_adjustments if p.employer_can_make is not False)
 
 
+def advised_phased_return(state: CaseState) -> int | None:
+    """Under the practice rules: the number of the note whose advice proposed a phased return
+    the employer has not refused, which a phased return then starts from; else None."""
+    if not follows(state):
+        return None
+    return next((p.fit_note_number for p in state.proposed_adjustments
+                 if p.option is FitNoteOption.PHASED_RETURN and p.employer_can_make is not False),
+                None)
+
+
 def _note_numbered(state: CaseState, number: int) -> FitNote:
     """The note of that number, or a refusal naming why it cannot be acted on."""
     matching = [n for n in state.fit_notes if n.number == number]

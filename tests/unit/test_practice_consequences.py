@@ -189,6 +189,21 @@ def test_a_case_before_the_practice_rules_has_no_proposals_and_plans_as_given() 
     assert state.plan is not None and state.plan.content.adjustments == []
 
 
+@pytest.mark.parametrize(("practice", "can_make", "linked"), [
+    (1, [FitNoteOption.PHASED_RETURN], True), (1, [FitNoteOption.AMENDED_DUTIES], False),
+    (0, [FitNoteOption.PHASED_RETURN], False),
+])
+def test_a_phased_return_starts_from_the_advice_the_employer_can_make(
+        practice: int, can_make: list[FitNoteOption], linked: bool) -> None:
+    state = with_note(assessed(practice), assessment=MAY_BE_FIT, options=ADVICE)
+    state = act(state, AcceptFitNoteAdvice(fit_note_number=1, can_make=can_make),
+                OPENED + 3 * DAY, MANAGER_ACTOR)
+    state = act(state, _plan_command([]), OPENED + 3 * DAY)
+    [started] = decide(state, j.phased_return((OPENED + 4 * DAY).date()),
+                       now=OPENED + 3 * DAY, actor=OH)
+    assert ("as fit note 1 advised" in started.reason) is linked
+
+
 def test_a_lapsed_note_reminds_employee_manager_and_hr_the_day_after_it_ends() -> None:
     state = with_note(opened(), days=14)  # 20 Nov to 3 Dec
     lapsed = deadline(state, "fit_note_lapsed")
