@@ -143,7 +143,7 @@ def test_a_not_fit_note_has_no_advice_to_accept() -> None:
                now=OPENED, actor=MANAGER_ACTOR)
 
 
-def test_declined_advice_leaves_nothing_to_start_from() -> None:
+def test_the_latest_advice_replaces_the_earlier_and_a_decline_refuses_all_of_it() -> None:
     state = with_note(opened(), assessment=MAY_BE_FIT, options=ADVICE)
     state = with_note(state, assessment=MAY_BE_FIT, options=(FitNoteOption.ALTERED_HOURS,))
     assert [p.option for p in state.proposed_adjustments] == [FitNoteOption.ALTERED_HOURS]
