@@ -34,7 +34,9 @@ from domain.journey.early_contact import (
     early_contact_due,
     early_contact_escalation,
 )
+from domain.journey.escalation import deadlines as escalation_deadlines
 from domain.journey.escalation import escalation
+from domain.journey.fit_note import deadlines as fit_note_deadlines
 from domain.journey.reminders import ReminderSent, RiskFlagRaised
 from domain.stages import Stage
 from domain.state import CaseState
@@ -51,6 +53,7 @@ _STAGES: tuple[Deadlines, ...] = (
     appointments.deadlines,
     referral.deadlines, therapy.deadlines,
     triage.deadlines,
+    escalation_deadlines, fit_note_deadlines,
 )
 
 

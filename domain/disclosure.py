@@ -33,7 +33,8 @@ OH_ONLY_DEADLINES = frozenset(
      "self_help_check_in_due", "self_help_check_in_due_missed_twice", "reassessment_due",
      "reassessment_due_missed_twice", "specialist_assessment_due",
      "specialist_assessment_due_missed_twice", "specialist_referral_due",
-     "specialist_referral_due_missed_twice"}
+     "specialist_referral_due_missed_twice",
+     "escalation_review_due", "escalation_review_due_missed_twice", "fit_note_assess_again"}
 )
 """Deadlines whose very name hints at health: OH plans by them; other roles see the rest."""
 

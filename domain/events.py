@@ -33,8 +33,12 @@ from domain.journey.early_contact import (
     ManagerRemindedOfContact,
     MissedContactEscalated,
 )
-from domain.journey.escalation import CaseEscalated, EscalationConfirmed
-from domain.journey.fit_note import FitNoteAdviceDeclined, FitNoteRecorded
+from domain.journey.escalation import CaseEscalated, EscalationConfirmed, EscalationReviewed
+from domain.journey.fit_note import (
+    FitNoteAdviceAccepted,
+    FitNoteAdviceDeclined,
+    FitNoteRecorded,
+)
 from domain.journey.hr_facts import AbsenceExtended, LeavingNotified, ReturnToWorkNotified
 from domain.journey.oh_referral import OhReferralMade
 from domain.journey.ownership import CaseManagerAssigned, CaseManagerCoverArranged
@@ -44,7 +48,7 @@ from domain.journey.phased_return import (
     PhasedReturnStarted,
     PhasedReturnWeekReviewed,
 )
-from domain.journey.plan import PlanAgreed, PlanReviewed
+from domain.journey.plan import PlanActionCompleted, PlanAgreed, PlanReviewed
 from domain.journey.policy_change import PolicyAdopted
 from domain.journey.redeployment import (
     RedeploymentConcluded,
@@ -67,14 +71,14 @@ __all__ = [
     "CaseClosed", "CaseEscalated", "CaseEvent", "CaseManagerAssigned",
     "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded",
     "DocumentAttached", "EarlyContactRecorded", "EntryCorrected", "EscalationConfirmed",
-    "FitNoteAdviceDeclined", "FitNoteRecorded", "FollowUpRecorded", "LeavingNotified",
-    "ManagerRemindedOfContact", "MissedContactEscalated", "OhReferralMade",
-    "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
-    "PhasedReturnWeekReviewed", "PlanAgreed", "PlanReviewed", "PolicyAdopted",
-    "RedeploymentConcluded", "RedeploymentTrialReviewed", "RedeploymentTrialStarted",
-    "ReferralAccepted", "ReferralDeclined", "ReferralReceived", "ReminderSent",
-    "ReturnToWorkNotified", "RiskFlagRaised", "SelfHelpCheckInRecorded", "TherapyReferred",
-    "TherapyUpdated", "parse_event",
+    "EscalationReviewed", "FitNoteAdviceAccepted", "FitNoteAdviceDeclined", "FitNoteRecorded",
+    "FollowUpRecorded", "LeavingNotified", "ManagerRemindedOfContact", "MissedContactEscalated",
+    "OhReferralMade", "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
+    "PhasedReturnWeekReviewed", "PlanActionCompleted", "PlanAgreed", "PlanReviewed",
+    "PolicyAdopted", "RedeploymentConcluded", "RedeploymentTrialReviewed",
+    "RedeploymentTrialStarted", "ReferralAccepted", "ReferralDeclined", "ReferralReceived",
+    "ReminderSent", "ReturnToWorkNotified", "RiskFlagRaised", "SelfHelpCheckInRecorded",
+    "TherapyReferred", "TherapyUpdated", "parse_event",
 ]
 
 AnyCaseEvent = (
@@ -92,6 +96,7 @@ AnyCaseEvent = (
     | RapidAccessDecided | FirstTreatmentTargetSet
     | CaseNoteAdded | DocumentAttached | EntryCorrected
     | CaseManagerAssigned | CaseManagerCoverArranged | SelfHelpCheckInRecorded
+    | EscalationReviewed | FitNoteAdviceAccepted | PlanActionCompleted
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

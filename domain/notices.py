@@ -19,6 +19,7 @@ from domain.events import (
     AssessmentRecorded,
     CaseEscalated,
     CaseEvent,
+    EscalationConfirmed,
     ManagerRemindedOfContact,
     MissedContactEscalated,
     OhReferralMade,
@@ -31,6 +32,7 @@ from domain.journey.appointments import (
     MissedAppointmentsDecided,
     MissedAppointmentsDecisionRequested,
 )
+from domain.journey.escalation import hr_told_on_confirmation
 from domain.practice import follows
 from domain.state import CaseState
 from domain.vocabulary import Tier
@@ -76,6 +78,12 @@ class NoticeKind(StrEnum):
     REASSESSMENT_DUE = "reassessment_due"
     SPECIALIST_ASSESSMENT_DUE = "specialist_assessment_due"
     SPECIALIST_REFERRAL_DUE = "specialist_referral_due"
+    FIT_NOTE_LAPSED = "fit_note_lapsed"
+    FIT_NOTE_ASSESS_AGAIN = "fit_note_assess_again"
+    ESCALATION_REVIEW_DUE = "escalation_review_due"
+    ESCALATION_CONFIRMED_HR = "escalation_confirmed_hr"
+    PLAN_ACTION_DUE = "plan_action_due"
+    PLAN_REVISION_DUE = "plan_revision_due"
 
 
 # The reminders a passing deadline sends, by the deadline's name.
@@ -88,6 +96,8 @@ _DEADLINE_KINDS = {kind.value: kind for kind in (
     NoticeKind.FIRST_TREATMENT_DUE, NoticeKind.REFERRAL_TRIAGE_DUE,
     NoticeKind.SELF_HELP_CHECK_IN_DUE, NoticeKind.REASSESSMENT_DUE,
     NoticeKind.SPECIALIST_ASSESSMENT_DUE, NoticeKind.SPECIALIST_REFERRAL_DUE,
+    NoticeKind.FIT_NOTE_LAPSED, NoticeKind.FIT_NOTE_ASSESS_AGAIN,
+    NoticeKind.ESCALATION_REVIEW_DUE, NoticeKind.PLAN_ACTION_DUE, NoticeKind.PLAN_REVISION_DUE,
 )}
 
 # The reminder of an appointment says how it takes place: one text for each way.
@@ -185,4 +195,15 @@ def notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
     if isinstance(event, AssessmentRecorded) and event.tier is Tier.SELF_HELP and follows(state):
         # Triage: a tier-1 case is routed to self-help, and the employee is sent the guidance.
         return [_for_role(state, Role.EMPLOYEE, NoticeKind.SELF_HELP_GUIDANCE)]
+    if isinstance(event, EscalationConfirmed):
+        return _confirmed_escalation(state, event)
     return []
+
+
+def _confirmed_escalation(state: CaseState, event: EscalationConfirmed) -> list[Notice]:
+    """Under the practice rules HR hears of an escalation (never its cause) only once a named
+    OH professional has confirmed it: the decision that added HR to those it went to."""
+    if not (event.confirmed and hr_told_on_confirmation(state)):
+        return []
+    return [_for_role(state, Role.HR, NoticeKind.ESCALATION_CONFIRMED_HR,
+                      escalation_number=event.number)]

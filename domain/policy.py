@@ -151,6 +151,26 @@ class Policy(BaseModel):
         description="Days after a tier-3 decision within which a therapy or specialist referral "
         "is made.",
     )
+    fit_note_lapsed_days: int = Field(
+        default=1, ge=0, le=14,
+        description="Days after a fit note ends, with no new note and no return, at which the "
+        "employee, the line manager and HR are reminded that the absence is no longer covered.",
+    )
+    fit_note_assess_again_notice_days: int = Field(
+        default=2, ge=0, le=28,
+        description="Days before a note whose issuer will assess again ends at which OH is "
+        "reminded to follow the reassessment up.",
+    )
+    escalation_review_days: int = Field(
+        default=5, ge=1, le=60,
+        description="Days after a named OH professional confirms an escalation by which OH "
+        "reviews the case.",
+    )
+    plan_revision_days: int = Field(
+        default=7, ge=1, le=60,
+        description="Days after a plan review finds the plan not on track by which the plan "
+        "is revised.",
+    )
 
     @model_validator(mode="after")
     def _oh_advice_allows_at_least_the_default(self) -> Policy:

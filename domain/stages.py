@@ -64,6 +64,9 @@ class Action(StrEnum):
     CORRECT_ENTRY = "correct_entry"
     ASSIGN_CASE_MANAGER = "assign_case_manager"
     RECORD_SELF_HELP_CHECK_IN = "record_self_help_check_in"
+    RECORD_ESCALATION_REVIEW = "record_escalation_review"
+    ACCEPT_FIT_NOTE_ADVICE = "accept_fit_note_advice"
+    COMPLETE_PLAN_ACTION = "complete_plan_action"
 
 
 class ReasonCategory(StrEnum):

@@ -105,6 +105,10 @@ class Escalation(_Part):
     escalated_to: tuple[Role, ...]
     confirmed: bool | None = None  # None: a recommendation awaiting a named OH professional
     confirmed_by: str | None = None
+    confirmed_at: AwareDatetime | None = None
+    """When it was confirmed or dismissed; the OH review it calls for is due from then."""
+    reviewed_on: date | None = None
+    """The day OH recorded its review of a confirmed escalation."""
 
 
 class Plan(_Part):
@@ -113,6 +117,11 @@ class Plan(_Part):
     content: PlanContent
     agreed_by: PlanAgreement
     reviewed_on: tuple[date, ...] = ()
+    completed_actions: tuple[int, ...] = ()
+    """The numbers (from 1, in the plan's order) of the actions recorded as done."""
+    off_track_on: date | None = None
+    """The day of the latest review that found the plan not on track, until one finds it on
+    track again or the plan is revised: a revision is then due."""
 
 
 class Therapy(_Part):
@@ -187,6 +196,16 @@ def keep_latest_fit_notes(
             last_number=max(summary.last_number, note.number),
         )
     return summary, tuple(n for n in notes if not any(n is d for d in dropped))
+
+
+class ProposedAdjustment(_Part):
+    """A change a 'may be fit' note advises: the plan and a phased return start from it, and
+    the employer records whether it can make it."""
+
+    option: FitNoteOption
+    fit_note_number: int
+    employer_can_make: bool | None = None
+    """None until the employer has answered the advice."""
 
 
 class PhasedReturn(_Part):
@@ -300,6 +319,9 @@ class CaseState(BaseModel):
         default=None, description="A covering case manager for a period; see "
         "domain.journey.ownership.owner_on.")
     self_help_check_in: SelfHelpCheckIn | None = None
+    proposed_adjustments: tuple[ProposedAdjustment, ...] = Field(
+        default=(), description="What the latest 'may be fit' note advises, and whether the "
+        "employer can make each change (cases following the practice rules).")
 
     @property
     def first_day(self) -> date | None:
@@ -331,3 +353,6 @@ class CaseState(BaseModel):
 
     def pending_escalation(self, cause: str) -> bool:
         return any(e.cause == cause and e.confirmed is None for e in self.escalations)
+
+    def confirmed_escalation(self, cause: str) -> bool:
+        return any(e.cause == cause and e.confirmed is True for e in self.escalations)

@@ -26,6 +26,7 @@ from domain.journey.base import (
     Evolution,
     on_day,
 )
+from domain.journey.fit_note import advised_phased_return
 from domain.policy import Policy
 from domain.stages import Action, Stage
 from domain.state import CaseState, PhasedReturn
@@ -110,12 +111,14 @@ def start_phased_return(state: CaseState, command: StartPhasedReturn, now: datet
                         actor: Actor) -> list[CaseEvent]:
     check_not_before_case("starts_on", command.starts_on, state)
     _check_weeks(command.weeks, 1, len(command.weeks), state.policy, command.on_oh_advice)
+    note = advised_phased_return(state)
+    advised = f", as fit note {note} advised" if note is not None else ""
     return [
         PhasedReturnStarted(
             occurred_at=now, actor=actor, starts_on=command.starts_on,
             weeks=tuple(command.weeks), on_oh_advice=command.on_oh_advice,
             reason=f"phased return of {len(command.weeks)} week(s) from "
-            f"{command.starts_on.isoformat()}",
+            f"{command.starts_on.isoformat()}{advised}",
         )
     ]
 

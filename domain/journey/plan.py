@@ -1,9 +1,14 @@
 """The rehabilitation plan: agreed by the employee, the line manager and OH together, reviewed
-on its dates, and revised as a new version while the previous ones stay on record."""
+on its dates, and revised as a new version while the previous ones stay on record.
+
+Under the practice rules (`domain.practice`) a plan starts from the adjustments a 'may be fit'
+note proposed, each action's due date reminds its owner, and a review that finds the plan not
+on track calls for a revision within the policy's days (escalated if missed twice)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import AwareDatetime, Field
@@ -17,6 +22,7 @@ from domain.journey.assessment import Adjustment
 from domain.journey.base import (
     EXAMPLE_AT,
     EXAMPLE_ON,
+    HR_MANAGER_OH,
     MANAGER_OR_OH,
     OH,
     SHORT,
@@ -30,6 +36,8 @@ from domain.journey.base import (
     on_day,
     with_second_miss,
 )
+from domain.journey.fit_note import adjustments_to_start_from
+from domain.practice import follows
 from domain.stages import RETURNING, Action, Stage
 from domain.state import CaseState, Plan
 from domain.values import PlanAgreement
@@ -79,6 +87,14 @@ class RecordPlanReview(Command):
     on_track: bool
 
 
+class CompletePlanAction(Command):
+    """An action of the current plan is done (numbered from 1, in the plan's order)."""
+
+    action_number: int = Field(ge=1, le=100)
+    completed_on: date
+    notes: str | None = Field(default=None, max_length=TEXT)
+
+
 class PlanAgreed(Event):
     """A plan agreed with the employee, manager and OH; a revision is a new plan version.
 
@@ -103,6 +119,33 @@ class PlanReviewed(Event):
     notes: str | None = None
 
 
+class PlanActionCompleted(Event):
+    type: Literal["PlanActionCompleted"] = "PlanActionCompleted"
+    plan_version: int
+    action_number: int
+    completed_on: date
+    notes: str | None = None
+
+
+# The words of an action's owner that say whom its due date reminds; OH leads the plan, so an
+# owner named otherwise (a support organisation, a therapist) is followed up by OH.
+_OWNER_WORDS: tuple[tuple[tuple[str, ...], Role], ...] = (
+    (("manager", "supervisor"), Role.MANAGER),
+    (("hr", "human resources", "people team"), Role.HR),
+    (("employee", "staff member", "worker"), Role.EMPLOYEE),
+)
+
+
+def owner_role(owner: str) -> Role:
+    """The role an action's recorded owner names ('line manager', 'HR', 'employee', 'OH')."""
+    words = re.findall(r"[a-z]+", owner.lower())
+    text = " ".join(words)
+    for names, role in _OWNER_WORDS:
+        if any(name in words or (" " in name and name in text) for name in names):
+            return role
+    return Role.OH
+
+
 def _check_plan(command: AgreePlan | RevisePlan, now: datetime) -> None:
     check_not_in_future("agreed_at", command.agreed_at, now)
     agreed_by = command.agreed_by
@@ -116,16 +159,29 @@ def _check_plan(command: AgreePlan | RevisePlan, now: datetime) -> None:
         raise InvalidCommand("plan.review_dates", f"must be on or after {agreed_on.isoformat()}")
 
 
+def _started_from_advice(state: CaseState, plan: PlanContent) -> tuple[values.PlanContent, str]:
+    """The plan as stored: one given without adjustments starts (under the practice rules) from
+    those the latest 'may be fit' note proposed and the employer has not refused; and the words
+    that say so."""
+    content = values.PlanContent.model_validate(plan)
+    proposed = adjustments_to_start_from(state) if not plan.adjustments else ()
+    if not proposed:
+        return content, ""
+    return (content.model_copy(update={"adjustments": list(proposed)}),
+            f"; {len(proposed)} adjustment(s) taken from the fit note's advice")
+
+
 def agree_plan(state: CaseState, command: AgreePlan, now: datetime, actor: Actor
                ) -> list[CaseEvent]:
     _check_plan(command, now)
+    plan, advised = _started_from_advice(state, command.plan)
     return [
         PlanAgreed(
             occurred_at=command.agreed_at, actor=actor, plan_version=1,
             agreed_at=command.agreed_at,
-            plan=command.plan, agreed_by=command.agreed_by,
+            plan=plan, agreed_by=command.agreed_by,
             reason=f"rehabilitation plan agreed with {len(command.plan.goals)} goal(s); reviews "
-            f"on {', '.join(d.isoformat() for d in sorted(command.plan.review_dates))}",
+            f"on {', '.join(d.isoformat() for d in sorted(command.plan.review_dates))}{advised}",
         )
     ]
 
@@ -134,12 +190,41 @@ def revise_plan(state: CaseState, command: RevisePlan, now: datetime, actor: Act
                 ) -> list[CaseEvent]:
     _check_plan(command, now)
     version = (state.plan.version if state.plan else 0) + 1
+    plan, advised = _started_from_advice(state, command.plan)
     return [
         PlanAgreed(
             occurred_at=command.agreed_at, actor=actor, plan_version=version,
-            agreed_at=command.agreed_at, plan=command.plan, agreed_by=command.agreed_by,
+            agreed_at=command.agreed_at, plan=plan, agreed_by=command.agreed_by,
             revision_reason=command.reason,
-            reason=f"plan revised to version {version}: {command.reason}",
+            reason=f"plan revised to version {version}: {command.reason}{advised}",
+        )
+    ]
+
+
+def complete_plan_action(state: CaseState, command: CompletePlanAction, now: datetime,
+                         actor: Actor) -> list[CaseEvent]:
+    plan = state.plan
+    if plan is None:
+        raise InvalidCommand("action_number", "there is no agreed plan")
+    count = len(plan.content.actions)
+    if command.action_number > count:
+        raise InvalidCommand("action_number", f"plan version {plan.version} has {count} "
+                             "action(s), numbered from 1")
+    if command.action_number in plan.completed_actions:
+        raise InvalidCommand("action_number",
+                             f"action {command.action_number} was already completed")
+    check_day_not_in_future("completed_on", command.completed_on, now)
+    agreed_on = london_date(plan.agreed_at)
+    if command.completed_on < agreed_on:
+        raise InvalidCommand("completed_on",
+                             f"must not be before the plan was agreed on {agreed_on.isoformat()}")
+    return [
+        PlanActionCompleted(
+            occurred_at=now, actor=actor, plan_version=plan.version,
+            action_number=command.action_number, completed_on=command.completed_on,
+            notes=command.notes,
+            reason=f"action {command.action_number} of plan version {plan.version} completed "
+            f"on {command.completed_on.isoformat()}",
         )
     ]
 
@@ -172,16 +257,52 @@ def _agreed(state: CaseState, event: PlanAgreed) -> Changes:
 def _reviewed(state: CaseState, event: PlanReviewed) -> Changes:
     if state.plan is None:
         return {}
-    return {"plan": state.plan.model_copy(
-        update={"reviewed_on": (*state.plan.reviewed_on, event.reviewed_on)})}
+    update: Changes = {"reviewed_on": (*state.plan.reviewed_on, event.reviewed_on)}
+    if follows(state) and event.plan_version == state.plan.version:
+        update["off_track_on"] = None if event.on_track else event.reviewed_on
+    return {"plan": state.plan.model_copy(update=update)}
+
+
+def _action_completed(state: CaseState, event: PlanActionCompleted) -> Changes:
+    plan = state.plan
+    if plan is None or plan.version != event.plan_version:
+        return {}
+    return {"plan": plan.model_copy(
+        update={"completed_actions": (*plan.completed_actions, event.action_number)})}
+
+
+def _practice_deadlines(state: CaseState, plan: Plan) -> list[Deadline]:
+    """Each open action's due date, reminding its owner; and the revision a review that found
+    the plan not on track calls for, reminding OH and escalated if missed twice."""
+    policy = state.policy
+    found: list[Deadline] = []
+    for number, action in enumerate(plan.content.actions, start=1):
+        if number in plan.completed_actions:
+            continue
+        found.append(Deadline(key=f"plan_v{plan.version}_action_{number}_due",
+                              name="plan_action_due", due_at=on_day(action.due_on, policy),
+                              recipients=(owner_role(action.owner),),
+                              why=f"action {number} of plan version {plan.version} is due on "
+                              f"{action.due_on.isoformat()}"))
+    if plan.off_track_on is not None:
+        day = plan.off_track_on + timedelta(days=policy.plan_revision_days)
+        first = Deadline(key=f"plan_v{plan.version}_revision_after_{plan.off_track_on}",
+                         name="plan_revision_due", due_at=on_day(day, policy),
+                         recipients=(Role.OH,),
+                         why=f"plan version {plan.version} was found not on track on "
+                         f"{plan.off_track_on.isoformat()}: revise it within "
+                         f"{policy.plan_revision_days} day(s)")
+        found.extend(with_second_miss(state, first, (Role.OH,), "plan revision missed twice"))
+    return found
 
 
 def deadlines(state: CaseState) -> list[Deadline]:
-    """The plan's next review, one at a time."""
+    """The plan's next review, one at a time; under the practice rules also its actions' due
+    dates and the revision a review not on track calls for."""
     plan = state.plan
     if plan is None or state.stage not in RETURNING:
         return []
-    found: list[Deadline] = []
+    found: list[Deadline] = _practice_deadlines(state, plan) if follows(state) else []
     for day in sorted(plan.content.review_dates):
         if any(reviewed >= day for reviewed in plan.reviewed_on):
             continue
@@ -194,7 +315,8 @@ def deadlines(state: CaseState) -> list[Deadline]:
     return found
 
 
-EVOLUTION: Evolution = {PlanAgreed: _agreed, PlanReviewed: _reviewed}
+EVOLUTION: Evolution = {PlanAgreed: _agreed, PlanReviewed: _reviewed,
+                        PlanActionCompleted: _action_completed}
 
 _EXAMPLE_PLAN = {
     "concerns": ["Worried about lifting"], "wellbeing_needs": ["Sleep"],
@@ -223,5 +345,11 @@ RULES: dict[Action, ActionRule] = {
         command=RecordPlanReview, decide=record_plan_review, roles=MANAGER_OR_OH,
         stages=RETURNING, path="plan/reviews",
         example={"reviewed_on": EXAMPLE_ON, "on_track": True},
+    ),
+    Action.COMPLETE_PLAN_ACTION: ActionRule(
+        command=CompletePlanAction, decide=complete_plan_action, roles=HR_MANAGER_OH,
+        stages=RETURNING, path="plan/actions/completed",
+        example={"action_number": 1, "completed_on": EXAMPLE_ON,
+                 "notes": "Desk assessment done; sit-stand desk ordered"},
     ),
 }

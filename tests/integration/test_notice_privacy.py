@@ -14,6 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 from domain.actors import Actor, Role, Source
+from domain.commands import ConfirmEscalation
 from domain.decide import decide, open_case
 from domain.ids import case_id_for_absence
 from domain.notices import NoticeKind
@@ -38,7 +39,8 @@ OH = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 
 def marked_case(store: CaseEventStore) -> CaseState:
     """A mental-health absence whose notes, fit-note condition and comments, assessment notes
-    and barriers all carry the marker; found unfit for any work (so it escalates)."""
+    and barriers all carry the marker; found unfit for any work (so it escalates), and the
+    escalation confirmed (with the marker in the comment)."""
     command = open_command(reason=ReasonCategory.MENTAL_HEALTH)
     case_id = case_id_for_absence(command.employer_id, command.absence_id)
     at = OPENED + timedelta(hours=1)
@@ -50,6 +52,8 @@ def marked_case(store: CaseEventStore) -> CaseState:
                                                      "comments": MARKER}), MANAGER_ACTOR),
         (j.assessment(at, Fitness.UNFIT_ANY_WORK).model_copy(
             update={"clinical_notes": MARKER, "barriers": [MARKER]}), OH),
+        # HR hears of the escalation once a named OH professional confirms it.
+        (ConfirmEscalation(escalation_number=1, confirmed_by=MARKER, comment=MARKER), OH),
     ]
     for command_, actor in steps:
         state = writer.write(decide(state, command_, now=at, actor=actor))
@@ -72,7 +76,7 @@ async def send_everything(pool: asyncpg.Pool, store: CaseEventStore, channel: No
                           tmp_path: Path) -> None:
     state = await asyncio.to_thread(marked_case, store)
     escalated = await pool.fetch("SELECT kind FROM rtw_notices")
-    assert {row["kind"] for row in escalated} == {"case_escalated", "case_escalated_hr"}
+    assert {row["kind"] for row in escalated} == {"case_escalated", "escalation_confirmed_hr"}
     await add_every_kind(pool, state.case_id)
     templates = {kind.value: TEMPLATE for kind in NoticeKind}
     employers = employer_directory(tmp_path, notify_templates=templates)

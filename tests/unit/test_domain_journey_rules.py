@@ -114,7 +114,8 @@ def test_fit_with_adjustments_names_the_adjustments() -> None:
 def test_unfit_for_any_work_is_escalated_once_as_a_recommendation() -> None:
     state = planned(Fitness.UNFIT_ANY_WORK)
     [escalation] = state.escalations
-    assert escalation.confirmed is None and escalation.escalated_to == (Role.OH, Role.HR)
+    # Under the practice rules HR is added only when a named OH professional confirms it.
+    assert escalation.confirmed is None and escalation.escalated_to == (Role.OH,)
     again = decide(state, j.assessment(OPENED + timedelta(days=4), Fitness.UNFIT_ANY_WORK),
                    now=OPENED + timedelta(days=4), actor=OH)
     assert not any(isinstance(e, CaseEscalated) for e in again)

@@ -60,7 +60,7 @@ def test_sick_pay_warnings_name_the_day_pay_drops_and_reach_hr_and_the_employee(
 
 
 def test_unfit_for_any_work_alerts_oh_and_tells_hr_only_that_oh_is_looking() -> None:
-    state = opened()
+    state = opened().model_copy(update={"practice": 0})  # the rules before domain.practice
     for command, actor in ((j.early_contact(OPENED), MANAGER_ACTOR),
                            (j.assessment(OPENED, Fitness.UNFIT_ANY_WORK), OH)):
         for event in decide(state, command, now=OPENED + timedelta(hours=1), actor=actor):

@@ -20,6 +20,7 @@ from domain.events import (
     AssessmentRecorded,
     CaseEscalated,
     CaseEvent,
+    EscalationConfirmed,
     ManagerRemindedOfContact,
     MissedContactEscalated,
     OhReferralMade,
@@ -89,6 +90,12 @@ RECEIVERS: dict[NoticeKind, frozenset[Role]] = {
     NoticeKind.REASSESSMENT_DUE: frozenset({Role.OH}),
     NoticeKind.SPECIALIST_ASSESSMENT_DUE: frozenset({Role.OH}),
     NoticeKind.SPECIALIST_REFERRAL_DUE: frozenset({Role.OH}),
+    NoticeKind.FIT_NOTE_LAPSED: frozenset({Role.EMPLOYEE, Role.MANAGER, Role.HR}),
+    NoticeKind.FIT_NOTE_ASSESS_AGAIN: frozenset({Role.OH}),
+    NoticeKind.ESCALATION_REVIEW_DUE: frozenset({Role.OH}),
+    NoticeKind.ESCALATION_CONFIRMED_HR: frozenset({Role.HR}),
+    NoticeKind.PLAN_ACTION_DUE: frozenset(RECIPIENT_ROLES),
+    NoticeKind.PLAN_REVISION_DUE: frozenset({Role.OH}),
 }
 
 
@@ -344,6 +351,8 @@ def test_clinical_detail_on_a_case_never_reaches_a_notice_text() -> None:
         RiskFlagRaised(flag=MARKER, absent_days=42, deadline_key=MARKER, **clinical),
         CaseEscalated(number=1, cause=MARKER, escalated_to=(Role.OH, Role.HR),
                       deadline_key=MARKER, **clinical),
+        EscalationConfirmed(number=1, confirmed_by=MARKER, confirmed=True, comment=MARKER,
+                            **clinical),
         *(ReminderSent(deadline_name=name, deadline=now, recipients=everyone,
                        deadline_key=MARKER, **clinical)
           for name in [*(kind.value for kind in NoticeKind), MARKER]),
