@@ -231,7 +231,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("median_days_to_first_assessment", "Of the cases opened in the period with an "
             "assessment, the median calendar days from the referral to OH to the first "
             "assessment on or after it (a case never referred: from the day it opened to its "
-            "first assessment).",
+            "first assessment). Cases following the practice rules count the first OH "
+            "consultation after the referral instead: the first appointment attended, or an "
+            "assessment if one came first.",
             lambda cases, period: _median(c.days_to_first_assessment
                                           for c in _opened(cases, period))),
     Measure("median_days_absent", "Of the cases closed in the period that had an absence, "
