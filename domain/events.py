@@ -15,7 +15,7 @@ from pydantic import Field, TypeAdapter
 
 from domain.journey.absence import AbsenceStarted, CaseOpened
 from domain.journey.assessment import AssessmentRecorded
-from domain.journey.closure import CaseClosed, FollowUpRecorded
+from domain.journey.closure import CaseClosed, CaseReopened, FollowUpRecorded
 from domain.journey.early_contact import (
     CheckInRecorded,
     EarlyContactRecorded,
@@ -66,6 +66,7 @@ AnyCaseEvent = (
     | PhasedReturnExtended | PhasedReturnCompleted | RedeploymentTrialStarted
     | RedeploymentTrialReviewed | RedeploymentConcluded | AbsenceExtended | ReturnToWorkNotified
     | LeavingNotified | CaseClosed | FollowUpRecorded | PolicyAdopted
+    | CaseReopened
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

@@ -55,6 +55,9 @@ class CaseFacts(BaseModel):
     intervention_by_case_manager: Intervention | None = None
     follow_up_on: date | None = None
     sustained: bool | None = None
+    reopened_on: tuple[date, ...] = ()
+    """The days follow-ups found a return not sustained and reopened the case (the latest
+    follow-up among them while the case is open again)."""
 
     @classmethod
     def of(cls, state: CaseState) -> CaseFacts:
@@ -97,6 +100,7 @@ class CaseFacts(BaseModel):
                                           if closure else None),
             follow_up_on=state.follow_up.checked_on if state.follow_up else None,
             sustained=state.follow_up.sustained if state.follow_up else None,
+            reopened_on=state.reopened_on,
         )
 
     @property
@@ -193,8 +197,16 @@ def _returned(cases: Sequence[CaseFacts], period: Period) -> float | None:
 
 
 def _sustained(cases: Sequence[CaseFacts], period: Period) -> float | None:
-    checked = [c for c in cases if period.holds(c.follow_up_on)]
-    return _rate(sum(bool(c.sustained) for c in checked), len(checked))
+    """Every follow-up counts once: a case's latest, and each earlier one that found the
+    return not sustained and reopened the case."""
+    sustained = checked = 0
+    for case in cases:
+        checked += sum(period.holds(day) for day in case.reopened_on)
+        latest_reopened = bool(case.reopened_on) and case.sustained is False
+        if period.holds(case.follow_up_on) and not latest_reopened:
+            checked += 1
+            sustained += bool(case.sustained)
+    return _rate(sustained, checked)
 
 
 def _deadlines_met(cases: Sequence[CaseFacts], period: Period) -> float | None:
@@ -227,7 +239,8 @@ MEASURES: tuple[Measure, ...] = (
             "the day the case closed).",
             lambda cases, period: _median(c.days_absent for c in _closed(cases, period))),
     Measure("sustained_return_rate", "Of the follow-ups recorded in the period, the share "
-            "that found the return sustained.", _sustained),
+            "that found the return sustained (a case reopened by a follow-up and later "
+            "followed up again counts each follow-up).", _sustained),
     Measure("deadlines_met_rate", "Of the cases opened in the period, the share of early "
             "contact and first OH assessment deadlines met (done by the deadline), among those "
             "already met or missed (done late, or passed undone).", _deadlines_met),

@@ -145,6 +145,9 @@ class FitNote(_Part):
         return self.assessment is FitNoteAssessment.NOT_FIT or self.advice_declined
 
 
+# The latest days a follow-up reopened the case that a state keeps (the store keeps all).
+REOPENINGS_KEPT = 12
+
 # The latest fit notes a case keeps whole; earlier ones are summarised (the store keeps all).
 FIT_NOTES_KEPT = 12
 
@@ -264,6 +267,9 @@ class CaseState(BaseModel):
     left_on: date | None = None
     closure: Closure | None = None
     follow_up: FollowUp | None = None
+    reopened_on: tuple[date, ...] = Field(
+        default=(), description=f"The days (the latest {REOPENINGS_KEPT}) a follow-up found the "
+        "return not sustained and reopened the case (practice rules).")
 
     @property
     def first_day(self) -> date | None:
