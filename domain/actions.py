@@ -42,7 +42,7 @@ _DECLARED: dict[Action, ActionRule] = {
 RULES: dict[Action, ActionRule] = {action: _DECLARED[action] for action in Action}
 
 # The rules of practice each action must meet beyond its stage, from every module declaring any.
-_PRECONDITION_TABLES: tuple[Preconditions, ...] = ()
+_PRECONDITION_TABLES: tuple[Preconditions, ...] = (early_contact.PRECONDITIONS,)
 PRECONDITIONS: dict[Action, tuple[Precondition, ...]] = {
     action: tuple(check for table in _PRECONDITION_TABLES for check in table.get(action, ()))
     for action in Action

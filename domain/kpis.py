@@ -239,8 +239,7 @@ MEASURES: tuple[Measure, ...] = (
             "the day the case closed).",
             lambda cases, period: _median(c.days_absent for c in _closed(cases, period))),
     Measure("sustained_return_rate", "Of the follow-ups recorded in the period, the share "
-            "that found the return sustained (a case reopened by a follow-up and later "
-            "followed up again counts each follow-up).", _sustained),
+            "that found the return sustained.", _sustained),
     Measure("deadlines_met_rate", "Of the cases opened in the period, the share of early "
             "contact and first OH assessment deadlines met (done by the deadline), among those "
             "already met or missed (done late, or passed undone).", _deadlines_met),

@@ -1,5 +1,9 @@
 """Early contact and keeping in touch: the line manager contacts the employee by the end of the
-next working day, is reminded, then HR is alerted; afterwards, contact on the agreed cadence."""
+next working day, is reminded, then HR is alerted; afterwards, contact on the agreed cadence.
+
+Under the practice rules (`domain.practice`): an absence that joins a stay-at-work case starts
+the same contact deadlines (met by the early contact, or a check-in in the later stages), and a
+case whose missed contact was escalated goes on to assessment once it is referred to OH."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from pydantic import AwareDatetime, Field
 
 from domain.actors import Actor, Role
 from domain.calendar import add_working_days, local_moment, london_date
-from domain.errors import InvalidCommand
+from domain.errors import ActionNotAllowed, InvalidCommand
 from domain.guards import check_not_before_absence, check_not_in_future
 from domain.journey.base import (
     EXAMPLE_AT,
@@ -23,10 +27,12 @@ from domain.journey.base import (
     DeadlineKind,
     Event,
     Evolution,
+    Preconditions,
     on_day,
     with_second_miss,
 )
 from domain.policy import Policy
+from domain.practice import follows
 from domain.stages import WORKING_STAGES, Action, ContactMethod, Stage
 from domain.state import CaseState, EarlyContact
 
@@ -181,7 +187,8 @@ def _contact(state: CaseState, event: ContactMade) -> Changes:
             agreed_contact_frequency_days=event.agreed_contact_frequency_days,
             recorded_by=event.actor.id,
         )
-        changes["stage"] = Stage.ASSESSMENT
+        if state.stage is Stage.EARLY_CONTACT:  # an absence joining a later stage stays there
+            changes["stage"] = Stage.ASSESSMENT
     return changes
 
 
@@ -191,11 +198,47 @@ def _reminded(state: CaseState, event: ManagerRemindedOfContact) -> Changes:
 
 
 def _escalated(state: CaseState, event: MissedContactEscalated) -> Changes:
-    return {"contact_escalated": True, "fired": state.fired | {"early_contact_escalation"}}
+    changes: Changes = {"contact_escalated": True,
+                        "fired": state.fired | {"early_contact_escalation"}}
+    if escalated_case_proceeds(state.model_copy(update=changes)):
+        changes["stage"] = Stage.ASSESSMENT
+    return changes
+
+
+def escalated_case_proceeds(state: CaseState) -> bool:
+    """Whether a case still waiting for early contact goes on to assessment without it: under
+    the practice rules, once its missed contact was escalated and it is referred to OH (in
+    either order), OH assesses rather than the case stalling."""
+    return (follows(state) and state.stage is Stage.EARLY_CONTACT and state.contact_escalated
+            and state.oh_referral is not None)
+
+
+def joined_absence_awaits_contact(state: CaseState) -> bool:
+    """Under the practice rules: an absence joined this stay-at-work case and no contact with
+    the employee is recorded since the day it was reported."""
+    absence = state.absence
+    if (not follows(state) or state.stage is Stage.EARLY_CONTACT or absence is None
+            or absence.reported_on is None or not state.is_off_work):
+        return False
+    return (state.last_contact_at is None
+            or london_date(state.last_contact_at) < absence.reported_on)
+
+
+def _early_contact_outside_its_stage(state: CaseState, actor: Actor) -> None:
+    """Early contact is recorded in the early-contact stage; in a stay-at-work referral
+    awaiting triage, only for an absence that joined it and awaits contact."""
+    if state.stage is Stage.EARLY_CONTACT or joined_absence_awaits_contact(state):
+        return
+    from domain.actions import allowed_actions  # the table gathers this module's rules
+
+    raise ActionNotAllowed(Action.RECORD_EARLY_CONTACT.value, state.stage.value,
+                           [a.value for a in allowed_actions(state)
+                            if a is not Action.RECORD_EARLY_CONTACT])
 
 
 def _early_contact(state: CaseState) -> list[Deadline]:
-    if state.stage is not Stage.EARLY_CONTACT or state.contact_due_at is None:
+    if state.contact_due_at is None or not (
+            state.stage is Stage.EARLY_CONTACT or joined_absence_awaits_contact(state)):
         return []
     found = [Deadline(key="early_contact_due", name="early_contact_due",
                       due_at=state.contact_due_at, kind=DeadlineKind.CONTACT_REMINDER,
@@ -235,7 +278,9 @@ EVOLUTION: Evolution = {
 RULES: dict[Action, ActionRule] = {
     Action.RECORD_EARLY_CONTACT: ActionRule(
         command=RecordEarlyContact, decide=record_early_contact, roles=MANAGER_OR_OH,
-        stages=frozenset({Stage.EARLY_CONTACT}), path="contact",
+        # In a referral awaiting triage only where a precondition allows it (a joined absence;
+        # in the later stages a check-in is that contact).
+        stages=frozenset({Stage.EARLY_CONTACT, Stage.REFERRAL}), path="contact",
         example={"contacted_at": EXAMPLE_AT, "method": "phone",
                  "agreed_contact_frequency_days": 7, "notes": "Agreed weekly calls on Mondays"},
     ),
@@ -244,4 +289,8 @@ RULES: dict[Action, ActionRule] = {
         stages=WORKING_STAGES, path="check-ins",
         example={"contacted_at": EXAMPLE_AT, "method": "video"},
     ),
+}
+
+PRECONDITIONS: Preconditions = {
+    Action.RECORD_EARLY_CONTACT: (_early_contact_outside_its_stage,),
 }
