@@ -21,6 +21,7 @@ from domain.journey.early_contact import (
     EarlyContactRecorded,
     ManagerRemindedOfContact,
     MissedContactEscalated,
+    ProceededToAssessment,
 )
 from domain.journey.escalation import CaseEscalated, EscalationConfirmed
 from domain.journey.fit_note import FitNoteAdviceDeclined, FitNoteRecorded
@@ -36,8 +37,10 @@ from domain.journey.plan import PlanAgreed, PlanReviewed
 from domain.journey.policy_change import PolicyAdopted
 from domain.journey.redeployment import (
     RedeploymentConcluded,
+    RedeploymentSignedOff,
     RedeploymentTrialReviewed,
     RedeploymentTrialStarted,
+    VacancyMatched,
 )
 from domain.journey.referral import ReferralAccepted, ReferralDeclined, ReferralReceived
 from domain.journey.reminders import ReminderSent, RiskFlagRaised
@@ -66,7 +69,7 @@ AnyCaseEvent = (
     | PhasedReturnExtended | PhasedReturnCompleted | RedeploymentTrialStarted
     | RedeploymentTrialReviewed | RedeploymentConcluded | AbsenceExtended | ReturnToWorkNotified
     | LeavingNotified | CaseClosed | FollowUpRecorded | PolicyAdopted
-    | CaseReopened
+    | CaseReopened | VacancyMatched | RedeploymentSignedOff | ProceededToAssessment
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

@@ -55,6 +55,8 @@ class Action(StrEnum):
     CLOSE_CASE = "close_case"
     RECORD_FOLLOW_UP = "record_follow_up"
     RECORD_ABSENCE = "record_absence"
+    SIGN_OFF_REDEPLOYMENT = "sign_off_redeployment"
+    PROCEED_TO_ASSESSMENT = "proceed_to_assessment"
 
 
 class ReasonCategory(StrEnum):

@@ -18,6 +18,7 @@ from domain.values import (
     PlanAgreement,
     PlanContent,
     SickPayEntitlement,
+    VacancyMatch,
 )
 from domain.vocabulary import (
     AssessmentKind,
@@ -205,6 +206,10 @@ class Redeployment(_Part):
     reviewed_weeks: tuple[int, ...] = ()
     conclusion: RedeploymentConclusion | None = None
     concluded_on: date | None = None
+    match: VacancyMatch | None = None
+    signed_off_by: str | None = None
+    """The OH professional (user id) who signed the redeployment off; None: not yet."""
+    signed_off_on: date | None = None
 
 
 class Closure(_Part):

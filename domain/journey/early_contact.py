@@ -2,8 +2,9 @@
 next working day, is reminded, then HR is alerted; afterwards, contact on the agreed cadence.
 
 Under the practice rules (`domain.practice`): an absence that joins a stay-at-work case starts
-the same contact deadlines (met by the early contact, or a check-in in the later stages), and a
-case whose missed contact was escalated goes on to assessment once it is referred to OH."""
+the same contact deadlines (met by the early contact, or a check-in in the later stages). And a
+case whose manager never records contact does not stall: once the miss was escalated to HR, OH
+may go on to assessment (`proceed_to_assessment`), referring the case to OH if it was not."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from domain.actors import Actor, Role
 from domain.calendar import add_working_days, local_moment, london_date
 from domain.errors import ActionNotAllowed, InvalidCommand
 from domain.guards import check_not_before_absence, check_not_in_future
+from domain.journey import oh_referral
 from domain.journey.base import (
     EXAMPLE_AT,
     MANAGER_OR_OH,
+    OH,
     TEXT,
     ActionRule,
     Changes,
@@ -58,6 +61,23 @@ class RecordCheckIn(Command):
     method: ContactMethod
     agreed_contact_frequency_days: int | None = Field(default=None, ge=1, le=90)
     notes: str | None = Field(default=None, max_length=TEXT)
+
+
+class ProceedToAssessment(Command):
+    """OH goes on to assessment in a case whose manager never recorded early contact, once
+    the missed contact was escalated to HR: the case must not stall in early contact."""
+
+    reason: str = Field(min_length=1, max_length=TEXT)
+
+
+class ProceededToAssessment(Event):
+    """OH went on to assessment without the manager's early contact (missed and escalated)."""
+
+    type: Literal["ProceededToAssessment"] = "ProceededToAssessment"
+
+
+# The cause an OH referral made when OH goes on without contact records.
+CONTACT_MISSED = "contact_missed"
 
 
 class ContactMade(Event):
@@ -198,19 +218,37 @@ def _reminded(state: CaseState, event: ManagerRemindedOfContact) -> Changes:
 
 
 def _escalated(state: CaseState, event: MissedContactEscalated) -> Changes:
-    changes: Changes = {"contact_escalated": True,
-                        "fired": state.fired | {"early_contact_escalation"}}
-    if escalated_case_proceeds(state.model_copy(update=changes)):
-        changes["stage"] = Stage.ASSESSMENT
-    return changes
+    return {"contact_escalated": True, "fired": state.fired | {"early_contact_escalation"}}
 
 
-def escalated_case_proceeds(state: CaseState) -> bool:
-    """Whether a case still waiting for early contact goes on to assessment without it: under
-    the practice rules, once its missed contact was escalated and it is referred to OH (in
-    either order), OH assesses rather than the case stalling."""
-    return (follows(state) and state.stage is Stage.EARLY_CONTACT and state.contact_escalated
-            and state.oh_referral is not None)
+def proceed_to_assessment(state: CaseState, command: ProceedToAssessment, now: datetime,
+                          actor: Actor) -> list[CaseEvent]:
+    """OH goes on to assessment without the manager's contact; a case not yet referred to OH
+    is referred now, so that its first consultation is due by policy."""
+    proceeded: list[CaseEvent] = [ProceededToAssessment(
+        occurred_at=now, actor=actor,
+        reason=f"early contact missed and escalated to HR; OH goes on to assessment: "
+        f"{command.reason}")]
+    if state.oh_referral is None:
+        proceeded.append(oh_referral.oh_referral(
+            state, cause=CONTACT_MISSED, now=now, actor=actor,
+            reason="early contact missed: referred to OH to go on without it"))
+    return proceeded
+
+
+def _proceeded(state: CaseState, event: ProceededToAssessment) -> Changes:
+    return {"stage": Stage.ASSESSMENT}
+
+
+def _contact_escalated(state: CaseState, actor: Actor) -> None:
+    """OH goes on without the manager's contact only once its miss was escalated to HR."""
+    if not state.contact_escalated:
+        due = state.contact_escalation_at
+        raise InvalidCommand(
+            "reason", "OH goes on to assessment without early contact only once the missed "
+            "contact has been escalated to HR"
+            + (f" (due {due.isoformat()})" if due else "")
+            + "; until then the line manager records the early contact")
 
 
 def joined_absence_awaits_contact(state: CaseState) -> bool:
@@ -273,6 +311,7 @@ EVOLUTION: Evolution = {
     CheckInRecorded: _contact,
     ManagerRemindedOfContact: _reminded,
     MissedContactEscalated: _escalated,
+    ProceededToAssessment: _proceeded,
 }
 
 RULES: dict[Action, ActionRule] = {
@@ -289,8 +328,14 @@ RULES: dict[Action, ActionRule] = {
         stages=WORKING_STAGES, path="check-ins",
         example={"contacted_at": EXAMPLE_AT, "method": "video"},
     ),
+    Action.PROCEED_TO_ASSESSMENT: ActionRule(
+        command=ProceedToAssessment, decide=proceed_to_assessment, roles=OH,
+        stages=frozenset({Stage.EARLY_CONTACT}), path="contact/proceed",
+        example={"reason": "No contact from the manager after HR's alert; OH will call"},
+    ),
 }
 
 PRECONDITIONS: Preconditions = {
     Action.RECORD_EARLY_CONTACT: (_early_contact_outside_its_stage,),
+    Action.PROCEED_TO_ASSESSMENT: (_contact_escalated,),
 }

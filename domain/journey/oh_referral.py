@@ -22,7 +22,6 @@ from domain.journey.base import (
     Evolution,
     with_second_miss,
 )
-from domain.journey.early_contact import escalated_case_proceeds
 from domain.policy import Policy
 from domain.stages import RAPID_ACCESS_CATEGORIES, WORKING_STAGES, Action, Stage
 from domain.state import CaseState, OhReferral
@@ -77,12 +76,8 @@ def refer_to_oh(state: CaseState, command: ReferToOh, now: datetime, actor: Acto
 
 
 def _referred(state: CaseState, event: OhReferralMade) -> Changes:
-    changes: Changes = {"oh_referral": OhReferral(
-        referred_at=event.occurred_at, cause=event.cause,
-        assessment_due_at=event.assessment_due_at)}
-    if escalated_case_proceeds(state.model_copy(update=changes)):
-        changes["stage"] = Stage.ASSESSMENT  # contact missed and escalated: OH goes on
-    return changes
+    return {"oh_referral": OhReferral(referred_at=event.occurred_at, cause=event.cause,
+                                      assessment_due_at=event.assessment_due_at)}
 
 
 def deadlines(state: CaseState) -> list[Deadline]:

@@ -10,28 +10,41 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import BaseModel
 
+from domain.actions import RULES
 from domain.actors import Actor, Role, Source
 from domain.commands import (
     AcceptReferral,
+    ConcludeRedeployment,
     EmployeeReturned,
     ReceiveReferral,
     RecordAbsence,
     RecordCheckIn,
     RecordFollowUp,
     ReferToOh,
+    StartRedeploymentTrial,
 )
 from domain.deadlines import decide_deadline, open_deadlines
 from domain.decide import decide, receive_referral
-from domain.errors import ActionNotAllowed, InvalidCommand
+from domain.errors import ActionNotAllowed, InvalidCommand, RoleNotAllowed
 from domain.events import CaseEvent, OhReferralMade
 from domain.evolve import evolve
+from domain.journey.base import EXAMPLE_ON
 from domain.journey.closure import RETURN_NOT_SUSTAINED, CaseReopened
+from domain.journey.early_contact import CONTACT_MISSED, ProceedToAssessment
+from domain.journey.redeployment import SignOffRedeployment, VacancyMatch
 from domain.kpis import CaseFacts, Period, evaluate
 from domain.notices import NoticeKind, notices_for
 from domain.policy import DEFAULT_POLICY
-from domain.stages import ContactMethod, ReasonCategory, Stage
+from domain.stages import Action, ContactMethod, ReasonCategory, Stage
 from domain.state import CaseState
-from domain.vocabulary import Outcome, ReferralSource, Route
+from domain.vocabulary import (
+    MatchJudgement,
+    Outcome,
+    RedeploymentConclusion,
+    ReferralSource,
+    Route,
+    WorkDemand,
+)
 from localstack import samples as j
 from tests.support.builders import EMPLOYEE, HR_ACTOR, MANAGER, MANAGER_ACTOR, opened_state
 
@@ -199,56 +212,60 @@ def escalated(practice: bool = True) -> CaseState:
     return state
 
 
-def test_an_escalated_case_referred_to_oh_goes_on_to_assessment() -> None:
+def test_oh_goes_on_to_assessment_once_the_missed_contact_was_escalated() -> None:
     state = escalated()
     at = OPENED + timedelta(days=3)
 
-    referred, _ = act(state, ReferToOh(reason="Manager has not made contact"), at, OH_ACTOR)
+    proceeded, events = act(state, ProceedToAssessment(reason="OH will call the employee"), at,
+                            OH_ACTOR)
 
-    assert referred.stage is Stage.ASSESSMENT
-    assert "first_assessment_due" in [d.name for d in open_deadlines(referred)]
-    assessed, _ = act(referred, j.assessment(at + timedelta(days=2)), at + timedelta(days=2),
+    assert [e.type for e in events] == ["ProceededToAssessment", "OhReferralMade"]
+    assert proceeded.stage is Stage.ASSESSMENT
+    assert proceeded.oh_referral is not None and proceeded.oh_referral.cause == CONTACT_MISSED
+    assert "first_assessment_due" in [d.name for d in open_deadlines(proceeded)]
+    assessed, _ = act(proceeded, j.assessment(at + timedelta(days=2)), at + timedelta(days=2),
                       OH_ACTOR)
     assert assessed.stage is Stage.PLANNING
 
 
-def test_an_escalated_case_referred_by_its_long_term_deadline_goes_on_to_assessment() -> None:
-    state = escalated()
-    deadline = next(d for d in open_deadlines(state) if d.name == "long_term_referral")
-
-    for event in decide_deadline(state, deadline.key, now=deadline.due_at, actor=TIMER):
-        state = evolve(state, event)
-
-    assert state.stage is Stage.ASSESSMENT
-
-
-def test_a_case_referred_before_its_contact_is_escalated_goes_on_at_the_escalation() -> None:
+def test_a_case_referred_already_keeps_its_referral_when_oh_goes_on() -> None:
     state = opened_state(OPENED, first_day=OPENED.date(), reason=ReasonCategory.OTHER)
     state, _ = act(state, ReferToOh(reason="Expected to be long"), OPENED, MANAGER_ACTOR)
-    assert state.stage is Stage.EARLY_CONTACT
+    referral = state.oh_referral
     for _ in range(2):
         deadline = next(d for d in open_deadlines(state) if d.name.startswith("early_contact"))
         for event in decide_deadline(state, deadline.key, now=deadline.due_at, actor=TIMER):
             state = evolve(state, event)
+    assert state.stage is Stage.EARLY_CONTACT  # the escalation alone moves nothing
+    at = OPENED + timedelta(days=4)
 
-    assert state.stage is Stage.ASSESSMENT
+    proceeded, events = act(state, ProceedToAssessment(reason="Going on"), at, OH_ACTOR)
 
-
-def test_an_escalated_case_before_the_practice_rules_stays_in_early_contact() -> None:
-    state = escalated(practice=False)
-
-    referred, _ = act(state, ReferToOh(reason="Manager has not made contact"),
-                      OPENED + timedelta(days=3), OH_ACTOR)
-
-    assert referred.stage is Stage.EARLY_CONTACT
+    assert [e.type for e in events] == ["ProceededToAssessment"]
+    assert proceeded.stage is Stage.ASSESSMENT and proceeded.oh_referral == referral
 
 
-def test_a_referral_without_an_escalation_leaves_the_case_in_early_contact() -> None:
+def test_oh_cannot_go_on_before_the_missed_contact_is_escalated_and_is_told_why() -> None:
     state = opened_state(OPENED, first_day=OPENED.date(), reason=ReasonCategory.OTHER)
 
-    referred, _ = act(state, ReferToOh(reason="Expected to be long"), OPENED, MANAGER_ACTOR)
+    with pytest.raises(InvalidCommand, match="escalated to HR") as refused:
+        decide(state, ProceedToAssessment(reason="Going on"), now=OPENED, actor=OH_ACTOR)
+    assert refused.value.field == "reason"
 
-    assert referred.stage is Stage.EARLY_CONTACT
+
+def test_only_oh_goes_on_without_contact() -> None:
+    with pytest.raises(RoleNotAllowed):
+        decide(escalated(), ProceedToAssessment(reason="Going on"),
+               now=OPENED + timedelta(days=3), actor=MANAGER_ACTOR)
+
+
+def test_a_case_opened_before_the_practice_rules_may_go_on_too() -> None:
+    state = escalated(practice=False)
+
+    proceeded, _ = act(state, ProceedToAssessment(reason="Going on"),
+                       OPENED + timedelta(days=3), OH_ACTOR)
+
+    assert proceeded.stage is Stage.ASSESSMENT
 
 
 # -- an absence joining a stay-at-work case -------------------------------------------------
@@ -332,3 +349,146 @@ def test_an_absence_joining_a_case_before_the_practice_rules_sets_no_timers() ->
     with pytest.raises(ActionNotAllowed):
         decide(stay_at_work(practice=False, accepted=False), j.early_contact(JOINED_AT),
                now=JOINED_AT, actor=MANAGER_ACTOR)
+
+
+# -- redeployment with substance ------------------------------------------------------------
+
+HR = Actor(id="hr-1", role=Role.HR, source=Source.API)
+SUITS = VacancyMatch(restrictions=[WorkDemand.MANUAL_HANDLING, WorkDemand.NIGHT_WORK],
+                     capabilities=["Typing", "Rostering"],
+                     demands=[WorkDemand.SCREEN_WORK, WorkDemand.PUBLIC_FACING],
+                     skills_needed=["Typing"], judgement=MatchJudgement.SUITABLE)
+
+
+def in_rehabilitation(practice: bool = True) -> tuple[CaseState, datetime]:
+    state = opened_state(OPENED, first_day=OPENED.date())
+    if not practice:
+        state = as_before(state)
+    at = OPENED + timedelta(hours=2)
+    state, _ = act(state, j.early_contact(at), at, MANAGER_ACTOR)
+    at += timedelta(days=2)
+    state, _ = act(state, j.assessment(at), at, OH_ACTOR)
+    state, _ = act(state, j.plan(at, at.date()), at, OH_ACTOR)
+    assert state.stage is Stage.REHABILITATION
+    return state, at + timedelta(days=1)
+
+
+def trial(match: VacancyMatch | None = SUITS, on: date | None = None
+          ) -> StartRedeploymentTrial:
+    return StartRedeploymentTrial(vacancy_ref="VAC-88", role_title="Ward clerk",
+                                  starts_on=on or date(2026, 11, 20), trial_weeks=8,
+                                  permanent=True, match=match)
+
+
+def test_a_trial_records_the_vacancy_matched_against_oh_s_restrictions() -> None:
+    state, at = in_rehabilitation()
+
+    started, events = act(state, trial(on=at.date()), at, HR)
+
+    assert [e.type for e in events] == ["RedeploymentTrialStarted", "VacancyMatched"]
+    redeployment = started.redeployment
+    assert redeployment is not None and redeployment.match is not None
+    assert redeployment.match.restrictions == (WorkDemand.MANUAL_HANDLING, WorkDemand.NIGHT_WORK)
+    assert redeployment.match.demands == (WorkDemand.SCREEN_WORK, WorkDemand.PUBLIC_FACING)
+    assert redeployment.match.judgement is MatchJudgement.SUITABLE
+    assert redeployment.match.advice_of_assessment == 1
+
+
+@pytest.mark.parametrize(("match", "field", "says"), [
+    (None, "match", "restrictions"),
+    (SUITS.model_copy(update={"judgement": MatchJudgement.UNSUITABLE}), "match.judgement",
+     "judged suitable"),
+    (SUITS.model_copy(update={"demands": [WorkDemand.NIGHT_WORK]}), "match.judgement",
+     "night_work, which OH's advice restricts"),
+    (SUITS.model_copy(update={"demands": [WorkDemand.NIGHT_WORK],
+                              "judgement": MatchJudgement.SUITABLE_WITH_ADJUSTMENTS}),
+     "match.adjustments", "name the adjustments"),
+])
+def test_a_trial_whose_match_is_missing_or_contradicts_itself_is_refused(
+        match: VacancyMatch | None, field: str, says: str) -> None:
+    state, at = in_rehabilitation()
+
+    with pytest.raises(InvalidCommand, match=says) as refused:
+        decide(state, trial(match, on=at.date()), now=at, actor=HR)
+    assert refused.value.field == field
+
+
+def test_a_restricted_demand_with_named_adjustments_may_be_trialled() -> None:
+    state, at = in_rehabilitation()
+    adjusted = SUITS.model_copy(update={
+        "demands": [WorkDemand.NIGHT_WORK], "adjustments": ["Day shifts only for the trial"],
+        "judgement": MatchJudgement.SUITABLE_WITH_ADJUSTMENTS})
+
+    started, _ = act(state, trial(adjusted, on=at.date()), at, HR)
+
+    assert started.redeployment is not None and started.redeployment.match is not None
+    assert started.redeployment.match.adjustments == ("Day shifts only for the trial",)
+
+
+def test_hr_cannot_confirm_a_redeployment_until_oh_signs_it_off() -> None:
+    state, at = in_rehabilitation()
+    state, _ = act(state, trial(on=at.date()), at, HR)
+    at += timedelta(weeks=8)
+    confirm = ConcludeRedeployment(conclusion=RedeploymentConclusion.CONFIRMED, on=at.date())
+
+    with pytest.raises(InvalidCommand, match="sign_off_redeployment") as refused:
+        decide(state, confirm, now=at, actor=HR)
+    assert refused.value.field == "conclusion"
+    with pytest.raises(RoleNotAllowed):
+        decide(state, SignOffRedeployment(on=at.date()), now=at, actor=HR)
+
+    signed, events = act(state, SignOffRedeployment(on=at.date(), notes="Suits the advice"), at,
+                         OH_ACTOR)
+    assert [e.type for e in events] == ["RedeploymentSignedOff"]
+    assert signed.redeployment is not None
+    assert (signed.redeployment.signed_off_by, signed.redeployment.signed_off_on) == (
+        OH_ACTOR.id, at.date())
+    confirmed, _ = act(signed, confirm, at, HR)
+    assert confirmed.redeployment is not None
+    assert confirmed.redeployment.conclusion is RedeploymentConclusion.CONFIRMED
+    closed, _ = act(confirmed, j.close(Outcome.REDEPLOYED, at.date()), at, OH_ACTOR)
+    assert closed.stage is Stage.FOLLOW_UP
+
+
+def test_a_trial_may_be_reverted_without_a_sign_off_and_signed_off_once_only() -> None:
+    state, at = in_rehabilitation()
+    state, _ = act(state, trial(on=at.date()), at, HR)
+    signed, _ = act(state, SignOffRedeployment(on=at.date()), at, OH_ACTOR)
+
+    with pytest.raises(InvalidCommand, match="signed off already"):
+        decide(signed, SignOffRedeployment(on=at.date()), now=at, actor=OH_ACTOR)
+    with pytest.raises(InvalidCommand, match="before the trial began"):
+        decide(state, SignOffRedeployment(on=at.date() - timedelta(days=1)), now=at,
+               actor=OH_ACTOR)
+    reverted, _ = act(state, ConcludeRedeployment(conclusion=RedeploymentConclusion.REVERTED,
+                                                  on=at.date()), at, HR)
+    assert reverted.stage is Stage.REHABILITATION
+
+
+def test_a_case_before_the_practice_rules_trials_and_confirms_as_before() -> None:
+    state, at = in_rehabilitation(practice=False)
+
+    started, events = act(state, trial(None, on=at.date()), at, HR)
+    confirmed, _ = act(started, ConcludeRedeployment(
+        conclusion=RedeploymentConclusion.CONFIRMED, on=at.date()), at, HR)
+
+    assert [e.type for e in events] == ["RedeploymentTrialStarted"]
+    assert confirmed.redeployment is not None
+    assert confirmed.redeployment.conclusion is RedeploymentConclusion.CONFIRMED
+
+
+# -- the example bodies of the new and changed actions are accepted ------------------------
+
+def test_each_new_action_s_example_is_accepted_where_it_is_allowed() -> None:
+    state, at = in_rehabilitation()
+    example_day = date.fromisoformat(EXAMPLE_ON)
+    later = datetime.combine(example_day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+    started, _ = act(state, RULES[Action.START_REDEPLOYMENT_TRIAL].command.model_validate(
+        RULES[Action.START_REDEPLOYMENT_TRIAL].example), max(at, later), HR)
+    signed, _ = act(started, RULES[Action.SIGN_OFF_REDEPLOYMENT].command.model_validate(
+        RULES[Action.SIGN_OFF_REDEPLOYMENT].example), max(at, later), OH_ACTOR)
+    assert signed.redeployment is not None and signed.redeployment.signed_off_by == OH_ACTOR.id
+
+    proceeded, _ = act(escalated(), RULES[Action.PROCEED_TO_ASSESSMENT].command.model_validate(
+        RULES[Action.PROCEED_TO_ASSESSMENT].example), OPENED + timedelta(days=3), OH_ACTOR)
+    assert proceeded.stage is Stage.ASSESSMENT

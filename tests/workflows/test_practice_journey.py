@@ -1,6 +1,7 @@
 """The journey's practice rules on the time-skipping server: a reopened follow-up keeps its case
 running with a new assessment deadline, an absence joining a stay-at-work case gets the
-early-contact timers, and a case whose contact was missed and escalated goes on to assessment."""
+early-contact timers, and OH goes on to assessment in a case whose contact was missed and
+escalated."""
 
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ from domain.commands import (
     RecordAbsence,
     RecordCheckIn,
     RecordFollowUp,
-    ReferToOh,
 )
 from domain.ids import case_id_for_referral
+from domain.journey.early_contact import ProceedToAssessment
 from domain.policy import DEFAULT_POLICY
 from domain.stages import Action, ContactMethod, ReasonCategory, Stage
 from domain.vocabulary import Outcome, ReferralSource
@@ -152,16 +153,17 @@ async def test_an_absence_joining_a_stay_at_work_case_gets_the_early_contact_tim
     assert "check_in_due" in {d.name for d in contacted.deadlines}
 
 
-async def test_a_case_whose_contact_was_escalated_goes_on_to_assessment_once_referred(
+async def test_a_case_whose_contact_was_escalated_goes_on_to_assessment_with_oh(
         harness: Harness, time_skipping_env: WorkflowEnvironment) -> None:
     env = time_skipping_env
     handle = await open_absence(harness, env)
     await env.sleep(PAST_ESCALATION)
     types = [kind for kind, _ in await recorded(harness, handle)]
     assert "MissedContactEscalated" in types
+    assert (await handle.query(CaseWorkflow.view)).state.stage is Stage.EARLY_CONTACT
 
-    view = await harness.act(handle, Action.REFER_TO_OH,
-                             ReferToOh(reason="No contact from the manager"), OH_ACTOR)
+    view = await harness.act(handle, Action.PROCEED_TO_ASSESSMENT,
+                             ProceedToAssessment(reason="No contact from the manager"), OH_ACTOR)
 
     assert view.state.stage is Stage.ASSESSMENT
     assert "record_assessment" in view.allowed_actions
