@@ -207,9 +207,9 @@ def _followed_up(state: CaseState, event: FollowUpRecorded) -> Changes:
 
 
 def _reopened(state: CaseState, event: CaseReopened) -> Changes:
-    """Open again: no closure in force (the record keeps it), and the first consultation of
-    the new referral is a deadline afresh."""
-    return {"stage": event.stage, "closure": None,
+    """Open again: no closure in force (the record keeps it), and no referral to OH until the
+    new one that follows (its first consultation a deadline afresh)."""
+    return {"stage": event.stage, "closure": None, "oh_referral": None,
             "reopened_on": (*state.reopened_on, event.follow_up_checked_on)[-REOPENINGS_KEPT:],
             "fired": frozenset(key for key in state.fired
                                if not key.startswith(_REFERRAL_DEADLINES))}

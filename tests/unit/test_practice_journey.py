@@ -35,6 +35,7 @@ from domain.journey.redeployment import SignOffRedeployment, VacancyMatch
 from domain.kpis import CaseFacts, Period, evaluate
 from domain.notices import NoticeKind, notices_for
 from domain.policy import DEFAULT_POLICY
+from domain.simulation import simulate_case
 from domain.stages import Action, ContactMethod, ReasonCategory, Stage
 from domain.state import CaseState
 from domain.vocabulary import (
@@ -46,7 +47,15 @@ from domain.vocabulary import (
     WorkDemand,
 )
 from localstack import samples as j
-from tests.support.builders import EMPLOYEE, HR_ACTOR, MANAGER, MANAGER_ACTOR, opened_state
+from tests.support.builders import (
+    EMPLOYEE,
+    HR_ACTOR,
+    MANAGER,
+    MANAGER_ACTOR,
+    open_command,
+    opened_state,
+)
+from tests.support.driven_cases import DrivenCase
 
 OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 TIMER = Actor(id="timer", role=Role.SYSTEM, source=Source.TIMER)
@@ -492,3 +501,21 @@ def test_each_new_action_s_example_is_accepted_where_it_is_allowed() -> None:
     proceeded, _ = act(escalated(), RULES[Action.PROCEED_TO_ASSESSMENT].command.model_validate(
         RULES[Action.PROCEED_TO_ASSESSMENT].example), OPENED + timedelta(days=3), OH_ACTOR)
     assert proceeded.stage is Stage.ASSESSMENT
+
+
+def test_a_reopened_case_simulated_under_its_own_policy_is_the_case_recorded() -> None:
+    at = OPENED + timedelta(hours=2)
+    case = DrivenCase(open_command(first_day=OPENED.date()), OPENED)
+    case.act(j.early_contact(at), at, MANAGER_ACTOR)
+    at += timedelta(days=10)
+    case.act(EmployeeReturned(sent_at=at, returned_on=at.date()), at, HR_ACTOR)
+    case.act(j.close(Outcome.RETURNED_TO_OWN_ROLE, at.date()), at, OH_ACTOR)
+    at += timedelta(days=DEFAULT_POLICY.follow_up_days + 1)
+    case.act(RecordFollowUp(checked_on=at.date(), sustained=False), at, OH_ACTOR)
+    case.wait_until(at + timedelta(days=10))
+    assert case.state.stage is Stage.ASSESSMENT
+
+    simulation = simulate_case(case.events, DEFAULT_POLICY, until=case.now)
+
+    assert not simulation.divergences
+    assert simulation.simulated == simulation.actual
