@@ -52,6 +52,7 @@ RULES: dict[Action, ActionRule] = {action: _DECLARED[action] for action in Actio
 _PRECONDITION_TABLES: tuple[Preconditions, ...] = (
     therapy.PRECONDITIONS,
     triage.PRECONDITIONS,
+    early_contact.PRECONDITIONS,
 )
 PRECONDITIONS: dict[Action, tuple[Precondition, ...]] = {
     action: tuple(check for table in _PRECONDITION_TABLES for check in table.get(action, ()))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import holidays
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -36,3 +38,13 @@ def local_moment(day: date, at: time) -> datetime:
     Mind the clock changes: 17:00 on a summer day is 16:00 UTC, on a winter day 17:00 UTC.
     """
     return datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)
+
+
+def england_and_wales_bank_holidays(years: Iterable[int]) -> tuple[date, ...]:
+    """The bank holidays of England and Wales in `years` that close a working day (a holiday
+    on a weekend is left out: its substitute weekday is the closed day), oldest first.
+
+    From the `holidays` package, which computes them from the rules and the one-off
+    proclamations it knows (pure data: no I/O)."""
+    found = holidays.country_holidays("GB", subdiv="ENG", years=sorted(set(years)))
+    return tuple(sorted(day for day in found if day.weekday() < 5))

@@ -25,13 +25,14 @@ from domain.journey.appointments import (
 )
 from domain.journey.assessment import AssessmentRecorded
 from domain.journey.case_notes import CaseNoteAdded, DocumentAttached
-from domain.journey.closure import CaseClosed, FollowUpRecorded
+from domain.journey.closure import CaseClosed, CaseReopened, FollowUpRecorded
 from domain.journey.corrections import EntryCorrected
 from domain.journey.early_contact import (
     CheckInRecorded,
     EarlyContactRecorded,
     ManagerRemindedOfContact,
     MissedContactEscalated,
+    ProceededToAssessment,
 )
 from domain.journey.escalation import CaseEscalated, EscalationConfirmed, EscalationReviewed
 from domain.journey.fit_note import (
@@ -52,8 +53,10 @@ from domain.journey.plan import PlanActionCompleted, PlanAgreed, PlanReviewed
 from domain.journey.policy_change import PolicyAdopted
 from domain.journey.redeployment import (
     RedeploymentConcluded,
+    RedeploymentSignedOff,
     RedeploymentTrialReviewed,
     RedeploymentTrialStarted,
+    VacancyMatched,
 )
 from domain.journey.referral import (
     RapidAccessDecided,
@@ -97,6 +100,7 @@ AnyCaseEvent = (
     | CaseNoteAdded | DocumentAttached | EntryCorrected
     | CaseManagerAssigned | CaseManagerCoverArranged | SelfHelpCheckInRecorded
     | EscalationReviewed | FitNoteAdviceAccepted | PlanActionCompleted
+    | CaseReopened | VacancyMatched | RedeploymentSignedOff | ProceededToAssessment
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

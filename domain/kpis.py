@@ -60,6 +60,9 @@ class CaseFacts(BaseModel):
     first_consulted_on: date | None = None
     """Cases following the practice rules: the day of the first OH consultation after the
     referral (the first attended appointment, or an assessment if it came first)."""
+    reopened_on: tuple[date, ...] = ()
+    """The days follow-ups found a return not sustained and reopened the case (the latest
+    follow-up among them while the case is open again)."""
 
     @classmethod
     def of(cls, state: CaseState) -> CaseFacts:
@@ -108,6 +111,7 @@ class CaseFacts(BaseModel):
             follow_up_on=state.follow_up.checked_on if state.follow_up else None,
             sustained=state.follow_up.sustained if state.follow_up else None,
             first_consulted_on=london_date(consulted) if consulted else None,
+            reopened_on=state.reopened_on,
         )
 
     @property
@@ -205,8 +209,16 @@ def _returned(cases: Sequence[CaseFacts], period: Period) -> float | None:
 
 
 def _sustained(cases: Sequence[CaseFacts], period: Period) -> float | None:
-    checked = [c for c in cases if period.holds(c.follow_up_on)]
-    return _rate(sum(bool(c.sustained) for c in checked), len(checked))
+    """Every follow-up counts once: a case's latest, and each earlier one that found the
+    return not sustained and reopened the case."""
+    sustained = checked = 0
+    for case in cases:
+        checked += sum(period.holds(day) for day in case.reopened_on)
+        latest_reopened = bool(case.reopened_on) and case.sustained is False
+        if period.holds(case.follow_up_on) and not latest_reopened:
+            checked += 1
+            sustained += bool(case.sustained)
+    return _rate(sustained, checked)
 
 
 def _deadlines_met(cases: Sequence[CaseFacts], period: Period) -> float | None:

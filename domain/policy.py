@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.calendar import england_and_wales_bank_holidays
 from domain.services import DEFAULT_SERVICES, Services
 
-# England and Wales bank holidays; a policy may replace the list for another nation.
-ENGLAND_AND_WALES_BANK_HOLIDAYS: tuple[date, ...] = (
-    date(2025, 1, 1), date(2025, 4, 18), date(2025, 4, 21), date(2025, 5, 5),
-    date(2025, 5, 26), date(2025, 8, 25), date(2025, 12, 25), date(2025, 12, 26),
-    date(2026, 1, 1), date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 4),
-    date(2026, 5, 25), date(2026, 8, 31), date(2026, 12, 25), date(2026, 12, 28),
-    date(2027, 1, 1), date(2027, 3, 26), date(2027, 3, 29), date(2027, 5, 3),
-    date(2027, 5, 31), date(2027, 8, 30), date(2027, 12, 27), date(2027, 12, 28),
-)
+# A policy that names no non-working days closes the bank holidays of England and Wales, for
+# the years its window of accepted dates covers (see `Policy.date_window_years`).
+NON_WORKING_DAYS = "non_working_days"
 
 
 class Policy(BaseModel):
@@ -39,8 +34,10 @@ class Policy(BaseModel):
         default=time(17, 0), description="London wall-clock time at which a working day ends."
     )
     non_working_days: tuple[date, ...] = Field(
-        default=ENGLAND_AND_WALES_BANK_HOLIDAYS,
-        description="Bank holidays and other closure days that are not working days.",
+        default=(),
+        description="Bank holidays and other closure days that are not working days. Unless "
+        "given: the bank holidays of England and Wales (on weekdays) in every year from the "
+        "earliest to the latest date the policy accepts, counted from its effective date.",
     )
     reminders_at: time = Field(
         default=time(9, 0), description="London time at which date-based reminders go out."
@@ -173,12 +170,36 @@ class Policy(BaseModel):
     )
 
     @model_validator(mode="after")
+    def _bank_holidays_unless_given(self) -> Policy:
+        """A policy stored with its list keeps it (it is part of stored events); a new one
+        that names none gets the bank holidays of the years its date window covers, and
+        counts them as given, so that every copy of it carries the same list."""
+        if NON_WORKING_DAYS not in self.model_fields_set:
+            object.__setattr__(self, NON_WORKING_DAYS,
+                               england_and_wales_bank_holidays(self.date_window_years))
+            self.model_fields_set.add(NON_WORKING_DAYS)
+        return self
+
+    @property
+    def date_window_years(self) -> range:
+        """The calendar years of the dates the policy accepts, from its effective date: from
+        `dates_accepted_days_back` before it to `dates_accepted_days_ahead` after it."""
+        return date_window_years(self.effective_from, self.dates_accepted_days_back,
+                                 self.dates_accepted_days_ahead)
+
+    @model_validator(mode="after")
     def _oh_advice_allows_at_least_the_default(self) -> Policy:
         if self.phased_return_max_weeks_on_oh_advice < self.phased_return_max_weeks:
             raise ValueError(
                 "phased_return_max_weeks_on_oh_advice must be at least phased_return_max_weeks"
             )
         return self
+
+
+def date_window_years(effective_from: date, days_back: int, days_ahead: int) -> range:
+    """The calendar years from `days_back` before `effective_from` to `days_ahead` after."""
+    return range((effective_from - timedelta(days=days_back)).year,
+                 (effective_from + timedelta(days=days_ahead)).year + 1)
 
 
 DEFAULT_POLICY = Policy(version="default-2026-04", effective_from=date(2026, 4, 6))

@@ -67,6 +67,8 @@ class Action(StrEnum):
     RECORD_ESCALATION_REVIEW = "record_escalation_review"
     ACCEPT_FIT_NOTE_ADVICE = "accept_fit_note_advice"
     COMPLETE_PLAN_ACTION = "complete_plan_action"
+    SIGN_OFF_REDEPLOYMENT = "sign_off_redeployment"
+    PROCEED_TO_ASSESSMENT = "proceed_to_assessment"
 
 
 class ReasonCategory(StrEnum):

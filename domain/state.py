@@ -19,6 +19,7 @@ from domain.values import (
     PlanAgreement,
     PlanContent,
     SickPayEntitlement,
+    VacancyMatch,
 )
 from domain.vocabulary import (
     AssessmentKind,
@@ -159,6 +160,9 @@ class FitNote(_Part):
         return self.assessment is FitNoteAssessment.NOT_FIT or self.advice_declined
 
 
+# The latest days a follow-up reopened the case that a state keeps (the store keeps all).
+REOPENINGS_KEPT = 12
+
 # The latest fit notes a case keeps whole; earlier ones are summarised (the store keeps all).
 FIT_NOTES_KEPT = 12
 
@@ -226,6 +230,10 @@ class Redeployment(_Part):
     reviewed_weeks: tuple[int, ...] = ()
     conclusion: RedeploymentConclusion | None = None
     concluded_on: date | None = None
+    match: VacancyMatch | None = None
+    signed_off_by: str | None = None
+    """The OH professional (user id) who signed the redeployment off; None: not yet."""
+    signed_off_on: date | None = None
 
 
 class Closure(_Part):
@@ -322,6 +330,9 @@ class CaseState(BaseModel):
     proposed_adjustments: tuple[ProposedAdjustment, ...] = Field(
         default=(), description="What the latest 'may be fit' note advises, and whether the "
         "employer can make each change (cases following the practice rules).")
+    reopened_on: tuple[date, ...] = Field(
+        default=(), description=f"The days (the latest {REOPENINGS_KEPT}) a follow-up found the "
+        "return not sustained and reopened the case (practice rules).")
 
     @property
     def first_day(self) -> date | None:

@@ -18,7 +18,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.vocabulary import AdjustmentKind
+from domain.vocabulary import AdjustmentKind, MatchJudgement, WorkDemand
 
 
 class Value(BaseModel):
@@ -105,3 +105,18 @@ class PhasedReturnWeek(Value):
     week: int
     hours: float
     duties: str
+
+
+class VacancyMatch(Value):
+    """A vacancy matched against the employee: OH's restrictions and the employee's
+    capabilities on one side, the vacancy's demands and the skills it needs on the other, and
+    the judgement (with the adjustments that make a restricted demand workable)."""
+
+    restrictions: tuple[WorkDemand, ...]
+    capabilities: tuple[str, ...]
+    demands: tuple[WorkDemand, ...]
+    skills_needed: tuple[str, ...]
+    judgement: MatchJudgement
+    adjustments: tuple[str, ...] = ()
+    advice_of_assessment: int | None = None
+    """The number of the OH assessment whose advice the restrictions come from."""

@@ -140,3 +140,30 @@ class Intervention(StrEnum):
 class RedeploymentConclusion(StrEnum):
     CONFIRMED = "confirmed"
     REVERTED = "reverted"
+
+
+class WorkDemand(StrEnum):
+    """What a role asks of a person, in functional terms: a vacancy's demands, and the ones OH
+    advises an employee to avoid (restrictions). Never a diagnosis."""
+
+    MANUAL_HANDLING = "manual_handling"
+    PROLONGED_STANDING = "prolonged_standing"
+    PROLONGED_SITTING = "prolonged_sitting"
+    DRIVING = "driving"
+    NIGHT_WORK = "night_work"
+    ROTATING_SHIFTS = "rotating_shifts"
+    LONE_WORKING = "lone_working"
+    PATIENT_CONTACT = "patient_contact"
+    PUBLIC_FACING = "public_facing"
+    SCREEN_WORK = "screen_work"
+    WORKING_AT_HEIGHT = "working_at_height"
+    HIGH_WORKLOAD_PRESSURE = "high_workload_pressure"
+
+
+class MatchJudgement(StrEnum):
+    """Whether a vacancy suits the employee, judged against OH's restrictions and their
+    capabilities."""
+
+    SUITABLE = "suitable"
+    SUITABLE_WITH_ADJUSTMENTS = "suitable_with_adjustments"
+    UNSUITABLE = "unsuitable"

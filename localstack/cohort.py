@@ -64,6 +64,7 @@ from domain.commands import (
     UpdateTherapy,
 )
 from domain.ids import case_id_for_absence, case_id_for_referral
+from domain.journey.redeployment import SignOffRedeployment, VacancyMatch
 from domain.policy import DEFAULT_POLICY, Policy
 from domain.stages import RAPID_ACCESS_CATEGORIES, Action, ContactMethod, ReasonCategory
 from domain.vocabulary import (
@@ -73,12 +74,14 @@ from domain.vocabulary import (
     FitNoteAssessment,
     FitNoteOption,
     IssuerProfession,
+    MatchJudgement,
     Outcome,
     RedeploymentConclusion,
     ReferralSource,
     Route,
     TherapyStatus,
     Tier,
+    WorkDemand,
 )
 from localstack.cohort_profiles import CohortProfile, ContactTiming, Shares, Spread
 from workflows.payloads import CaseWorkflowInput
@@ -292,6 +295,12 @@ _METHODS = (ContactMethod.PHONE, ContactMethod.PHONE, ContactMethod.VIDEO,
             ContactMethod.IN_PERSON)
 _ROLES = ("Ward clerk", "Medical records officer", "Patient transport planner",
           "Outpatient receptionist")
+# Every synthetic trial is in an office role that avoids what OH's advice restricts.
+_VACANCY_MATCH = VacancyMatch(
+    restrictions=[WorkDemand.MANUAL_HANDLING, WorkDemand.PROLONGED_STANDING],
+    capabilities=["Typing", "Patient administration system"],
+    demands=[WorkDemand.SCREEN_WORK, WorkDemand.PUBLIC_FACING], skills_needed=["Typing"],
+    judgement=MatchJudgement.SUITABLE)
 
 
 class _Journey:
@@ -638,13 +647,17 @@ class _Journey:
             weeks = ending.trial_weeks
             self._act(ending.back_at_work, Action.START_REDEPLOYMENT_TRIAL, StartRedeploymentTrial(
                 vacancy_ref=f"VAC-{self.key}", role_title=self.rng.choice(_ROLES),
-                starts_on=returns_on, trial_weeks=weeks, permanent=True), self.hr)
+                starts_on=returns_on, trial_weeks=weeks, permanent=True,
+                match=_VACANCY_MATCH), self.hr)
             for week in POLICY.redeployment_trial_review_weeks:
                 if week <= weeks:
                     self._act(local_moment(returns_on + timedelta(weeks=week), BEFORE_REMINDERS),
                               Action.REVIEW_REDEPLOYMENT_TRIAL,
                               ReviewRedeploymentTrial(week=week, on_track=True), self.oh)
             concluded_on = returns_on + timedelta(weeks=weeks)
+            # OH signs the redeployment off before HR confirms it.
+            self._act(local_moment(concluded_on, BEFORE_REMINDERS), Action.SIGN_OFF_REDEPLOYMENT,
+                      SignOffRedeployment(on=concluded_on), self.oh)
             self._act(local_moment(concluded_on, BEFORE_REMINDERS), Action.CONCLUDE_REDEPLOYMENT,
                       ConcludeRedeployment(conclusion=RedeploymentConclusion.CONFIRMED,
                                            on=concluded_on), self.hr)
@@ -673,10 +686,21 @@ class _Journey:
             due_on = (ending.returns_on or ending.closes_on) + timedelta(
                 days=POLICY.follow_up_days)
             checked_on = max(due_on, _after(ending.closes_on, 1))
+            sustained = self.decks.chance("sustained", profile.sustained)
             self._act(local_moment(checked_on, BEFORE_REMINDERS), Action.RECORD_FOLLOW_UP,
-                      RecordFollowUp(checked_on=checked_on,
-                                     sustained=self.decks.chance("sustained", profile.sustained)),
-                      self.oh)
+                      RecordFollowUp(checked_on=checked_on, sustained=sustained), self.oh)
+            if not sustained:
+                # The case reopens; OH closes it again the next working day, and its second
+                # follow-up finds the return sustained.
+                closes_again_on = _after(checked_on, 1)
+                self._act(local_moment(closes_again_on, AFTERNOON), Action.CLOSE_CASE,
+                          CloseCase(outcome=outcome, closed_on=closes_again_on,
+                                    intervention_by_employee=by_employee,
+                                    intervention_by_case_manager=by_case_manager), self.oh)
+                checked_again_on = max(due_on, _after(closes_again_on, 1))
+                self._act(local_moment(checked_again_on, BEFORE_REMINDERS),
+                          Action.RECORD_FOLLOW_UP,
+                          RecordFollowUp(checked_on=checked_again_on, sustained=True), self.oh)
 
     # -- building ---------------------------------------------------------------------------
 

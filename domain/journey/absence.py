@@ -26,7 +26,7 @@ from domain.journey.base import (
 )
 from domain.journey.early_contact import contact_deadlines
 from domain.policy import Policy
-from domain.practice import CURRENT_PRACTICE
+from domain.practice import CURRENT_PRACTICE, follows
 from domain.stages import OPEN_STAGES, Action, ReasonCategory, Stage
 from domain.state import Absence, CaseState
 from domain.vocabulary import Route
@@ -171,8 +171,15 @@ def case_opened(event: CaseOpened) -> CaseState:
 
 
 def _absence_started(state: CaseState, event: AbsenceStarted) -> Changes:
+    """The case follows the absence. Under the practice rules the line manager's early
+    contact is due as for a newly notified absence, counted from its first day."""
+    if not follows(state):
+        return {"absence": Absence(absence_id=event.absence_id, first_day=event.first_day,
+                                   sick_pay=event.sick_pay)}
+    due, escalation = contact_deadlines(event.first_day, event.occurred_at, state.policy)
     return {"absence": Absence(absence_id=event.absence_id, first_day=event.first_day,
-                               sick_pay=event.sick_pay)}
+                               reported_on=event.first_day, sick_pay=event.sick_pay),
+            "contact_due_at": due, "contact_escalation_at": escalation}
 
 
 def back_at_work(state: CaseState, day: date) -> Changes:

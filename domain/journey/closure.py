@@ -1,4 +1,8 @@
-"""Closing a case with its outcome, and the follow-up that checks a return was sustained."""
+"""Closing a case with its outcome, and the follow-up that checks a return was sustained.
+
+Under the practice rules (`domain.practice`) a follow-up that finds the return not sustained
+reopens the journey instead of closing it: the case goes back to assessment with a new referral
+to OH (its first consultation due by policy), and its closure stays in the record."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pydantic import Field
 from domain.actors import Actor, Role
 from domain.errors import InvalidCommand
 from domain.guards import check_day_not_in_future, check_not_before_case
+from domain.journey import oh_referral
 from domain.journey.base import (
     EXAMPLE_ON,
     OH,
@@ -23,8 +28,9 @@ from domain.journey.base import (
     on_day,
 )
 from domain.policy import Policy
+from domain.practice import follows
 from domain.stages import OPEN_STAGES, Action, Stage
-from domain.state import CaseState, Closure, FollowUp
+from domain.state import REOPENINGS_KEPT, CaseState, Closure, FollowUp
 from domain.vocabulary import RETURN_OUTCOMES, Intervention, Outcome, RedeploymentConclusion
 
 if TYPE_CHECKING:
@@ -66,6 +72,22 @@ class FollowUpRecorded(Event):
     checked_on: date
     sustained: bool
     notes: str | None = None
+
+
+class CaseReopened(Event):
+    """A follow-up found the return not sustained: the case is open again, back in
+    assessment. The closure it had stays in the record, before this event."""
+
+    type: Literal["CaseReopened"] = "CaseReopened"
+    follow_up_checked_on: date
+    stage: Stage = Stage.ASSESSMENT
+
+
+# The cause an OH referral made by a reopening records.
+RETURN_NOT_SUSTAINED = "return_not_sustained"
+# The deadlines of a referral's first consultation (and its second miss): a reopened case's new
+# referral has them afresh.
+_REFERRAL_DEADLINES = "first_assessment_due"
 
 
 def follow_up_due(back_on: date, policy: Policy) -> date:
@@ -139,12 +161,30 @@ def _check_return(state: CaseState, command: CloseCase) -> date | None:
 def record_follow_up(state: CaseState, command: RecordFollowUp, now: datetime, actor: Actor
                      ) -> list[CaseEvent]:
     check_day_not_in_future("checked_on", command.checked_on, now)
-    return [
+    recorded: list[CaseEvent] = [
         FollowUpRecorded(
             occurred_at=now, actor=actor, checked_on=command.checked_on,
             sustained=command.sustained, notes=command.notes,
             reason=f"follow-up: return {'sustained' if command.sustained else 'not sustained'}",
         )
+    ]
+    if not command.sustained and follows(state):
+        recorded += _reopening(state, command.checked_on, now, actor)
+    return recorded
+
+
+def _reopening(state: CaseState, checked_on: date, now: datetime, actor: Actor
+               ) -> list[CaseEvent]:
+    """A return that did not last reopens the journey: back to assessment, and OH is asked
+    again, with the first consultation due by policy."""
+    closed_on = state.closure.closed_on.isoformat() if state.closure else "earlier"
+    return [
+        CaseReopened(occurred_at=now, actor=actor, follow_up_checked_on=checked_on,
+                     reason=f"the return was not sustained at the follow-up of "
+                     f"{checked_on.isoformat()}: the case closed on {closed_on} is reopened "
+                     "and goes back to assessment"),
+        oh_referral.oh_referral(state, cause=RETURN_NOT_SUSTAINED, now=now, actor=actor,
+                                reason="return to work not sustained: referred to OH again"),
     ]
 
 
@@ -160,8 +200,19 @@ def _closed(state: CaseState, event: CaseClosed) -> Changes:
 
 
 def _followed_up(state: CaseState, event: FollowUpRecorded) -> Changes:
-    return {"stage": Stage.CLOSED,
-            "follow_up": FollowUp(checked_on=event.checked_on, sustained=event.sustained)}
+    follow_up = FollowUp(checked_on=event.checked_on, sustained=event.sustained)
+    if not event.sustained and follows(state):
+        return {"follow_up": follow_up}  # the reopening that follows moves the case on
+    return {"stage": Stage.CLOSED, "follow_up": follow_up}
+
+
+def _reopened(state: CaseState, event: CaseReopened) -> Changes:
+    """Open again: no closure in force (the record keeps it), and no referral to OH until the
+    new one that follows (its first consultation a deadline afresh)."""
+    return {"stage": event.stage, "closure": None, "oh_referral": None,
+            "reopened_on": (*state.reopened_on, event.follow_up_checked_on)[-REOPENINGS_KEPT:],
+            "fired": frozenset(key for key in state.fired
+                               if not key.startswith(_REFERRAL_DEADLINES))}
 
 
 def deadlines(state: CaseState) -> list[Deadline]:
@@ -174,7 +225,8 @@ def deadlines(state: CaseState) -> list[Deadline]:
                      why="check that the return to work was sustained")]
 
 
-EVOLUTION: Evolution = {CaseClosed: _closed, FollowUpRecorded: _followed_up}
+EVOLUTION: Evolution = {CaseClosed: _closed, FollowUpRecorded: _followed_up,
+                        CaseReopened: _reopened}
 
 RULES: dict[Action, ActionRule] = {
     Action.CLOSE_CASE: ActionRule(

@@ -24,6 +24,7 @@ from domain.actors import Actor
 from domain.errors import InvalidCommand
 from domain.journey import (
     absence,
+    appointments,
     assessment,
     case_notes,
     closure,
@@ -32,11 +33,15 @@ from domain.journey import (
     fit_note,
     hr_facts,
     oh_referral,
+    ownership,
     phased_return,
     plan,
+    policy_change,
     redeployment,
     referral,
+    reminders,
     therapy,
+    triage,
 )
 from domain.journey.base import OH, TEXT, ActionRule, Changes, Command, Event, Evolution
 from domain.journey.case_notes import FILE_STAGES
@@ -85,6 +90,20 @@ FACTUAL_ENTRIES: frozenset[str] = frozenset(_name(t) for t in (
     phased_return.PhasedReturnCompleted, redeployment.RedeploymentTrialStarted,
     hr_facts.AbsenceExtended, hr_facts.ReturnToWorkNotified, hr_facts.LeavingNotified,
     case_notes.CaseNoteAdded, case_notes.DocumentAttached, EntryCorrected,
+    appointments.AppointmentBooked, appointments.AppointmentMoved,
+    appointments.AppointmentOutcomeRecorded, ownership.CaseManagerAssigned,
+    ownership.CaseManagerCoverArranged, fit_note.FitNoteAdviceAccepted,
+    plan.PlanActionCompleted,
+))
+
+# What rtw's own rules recorded (a reminder sent, a deadline's escalation, a case reopened by a
+# finding, a policy adopted): nobody typed them, so there is nothing of theirs to correct.
+RULE_ENTRIES: frozenset[str] = frozenset(_name(t) for t in (
+    early_contact.ManagerRemindedOfContact, early_contact.MissedContactEscalated,
+    reminders.ReminderSent, reminders.RiskFlagRaised, escalation.CaseEscalated,
+    policy_change.PolicyAdopted, appointments.AppointmentReminderSent,
+    appointments.AppointmentStillNeededAsked, appointments.MissedAppointmentsDecisionRequested,
+    therapy.FirstTreatmentTargetSet, closure.CaseReopened,
 ))
 
 # Professional opinions, each with what to do instead of altering it.
@@ -100,6 +119,14 @@ OPINIONS: dict[str, str] = {
     _name(redeployment.RedeploymentConcluded): "record a new conclusion",
     _name(closure.CaseClosed): "record a new opinion in a case note (add_case_note)",
     _name(closure.FollowUpRecorded): "record a new follow-up finding",
+    _name(appointments.MissedAppointmentsDecided): "record a new decision in a case note",
+    _name(referral.RapidAccessDecided): "record a new assessment (record_assessment)",
+    _name(triage.SelfHelpCheckInRecorded): "record a new assessment (record_assessment)",
+    _name(escalation.EscalationReviewed): "record a new review (record_escalation_review)",
+    _name(redeployment.VacancyMatched): "record a new opinion in a case note (add_case_note)",
+    _name(redeployment.RedeploymentSignedOff): "record a new conclusion",
+    _name(early_contact.ProceededToAssessment): "record a new opinion in a case note "
+    "(add_case_note)",
 }
 
 
@@ -128,8 +155,10 @@ def check_correctable(state: CaseState, position: int, event_type: str) -> None:
             "position", f"entry {position} ({event_type}) is a professional opinion, which "
             f"is never altered; record a new opinion instead: {instead}")
     if event_type not in FACTUAL_ENTRIES:
+        made_by = "rtw's own rules recorded it" if event_type in RULE_ENTRIES else (
+            "it is not a fact people recorded")
         raise InvalidCommand(
-            "position", f"entry {position} ({event_type}) is not a fact people recorded; "
+            "position", f"entry {position} ({event_type}) cannot be corrected: {made_by}; "
             "corrections apply to: " + ", ".join(sorted(FACTUAL_ENTRIES)))
 
 

@@ -1,5 +1,10 @@
 """Early contact and keeping in touch: the line manager contacts the employee by the end of the
-next working day, is reminded, then HR is alerted; afterwards, contact on the agreed cadence."""
+next working day, is reminded, then HR is alerted; afterwards, contact on the agreed cadence.
+
+Under the practice rules (`domain.practice`): an absence that joins a stay-at-work case starts
+the same contact deadlines (met by the early contact, or a check-in in the later stages). And a
+case whose manager never records contact does not stall: once the miss was escalated to HR, OH
+may go on to assessment (`proceed_to_assessment`), referring the case to OH if it was not."""
 
 from __future__ import annotations
 
@@ -10,11 +15,13 @@ from pydantic import AwareDatetime, Field
 
 from domain.actors import Actor, Role
 from domain.calendar import add_working_days, local_moment, london_date
-from domain.errors import InvalidCommand
+from domain.errors import ActionNotAllowed, InvalidCommand
 from domain.guards import check_not_before_absence, check_not_in_future
+from domain.journey import oh_referral
 from domain.journey.base import (
     EXAMPLE_AT,
     MANAGER_OR_OH,
+    OH,
     TEXT,
     ActionRule,
     Changes,
@@ -23,10 +30,12 @@ from domain.journey.base import (
     DeadlineKind,
     Event,
     Evolution,
+    Preconditions,
     on_day,
     with_second_miss,
 )
 from domain.policy import Policy
+from domain.practice import follows
 from domain.stages import WORKING_STAGES, Action, ContactMethod, Stage
 from domain.state import CaseState, EarlyContact
 
@@ -52,6 +61,23 @@ class RecordCheckIn(Command):
     method: ContactMethod
     agreed_contact_frequency_days: int | None = Field(default=None, ge=1, le=90)
     notes: str | None = Field(default=None, max_length=TEXT)
+
+
+class ProceedToAssessment(Command):
+    """OH goes on to assessment in a case whose manager never recorded early contact, once
+    the missed contact was escalated to HR: the case must not stall in early contact."""
+
+    reason: str = Field(min_length=1, max_length=TEXT)
+
+
+class ProceededToAssessment(Event):
+    """OH went on to assessment without the manager's early contact (missed and escalated)."""
+
+    type: Literal["ProceededToAssessment"] = "ProceededToAssessment"
+
+
+# The cause an OH referral made when OH goes on without contact records.
+CONTACT_MISSED = "contact_missed"
 
 
 class ContactMade(Event):
@@ -181,7 +207,8 @@ def _contact(state: CaseState, event: ContactMade) -> Changes:
             agreed_contact_frequency_days=event.agreed_contact_frequency_days,
             recorded_by=event.actor.id,
         )
-        changes["stage"] = Stage.ASSESSMENT
+        if state.stage is Stage.EARLY_CONTACT:  # an absence joining a later stage stays there
+            changes["stage"] = Stage.ASSESSMENT
     return changes
 
 
@@ -194,8 +221,62 @@ def _escalated(state: CaseState, event: MissedContactEscalated) -> Changes:
     return {"contact_escalated": True, "fired": state.fired | {"early_contact_escalation"}}
 
 
+def proceed_to_assessment(state: CaseState, command: ProceedToAssessment, now: datetime,
+                          actor: Actor) -> list[CaseEvent]:
+    """OH goes on to assessment without the manager's contact; a case not yet referred to OH
+    is referred now, so that its first consultation is due by policy."""
+    proceeded: list[CaseEvent] = [ProceededToAssessment(
+        occurred_at=now, actor=actor,
+        reason=f"early contact missed and escalated to HR; OH goes on to assessment: "
+        f"{command.reason}")]
+    if state.oh_referral is None:
+        proceeded.append(oh_referral.oh_referral(
+            state, cause=CONTACT_MISSED, now=now, actor=actor,
+            reason="early contact missed: referred to OH to go on without it"))
+    return proceeded
+
+
+def _proceeded(state: CaseState, event: ProceededToAssessment) -> Changes:
+    return {"stage": Stage.ASSESSMENT}
+
+
+def _contact_escalated(state: CaseState, actor: Actor) -> None:
+    """OH goes on without the manager's contact only once its miss was escalated to HR."""
+    if not state.contact_escalated:
+        due = state.contact_escalation_at
+        raise InvalidCommand(
+            "reason", "OH goes on to assessment without early contact only once the missed "
+            "contact has been escalated to HR"
+            + (f" (due {due.isoformat()})" if due else "")
+            + "; until then the line manager records the early contact")
+
+
+def joined_absence_awaits_contact(state: CaseState) -> bool:
+    """Under the practice rules: an absence joined this stay-at-work case and no contact with
+    the employee is recorded since the day it was reported."""
+    absence = state.absence
+    if (not follows(state) or state.stage is Stage.EARLY_CONTACT or absence is None
+            or absence.reported_on is None or not state.is_off_work):
+        return False
+    return (state.last_contact_at is None
+            or london_date(state.last_contact_at) < absence.reported_on)
+
+
+def _early_contact_outside_its_stage(state: CaseState, actor: Actor) -> None:
+    """Early contact is recorded in the early-contact stage; in a stay-at-work referral
+    awaiting triage, only for an absence that joined it and awaits contact."""
+    if state.stage is Stage.EARLY_CONTACT or joined_absence_awaits_contact(state):
+        return
+    from domain.actions import allowed_actions  # the table gathers this module's rules
+
+    raise ActionNotAllowed(Action.RECORD_EARLY_CONTACT.value, state.stage.value,
+                           [a.value for a in allowed_actions(state)
+                            if a is not Action.RECORD_EARLY_CONTACT])
+
+
 def _early_contact(state: CaseState) -> list[Deadline]:
-    if state.stage is not Stage.EARLY_CONTACT or state.contact_due_at is None:
+    if state.contact_due_at is None or not (
+            state.stage is Stage.EARLY_CONTACT or joined_absence_awaits_contact(state)):
         return []
     found = [Deadline(key="early_contact_due", name="early_contact_due",
                       due_at=state.contact_due_at, kind=DeadlineKind.CONTACT_REMINDER,
@@ -230,12 +311,15 @@ EVOLUTION: Evolution = {
     CheckInRecorded: _contact,
     ManagerRemindedOfContact: _reminded,
     MissedContactEscalated: _escalated,
+    ProceededToAssessment: _proceeded,
 }
 
 RULES: dict[Action, ActionRule] = {
     Action.RECORD_EARLY_CONTACT: ActionRule(
         command=RecordEarlyContact, decide=record_early_contact, roles=MANAGER_OR_OH,
-        stages=frozenset({Stage.EARLY_CONTACT}), path="contact",
+        # In a referral awaiting triage only where a precondition allows it (a joined absence;
+        # in the later stages a check-in is that contact).
+        stages=frozenset({Stage.EARLY_CONTACT, Stage.REFERRAL}), path="contact",
         example={"contacted_at": EXAMPLE_AT, "method": "phone",
                  "agreed_contact_frequency_days": 7, "notes": "Agreed weekly calls on Mondays"},
     ),
@@ -244,4 +328,14 @@ RULES: dict[Action, ActionRule] = {
         stages=WORKING_STAGES, path="check-ins",
         example={"contacted_at": EXAMPLE_AT, "method": "video"},
     ),
+    Action.PROCEED_TO_ASSESSMENT: ActionRule(
+        command=ProceedToAssessment, decide=proceed_to_assessment, roles=OH,
+        stages=frozenset({Stage.EARLY_CONTACT}), path="contact/proceed",
+        example={"reason": "No contact from the manager after HR's alert; OH will call"},
+    ),
+}
+
+PRECONDITIONS: Preconditions = {
+    Action.RECORD_EARLY_CONTACT: (_early_contact_outside_its_stage,),
+    Action.PROCEED_TO_ASSESSMENT: (_contact_escalated,),
 }

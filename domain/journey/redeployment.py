@@ -1,14 +1,19 @@
 """Redeployment: a trial in another role when the employee cannot return to their own, reviewed
 in set weeks and concluded as confirmed (a redeployed return) or reverted (back to
-rehabilitation)."""
+rehabilitation).
+
+Under the practice rules (`domain.practice`) a trial records the vacancy matched against the
+employee (OH's restrictions and their capabilities against the vacancy's demands and skills,
+and the judgement), and a redeployment is confirmed only once an OH professional signs it off."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
+from domain import values
 from domain.actors import Actor, Role
 from domain.errors import InvalidCommand
 from domain.guards import check_day_not_in_future, check_not_before_case, check_week_to_review
@@ -16,6 +21,7 @@ from domain.journey.absence import back_at_work
 from domain.journey.base import (
     EXAMPLE_ON,
     HR_MANAGER_OH,
+    OH,
     OH_OR_HR,
     SHORT,
     TEXT,
@@ -27,12 +33,35 @@ from domain.journey.base import (
     Evolution,
     on_day,
 )
+from domain.practice import follows
 from domain.stages import Action, Stage
 from domain.state import CaseState, Redeployment
-from domain.vocabulary import RedeploymentConclusion
+from domain.vocabulary import MatchJudgement, RedeploymentConclusion, WorkDemand
 
 if TYPE_CHECKING:
     from domain.events import CaseEvent
+
+
+Item = Annotated[str, StringConstraints(min_length=1, max_length=SHORT)]
+ITEMS = 20
+
+
+class VacancyMatch(Command):
+    """The vacancy matched against the employee, as OH, HR and the manager reviewed it."""
+
+    restrictions: list[WorkDemand] = Field(
+        default=[], max_length=len(WorkDemand),
+        description="What OH's advice asks the employee to avoid (none: no restriction).")
+    capabilities: list[Item] = Field(
+        default=[], max_length=ITEMS, description="What the employee can bring: skills, "
+        "experience, qualifications.")
+    demands: list[WorkDemand] = Field(max_length=len(WorkDemand),
+                                      description="What the vacancy asks of the person.")
+    skills_needed: list[Item] = Field(default=[], max_length=ITEMS)
+    judgement: MatchJudgement
+    adjustments: list[Item] = Field(
+        default=[], max_length=ITEMS, description="What makes a restricted demand workable; "
+        "needed when the judgement is suitable_with_adjustments.")
 
 
 class StartRedeploymentTrial(Command):
@@ -42,6 +71,17 @@ class StartRedeploymentTrial(Command):
     trial_weeks: int = Field(ge=1, le=52)
     permanent: bool
     retraining: str | None = Field(default=None, max_length=TEXT)
+    match: VacancyMatch | None = Field(
+        default=None, description="The vacancy matched against the employee; required for "
+        "cases following the practice rules.")
+
+
+class SignOffRedeployment(Command):
+    """An OH professional (the signed-in user) signs off the redeployment: the role suits the
+    employee's health. Needed before the redeployment is confirmed."""
+
+    on: date
+    notes: str | None = Field(default=None, max_length=TEXT)
 
 
 class ReviewRedeploymentTrial(Command):
@@ -73,6 +113,22 @@ class RedeploymentTrialReviewed(Event):
     notes: str | None = None
 
 
+class VacancyMatched(Event):
+    """The vacancy of a trial, matched against the employee's restrictions and capabilities."""
+
+    type: Literal["VacancyMatched"] = "VacancyMatched"
+    vacancy_ref: str
+    match: values.VacancyMatch
+
+
+class RedeploymentSignedOff(Event):
+    """A named OH professional (the actor) signed the redeployment off."""
+
+    type: Literal["RedeploymentSignedOff"] = "RedeploymentSignedOff"
+    on: date
+    notes: str | None = None
+
+
 class RedeploymentConcluded(Event):
     type: Literal["RedeploymentConcluded"] = "RedeploymentConcluded"
     conclusion: RedeploymentConclusion
@@ -88,7 +144,7 @@ def start_redeployment_trial(state: CaseState, command: StartRedeploymentTrial,
         raise InvalidCommand(
             "trial_weeks", f"a trial may last at most {limit} weeks (policy {state.policy.version})"
         )
-    return [
+    started: list[CaseEvent] = [
         RedeploymentTrialStarted(
             occurred_at=now, actor=actor, vacancy_ref=command.vacancy_ref,
             role_title=command.role_title, starts_on=command.starts_on,
@@ -98,6 +154,41 @@ def start_redeployment_trial(state: CaseState, command: StartRedeploymentTrial,
             f"{command.vacancy_ref} from {command.starts_on.isoformat()}",
         )
     ]
+    if command.match is None:
+        if follows(state):
+            raise InvalidCommand(
+                "match", "record the vacancy matched against the employee: OH's "
+                "restrictions, their capabilities, the vacancy's demands and skills, and the "
+                "judgement")
+        return started
+    match = _checked_match(state, command.match)
+    conflicts = [d.value for d in match.demands if d in match.restrictions]
+    return [*started, VacancyMatched(
+        occurred_at=now, actor=actor, vacancy_ref=command.vacancy_ref, match=match,
+        reason=f"vacancy {command.vacancy_ref} judged {match.judgement.value} against OH's "
+        f"restrictions" + (f"; restricted demands: {', '.join(conflicts)}" if conflicts else ""))]
+
+
+def _checked_match(state: CaseState, match: VacancyMatch) -> values.VacancyMatch:
+    """The match as recorded, once its judgement agrees with its facts: a trial starts only in
+    a vacancy judged suitable, and a demand OH's advice restricts needs named adjustments."""
+    if match.judgement is MatchJudgement.UNSUITABLE:
+        raise InvalidCommand("match.judgement", "a trial starts only in a vacancy judged "
+                             "suitable or suitable_with_adjustments")
+    conflicts = [d.value for d in match.demands if d in match.restrictions]
+    if conflicts and match.judgement is MatchJudgement.SUITABLE:
+        raise InvalidCommand(
+            "match.judgement", f"the vacancy demands {', '.join(conflicts)}, which OH's "
+            "advice restricts: judge it suitable_with_adjustments (naming them) or unsuitable")
+    if match.judgement is MatchJudgement.SUITABLE_WITH_ADJUSTMENTS and not match.adjustments:
+        raise InvalidCommand("match.adjustments", "name the adjustments that make the vacancy "
+                             "suitable")
+    latest = state.latest_assessment
+    return values.VacancyMatch(
+        restrictions=tuple(match.restrictions), capabilities=tuple(match.capabilities),
+        demands=tuple(match.demands), skills_needed=tuple(match.skills_needed),
+        judgement=match.judgement, adjustments=tuple(match.adjustments),
+        advice_of_assessment=latest.number if latest else None)
 
 
 def review_redeployment_trial(state: CaseState, command: ReviewRedeploymentTrial,
@@ -117,9 +208,15 @@ def review_redeployment_trial(state: CaseState, command: ReviewRedeploymentTrial
 
 def conclude_redeployment(state: CaseState, command: ConcludeRedeployment, now: datetime,
                           actor: Actor) -> list[CaseEvent]:
-    if state.redeployment is None:
+    trial = state.redeployment
+    if trial is None:
         raise InvalidCommand("conclusion", "there is no redeployment trial")
     check_day_not_in_future("on", command.on, now)
+    if (command.conclusion is RedeploymentConclusion.CONFIRMED and follows(state)
+            and trial.signed_off_by is None):
+        raise InvalidCommand(
+            "conclusion", "a redeployment is confirmed only once OH has signed it off: an OH "
+            "professional takes sign_off_redeployment first")
     return [
         RedeploymentConcluded(
             occurred_at=now, actor=actor, conclusion=command.conclusion, on=command.on,
@@ -127,6 +224,25 @@ def conclude_redeployment(state: CaseState, command: ConcludeRedeployment, now: 
             reason=f"redeployment {command.conclusion.value}",
         )
     ]
+
+
+def sign_off_redeployment(state: CaseState, command: SignOffRedeployment, now: datetime,
+                          actor: Actor) -> list[CaseEvent]:
+    trial = state.redeployment
+    if trial is None:
+        raise InvalidCommand("on", "there is no redeployment trial")
+    if trial.conclusion is not None:
+        raise InvalidCommand("on", f"the trial was concluded ({trial.conclusion.value}) already")
+    if trial.signed_off_by is not None:
+        raise InvalidCommand("on", f"signed off already by {trial.signed_off_by} on "
+                             f"{trial.signed_off_on}")
+    check_day_not_in_future("on", command.on, now)
+    if command.on < trial.starts_on:
+        raise InvalidCommand("on", f"must not be before the trial began "
+                             f"({trial.starts_on.isoformat()})")
+    return [RedeploymentSignedOff(occurred_at=now, actor=actor, on=command.on,
+                                  notes=command.notes,
+                                  reason=f"redeployment signed off by OH ({actor.id})")]
 
 
 def _started(state: CaseState, event: RedeploymentTrialStarted) -> Changes:
@@ -141,6 +257,18 @@ def _reviewed(state: CaseState, event: RedeploymentTrialReviewed) -> Changes:
     trial = state.redeployment
     return {} if trial is None else {"redeployment": trial.model_copy(
         update={"reviewed_weeks": (*trial.reviewed_weeks, event.week)})}
+
+
+def _matched(state: CaseState, event: VacancyMatched) -> Changes:
+    trial = state.redeployment
+    return {} if trial is None else {"redeployment": trial.model_copy(
+        update={"match": event.match})}
+
+
+def _signed_off(state: CaseState, event: RedeploymentSignedOff) -> Changes:
+    trial = state.redeployment
+    return {} if trial is None else {"redeployment": trial.model_copy(
+        update={"signed_off_by": event.actor.id, "signed_off_on": event.on})}
 
 
 def _concluded(state: CaseState, event: RedeploymentConcluded) -> Changes:
@@ -180,6 +308,8 @@ EVOLUTION: Evolution = {
     RedeploymentTrialStarted: _started,
     RedeploymentTrialReviewed: _reviewed,
     RedeploymentConcluded: _concluded,
+    VacancyMatched: _matched,
+    RedeploymentSignedOff: _signed_off,
 }
 
 RULES: dict[Action, ActionRule] = {
@@ -187,7 +317,11 @@ RULES: dict[Action, ActionRule] = {
         command=StartRedeploymentTrial, decide=start_redeployment_trial, roles=OH_OR_HR,
         stages=frozenset({Stage.REHABILITATION}), path="redeployment",
         example={"vacancy_ref": "VAC-88", "role_title": "Ward clerk", "starts_on": EXAMPLE_ON,
-                 "trial_weeks": 8, "permanent": True},
+                 "trial_weeks": 8, "permanent": True,
+                 "match": {"restrictions": ["manual_handling", "night_work"],
+                           "capabilities": ["Typing", "Patient administration system"],
+                           "demands": ["screen_work", "public_facing"],
+                           "skills_needed": ["Typing"], "judgement": "suitable"}},
     ),
     Action.REVIEW_REDEPLOYMENT_TRIAL: ActionRule(
         command=ReviewRedeploymentTrial, decide=review_redeployment_trial, roles=HR_MANAGER_OH,
@@ -198,5 +332,10 @@ RULES: dict[Action, ActionRule] = {
         command=ConcludeRedeployment, decide=conclude_redeployment, roles=OH_OR_HR,
         stages=frozenset({Stage.REDEPLOYMENT}), path="redeployment/conclusion",
         example={"conclusion": "confirmed", "on": EXAMPLE_ON},
+    ),
+    Action.SIGN_OFF_REDEPLOYMENT: ActionRule(
+        command=SignOffRedeployment, decide=sign_off_redeployment, roles=OH,
+        stages=frozenset({Stage.REDEPLOYMENT}), path="redeployment/sign-off",
+        example={"on": EXAMPLE_ON, "notes": "Duties suit the advice of the last assessment"},
     ),
 }

@@ -44,7 +44,8 @@ NOT_COUNTED = {"PlanAgreed", "PlanReviewed", "ReferralAccepted", "ReferralDeclin
                "PhasedReturnExtended", "RedeploymentTrialReviewed", "RedeploymentConcluded",
                "CheckInRecorded", "FitNoteRecorded", "FitNoteAdviceDeclined", "RiskFlagRaised",
                "EscalationConfirmed", "AbsenceExtended", "LeavingNotified",
-               "CaseManagerAssigned", "CaseManagerCoverArranged", "SelfHelpCheckInRecorded"}
+               "CaseManagerAssigned", "CaseManagerCoverArranged", "SelfHelpCheckInRecorded",
+               "VacancyMatched", "RedeploymentSignedOff", "ProceededToAssessment"}
 
 
 def rtw(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -99,6 +100,7 @@ class Case:
     by_manager: str | None = None
     followed_up: date | None = None
     sustained: bool | None = None
+    follow_ups: list[tuple[date, bool]] = field(default_factory=list)
 
     def days_to_contact(self) -> int | None:
         if self.contacted_at is None:
@@ -212,6 +214,11 @@ def read_export(lines: list[str]) -> dict[str, Case]:
             elif kind == "FollowUpRecorded":
                 case.followed_up = date.fromisoformat(data["checked_on"])
                 case.sustained = data["sustained"]
+                case.follow_ups.append((case.followed_up, case.sustained))
+            elif kind == "CaseReopened":  # open again: not closed, its new referral unanswered
+                case.closed = case.outcome = case.returned = None
+                case.by_employee = case.by_manager = None
+                case.assessment_reminded = False
             else:
                 assert kind in NOT_COUNTED, f"the cross-check does not read {kind} events yet"
         assert case is not None
@@ -241,7 +248,7 @@ def figures(cases: list[Case], first: date, last: date) -> dict[str, Any]:
 
     opened = [c for c in cases if within(c.opened)]
     closed = [c for c in cases if within(c.closed)]
-    followed = [c for c in cases if within(c.followed_up)]
+    followed = [sustained for c in cases for on, sustained in c.follow_ups if within(on)]
     judged = [met for c in opened for met in (c.contact_met(), c.assessment_met())
               if met is not None]
     measures = {
@@ -253,7 +260,7 @@ def figures(cases: list[Case], first: date, last: date) -> dict[str, Any]:
         "median_days_to_first_assessment": median(
             [d for c in opened if (d := c.days_to_assessment()) is not None]),
         "median_days_absent": median([d for c in closed if (d := c.days_absent()) is not None]),
-        "sustained_return_rate": rate(sum(bool(c.sustained) for c in followed), len(followed)),
+        "sustained_return_rate": rate(sum(followed), len(followed)),
         "deadlines_met_rate": rate(sum(judged), len(judged)),
         "escalations": sum(within(d) for c in cases for d in c.escalated),
         "median_days_waiting_for_therapy": median([w for c in opened for w in c.waits]),

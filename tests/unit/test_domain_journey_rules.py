@@ -28,12 +28,14 @@ from domain.errors import ActionNotAllowed, InvalidCommand, NotOwnTeam, RoleNotA
 from domain.events import CaseEscalated, CaseEvent, OhReferralMade
 from domain.evolve import evolve
 from domain.ids import case_id_for_absence
+from domain.journey.redeployment import VacancyMatch
 from domain.stages import ReasonCategory, Stage
 from domain.state import CaseState
 from domain.vocabulary import (
     Fitness,
     FitNoteAssessment,
     IssuerProfession,
+    MatchJudgement,
     Outcome,
     TherapyKind,
     TherapyStatus,
@@ -247,7 +249,8 @@ def test_redeployed_needs_a_confirmed_trial() -> None:
     at = OPENED + timedelta(days=4)
     state = act(planned(), StartRedeploymentTrial(
         vacancy_ref="V1", role_title="Clerk", starts_on=at.date(), trial_weeks=8,
-        permanent=False), at, HR)
+        permanent=False, match=VacancyMatch(demands=[], judgement=MatchJudgement.SUITABLE)),
+        at, HR)
     with pytest.raises(InvalidCommand) as refused:
         decide(state, j.close(Outcome.REDEPLOYED, at.date()), now=at, actor=OH)
     assert "confirmed redeployment" in refused.value.reason

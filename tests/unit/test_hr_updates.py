@@ -26,9 +26,10 @@ from domain.events import CaseEvent
 from domain.evolve import evolve
 from domain.hr_updates import HrUpdate, StageChange, hr_update_for
 from domain.ids import case_id_for_absence
+from domain.journey.redeployment import VacancyMatch
 from domain.stages import ContactMethod, ReasonCategory
 from domain.state import CaseState
-from domain.vocabulary import Fitness, FitNoteAssessment, Outcome, TherapyKind
+from domain.vocabulary import Fitness, FitNoteAssessment, MatchJudgement, Outcome, TherapyKind
 from localstack import samples as j
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
 
@@ -145,8 +146,11 @@ def test_a_phased_return_tells_hr_the_first_day_and_the_hours_of_each_week() -> 
 def test_a_redeployment_trial_tells_hr_the_role_its_first_day_and_its_weeks() -> None:
     trial = StartRedeploymentTrial(vacancy_ref="VAC-88", role_title="Ward clerk",
                                    starts_on=date(2026, 11, 23), trial_weeks=8, permanent=True,
-                                   retraining="Phlebotomy course")
-    _, [update] = apply(in_rehabilitation(), trial, OPENED + timedelta(days=1))
+                                   retraining="Phlebotomy course",
+                                   match=VacancyMatch(demands=[],
+                                                      judgement=MatchJudgement.SUITABLE))
+    _, [update, matched] = apply(in_rehabilitation(), trial, OPENED + timedelta(days=1))
+    assert matched is None
     assert body(update)["changes"][1] == {
         "kind": "return_planned", "phased": False, "starts_on": "2026-11-23",
         "role_title": "Ward clerk", "trial_weeks": 8,

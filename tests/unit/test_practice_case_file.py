@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import typing
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from domain.actors import Actor, Role, Source
 from domain.decide import decide, open_case
 from domain.disclosure import may_see_note
 from domain.errors import ActionNotAllowed, InvalidCommand, RoleNotAllowed
-from domain.events import parse_event
+from domain.events import AnyCaseEvent, parse_event
 from domain.evolve import evolve, fold
 from domain.ids import case_id_for_absence
 from domain.journey.case_notes import (
@@ -29,6 +30,7 @@ from domain.journey.case_notes import (
 from domain.journey.corrections import (
     FACTUAL_ENTRIES,
     OPINIONS,
+    RULE_ENTRIES,
     CorrectEntry,
     EntryCorrected,
     corrected_event_id,
@@ -224,8 +226,10 @@ def test_an_assessment_on_record_cannot_be_corrected() -> None:
                                                "PolicyAdopted", "SomethingNewer"])
 def test_what_rtws_rules_recorded_and_unclassified_entries_are_not_corrected(
         recorded_by_rules: str) -> None:
-    with pytest.raises(InvalidCommand, match=r"not a fact people recorded; corrections apply "
-                       r"to: .*CaseOpened"):
+    made_by = ("it is not a fact people recorded" if recorded_by_rules == "SomethingNewer"
+               else "rtw's own rules recorded it")
+    with pytest.raises(InvalidCommand, match=rf"cannot be corrected: {made_by}; corrections "
+                       r"apply to: .*CaseOpened"):
         decide(opened(), correction(1, recorded_by_rules), now=NOW, actor=OH_NURSE)
 
 
@@ -254,3 +258,11 @@ def _opening() -> list[object]:
     return [open_case(command, case_id=case_id_for_absence(command.employer_id,
                                                            command.absence_id),
                       now=OPENED_AT, actor=HR_ACTOR)]
+
+
+def test_every_stored_event_type_is_a_fact_an_opinion_or_a_rules_entry() -> None:
+    """A new event type must say whether a correction of fact may follow it."""
+    names = {cls.model_fields["type"].default for cls in typing.get_args(AnyCaseEvent)}
+    kinds = [FACTUAL_ENTRIES, frozenset(OPINIONS), RULE_ENTRIES]
+
+    assert {name for name in names if sum(name in kind for kind in kinds) != 1} == set()

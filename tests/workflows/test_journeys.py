@@ -32,11 +32,13 @@ from domain.commands import (
     StartRedeploymentTrial,
 )
 from domain.ids import case_id_for_absence, case_id_for_referral
+from domain.journey.redeployment import SignOffRedeployment, VacancyMatch
 from domain.policy import DEFAULT_POLICY
 from domain.stages import Action, ContactMethod, ReasonCategory
 from domain.vocabulary import (
     Fitness,
     FitNoteAssessment,
+    MatchJudgement,
     Outcome,
     RedeploymentConclusion,
     ReferralSource,
@@ -220,7 +222,8 @@ async def test_redeployment_confirmed(harness: Harness,
     starts_on = london_date(await now_of(env))
     await harness.act(handle, Action.START_REDEPLOYMENT_TRIAL, StartRedeploymentTrial(
         vacancy_ref="VAC-88", role_title="Ward clerk", starts_on=starts_on, trial_weeks=8,
-        permanent=True), Actor(id="hr-1", role=Role.HR, source=Source.API))
+        permanent=True, match=VacancyMatch(demands=[], judgement=MatchJudgement.SUITABLE)),
+        Actor(id="hr-1", role=Role.HR, source=Source.API))
     previous = 0
     for week in (2, 5, 8):
         await env.sleep(timedelta(weeks=week - previous))
@@ -228,6 +231,8 @@ async def test_redeployment_confirmed(harness: Harness,
         await harness.act(handle, Action.REVIEW_REDEPLOYMENT_TRIAL,
                           ReviewRedeploymentTrial(week=week, on_track=True), OH_ACTOR)
     today = london_date(await now_of(env))
+    await harness.act(handle, Action.SIGN_OFF_REDEPLOYMENT, SignOffRedeployment(on=today),
+                      OH_ACTOR)
     await harness.act(handle, Action.CONCLUDE_REDEPLOYMENT, ConcludeRedeployment(
         conclusion=RedeploymentConclusion.CONFIRMED, on=today), OH_ACTOR)
     await harness.act(handle, Action.CLOSE_CASE, j.close(Outcome.REDEPLOYED, today), OH_ACTOR)
