@@ -168,6 +168,9 @@ class PlanOut(BaseModel):
     adjustments: list[Adjustment]
     review_dates: list[date]
     reviewed_on: list[date]
+    completed_actions: list[int] = Field(
+        default_factory=list, description="The numbers (from 1, in the plan's order) of the "
+        "actions recorded as done; the others still remind their owners.")
 
 
 class FitNoteOut(BaseModel):
@@ -195,6 +198,17 @@ class RedeploymentOut(BaseModel):
     permanent: bool
     reviewed_weeks: list[int]
     conclusion: str | None
+    signed_off_on: date | None = Field(
+        default=None, description="When OH signed the redeployment off; it can be confirmed "
+        "only after.")
+
+
+class ProposedAdjustmentOut(BaseModel):
+    """A change a 'may be fit' note advises, and whether the employer can make it."""
+
+    option: FitNoteOption
+    fit_note_number: int
+    employer_can_make: bool | None = Field(description="None until the employer answers.")
 
 
 class ClosureOut(BaseModel):
@@ -250,6 +264,12 @@ class CaseOut(BaseModel):
     phased_return: PhasedReturnOut | None
     redeployment: RedeploymentOut | None
     closure: ClosureOut | None
+    case_manager: PersonOut | None = Field(
+        default=None, description="The OH case manager who owns the case today (a colleague "
+        "covering for them while a cover runs); none yet.")
+    proposed_adjustments: list[ProposedAdjustmentOut] = Field(
+        default_factory=list, description="What the latest 'may be fit' note advises; the plan "
+        "and a phased return start from the changes the employer has not refused.")
     clinical: ClinicalOut | None = None
 
 

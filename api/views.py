@@ -3,6 +3,8 @@ only; fitness advice reaches HR and line managers only as far as the employee co
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from api.models import (
     AbsenceOut,
     CaseOut,
@@ -15,9 +17,11 @@ from api.models import (
     PersonOut,
     PhasedReturnOut,
     PlanOut,
+    ProposedAdjustmentOut,
     RedeploymentOut,
 )
 from domain.actors import Role
+from domain.calendar import london_date
 from domain.disclosure import (
     OH_ONLY_DEADLINES,
     may_see_adjustments,
@@ -25,6 +29,7 @@ from domain.disclosure import (
     may_see_fitness,
     shared_deadlines,
 )
+from domain.journey.ownership import owner_on
 from domain.state import CaseState
 from infra.tokens import Principal
 from workflows.payloads import CaseView
@@ -77,9 +82,10 @@ def _clinical(view: CaseView) -> ClinicalOut:
     )
 
 
-def case_for(view: CaseView, principal: Principal) -> CaseOut:
-    """The case as `principal`'s role may see it."""
+def case_for(view: CaseView, principal: Principal, *, now: datetime | None = None) -> CaseOut:
+    """The case as `principal`'s role may see it (its owner as of `now`, by default now)."""
     state = view.state
+    owner = owner_on(state, london_date(now or datetime.now(UTC)))
     absence, plan, phased, trial, closure = (
         state.absence, state.plan, state.phased_return, state.redeployment, state.closure
     )
@@ -111,7 +117,8 @@ def case_for(view: CaseView, principal: Principal) -> CaseOut:
                      actions=[a.model_dump(mode="json") for a in plan.content.actions],
                      adjustments=plan.content.adjustments,
                      review_dates=plan.content.review_dates,
-                     reviewed_on=list(plan.reviewed_on)) if plan else None,
+                     reviewed_on=list(plan.reviewed_on),
+                     completed_actions=list(plan.completed_actions)) if plan else None,
         fit_notes=[FitNoteOut(number=n.number, assessment=n.assessment, options=list(n.options),
                               starts_on=n.starts_on, ends_on=n.ends_on,
                               counts_as_not_fit=n.counts_as_not_fit, warnings=list(n.warnings))
@@ -125,11 +132,16 @@ def case_for(view: CaseView, principal: Principal) -> CaseOut:
             starts_on=trial.starts_on, trial_weeks=trial.trial_weeks, permanent=trial.permanent,
             reviewed_weeks=list(trial.reviewed_weeks),
             conclusion=trial.conclusion.value if trial.conclusion else None,
+            signed_off_on=trial.signed_off_on,
         ) if trial else None,
         closure=ClosureOut(
             outcome=closure.outcome, closed_on=closure.closed_on,
             returned_on=closure.returned_on, follow_up_due_on=closure.follow_up_due_on,
             follow_up_sustained=state.follow_up.sustained if state.follow_up else None,
         ) if closure else None,
+        case_manager=PersonOut(id=owner.id, name=owner.name) if owner else None,
+        proposed_adjustments=[ProposedAdjustmentOut(
+            option=p.option, fit_note_number=p.fit_note_number,
+            employer_can_make=p.employer_can_make) for p in state.proposed_adjustments],
         clinical=_clinical(view) if may_see_clinical(principal.role) else None,
     )

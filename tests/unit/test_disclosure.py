@@ -133,3 +133,18 @@ def test_the_case_view_shows_fitness_advice_as_far_as_consented(consent: Consent
         assert advice is not None
         assert (advice.fitness is not None) is fitness, role
         assert (advice.recommended_adjustments is not None) is adjustments, role
+
+
+@pytest.mark.parametrize("role", [Role.OH, Role.HR, Role.MANAGER], ids=str)
+def test_every_role_sees_who_owns_the_case_and_the_advice_the_employer_must_answer(
+        role: Role) -> None:
+    view = assessed_case(j.CONSENT_TO_SHARE)
+    subject = view.state.manager.id if role is Role.MANAGER else f"someone-{role.value}"
+
+    case = case_for(view, Principal(subject=subject, role=role), now=OPENED + timedelta(days=1))
+
+    assert case.case_manager is not None and case.case_manager.id == j.case_manager().user_id
+    assert case.proposed_adjustments
+    assert [p.option for p in case.proposed_adjustments] == list(view.state.fit_notes[-1].options)
+    assert all(p.employer_can_make is None for p in case.proposed_adjustments)
+    assert case.plan is not None and case.plan.completed_actions == []
