@@ -14,11 +14,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from domain.actions import RULES
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import AdoptPolicy, ExtendAbsence, RecordCheckIn, RecordEarlyContact
@@ -28,7 +30,7 @@ from domain.stages import Action, ContactMethod, ReasonCategory
 from domain.vocabulary import FitNoteAssessment
 from eventstore.store import CaseEventStore
 from infra.temporal_client import WORKFLOW_RUNNER
-from localstack.samples import fit_note
+from localstack.samples import assessment, case_manager, fit_note, plan
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
 from tests.support.workflow_harness import running_worker
 from workflows.case import CaseWorkflow
@@ -70,6 +72,8 @@ def test_there_are_stored_histories_to_replay() -> None:
         "late_absence_reminded_and_escalated_through_the_outbox",
         # A case moved to another policy version by the adopt_policy signal.
         "policy_adopted",
+        # A case following the practice rules (practice-v1).
+        "practice_v1_proceeded_consulted_and_planned",
     } <= names
 
 
@@ -190,3 +194,32 @@ async def test_record_histories(
                 command=AdoptPolicy(policy=slower, reason="recorded history"), actor=actor))
         await time_skipping_env.sleep(timedelta(days=10))
         await _save(adopting, "policy_adopted")
+
+        # A case following the practice rules (practice-v1): the missed contact escalated, OH
+        # goes on without it, the first consultation is an attended appointment reminded
+        # beforehand, and a tier-2 case gets its case manager before the plan.
+        practice = await harness.open_case(
+            open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=now_today,
+                         reason=ReasonCategory.OTHER), HR_ACTOR)
+        await time_skipping_env.sleep(timedelta(days=7))
+        oh = Actor(id="OHN-7", role=Role.OH, source=Source.API)
+        await harness.act(practice, Action.PROCEED_TO_ASSESSMENT, _command(
+            Action.PROCEED_TO_ASSESSMENT, {"reason": "no contact after HR's alert"}), oh)
+        at = await time_skipping_env.get_current_time() + timedelta(days=3)
+        await harness.act(practice, Action.BOOK_APPOINTMENT, _command(
+            Action.BOOK_APPOINTMENT, {"at": at.isoformat()}), oh)
+        await time_skipping_env.sleep(timedelta(days=3, hours=1))
+        await harness.act(practice, Action.RECORD_APPOINTMENT_OUTCOME, _command(
+            Action.RECORD_APPOINTMENT_OUTCOME, {}), oh)
+        now = await time_skipping_env.get_current_time()
+        await harness.act(practice, Action.RECORD_ASSESSMENT, assessment(now), oh)
+        await harness.act(practice, Action.ASSIGN_CASE_MANAGER, case_manager(), oh)
+        await harness.act(practice, Action.AGREE_PLAN, plan(now, london_date(now)), oh)
+        await time_skipping_env.sleep(timedelta(days=2))
+        await _save(practice, "practice_v1_proceeded_consulted_and_planned")
+
+
+def _command(action: Action, changes: dict[str, object]) -> BaseModel:
+    """The action's documented example, with `changes`."""
+    rule = RULES[action]
+    return rule.command.model_validate({**rule.example, **changes})
