@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from domain.actors import Actor, Role, Source
 from domain.decide import open_case
 from domain.evolve import evolve
 from domain.ids import case_id_for_absence
 from domain.state import CaseState
 from localstack.samples import EMPLOYEE, HR_ACTOR, MANAGER, MANAGER_ACTOR, open_command
 
-__all__ = ["EMPLOYEE", "HR_ACTOR", "MANAGER", "MANAGER_ACTOR", "open_command", "opened_state"]
+__all__ = ["EMPLOYEE", "HR_ACTOR", "MANAGER", "MANAGER_ACTOR", "OH_ACTOR", "open_command",
+           "opened_state"]
+
+OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
+"""An OH nurse acting through the API (the professional the sample bodies name)."""
 
 
 def opened_state(opened_at: datetime, *, reported_on: date | None = None,

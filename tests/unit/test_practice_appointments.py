@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from domain.actions import RULES
-from domain.actors import TIMER_ACTOR, Actor, Role, Source
+from domain.actors import TIMER_ACTOR, Actor, Role
 from domain.appointment_book import (
     MAX_UPCOMING,
     AppointmentMethod,
@@ -45,9 +45,8 @@ from domain.policy import DEFAULT_POLICY
 from domain.stages import Action, Stage
 from domain.state import CaseState
 from localstack import samples as j
-from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, opened_state
+from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, OH_ACTOR, opened_state
 
-OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 OPENED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 REFERRED = OPENED + timedelta(hours=3)
 NURSE = WithProfessional(id="OHN-7", name="Jo Reid", profession="OH nurse")

@@ -52,12 +52,12 @@ from tests.support.builders import (
     HR_ACTOR,
     MANAGER,
     MANAGER_ACTOR,
+    OH_ACTOR,
     open_command,
     opened_state,
 )
 from tests.support.driven_cases import DrivenCase
 
-OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 TIMER = Actor(id="timer", role=Role.SYSTEM, source=Source.TIMER)
 OPENED = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # a Monday
 

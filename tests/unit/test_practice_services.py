@@ -68,11 +68,11 @@ from domain.stages import Action, ReasonCategory, Stage
 from domain.state import CaseState
 from domain.vocabulary import ReferralSource, Route, TherapyKind, TherapyStatus
 from localstack.samples import EMPLOYEE, MANAGER, assessment, case_manager, plan
+from tests.support.builders import OH_ACTOR
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OPENED = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 TODAY = OPENED.date()
-OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 SELF_ACTOR = Actor(id="E1001", role=Role.MANAGER, source=Source.API)
 
 ONE_OF_EACH: tuple[Criterion, ...] = (

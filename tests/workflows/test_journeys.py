@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -43,10 +42,16 @@ from domain.vocabulary import (
     RedeploymentConclusion,
     ReferralSource,
 )
-from eventstore.store import CaseEventStore
 from localstack import samples as j
-from tests.support.builders import EMPLOYEE, HR_ACTOR, MANAGER, MANAGER_ACTOR, open_command
-from tests.support.workflow_harness import Harness, running_worker
+from tests.support.builders import (
+    EMPLOYEE,
+    HR_ACTOR,
+    MANAGER,
+    MANAGER_ACTOR,
+    OH_ACTOR,
+    open_command,
+)
+from tests.support.workflow_harness import Harness
 from workflows.case import CaseWorkflow
 from workflows.payloads import (
     CaseView,
@@ -55,18 +60,9 @@ from workflows.payloads import (
     EmployeeReturnedInput,
 )
 
-OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 HISTORIES = Path(__file__).parent / "histories"
 RECORDING = bool(os.environ.get("RTW_RECORD_HISTORIES"))
 Handle = WorkflowHandle[CaseWorkflow, CaseView]
-
-
-@pytest.fixture
-async def harness(
-    time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
-) -> AsyncIterator[Harness]:
-    async with running_worker(time_skipping_env.client, store, database_url) as running:
-        yield running
 
 
 async def now_of(env: WorkflowEnvironment) -> datetime:

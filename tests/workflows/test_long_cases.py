@@ -22,7 +22,6 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.webhooks import Endpoint, WebhookDirectory
 from cli.reconcile import run_histories
-from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import ExtendAbsence, RecordCheckIn, RecordFitNote
 from domain.ids import case_id_for_absence
@@ -31,7 +30,7 @@ from domain.state import FIT_NOTES_KEPT
 from domain.vocabulary import FitNoteAssessment, IssuerProfession
 from eventstore.store import CaseEventStore
 from localstack import samples as j
-from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
+from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, OH_ACTOR, open_command
 from tests.support.serving import serving
 from tests.support.workflow_harness import Harness, running_worker
 from workflows.case import CaseWorkflow
@@ -44,7 +43,6 @@ from workflows.payloads import (
 )
 
 Handle = WorkflowHandle[CaseWorkflow, CaseView]
-OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 SECRET = "whsec-test-long-cases"
 
 

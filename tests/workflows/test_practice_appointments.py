@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.actors import Actor, Role, Source
 from domain.appointment_book import (
     AppointmentMethod,
     AppointmentOutcome,
@@ -30,24 +27,14 @@ from domain.journey.appointments import (
 )
 from domain.stages import Action, ReasonCategory
 from eventstore.records import CaseEventRecord
-from eventstore.store import CaseEventStore
 from localstack import samples as j
-from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
-from tests.support.workflow_harness import Harness, running_worker
+from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, OH_ACTOR, open_command
+from tests.support.workflow_harness import Harness
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseView
 
-OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 NURSE = WithProfessional(id="OHN-7", name="Jo Reid", profession="OH nurse")
 Handle = WorkflowHandle[CaseWorkflow, CaseView]
-
-
-@pytest.fixture
-async def harness(
-    time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
-) -> AsyncIterator[Harness]:
-    async with running_worker(time_skipping_env.client, store, database_url) as running:
-        yield running
 
 
 async def referred_case(harness: Harness, env: WorkflowEnvironment) -> Handle:

@@ -5,31 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.journey.case_notes import AddCaseNote
 from domain.journey.corrections import CorrectEntry
 from domain.stages import Action
 from eventstore.replay import replay
-from eventstore.store import CaseEventStore
-from tests.support.builders import HR_ACTOR, open_command
-from tests.support.workflow_harness import Harness, running_worker
-
-OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
-
-
-@pytest.fixture
-async def harness(
-    time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
-) -> AsyncIterator[Harness]:
-    async with running_worker(time_skipping_env.client, store, database_url) as running:
-        yield running
+from tests.support.builders import HR_ACTOR, OH_ACTOR, open_command
+from tests.support.workflow_harness import Harness
 
 
 async def test_a_correction_is_stored_linked_to_the_entry_it_corrects(

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 
-import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.actors import Actor, Role, Source
+from domain.actors import Role
 from domain.calendar import london_date
 from domain.commands import ConfirmEscalation, RecordPlanReview
 from domain.decide import open_case
@@ -24,23 +22,13 @@ from domain.journey.plan import CompletePlanAction
 from domain.policy import DEFAULT_POLICY
 from domain.stages import Action, ReasonCategory
 from domain.vocabulary import Fitness, FitNoteAssessment
-from eventstore.store import CaseEventStore
 from localstack import samples as j
-from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
-from tests.support.workflow_harness import Harness, running_worker
+from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, OH_ACTOR, open_command
+from tests.support.workflow_harness import Harness
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseView, CaseWorkflowInput
 
-OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 Handle = WorkflowHandle[CaseWorkflow, CaseView]
-
-
-@pytest.fixture
-async def harness(
-    time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
-) -> AsyncIterator[Harness]:
-    async with running_worker(time_skipping_env.client, store, database_url) as running:
-        yield running
 
 
 async def today(env: WorkflowEnvironment) -> date:

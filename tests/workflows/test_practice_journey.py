@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import (
     AcceptReferral,
@@ -29,25 +26,22 @@ from domain.journey.early_contact import ProceedToAssessment
 from domain.policy import DEFAULT_POLICY
 from domain.stages import Action, ContactMethod, ReasonCategory, Stage
 from domain.vocabulary import Outcome, ReferralSource
-from eventstore.store import CaseEventStore
 from localstack import samples as j
-from tests.support.builders import EMPLOYEE, HR_ACTOR, MANAGER, MANAGER_ACTOR, open_command
-from tests.support.workflow_harness import Harness, running_worker
+from tests.support.builders import (
+    EMPLOYEE,
+    HR_ACTOR,
+    MANAGER,
+    MANAGER_ACTOR,
+    OH_ACTOR,
+    open_command,
+)
+from tests.support.workflow_harness import Harness
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseView, CaseWorkflowInput, EmployeeReturnedInput
 
-OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 Handle = WorkflowHandle[CaseWorkflow, CaseView]
 # Enough days for the contact deadline and its escalation, over any weekend.
 PAST_ESCALATION = timedelta(days=6)
-
-
-@pytest.fixture
-async def harness(
-    time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
-) -> AsyncIterator[Harness]:
-    async with running_worker(time_skipping_env.client, store, database_url) as running:
-        yield running
 
 
 async def recorded(harness: Harness, handle: Handle) -> list[tuple[str, dict[str, object]]]:

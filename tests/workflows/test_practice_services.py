@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
-import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import AcceptReferral, ReceiveReferral, UpdateTherapy
 from domain.ids import case_id_for_referral
@@ -20,23 +17,13 @@ from domain.policy import DEFAULT_POLICY
 from domain.practice import CURRENT_PRACTICE
 from domain.stages import Action, ReasonCategory
 from domain.vocabulary import ReferralSource, TherapyStatus
-from eventstore.store import CaseEventStore
-from tests.support.builders import EMPLOYEE, MANAGER, MANAGER_ACTOR
-from tests.support.workflow_harness import Harness, running_worker
+from tests.support.builders import EMPLOYEE, MANAGER, MANAGER_ACTOR, OH_ACTOR
+from tests.support.workflow_harness import Harness
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseView, CaseWorkflowInput
 
-OH_ACTOR = Actor(id="OHN-7", role=Role.OH, source=Source.API)
 Handle = WorkflowHandle[CaseWorkflow, CaseView]
 POLICY = DEFAULT_POLICY
-
-
-@pytest.fixture
-async def harness(
-    time_skipping_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
-) -> AsyncIterator[Harness]:
-    async with running_worker(time_skipping_env.client, store, database_url) as running:
-        yield running
 
 
 async def refer_to_physio(harness: Harness, today: date) -> Handle:
