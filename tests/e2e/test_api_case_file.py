@@ -267,7 +267,7 @@ async def assessed_case(api: CaseFile) -> str:
     await post(api, f"{base}/contact", {"contacted_at": now, "method": "phone",
                                         "agreed_contact_frequency_days": 7}, Role.MANAGER)
     await post(api, f"{base}/assessments", {
-        "kind": "early", "assessor": {"id": "OHN-7", "name": "Jo Reid",
+        "kind": "early", "assessor": {"id": "test-oh", "name": "Jo Reid",
                                       "profession": "OH nurse"},
         "tier": 2, "fitness": "fit", "barriers": [],
         "recommended_adjustments": [], "consent": {}, "rapid_access": False,

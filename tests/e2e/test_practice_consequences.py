@@ -20,7 +20,7 @@ PEOPLE = {
     "manager": {"id": "M2002", "name": "Alex Jones", "email": "alex@example.org"},
 }
 ASSESSMENT = {
-    "kind": "early", "assessor": {"id": "OHN-7", "name": "Jo Reid", "profession": "OH nurse"},
+    "kind": "early", "assessor": {"id": "test-oh", "name": "Jo Reid", "profession": "OH nurse"},
     "tier": 2, "fitness": "unfit_any_work", "barriers": ["travel"],
     "recommended_adjustments": [], "rapid_access": False, "clinical_notes": "Lumbar strain",
     "consent": {"share_fitness_with_manager": True, "share_adjustments_with_manager": True,
@@ -87,6 +87,7 @@ async def test_fit_note_advice_escalation_review_and_plan_actions_over_http(
     assert "escalation_review_due" not in [d["name"]
                                            for d in reviewed["clinical"]["deadlines"]]
 
+    await post(api, f"{base}/case-manager", {"user_id": "test-oh", "name": "Jo Reid"}, Role.OH)
     planned = await post(api, f"{base}/plan", {
         "agreed_at": now(),
         "plan": {"goals": ["Full duties in six weeks"],
