@@ -125,13 +125,18 @@ def escalation_unless_pending(state: CaseState, *, cause: str, now: datetime, ac
     return [escalation(state, cause=cause, now=now, actor=actor, reason=reason)]
 
 
-def confirm_escalation(state: CaseState, command: ConfirmEscalation, now: datetime,
-                       actor: Actor) -> list[CaseEvent]:
-    matching = [e for e in state.escalations if e.number == command.escalation_number]
+def _escalation_numbered(state: CaseState, number: int) -> Escalation:
+    """The escalation of that number, or a refusal naming the ones the case has."""
+    matching = [e for e in state.escalations if e.number == number]
     if not matching:
         numbers = ", ".join(str(e.number) for e in state.escalations) or "none"
         raise InvalidCommand("escalation_number", f"no such escalation (escalations: {numbers})")
-    if matching[0].confirmed is not None:
+    return matching[0]
+
+
+def confirm_escalation(state: CaseState, command: ConfirmEscalation, now: datetime,
+                       actor: Actor) -> list[CaseEvent]:
+    if _escalation_numbered(state, command.escalation_number).confirmed is not None:
         raise InvalidCommand("escalation_number", "that escalation was already decided")
     verb = "confirmed" if command.confirm else "dismissed"
     confirmed_by = confirming_professional(command)
@@ -147,11 +152,7 @@ def confirm_escalation(state: CaseState, command: ConfirmEscalation, now: dateti
 
 def record_escalation_review(state: CaseState, command: RecordEscalationReview, now: datetime,
                              actor: Actor) -> list[CaseEvent]:
-    matching = [e for e in state.escalations if e.number == command.escalation_number]
-    if not matching:
-        numbers = ", ".join(str(e.number) for e in state.escalations) or "none"
-        raise InvalidCommand("escalation_number", f"no such escalation (escalations: {numbers})")
-    found = matching[0]
+    found = _escalation_numbered(state, command.escalation_number)
     if found.confirmed is not True or found.confirmed_at is None:
         raise InvalidCommand("escalation_number",
                              "only an escalation a named OH professional confirmed is reviewed")
