@@ -95,6 +95,11 @@ def first_consultation(state: CaseState, referral: OhReferral) -> datetime | Non
     return min(assessed, default=None)
 
 
+RAPID_ACCESS_REFERRAL = "rapid_access_referral"
+"""The deadline that refers MSK and mental-health cases to OH early; an event that gives what
+it asks for (rapid access decided on accepting a referral) carries it as its deadline key."""
+
+
 def deadlines(state: CaseState) -> list[Deadline]:
     """Rapid-access referral of MSK and mental-health cases; the first consultation after one
     (for cases following the practice rules: none once OH discharged the employee after
@@ -103,7 +108,7 @@ def deadlines(state: CaseState) -> list[Deadline]:
     found: list[Deadline] = []
     if (state.oh_referral is None and state.reason_category in RAPID_ACCESS_CATEGORIES
             and state.stage not in (Stage.REFERRAL, Stage.FOLLOW_UP)):
-        found.append(Deadline(key="rapid_access_referral", name="rapid_access_referral",
+        found.append(Deadline(key=RAPID_ACCESS_REFERRAL, name=RAPID_ACCESS_REFERRAL,
                               due_at=state.opened_at + timedelta(
                                   days=policy.rapid_access_referral_days),
                               kind=DeadlineKind.OH_REFERRAL, recipients=(Role.OH,),

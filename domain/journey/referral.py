@@ -35,7 +35,7 @@ from domain.journey.base import (
     with_second_miss,
 )
 from domain.journey.closure import CaseClosed
-from domain.journey.oh_referral import oh_referral
+from domain.journey.oh_referral import RAPID_ACCESS_REFERRAL, oh_referral
 from domain.journey.therapy import therapy_referral
 from domain.policy import Policy
 from domain.practice import CURRENT_PRACTICE, follows
@@ -143,11 +143,6 @@ class ReferralDeclined(Event):
     service_id: str | None = None
 
 
-RAPID_ACCESS_REFERRAL = "rapid_access_referral"
-"""The deadline (`domain.journey.oh_referral`) that refers MSK and mental-health cases to OH
-early; rapid access decided on acceptance gives what it asks for, so it is acted on."""
-
-
 class RapidAccessDecided(DeadlineEvent):
     """The receiving professional decided rapid access on accepting the referral."""
 
@@ -243,6 +238,7 @@ def _rapid_access(command: AcceptReferral, service: Service, now: datetime, acto
                   ) -> RapidAccessDecided:
     return RapidAccessDecided(
         occurred_at=now, actor=actor, decided_by=command.accepted_by, service_id=service.id,
+        # Rapid access decided on acceptance gives what the early OH referral asks for.
         deadline_key=RAPID_ACCESS_REFERRAL,
         reason=f"rapid access decided by {command.accepted_by} on accepting the referral "
         f"({service.name}): a therapy may be referred at once")
