@@ -24,7 +24,9 @@ from api.services import Services
 from api.views import case_for
 from domain.actors import Actor, Source
 from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence
+from domain.events import CaseEvent, parse_event
 from domain.stages import Action
+from eventstore.records import CaseEventRecord
 from infra.metrics import observe_update_latency
 from infra.telemetry import current_trace_id
 from infra.tokens import Principal
@@ -210,3 +212,19 @@ async def send_hr_fact(services: Services, case_id: str, fact: HrFact,
         if problem.status == 409:
             return  # a late message for a closed case: accepted, and it changes nothing
         raise problem from None
+
+
+async def case_events(services: Services, case_id: uuid.UUID
+                      ) -> list[tuple[CaseEventRecord, CaseEvent]]:
+    """The case's stored events, each with its domain event; a 404 for no such case."""
+    records = await stored_records(services, case_id)
+    return [(record, parse_event(record.data)) for record in records]
+
+
+async def stored_records(services: Services, case_id: uuid.UUID) -> list[CaseEventRecord]:
+    """The case's stored events; a 404 for no such case. A case just opened may have stored
+    nothing yet: its workflow says whether it exists."""
+    records = await services.read_store(services.store.history, str(case_id))
+    if not records:
+        await query_view(services, case_id)  # a 404 for no such case
+    return records

@@ -14,12 +14,11 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from api.access_log import log_read
-from api.case_calls import query_view
+from api.case_calls import case_events
 from api.dependencies import ServicesDep, require_roles
 from api.problems import problem_responses
-from api.services import Services
 from domain.disclosure import may_see_note
-from domain.events import CaseEvent, parse_event
+from domain.events import CaseEvent
 from domain.journey.case_notes import CaseNoteAdded, NoteVisibility
 from domain.journey.corrections import EntryCorrected
 from eventstore.records import CaseEventRecord
@@ -65,22 +64,6 @@ class CaseNotes(BaseModel):
     notes: list[CaseNoteOut]
 
 
-async def case_events(services: Services, case_id: uuid.UUID
-                      ) -> list[tuple[CaseEventRecord, CaseEvent]]:
-    """The case's stored events, each with its domain event; a 404 for no such case."""
-    records = await stored_records(services, case_id)
-    return [(record, parse_event(record.data)) for record in records]
-
-
-async def stored_records(services: Services, case_id: uuid.UUID) -> list[CaseEventRecord]:
-    """The case's stored events; a 404 for no such case. A case just opened may have stored
-    nothing yet: its workflow says whether it exists."""
-    records = await services.read_store(services.store.history, str(case_id))
-    if not records:
-        await query_view(services, case_id)  # a 404 for no such case
-    return records
-
-
 def corrections_by_entry(events: list[tuple[CaseEventRecord, CaseEvent]]
                          ) -> dict[str, list[CorrectionOut]]:
     """The corrections of fact recorded, by the id of the entry each corrects."""
@@ -117,4 +100,4 @@ async def list_case_notes(
     ])
 
 
-__all__ = ["NOTE_READERS", "case_events", "corrections_by_entry", "router", "stored_records"]
+__all__ = ["NOTE_READERS", "corrections_by_entry", "router"]

@@ -11,11 +11,10 @@ from fastapi import APIRouter, Body, Depends, Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.case_calls import run_action
+from api.case_calls import run_action, stored_records
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseOut, UpdateAccepted
 from api.problems import invalid_field, problem_responses
-from api.routes.case_notes import stored_records
 from domain.actions import RULES
 from domain.journey.base import TEXT
 from domain.journey.corrections import CorrectEntry

@@ -20,11 +20,10 @@ from pydantic import BaseModel, Field
 
 from api.access_log import log_read
 from api.body_limit import BodyAllowance
-from api.case_calls import run_action
+from api.case_calls import case_events, run_action
 from api.dependencies import ServicesDep, require_roles
 from api.problems import PROBLEM_JSON, PROBLEM_SCHEMA_REF, Problem
 from api.problems import problem_responses as problems
-from api.routes.case_notes import case_events
 from api.services import Services
 from domain.actors import PRINTABLE, Role
 from domain.journey.base import SHORT
