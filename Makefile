@@ -15,7 +15,7 @@ LOCK_ARGS ?=
 LOCK_COMPILE = pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
 	--native-tls --quiet --custom-compile-command 'make lock' $(LOCK_ARGS)
 
-.PHONY: install run test lint bench lock clean
+.PHONY: install run test lint bench lock clean assets
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rtw needs Python 3.11 or newer (set PYTHON=...)")'
@@ -52,6 +52,24 @@ lock:
 	mkdir -p requirements && \
 	"$$tmp/bin/uv" $(LOCK_COMPILE) --extra local --extra dev -o requirements/dev.txt && \
 	"$$tmp/bin/uv" $(LOCK_COMPILE) --constraint requirements/dev.txt -o requirements/app.txt
+
+# The pages' front-end files come from npm at pinned versions (api/web/assets/package-lock.json)
+# and are committed compiled into api/web/static, so `make run` and an image need no Node.
+ASSETS := api/web/assets
+STATIC := api/web/static
+assets:
+	cd $(ASSETS) && npm ci --no-audit --no-fund --silent
+	rm -rf $(STATIC) && mkdir -p $(STATIC)/nhsuk $(STATIC)/htmx $(STATIC)/swagger
+	$(ASSETS)/node_modules/.bin/sass --no-source-map --style=compressed --pkg-importer=node \
+		$(ASSETS)/rtw.scss $(STATIC)/rtw.css
+	cp $(ASSETS)/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js $(STATIC)/nhsuk/
+	cp -r $(ASSETS)/node_modules/nhsuk-frontend/dist/nhsuk/assets $(STATIC)/nhsuk/assets
+	cp $(ASSETS)/node_modules/htmx.org/dist/htmx.min.js $(STATIC)/htmx/
+	cp $(ASSETS)/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+		$(ASSETS)/node_modules/swagger-ui-dist/swagger-ui.css $(STATIC)/swagger/
+	cp $(ASSETS)/node_modules/nhsuk-frontend/LICENSE* $(STATIC)/nhsuk/ 2>/dev/null || true
+	cp $(ASSETS)/node_modules/htmx.org/LICENSE $(STATIC)/htmx/ 2>/dev/null || true
+	cp $(ASSETS)/node_modules/swagger-ui-dist/LICENSE $(STATIC)/swagger/ 2>/dev/null || true
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

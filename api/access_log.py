@@ -24,7 +24,10 @@ async def log_read(
     principal: Principal,
     action: str,
     case_id: uuid.UUID | str | None = None,
+    *,
+    channel: str = "api",
 ) -> None:
+    """Record one read; the pages pass `channel="web"`."""
     detail = " ".join(
         f"{name}={request.query_params[name][:60]}"
         for name in LOGGED_PARAMETERS
@@ -37,7 +40,7 @@ async def log_read(
             role=principal.role.value,
             action=action,
             case_id=str(case_id) if case_id else None,
-            channel="api",
+            channel=channel,
             client=request.client.host if request.client else "unknown",
             detail=detail,
         ),

@@ -33,6 +33,8 @@ from api.routes import (
 from api.routes import metrics as metrics_route
 from api.services import Services
 from api.tracing import TracingMiddleware
+from api.web.config import WebConfig
+from api.web.router import install_web
 from infra import bootstrap
 from infra.backoff import TRANSIENT_ERRORS, retry_until_ready
 from infra.employers import EmployerDirectory
@@ -69,7 +71,8 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
             await built.pool.close()
             built.store.close()
 
-    app = FastAPI(title="rtw", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="rtw", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # /docs is served offline by api.web
     install_problem_handlers(app)
     _answer_unavailable(app)
     app.include_router(health.router)
@@ -86,6 +89,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(case_notes.router)
     app.include_router(documents.router)
     app.include_router(corrections.router)
+    install_web(app)
     if services is None:
         install_temporal_metrics()  # before the lifespan's client connects
     tracer = services.tracer if services is not None else configure_tracing("rtw-api")
@@ -161,4 +165,5 @@ async def _services_from(settings: Settings) -> Services:
         max_body_bytes=settings.max_body_bytes,
         max_document_bytes=settings.max_document_bytes,
         texts=NoticeTexts(employers),
+        web=WebConfig.from_settings(settings),
     )

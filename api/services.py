@@ -13,6 +13,7 @@ from opentelemetry import trace
 from temporalio.client import Client
 
 from api.problems import Problem
+from api.web.config import WebConfig
 from eventstore.store import CaseEventStore
 from infra.notice_texts import NoticeTexts
 from infra.policies import PolicyBook
@@ -36,6 +37,7 @@ class Services:
     store_read_seconds: float = 10.0
     texts: NoticeTexts = field(default_factory=NoticeTexts)
     max_document_bytes: int = 10_485_760
+    web: WebConfig = field(default_factory=WebConfig)
 
     async def read_store(self, read: Callable[..., T], *args: Any) -> T:
         """A read of the event store in a thread, bounded: a database that has stopped

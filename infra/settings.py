@@ -70,6 +70,23 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(
         default=10_485_760, ge=1_024, le=104_857_600,
         description="Case documents (uploads) larger than this are refused with 413.")
+    public_url: str | None = Field(
+        default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="The address people reach rtw's pages at (links in notices, sign-in "
+        "redirects); by default http://RTW_API_HOST:RTW_API_PORT.")
+    web_service_name: str = Field(default="Return to work", min_length=1, max_length=80)
+    web_organisation: str | None = Field(default=None, max_length=120)
+    web_logo: str = Field(
+        default="nhs", max_length=500,
+        description="'nhs' for the NHS logo (only for organisations allowed to use it), "
+        "'none', or the path of an image file to show instead.")
+    web_footer: str = Field(default="Occupational health", max_length=300)
+    web_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    oidc_issuer: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    oidc_client_id: str | None = Field(default=None)
+    oidc_client_secret: str | None = Field(default=None)
+    oidc_role_claim: str = Field(default="rtw_role")
+    oidc_employers_claim: str = Field(default="rtw_employers")
 
     @classmethod
     def settings_customise_sources(

@@ -185,6 +185,8 @@ class Supervisor:
         ui_host = self.settings.temporal_address.rpartition(":")[0]
         print(
             "\nrtw is running (Ctrl-C stops everything):\n"
+            f"  Sign in      http://{self.settings.api_host}:{self.settings.api_port}/ "
+            "(paste the 'oh' token of the dev tokens file as the access token)\n"
             f"  API          http://{self.settings.api_host}:{self.settings.api_port}\n"
             f"  API docs     http://{self.settings.api_host}:{self.settings.api_port}/docs\n"
             f"  Temporal UI  http://{ui_host}:{self.settings.temporal_ui_port}\n"

@@ -12,6 +12,7 @@ from readside.documents import DOCUMENTS_DDL
 from readside.idempotency import IDEMPOTENCY_DDL
 from readside.kpi_facts import KPI_FACTS_DDL
 from readside.projection import POSITIONS_DDL
+from readside.web_sessions import WEB_SESSIONS_DDL
 from readside.webhook_deliveries import DELIVERIES_DDL
 from readside.worklist import WORKLIST_DDL
 
@@ -30,6 +31,7 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
         await connection.execute(IDEMPOTENCY_DDL)
         await connection.execute(DELIVERIES_DDL)
         await connection.execute(DOCUMENTS_DDL)
+        await connection.execute(WEB_SESSIONS_DDL)
 
 
 async def database_answers(pool: asyncpg.Pool) -> None:
