@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from domain.actors import Actor, Role
-from domain.errors import ActionNotAllowed, NotOwnTeam, RoleNotAllowed
+from domain.errors import ActionNotAllowed, NotOwnCase, NotOwnTeam, RoleNotAllowed
 from domain.journey import (
     absence,
     appointments,
@@ -95,6 +95,9 @@ def check_role_may(action: Action, role: Role) -> None:
 
 
 def check_own_team(state: CaseState, actor: Actor) -> None:
-    """A line manager acts only on the cases of their own team."""
+    """A line manager acts only on the cases of their own team; an employee only on their own
+    cases."""
     if actor.role is Role.MANAGER and actor.id != state.manager.id:
         raise NotOwnTeam(actor.id)
+    if actor.role is Role.EMPLOYEE and actor.id != state.employee.id:
+        raise NotOwnCase(actor.id)

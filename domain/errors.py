@@ -64,6 +64,15 @@ class NotOwnTeam(CaseError):
         )
 
 
+class NotOwnCase(NotOwnTeam):
+    """An employee tried to see or act on a case that is not about them."""
+
+    def __init__(self, employee_id: str) -> None:
+        CaseError.__init__(
+            self, f"'{employee_id}' is not the employee of this case; employees see and act "
+            "on their own cases only")
+
+
 class PreconditionNotMet(CaseError):
     """A rule of practice the action must meet beyond its stage does not hold yet: the refusal
     names what is missing and the action that provides it."""

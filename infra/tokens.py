@@ -24,6 +24,9 @@ class Principal:
     name: str | None = None
     profession: str | None = None
     registration: str | None = None
+    employers: tuple[str, ...] = ()
+    """The employers this principal acts for; an employee's own employer. Empty: not yet
+    restricted (tenancy of every role comes with the tokens' employers)."""
 
 
 # The dev manager token acts as line manager M2002, the manager of the README's example case.
@@ -78,9 +81,11 @@ class TokenRegistry:
                     f"{path}: token {number}: 'role' must be one of "
                     + ", ".join(r.value for r in TOKEN_ROLES)
                 ) from None
+            name, profession, registration = (_optional_text(path, number, item, field)
+                                               for field in _PERSON)
             entries[digest] = Principal(
-                subject=str(item.get("subject") or role.value), role=role,
-                **{field: _optional_text(path, number, item, field) for field in _PERSON})
+                subject=str(item.get("subject") or role.value), role=role, name=name,
+                profession=profession, registration=registration)
         return cls(entries)
 
     def authenticate(self, token: str) -> Principal | None:

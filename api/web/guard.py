@@ -44,7 +44,13 @@ def principal_of(session: WebSession) -> Principal:
     person = session.person
     return Principal(subject=session.subject, role=Role(session.role),
                      name=_text(person.get("name")), profession=_text(person.get("profession")),
-                     registration=_text(person.get("registration")))
+                     registration=_text(person.get("registration")),
+                     employers=tuple(e for e in _list(person.get("employers"))
+                                     if isinstance(e, str)))
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
 
 
 def _text(value: object) -> str | None:
