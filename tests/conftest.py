@@ -34,13 +34,18 @@ def postgres_server_url() -> Iterator[str]:
         yield url
 
 
+def fresh_database(server_url: str) -> str:
+    """A new, empty database on the shared server, by its URL."""
+    name = f"rtw_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunparse(urlparse(server_url)._replace(path=f"/{name}"))
+
+
 @pytest.fixture
 def database_url(postgres_server_url: str) -> str:
     """A fresh, empty database for one test on the shared server."""
-    name = f"rtw_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunparse(urlparse(postgres_server_url)._replace(path=f"/{name}"))
+    return fresh_database(postgres_server_url)
 
 
 @pytest.fixture

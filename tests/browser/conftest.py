@@ -11,6 +11,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from temporalio.testing import WorkflowEnvironment
 
 from eventstore.store import CaseEventStore
+from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, fresh_database
 from tests.support.api_harness import ApiStack, serve_api
 from tests.support.browser import chromium_path
 
@@ -48,12 +49,20 @@ async def page(context: BrowserContext) -> Page:
     return await context.new_page()
 
 
-@pytest.fixture
-async def site(dev_server_env: WorkflowEnvironment, store: CaseEventStore,
-               database_url: str) -> AsyncIterator[ApiStack]:
-    """The app (API and pages) over HTTP; its address is `str(site.http.base_url)`."""
-    async with serve_api(dev_server_env.client, store, database_url) as stack:
-        yield stack
+@pytest.fixture(scope="module")
+async def site(dev_server_env: WorkflowEnvironment,
+               postgres_server_url: str) -> AsyncIterator[ApiStack]:
+    """The app (API and pages) over HTTP, one per test module (a worker and a served app cost
+    seconds each): tests of a module share its database, so each works on its own cases and
+    counts only its own rows. Its address is `base_url(site)`."""
+    database_url = fresh_database(postgres_server_url)
+    store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
+                                   audit_key=TEST_AUDIT_KEY)
+    try:
+        async with serve_api(dev_server_env.client, store, database_url) as stack:
+            yield stack
+    finally:
+        store.close()
 
 
 def base_url(stack: ApiStack) -> str:

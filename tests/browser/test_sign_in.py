@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from playwright.async_api import Page, expect
@@ -52,12 +53,15 @@ async def test_signing_out_ends_the_session_on_the_server(site: ApiStack, page: 
 async def test_an_idle_session_expires_and_signing_in_returns_to_the_page(
         site: ApiStack, page: Page) -> None:
     await sign_in(page, base_url(site), TOKENS[Role.OH])
+    cookie = next(c for c in await page.context.cookies() if c["name"] == "rtw_session")
+    digest = hashlib.sha256(cookie["value"].encode()).hexdigest()
     await site.harness.pool.execute(
-        "UPDATE rtw_web_sessions SET last_seen_at = last_seen_at - $1::interval",
-        timedelta(minutes=31))
+        "UPDATE rtw_web_sessions SET last_seen_at = last_seen_at - $1::interval "
+        "WHERE digest = $2", timedelta(minutes=31), digest)
     await page.goto(base_url(site) + "/worklist")
     await expect(page.get_by_label("Access token")).to_be_visible()
-    assert await site.harness.pool.fetchval("SELECT count(*) FROM rtw_web_sessions") == 0
+    assert await site.harness.pool.fetchval(
+        "SELECT count(*) FROM rtw_web_sessions WHERE digest = $1", digest) == 0
     await page.get_by_label("Access token").fill(TOKENS[Role.OH])
     await page.get_by_role("button", name="Sign in", exact=True).click()
     await expect(page).to_have_url(base_url(site) + "/worklist")
