@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from eventsourcing.persistence import MapperDeserialisationError
+
 from api.case_calls import not_found
 from api.problems import Problem
 from api.services import Services
@@ -27,8 +29,13 @@ async def history_as_it_stood(
     services: Services, case_id: uuid.UUID, *, as_of: datetime | None, position: int | None
 ) -> HistoryAsItStood:
     """The case's events up to `as_of` and `position`, replayed; a 404 problem for a case with
-    no events, a 500 problem for events the workflow's rules cannot replay."""
-    records = await services.read_store(services.store.history, str(case_id))
+    no events, a 500 problem for a stored event that no longer decrypts or decodes, or for
+    events the workflow's rules cannot replay."""
+    try:
+        records = await services.read_store(services.store.history, str(case_id))
+    except MapperDeserialisationError:
+        raise Problem(500, "History cannot be read", "a stored event of the case cannot be "
+                      "decrypted or decoded; verify the case's chain") from None
     if not records:
         raise not_found(case_id)
     kept = as_the_record_stood(records, as_of=as_of, position=position)

@@ -173,3 +173,19 @@ async def test_managers_and_hr_get_a_refusal_page_and_read_nothing(
                          ).to_be_visible()
     await check_accessible(page)
     assert await web_reads(site, case_id) == []
+
+
+async def test_an_event_whose_bytes_no_longer_decrypt_shows_the_break_not_a_crash(
+        site: ApiStack, store: CaseEventStore, database_url: str, page: Page) -> None:
+    case_id = await asyncio.to_thread(case_with_a_correction, store, "ABS-AUDIT-6")
+    await asyncio.to_thread(
+        tamper, database_url, "UPDATE rtw_events SET state = %s WHERE originator_id = %s "
+        "AND originator_version = 3", b"overwritten by hand", case_id)
+
+    await sign_in(page, base_url(site), TOKENS[Role.AUDITOR])
+    await page.goto(f"{base_url(site)}/audit/cases/{case_id}")
+
+    await expect(page.locator("#chain-result")).to_contain_text(
+        "Chain broken at position 3: event cannot be decrypted or decoded")
+    await expect(page.get_by_text("The history cannot be read")).to_be_visible()
+    await check_accessible(page)

@@ -19,8 +19,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from api.access_log import log_read
-from api.case_history import history_as_it_stood
+from api.case_history import HistoryAsItStood, history_as_it_stood
 from api.models import HistoryEntry
+from api.problems import Problem
 from api.routes.audit import MEDIA_TYPES, in_threads
 from api.web.guard import page_roles
 from api.web.rendering import render
@@ -160,8 +161,8 @@ async def audit_case(
         form.read_as_of(as_of)
     form.read_position(position)
     services = request.app.state.services
-    context = {"title": f"Audit of case {case_id}", "case_id": str(case_id), "form": form,
-               "errors": form.errors}
+    context: dict[str, object] = {"title": f"Audit of case {case_id}",
+                                  "case_id": str(case_id), "form": form, "errors": form.errors}
     if form.errors:
         return render(request, "audit_case.jinja", context, status_code=422,
                       principal=principal)
@@ -172,23 +173,32 @@ async def audit_case(
                                 status_code=303)
 
     await log_read(request, services, principal, "case.history", case_id, channel="web")
-    history = await history_as_it_stood(services, case_id, as_of=form.as_of,
-                                        position=form.position)
+    try:
+        history = await history_as_it_stood(services, case_id, as_of=form.as_of,
+                                            position=form.position)
+    except Problem as problem:
+        if problem.status != 500:
+            raise
+        history = None  # a changed row may be why: the chain check below says where
+        context["unreadable"] = problem.detail
     await log_read(request, services, principal, "audit.verify", case_id, channel="web")
-    verdict = await services.read_store(_verdict, services.store, str(case_id))
+    context["verdict"] = await services.read_store(_verdict, services.store, str(case_id))
+    if history is not None:
+        context |= _history_context(history)
+    context |= {"as_of": _london(form.as_of) if form.as_of else None,
+                "position": form.position}
+    return render(request, "audit_case.jinja", context, principal=principal)
 
+
+def _history_context(history: HistoryAsItStood) -> dict[str, object]:
     entries = [HistoryEntry.of(step.view, stage_after=step.state.stage.value)
                for step in history.steps]
     positions = {entry.event_id: entry.position for entry in entries}
-    context |= {
+    return {
         "entries": [_row(entry, positions) for entry in entries],
         "recorded": history.recorded,
         "stage": history.steps[-1].state.stage.value if history.steps else None,
-        "as_of": _london(form.as_of) if form.as_of else None,
-        "position": form.position,
-        "verdict": verdict,
     }
-    return render(request, "audit_case.jinja", context, principal=principal)
 
 
 def _verdict(store: CaseEventStore, case_id: str) -> CaseVerdict | None:
