@@ -130,7 +130,7 @@ async def test_a_date_that_does_not_exist_shows_the_error_summary_linked_to_the_
     assert await web_reads(site, case_id) == []  # nothing was read
 
 
-async def test_a_bad_case_id_shows_the_error_summary_linked_to_the_field(
+async def test_a_bad_case_id_shows_the_error_summary_and_an_unknown_one_a_not_found_page(
         site: ApiStack, page: Page) -> None:
     await sign_in(page, base_url(site), TOKENS[Role.AUDITOR])
     await page.get_by_label("Case id").fill("not-a-case")
@@ -141,6 +141,12 @@ async def test_a_bad_case_id_shows_the_error_summary_linked_to_the_field(
     await check_accessible(page)
     await summary.get_by_role("link").click()
     await expect(page.get_by_label("Case id")).to_be_focused()
+
+    await page.get_by_label("Case id").fill("0b6f8d2e-5c1a-5d3e-9f4b-2a7c8e1d0f36")
+    await page.get_by_role("button", name="Open the case").click()
+    answer = await page.reload()
+    assert answer is not None and answer.status == 404
+    await expect(page.get_by_text("no case 0b6f8d2e-5c1a-5d3e-9f4b-2a7c8e1d0f36")).to_be_visible()
 
 
 async def test_a_changed_stored_event_shows_where_the_chain_breaks(
