@@ -74,7 +74,7 @@ async def export(
     await log_read(request, services, principal, "audit.export", case_id)
     chunks = export_text(services.store, output_format,
                          case_id=str(case_id) if case_id else None, window=window)
-    return StreamingResponse(_in_threads(chunks), media_type=MEDIA_TYPES[output_format])
+    return StreamingResponse(in_threads(chunks), media_type=MEDIA_TYPES[output_format])
 
 
 @router.get("/access", response_model=AccessPage,
@@ -95,7 +95,7 @@ async def access(
                       next_after_id=entries[-1].id if len(entries) == limit else None)
 
 
-async def _in_threads(chunks: Iterator[str]) -> AsyncIterator[str]:
+async def in_threads(chunks: Iterator[str]) -> AsyncIterator[str]:
     """Pull each page from the synchronous store on a thread, never on the event loop."""
     end = object()
     while True:

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from api.access_log import log_read
 from api.audit_params import AsOfQuery, PositionQuery, as_of_moment
-from api.case_calls import not_found, query_view
+from api.case_calls import query_view
+from api.case_history import history_as_it_stood
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, HistoryEntry
 from api.problems import Problem, problem_responses
@@ -17,8 +18,6 @@ from api.views import case_for
 from domain.actions import check_own_team
 from domain.actors import Actor, Role, Source
 from domain.errors import NotOwnTeam
-from domain.evolve import ReplayError
-from eventstore.replay import as_the_record_stood, replay
 from infra.tokens import Principal
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"],
@@ -64,20 +63,13 @@ async def get_history(
 ) -> CaseHistory:
     moment = as_of_moment(as_of)
     await log_read(request, services, principal, "case.history", case_id)
-    records = await services.read_store(services.store.history, str(case_id))
-    if not records:
-        raise not_found(case_id)
-    records = as_the_record_stood(records, as_of=moment, position=position)
-    try:
-        steps = replay(records)
-    except ReplayError as error:
-        raise Problem(500, "History cannot be replayed", str(error)) from None
+    history = await history_as_it_stood(services, case_id, as_of=moment, position=position)
     return CaseHistory(
         case_id=str(case_id),
         as_of=moment,
         position=position,
         events=[
             HistoryEntry.of(step.view, stage_after=step.state.stage.value)
-            for step in steps
+            for step in history.steps
         ],
     )

@@ -11,7 +11,7 @@ PAGES: dict[Role, list[tuple[str, str]]] = {
     Role.OH: [("/worklist", "Worklist")],
     Role.MANAGER: [("/worklist", "My team")],
     Role.HR: [("/worklist", "Cases")],
-    Role.AUDITOR: [("/worklist", "Cases")],
+    Role.AUDITOR: [("/audit", "Audit"), ("/worklist", "Cases")],
     Role.ADMIN: [("/worklist", "Cases")],
     Role.EMPLOYEE: [("/my-case", "My case")],
 }
