@@ -4,7 +4,7 @@ served against the dev server and PostgreSQL."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
@@ -50,19 +50,30 @@ async def page(context: BrowserContext) -> Page:
 
 
 @pytest.fixture(scope="module")
-async def site(dev_server_env: WorkflowEnvironment,
-               postgres_server_url: str) -> AsyncIterator[ApiStack]:
+def database_url(postgres_server_url: str) -> str:
+    """One database per test module here (the root conftest's is per test): the served app's."""
+    return fresh_database(postgres_server_url)
+
+
+@pytest.fixture(scope="module")
+def store(database_url: str) -> Iterator[CaseEventStore]:
+    """The served app's event store, for tests that arrange or tamper with stored events."""
+    event_store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
+                                         audit_key=TEST_AUDIT_KEY)
+    try:
+        yield event_store
+    finally:
+        event_store.close()
+
+
+@pytest.fixture(scope="module")
+async def site(dev_server_env: WorkflowEnvironment, store: CaseEventStore,
+               database_url: str) -> AsyncIterator[ApiStack]:
     """The app (API and pages) over HTTP, one per test module (a worker and a served app cost
     seconds each): tests of a module share its database, so each works on its own cases and
     counts only its own rows. Its address is `base_url(site)`."""
-    database_url = fresh_database(postgres_server_url)
-    store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
-                                   audit_key=TEST_AUDIT_KEY)
-    try:
-        async with serve_api(dev_server_env.client, store, database_url) as stack:
-            yield stack
-    finally:
-        store.close()
+    async with serve_api(dev_server_env.client, store, database_url) as stack:
+        yield stack
 
 
 def base_url(stack: ApiStack) -> str:
