@@ -23,7 +23,6 @@ from eventstore.replay import ReplayStep, as_the_record_stood, replay
 from eventstore.store import CaseEventStore
 from eventstore.verify import verify_cases
 from infra import bootstrap
-from infra.backoff import is_transient
 from infra.settings import MISSING_AUDIT_KEY, Settings
 from readside.access_log import Access, iter_access_sync, record_access_sync
 
@@ -75,22 +74,12 @@ def run(command: str, args: Any, settings: Settings, out: TextIO | None = None) 
         print(f"rtw audit {command}: {error}", file=sys.stderr)
         return Exit.USAGE
     except Exception as error:
-        if not _unreachable(error):
+        from cli.outages import is_outage, outage_line
+
+        if not is_outage(error):
             raise
-        reason = (str(error).splitlines() or [""])[0]
-        print(f"rtw audit {command}: cannot reach the database or Temporal: "
-              f"{type(error).__name__}: {reason}", file=sys.stderr)
+        print(f"rtw audit {command}: {outage_line(error)}", file=sys.stderr)
         return Exit.UNREACHABLE
-
-
-def _unreachable(error: BaseException) -> bool:
-    from temporalio.service import RPCError, RPCStatusCode
-
-    if isinstance(error, RPCError):
-        return error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
-    if isinstance(error, RuntimeError) and "connect" in str(error).lower():
-        return True  # the Temporal client's "Failed client connect"
-    return is_transient(error)
 
 
 # -- replay ---------------------------------------------------------------------------------

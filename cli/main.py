@@ -274,7 +274,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("report", "demo", "policy"):
         from cli.evidence import run_evidence_command
 
-        return run_evidence_command(args, settings)
+        try:
+            return run_evidence_command(args, settings)
+        except Exception as error:
+            from cli.outages import is_outage, outage_line
+
+            if not is_outage(error):
+                raise
+            print(f"rtw {args.command}: {outage_line(error)}", file=sys.stderr)
+            return Exit.UNREACHABLE
     if args.command == "audit":
         from cli.audit import run
 

@@ -24,7 +24,7 @@ from domain.actors import Role
 from domain.ids import case_id_for_absence
 from eventstore.store import CaseEventStore
 from readside.worklist import WorklistProjector
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, free_port
+from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS, free_port
 from tests.support.api_harness import TOKENS, ApiStack, auth, serve_api
 
 HEADER = ["employer_id", "absence_id", "employee_id", "employee_name", "employee_email",
@@ -203,3 +203,52 @@ async def test_case_list_pages_on_with_the_cursor_it_prints_and_answers_json(
     assert len(page["items"]) == 2 and len(rest["items"]) == 1
     assert rest["next_cursor"] is None and following.stderr == ""
     assert len({item["case_id"] for item in page["items"] + rest["items"]}) == 3
+
+
+def audit_env(database_url: str, temporal_address: str, home: Path) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RTW_")},
+        "RTW_HOME": str(home), "RTW_DATABASE_URL": database_url,
+        "RTW_EVENT_CIPHER_KEY": TEST_CIPHER_KEY, "RTW_AUDIT_HMAC_KEY": TEST_AUDIT_KEY,
+        "RTW_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS, "RTW_TEMPORAL_ADDRESS": temporal_address,
+    }
+
+
+async def audit(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "cli.main", "audit", *args], env=env,
+        capture_output=True, text=True, timeout=90)
+
+
+async def test_verify_and_reconcile_answer_json_and_an_absent_database_is_exit_5(
+        served: ApiStack, dev_server_env: WorkflowEnvironment, module_database_url: str,
+        tmp_path: Path) -> None:
+    [absence_id] = ids(1)
+    source = write_csv(tmp_path / "absences.csv", [row(absence_id)])
+    assert (await rtw(served, Role.HR, "absences", "import", str(source))).returncode == 0
+    case_id = case_id_for_absence("acme-trust", absence_id)
+    for _ in range(100):  # the workflow stores the opening event just after answering
+        if served.harness.store.history(case_id):
+            break
+        await asyncio.sleep(0.05)
+    env = audit_env(module_database_url,
+                    dev_server_env.client.service_client.config.target_host, tmp_path)
+
+    verified = await audit(env, "verify", "--all", "--json")
+    reconciled = await audit(env, "reconcile", case_id, "--json")
+    logged = await audit(env, "access-log", "--case", case_id, "--json")
+    away = await audit({**env, "RTW_DATABASE_URL": f"postgresql://rtw@127.0.0.1:{free_port()}/x"},
+                       "verify", "--all", "--json")
+
+    assert verified.returncode == Exit.OK, verified.stderr
+    verdict = json.loads(verified.stdout)
+    assert verdict["holds"] is True and verdict["broken"] == [] and verdict["cases"] >= 1
+    assert reconciled.returncode == Exit.OK, reconciled.stderr
+    assert json.loads(reconciled.stdout) | {"decisions": 0} == {
+        "case_id": case_id, "agrees": True, "decisions": 0, "only_in_temporal": [],
+        "only_in_store": []}
+    actions = [json.loads(line)["action"] for line in logged.stdout.splitlines()]
+    assert "case.reconcile" in actions
+    assert away.returncode == Exit.UNREACHABLE and away.stdout == ""
+    [line] = away.stderr.splitlines()
+    assert line.startswith("rtw audit verify: cannot reach PostgreSQL or Temporal: ")
