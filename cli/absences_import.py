@@ -108,6 +108,19 @@ def refusal(row: Row, response: httpx.Response, columns: list[Column]) -> list[R
     return found
 
 
+def repeated(row: Row, body: dict[str, Any], first_seen: dict[tuple[str, str], int]
+             ) -> list[Rejection]:
+    """A second row for the same absence (employer and absence id) is rejected, naming the
+    first: the file, not the order of its rows, should say which is right."""
+    key = (str(body["employer_id"]), str(body["absence_id"]))
+    if key not in first_seen:
+        first_seen[key] = row.line
+        return []
+    return [Rejection(line=row.line, column="absence_id", value=key[1],
+                      problem=f"the same absence as line {first_seen[key]}",
+                      accepted="one row per absence (employer_id and absence_id)")]
+
+
 def post_row(api: httpx.Client, row: Row, body: dict[str, Any], columns: list[Column],
              tally: Tally) -> None:
     response = api.post("/v1/absences", json=body,
@@ -147,8 +160,12 @@ def import_file(path: Path, *, dry_run: bool, rejects: Path | None,
     api: httpx.Client | None = None if dry_run else client()
     finished = False
     try:
+        first_seen: dict[tuple[str, str], int] = {}
         for row in rows:
             body, found = check_row(row, columns, model)
+            if body is not None:
+                found = repeated(row, body, first_seen)
+                body = None if found else body
             if body is None:
                 tally.reject(found)
             elif dry_run:
