@@ -34,8 +34,8 @@ class UsageError(Exception):
 def _open_store(settings: Settings) -> CaseEventStore:
     try:
         return bootstrap.event_store(settings)
-    except ValueError as error:
-        raise SystemExit(f"rtw audit: {error}") from None
+    except ValueError as error:  # a key in the settings that cannot be used, named
+        raise UsageError(str(error)) from None
 
 
 def _log_read(settings: Settings, action: str, case_id: str | None, detail: str = "") -> None:
@@ -58,8 +58,8 @@ def case_id_arg(value: str, flag: str = "CASE_ID") -> str:
 
 
 def run(command: str, args: Any, settings: Settings, out: TextIO | None = None) -> int:
-    """Run one `rtw audit` command; bad input is one line on stderr and exit code 2, a
-    database or Temporal that does not answer one line and exit code 5."""
+    """Run one `rtw audit` command; bad input is one line on stderr and exit code 2 (an outage
+    is exit code 5, from `cli.main`)."""
     handlers: dict[str, Callable[[Any, Settings, TextIO], int]] = {
         "replay": replay_command,
         "verify": verify_command,
@@ -73,13 +73,6 @@ def run(command: str, args: Any, settings: Settings, out: TextIO | None = None) 
     except UsageError as error:
         print(f"rtw audit {command}: {error}", file=sys.stderr)
         return Exit.USAGE
-    except Exception as error:
-        from cli.outages import is_outage, outage_line
-
-        if not is_outage(error):
-            raise
-        print(f"rtw audit {command}: {outage_line(error)}", file=sys.stderr)
-        return Exit.UNREACHABLE
 
 
 # -- replay ---------------------------------------------------------------------------------

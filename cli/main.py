@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cli.absences import add_absences_commands, run_absences_command
@@ -274,20 +275,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("report", "demo", "policy"):
         from cli.evidence import run_evidence_command
 
-        try:
-            return run_evidence_command(args, settings)
-        except Exception as error:
-            from cli.outages import is_outage, outage_line
-
-            if not is_outage(error):
-                raise
-            print(f"rtw {args.command}: {outage_line(error)}", file=sys.stderr)
-            return Exit.UNREACHABLE
+        return _against_the_servers(args.command, lambda: run_evidence_command(args, settings))
     if args.command == "audit":
         from cli.audit import run
 
-        return run(args.audit_command, args, settings)
+        return _against_the_servers(f"audit {args.audit_command}",
+                                    lambda: run(args.audit_command, args, settings))
     return Exit.USAGE
+
+
+def _against_the_servers(name: str, command: Callable[[], int]) -> int:
+    """A command that opens PostgreSQL or Temporal itself: a setting it lacks is exit 2, an
+    outage exit 5, each one line."""
+    try:
+        return command()
+    except SystemExit as stop:
+        if not isinstance(stop.code, str):  # a missing setting, as Settings names it
+            raise
+        print(f"rtw {name}: {stop.code}", file=sys.stderr)
+        return Exit.USAGE
+    except Exception as error:
+        from cli.outages import is_outage, outage_line
+
+        if not is_outage(error):
+            raise
+        print(f"rtw {name}: {outage_line(error)}", file=sys.stderr)
+        return Exit.UNREACHABLE
 
 
 if __name__ == "__main__":
