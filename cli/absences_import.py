@@ -102,6 +102,10 @@ def refusal(row: Row, response: httpx.Response, columns: list[Column]) -> list[R
             line=row.line, column=name, value=row.cells.get(name, ""),
             problem=f"{response.status_code}: this absence was notified before with another "
                     f"{difference}", accepted="the value first notified (send a correction)"))
+    if not found and response.status_code == 404 and row.cells.get("referral_id"):
+        found.append(Rejection(line=row.line, column="referral_id",
+                               value=row.cells["referral_id"], problem=problem_line(response),
+                               accepted="a referral already notified to rtw, or leave empty"))
     if not found:
         found.append(Rejection(line=row.line, column="", value="",
                                problem=problem_line(response), accepted=""))

@@ -82,8 +82,10 @@ def row(absence_id: str, **changes: str) -> dict[str, str]:
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    columns = HEADER + [name for name in dict.fromkeys(k for r in rows for k in r)
+                        if name not in HEADER]
     with path.open("w", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=HEADER)
+        writer = csv.DictWriter(out, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
     return path
@@ -103,13 +105,14 @@ async def case_exists(api: ApiStack, absence_id: str) -> bool:
 
 async def test_good_rows_open_cases_and_each_bad_field_is_in_the_rejects_file(
         served: ApiStack, tmp_path: Path) -> None:
-    good_1, bad_date, no_email, good_2, far_future = ids(5)
+    good_1, bad_date, no_email, good_2, far_future, unknown_referral = ids(6)
     source = write_csv(tmp_path / "absences.csv", [
-        row(good_1),
+        row(good_1, referral_id=""),
         row(bad_date, first_day="31/12/2026"),
         row(no_email, employee_email=""),
         row(good_2, reason_category="mental_health"),
         row(far_future, first_day="2150-01-01"),
+        row(unknown_referral, referral_id="REF-NOBODY"),
     ])
     rejects = tmp_path / "rejects.csv"
 
@@ -117,11 +120,12 @@ async def test_good_rows_open_cases_and_each_bad_field_is_in_the_rejects_file(
                       str(rejects))
 
     assert first.returncode == Exit.FAILED, first.stderr
-    assert first.stdout.startswith("5 row(s): 2 opened, 0 already open, 3 rejected")
+    assert first.stdout.startswith("6 row(s): 2 opened, 0 already open, 4 rejected")
     assert first.stderr == ""  # not a terminal: no progress bar
     with rejects.open(newline="") as found:
         rejected = {(r["line"], r["column"]): r for r in csv.DictReader(found)}
-    assert set(rejected) == {("3", "first_day"), ("4", "employee_email"), ("6", "first_day")}
+    assert set(rejected) == {("3", "first_day"), ("4", "employee_email"), ("6", "first_day"),
+                             ("7", "referral_id")}
     assert rejected[("3", "first_day")]["value"] == "31/12/2026"
     assert rejected[("3", "first_day")]["accepted"] == "a date, YYYY-MM-DD"
     assert rejected[("4", "employee_email")]["problem"] == "missing"
@@ -132,10 +136,17 @@ async def test_good_rows_open_cases_and_each_bad_field_is_in_the_rejects_file(
     second = await rtw(served, Role.HR, "absences", "import", str(source), "--rejects",
                        str(rejects))
 
-    assert second.stdout.startswith("5 row(s): 0 opened, 2 already open, 3 rejected")
+    assert second.stdout.startswith("6 row(s): 0 opened, 2 already open, 4 rejected")
     for absence_id in (good_1, good_2):
         history = served.harness.store.history(case_id_for_absence("acme-trust", absence_id))
         assert [r.event_type for r in history].count(history[0].event_type) == 1  # opened once
+
+    corrected = write_csv(tmp_path / "corrected.csv", [row(good_1, manager_id="M3003")])
+    third = await rtw(served, Role.HR, "absences", "import", str(corrected))
+
+    assert third.returncode == Exit.FAILED
+    assert third.stderr.startswith("line 2: manager_id: 409: this absence was notified before "
+                                   "with another manager")
 
 
 async def test_a_dry_run_checks_every_row_and_posts_nothing(
