@@ -60,6 +60,8 @@ def add_policy_parser(commands: Any) -> None:
     migrate.add_argument("--dry-run", action="store_true",
                          help="list each running case's open deadlines now and under the "
                          "version, and change nothing")
+    migrate.add_argument("--json", action="store_true",
+                         help="each running case and what became of it, as one JSON object")
 
 
 def run_policy(args: argparse.Namespace, settings: Settings) -> int:
