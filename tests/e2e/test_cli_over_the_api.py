@@ -171,11 +171,12 @@ async def test_the_import_ends_with_the_exit_code_of_what_stopped_it(
     no_column = tmp_path / "short.csv"
     no_column.write_text("employer_id,absence_id\nacme-trust,ABS-1\n")
 
-    as_manager = await rtw(served, Role.MANAGER, "absences", "import", str(source))
-    away = await rtw(f"http://127.0.0.1:{free_port()}", Role.HR, "absences", "import",
-                     str(source))
-    missing = await rtw(served, Role.HR, "absences", "import", str(tmp_path / "none.csv"))
-    short = await rtw(served, Role.HR, "absences", "import", str(no_column))
+    as_manager, away, missing, short = await asyncio.gather(
+        rtw(served, Role.MANAGER, "absences", "import", str(source)),
+        rtw(f"http://127.0.0.1:{free_port()}", Role.HR, "absences", "import", str(source)),
+        rtw(served, Role.HR, "absences", "import", str(tmp_path / "none.csv")),
+        rtw(served, Role.HR, "absences", "import", str(no_column)),
+    )
 
     assert as_manager.returncode == Exit.AUTH and "line 2: 403" in as_manager.stderr
     assert away.returncode == Exit.UNREACHABLE and "cannot reach the API" in away.stderr
@@ -209,11 +210,14 @@ async def test_case_list_pages_on_with_the_cursor_it_prints_and_answers_json(
                            "--cursor ")
     following = await rtw(served, Role.OH, *hint.removeprefix("next page: rtw ").split())
     rest = json.loads(following.stdout)
+    made_up = await rtw(served, Role.OH, "case", "list", "--cursor", "not-a-cursor")
 
     assert first.returncode == following.returncode == Exit.OK
     assert len(page["items"]) == 2 and len(rest["items"]) == 1
     assert rest["next_cursor"] is None and following.stderr == ""
     assert len({item["case_id"] for item in page["items"] + rest["items"]}) == 3
+    assert made_up.returncode == Exit.REFUSED
+    assert made_up.stderr.startswith("rtw case list: 422 ") and "cursor" in made_up.stderr
 
 
 def audit_env(database_url: str, temporal_address: str, home: Path) -> dict[str, str]:
@@ -245,11 +249,11 @@ async def test_verify_and_reconcile_answer_json_and_an_absent_database_is_exit_5
     env = audit_env(module_database_url,
                     dev_server_env.client.service_client.config.target_host, tmp_path)
 
-    verified = await audit(env, "verify", "--all", "--json")
-    reconciled = await audit(env, "reconcile", case_id, "--json")
+    nowhere = {**env, "RTW_DATABASE_URL": f"postgresql://rtw@127.0.0.1:{free_port()}/x"}
+    verified, reconciled, away = await asyncio.gather(
+        audit(env, "verify", "--all", "--json"), audit(env, "reconcile", case_id, "--json"),
+        audit(nowhere, "verify", "--all", "--json"))
     logged = await audit(env, "access-log", "--case", case_id, "--json")
-    away = await audit({**env, "RTW_DATABASE_URL": f"postgresql://rtw@127.0.0.1:{free_port()}/x"},
-                       "verify", "--all", "--json")
 
     assert verified.returncode == Exit.OK, verified.stderr
     verdict = json.loads(verified.stdout)
