@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
+from cli.exit_codes import Exit
+from cli.progress import Progress
 from domain.evolve import ReplayError
 from eventstore.export import ExportFormat, ExportWindow, export_text
 from eventstore.moments import parse_date, parse_moment
@@ -32,8 +34,8 @@ class UsageError(Exception):
 def _open_store(settings: Settings) -> CaseEventStore:
     try:
         return bootstrap.event_store(settings)
-    except ValueError as error:
-        raise SystemExit(f"rtw audit: {error}") from None
+    except ValueError as error:  # a key in the settings that cannot be used, named
+        raise UsageError(str(error)) from None
 
 
 def _log_read(settings: Settings, action: str, case_id: str | None, detail: str = "") -> None:
@@ -56,7 +58,8 @@ def case_id_arg(value: str, flag: str = "CASE_ID") -> str:
 
 
 def run(command: str, args: Any, settings: Settings, out: TextIO | None = None) -> int:
-    """Run one `rtw audit` command; bad input is one line on stderr and exit code 2."""
+    """Run one `rtw audit` command; bad input is one line on stderr and exit code 2 (an outage
+    is exit code 5, from `cli.main`)."""
     handlers: dict[str, Callable[[Any, Settings, TextIO], int]] = {
         "replay": replay_command,
         "verify": verify_command,
@@ -69,7 +72,7 @@ def run(command: str, args: Any, settings: Settings, out: TextIO | None = None) 
         return handlers[command](args, settings, out or sys.stdout)
     except UsageError as error:
         print(f"rtw audit {command}: {error}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
 
 
 # -- replay ---------------------------------------------------------------------------------
@@ -160,26 +163,36 @@ def verify_command(args: Any, settings: Settings, out: TextIO) -> int:
         raise UsageError("give one CASE_ID or --all")
     case_id = case_id_arg(args.case_id) if args.case_id else None
     _log_read(settings, "audit.verify", case_id, "" if case_id else "all")
+    as_json = args.format == "json"
     store = _open_store(settings)
     cases = events = 0
-    broken: list[str] = []
+    broken: list[dict[str, object]] = []
+    progress = Progress("verify", unit="case(s)")
     try:
         for verdict in verify_cases(store, case_id):
             cases += 1
             events += verdict.events
+            progress.advance()
             if verdict.broken is not None:
-                line = (f"BROKEN case {verdict.case_id} at position {verdict.broken.position}: "
-                        f"{verdict.broken.problem}")
-                broken.append(line)
-                print(line, file=out, flush=True)
+                broken.append({"case_id": verdict.case_id, "position": verdict.broken.position,
+                               "problem": verdict.broken.problem})
+                if not as_json:
+                    print(f"BROKEN case {verdict.case_id} at position "
+                          f"{verdict.broken.position}: {verdict.broken.problem}", file=out,
+                          flush=True)
     finally:
+        progress.close()
         store.close()
     if case_id is not None and cases == 0:
         print(f"rtw audit verify: no events recorded for case {case_id}", file=sys.stderr)
-        return 1
-    outcome = f"{len(broken)} broken" if broken else "every chain holds"
-    print(f"verified {cases} case(s), {events} event(s): {outcome}", file=out)
-    return 1 if broken else 0
+        return Exit.FAILED
+    if as_json:
+        print(json.dumps({"cases": cases, "events": events, "holds": not broken,
+                          "broken": broken}), file=out)
+    else:
+        outcome = f"{len(broken)} broken" if broken else "every chain holds"
+        print(f"verified {cases} case(s), {events} event(s): {outcome}", file=out)
+    return Exit.FAILED if broken else Exit.OK
 
 
 # -- export ---------------------------------------------------------------------------------
@@ -201,10 +214,13 @@ def export_command(args: Any, settings: Settings, out: TextIO) -> int:
     _log_read(settings, "audit.export", case_id, detail)
     output_format: ExportFormat = args.format
     store = _open_store(settings)
+    progress = Progress("export", unit="line(s)")
     try:
         for chunk in export_text(store, output_format, case_id=case_id, window=window):
             out.write(chunk)
+            progress.advance(chunk.count("\n"))
     finally:
+        progress.close()
         store.close()
     out.flush()
     return 0
@@ -238,7 +254,7 @@ def reconcile_command(args: Any, settings: Settings, out: TextIO) -> int:
 
     case_id = case_id_arg(args.case_id)
     _log_read(settings, "case.reconcile", case_id)
-    return asyncio.run(reconcile_case(case_id, settings, out))
+    return asyncio.run(reconcile_case(case_id, settings, out, as_json=args.format == "json"))
 
 
 # -- quarantine -----------------------------------------------------------------------------

@@ -3,62 +3,70 @@
 from __future__ import annotations
 
 import json
-import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from cli.api_client import CliError, answer, client, unreachable
+from cli.exit_codes import Exit
 
-class CliError(Exception):
-    """One clear line for the user; the command exits non-zero."""
-
-
-def _client() -> httpx.Client:
-    token = os.environ.get("RTW_TOKEN")
-    if not token:
-        raise CliError("RTW_TOKEN is not set: export RTW_TOKEN=<your bearer token>")
-    base = os.environ.get("RTW_API_URL", "http://127.0.0.1:8000")
-    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-
-
-def _answer(response: httpx.Response) -> Any:
-    if response.status_code >= 400:
-        try:
-            problem = response.json()
-            message = f"{response.status_code} {problem.get('title')}: {problem.get('detail')}"
-        except ValueError:
-            message = f"{response.status_code} {response.text[:200]}"
-        raise CliError(message)
-    return response.json()
+LIST_LIMIT = 50
+# The flags of `rtw case list` that filter, as the user gave them, so the next page's command
+# repeats them.
+_LIST_FILTERS = (("stage", "--stage"), ("assigned_to", "--assigned-to"),
+                 ("employer", "--employer"))
 
 
 def list_cases(args: Any) -> int:
     params: dict[str, Any] = {"limit": args.limit}
-    for name in ("stage", "assigned_to", "employer"):
+    for name, _flag in _LIST_FILTERS:
         if getattr(args, name):
             params[name] = getattr(args, name)
     if args.overdue:
         params["overdue"] = "true"
-    with _client() as client:
-        page = _answer(client.get("/v1/cases", params=params))
-    print(f"{'case_id':36}  {'stage':15}  {'employee':20}  next deadline")
-    for item in page["items"]:
-        deadline = item["next_deadline"]
-        due = f"{deadline['name']} {deadline['due_at']}" if deadline else "-"
-        flag = "  OVERDUE" if item["overdue"] else ""
-        print(f"{item['case_id']:36}  {item['stage']:15}  {item['employee']['name'][:20]:20}  "
-              f"{due}{flag}")
+    if args.cursor:
+        params["cursor"] = args.cursor
+    with client() as api:
+        page = answer(api.get("/v1/cases", params=params))
+    if args.json:
+        print(json.dumps(page, indent=2))
+    else:
+        print(f"{'case_id':36}  {'stage':15}  {'employee':20}  next deadline")
+        for item in page["items"]:
+            deadline = item["next_deadline"]
+            due = f"{deadline['name']} {deadline['due_at']}" if deadline else "-"
+            flag = "  OVERDUE" if item["overdue"] else ""
+            print(f"{item['case_id']:36}  {item['stage']:15}  "
+                  f"{item['employee']['name'][:20]:20}  {due}{flag}")
     if page["next_cursor"]:
-        print(f"(more: --limit or the API's cursor {page['next_cursor']})")
-    return 0
+        # On stderr: stdout stays the page alone, for a pipe.
+        print(f"next page: {next_page_command(args, page['next_cursor'])}", file=sys.stderr)
+    return Exit.OK
+
+
+def next_page_command(args: Any, cursor: str) -> str:
+    """The command that lists the page after this one, with the same filters."""
+    words = ["rtw", "case", "list"]
+    for name, flag in _LIST_FILTERS:
+        if getattr(args, name):
+            words += [flag, getattr(args, name)]
+    if args.overdue:
+        words.append("--overdue")
+    if args.limit != LIST_LIMIT:
+        words += ["--limit", str(args.limit)]
+    if args.json:
+        words.append("--json")
+    words += ["--cursor", cursor]
+    return shlex.join(words)
 
 
 def show_case(args: Any) -> int:
-    with _client() as client:
-        print(json.dumps(_answer(client.get(f"/v1/cases/{args.case_id}")), indent=2))
-    return 0
+    with client() as api:
+        print(json.dumps(answer(api.get(f"/v1/cases/{args.case_id}")), indent=2))
+    return Exit.OK
 
 
 def act(args: Any) -> int:
@@ -70,25 +78,25 @@ def act(args: Any) -> int:
         action = Action(args.action)
     except ValueError:
         names = ", ".join(sorted(a.value for a in paths))
-        raise CliError(f"unknown action {args.action!r}; one of: {names}") from None
+        raise CliError(f"unknown action {args.action!r}; one of: {names}", Exit.USAGE) from None
     if action not in paths:
-        raise CliError(f"{action.value} is not taken through the API")
+        raise CliError(f"{action.value} is not taken through the API", Exit.USAGE)
     source = sys.stdin.read() if args.json == "-" else _read(Path(args.json))
     try:
         body = json.loads(source)
     except ValueError as error:
-        raise CliError(f"--json {args.json}: not JSON ({error})") from None
-    with _client() as client:
-        answer = _answer(client.post(f"/v1/cases/{args.case_id}/{paths[action]}", json=body))
-    print(json.dumps(answer, indent=2))
-    return 0
+        raise CliError(f"--json {args.json}: not JSON ({error})", Exit.USAGE) from None
+    with client() as api:
+        answered = answer(api.post(f"/v1/cases/{args.case_id}/{paths[action]}", json=body))
+    print(json.dumps(answered, indent=2))
+    return Exit.OK
 
 
 def _read(path: Path) -> str:
     try:
         return path.read_text()
     except OSError as error:
-        raise CliError(f"--json {path}: {error.strerror}") from None
+        raise CliError(f"--json {path}: {error.strerror}", Exit.USAGE) from None
 
 
 def add_case_commands(commands: Any) -> None:
@@ -99,7 +107,11 @@ def add_case_commands(commands: Any) -> None:
     listing.add_argument("--overdue", action="store_true")
     listing.add_argument("--assigned-to", dest="assigned_to")
     listing.add_argument("--employer")
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=int, default=LIST_LIMIT)
+    listing.add_argument("--cursor", metavar="CURSOR",
+                         help="the page after an earlier one: the cursor it printed")
+    listing.add_argument("--json", action="store_true",
+                         help="the page as JSON ({items, next_cursor})")
     listing.set_defaults(run=list_cases)
     show = sub.add_parser("show", help="one case, as your role may see it")
     show.add_argument("case_id", metavar="CASE_ID")
@@ -117,7 +129,7 @@ def run_case_command(args: Any) -> int:
         return result
     except CliError as error:
         print(f"rtw case {args.case_command}: {error}", file=sys.stderr)
-        return 1
+        return error.code
     except httpx.HTTPError as error:
-        print(f"rtw case {args.case_command}: cannot reach the API: {error}", file=sys.stderr)
-        return 1
+        print(f"rtw case {args.case_command}: {unreachable(error)}", file=sys.stderr)
+        return Exit.UNREACHABLE

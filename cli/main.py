@@ -6,10 +6,14 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cli.absences import add_absences_commands, run_absences_command
 from cli.case import add_case_commands, run_case_command
 from cli.evidence import add_evidence_commands
+from cli.exit_codes import Exit
+from cli.formats import add_format_flags
 
 if TYPE_CHECKING:
     from infra.settings import Settings
@@ -21,6 +25,7 @@ SCHEMA_WAIT_SECONDS = 60.0
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rtw", description="rtw return-to-work engine")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the whole engine locally (Temporal, PostgreSQL, "
                         "worker, API) and supervise it")
@@ -37,11 +42,26 @@ def _parser() -> argparse.ArgumentParser:
                         help="how long to wait for PostgreSQL before giving up (default: "
                         "%(default)s)")
     add_case_commands(commands)
+    add_absences_commands(commands)
     add_evidence_commands(commands)
     audit = commands.add_parser("audit", help="audit the event store")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     _audit_parsers(audit_commands)
+    completion = commands.add_parser(
+        "completion", help="print a shell completion script: "
+        "eval \"$(rtw completion bash)\" (or zsh)")
+    completion.add_argument("shell", choices=["bash", "zsh"])
     return parser
+
+
+def package_version() -> str:
+    """The installed package's version (a source tree that is not installed says so)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rtw")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def _audit_parsers(audit_commands: Any) -> None:
@@ -53,12 +73,13 @@ def _audit_parsers(audit_commands: Any) -> None:
     as_of.add_argument("--as-of", metavar="TIMESTAMP", help="the case as the record stood "
                        "then: events recorded at or before it (ISO time with offset, or a date)")
     as_of.add_argument("--position", type=int, metavar="N", help="events up to position N")
-    replay.add_argument("--format", choices=["table", "json"], default="table")
+    add_format_flags(replay)
     verify = audit_commands.add_parser(
         "verify", help="check the hash chain of one case or of every case"
     )
     verify.add_argument("case_id", metavar="CASE_ID", nargs="?")
     verify.add_argument("--all", action="store_true", help="every case in the store")
+    add_format_flags(verify, what="one JSON object: the cases, events and broken chains")
     export = audit_commands.add_parser(
         "export", help="stream events to stdout, one case or those recorded between dates"
     )
@@ -68,18 +89,19 @@ def _audit_parsers(audit_commands: Any) -> None:
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     access = audit_commands.add_parser("access-log", help="who read which case, when, from where")
     access.add_argument("--case", metavar="CASE_ID")
-    access.add_argument("--format", choices=["table", "json"], default="table")
+    add_format_flags(access)
     reconcile = audit_commands.add_parser(
         "reconcile", help="compare a case's stored decisions with its Temporal history"
     )
     reconcile.add_argument("case_id", metavar="CASE_ID")
+    add_format_flags(reconcile, what="one JSON object: the decisions found on one side only")
     quarantine = audit_commands.add_parser(
         "quarantine", help="cases a projection set aside because it could not apply their "
         "events; --release one once the cause is fixed"
     )
     quarantine.add_argument("--release", metavar="CASE_ID",
                             help="take the case out of quarantine and project it again")
-    quarantine.add_argument("--format", choices=["table", "json"], default="table")
+    add_format_flags(quarantine)
 
 
 def configuration_problem(settings: Settings, *, sends: bool, serves: bool = True
@@ -171,13 +193,20 @@ def _schema(settings: Settings, *, wait: float) -> int:
         print(f"rtw: PostgreSQL: {type(error).__name__}: {reason}", file=sys.stderr)
         return 1
     print("rtw: schema ready", file=sys.stderr)
-    return 0
+    return Exit.OK
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "case":
         return run_case_command(args)  # a client of the API: needs no server settings
+    if args.command == "absences":
+        return run_absences_command(args)
+    if args.command == "completion":
+        from cli.completion import script
+
+        print(script(_parser(), args.shell), end="")
+        return Exit.OK
     from pydantic import ValidationError
 
     from infra.logs import configure_logging, uvicorn_logging
@@ -191,22 +220,22 @@ def main(argv: list[str] | None = None) -> int:
         first = error.errors()[0]
         field = "RTW_" + str(first["loc"][0]).upper()
         print(f"rtw: {field}: {first['msg']}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     if args.command in SERVER_COMMANDS and not settings.audit_hmac_key:
         print(f"rtw: {MISSING_AUDIT_KEY}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     if args.command in ("projector", "schema"):
         problem = database_url_problem(settings)
         if problem:
             print(f"rtw: {problem}", file=sys.stderr)
-            return 2
+            return Exit.USAGE
     if args.command in ("worker", "api", "relay", "projector"):
         sends = args.command == "relay" or (args.command == "worker" and settings.relay_in_worker)
         problem = configuration_problem(settings, sends=sends,
                                         serves=args.command in ("worker", "api"))
         if problem:
             print(f"rtw: {problem}", file=sys.stderr)
-            return 2
+            return Exit.USAGE
     if args.command == "run":
         from localstack.supervisor import Supervisor
 
@@ -214,24 +243,24 @@ def main(argv: list[str] | None = None) -> int:
         problem = configuration_problem(settings, sends=True, serves=False)
         if problem:
             print(f"rtw: {problem}", file=sys.stderr)
-            return 2
+            return Exit.USAGE
 
         return Supervisor(settings).run()
     if args.command == "worker":
         from worker.case_worker import run_worker
 
         asyncio.run(run_worker(settings))
-        return 0
+        return Exit.OK
     if args.command == "relay":
         from worker.relay import run_relay
 
         asyncio.run(run_relay(settings))
-        return 0
+        return Exit.OK
     if args.command == "projector":
         from worker.projector import run_projector
 
         asyncio.run(run_projector(settings))
-        return 0
+        return Exit.OK
     if args.command == "schema":
         return _schema(settings, wait=args.wait)
     if args.command == "api":
@@ -242,16 +271,36 @@ def main(argv: list[str] | None = None) -> int:
         uvicorn.run(create_app(settings=settings), host=settings.api_host,
                     port=settings.api_port, log_level=settings.log_level.lower(),
                     **uvicorn_logging())  # type: ignore[arg-type]
-        return 0
+        return Exit.OK
     if args.command in ("report", "demo", "policy"):
         from cli.evidence import run_evidence_command
 
-        return run_evidence_command(args, settings)
+        return _against_the_servers(args.command, lambda: run_evidence_command(args, settings))
     if args.command == "audit":
         from cli.audit import run
 
-        return run(args.audit_command, args, settings)
-    return 2
+        return _against_the_servers(f"audit {args.audit_command}",
+                                    lambda: run(args.audit_command, args, settings))
+    return Exit.USAGE
+
+
+def _against_the_servers(name: str, command: Callable[[], int]) -> int:
+    """A command that opens PostgreSQL or Temporal itself: a setting it lacks is exit 2, an
+    outage exit 5, each one line."""
+    try:
+        return command()
+    except SystemExit as stop:
+        if not isinstance(stop.code, str):  # a missing setting, as Settings names it
+            raise
+        print(f"rtw {name}: {stop.code}", file=sys.stderr)
+        return Exit.USAGE
+    except Exception as error:
+        from cli.outages import is_outage, outage_line
+
+        if not is_outage(error):
+            raise
+        print(f"rtw {name}: {outage_line(error)}", file=sys.stderr)
+        return Exit.UNREACHABLE
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ class PolicyUsageError(Exception):
 
 
 def add_policy_parser(commands: Any) -> None:
+    from cli.formats import add_format_flags
+
     policy = commands.add_parser(
         "policy", help="what another policy version would have done to the recorded cases; "
         "move an employer's running cases to one of its versions")
@@ -41,7 +43,7 @@ def add_policy_parser(commands: Any) -> None:
     simulate.add_argument("--as-of", metavar="TIMESTAMP",
                           help="how far to run cases still open (ISO time with offset, or a "
                           "date: the end of that day); default now")
-    simulate.add_argument("--format", choices=["table", "json"], default="table")
+    add_format_flags(simulate, what="one JSON object: each case and the totals")
     migrate = policy_commands.add_parser(
         "migrate", help="signal an employer's running cases to adopt one of its policy "
         "versions from now on (recorded on each case: who, when, from which version to which)",
@@ -58,6 +60,8 @@ def add_policy_parser(commands: Any) -> None:
     migrate.add_argument("--dry-run", action="store_true",
                          help="list each running case's open deadlines now and under the "
                          "version, and change nothing")
+    migrate.add_argument("--json", action="store_true",
+                         help="each running case and what became of it, as one JSON object")
 
 
 def run_policy(args: argparse.Namespace, settings: Settings) -> int:

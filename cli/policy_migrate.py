@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import getpass
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from pydantic import ValidationError
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from cli.exit_codes import Exit
 from cli.policy import PolicyUsageError
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
@@ -205,11 +207,13 @@ def run_migrate(args: Any, settings: Settings, out: TextIO) -> int:
         detail=f"employer={employer_id} to={policy.version}"
         + (" dry-run" if args.dry_run else "")))
     return asyncio.run(_run(settings, out, employer_id=employer_id, policy=policy, actor=actor,
-                            reason=reason, dry_run=args.dry_run, now=now))
+                            reason=reason, dry_run=args.dry_run, now=now,
+                            as_json=args.json))
 
 
 async def _run(settings: Settings, out: TextIO, *, employer_id: str, policy: Policy,
-               actor: Actor, reason: str, dry_run: bool, now: datetime) -> int:
+               actor: Actor, reason: str, dry_run: bool, now: datetime,
+               as_json: bool = False) -> int:
     import sys
 
     try:
@@ -217,7 +221,7 @@ async def _run(settings: Settings, out: TextIO, *, employer_id: str, policy: Pol
     except RuntimeError as error:
         print(f"rtw policy migrate: Temporal at {settings.temporal_address}: cannot connect "
               f"({error})", file=sys.stderr)
-        return 1
+        return Exit.UNREACHABLE
     try:
         migrations = await migrate(client, employer_id=employer_id, policy=policy,
                                    actor=actor, reason=reason, dry_run=dry_run, now=now)
@@ -227,33 +231,77 @@ async def _run(settings: Settings, out: TextIO, *, employer_id: str, policy: Pol
         del client
         gc.collect()
         await asyncio.sleep(0.1)
-    print_migrations(migrations, out, employer_id=employer_id, policy=policy, dry_run=dry_run)
-    return 0 if all(m.result.settled for m in migrations) else 1
+    if as_json:
+        print(json.dumps(migrations_json(migrations, employer_id=employer_id, policy=policy,
+                                         dry_run=dry_run), indent=2), file=out)
+    else:
+        print_migrations(migrations, out, employer_id=employer_id, policy=policy,
+                         dry_run=dry_run)
+    return Exit.OK if all(m.result.settled for m in migrations) else Exit.FAILED
 
 
 def _due(moment: datetime | None) -> str:
     return "-" if moment is None else moment.isoformat(timespec="minutes")
 
 
+@dataclass(frozen=True)
+class DeadlineMoves:
+    """The open deadlines now and under the version: those anyone may see by name, and those
+    whose very name hints at health only counted."""
+
+    named: list[tuple[str, datetime | None, datetime | None]]
+    oh_only_now: int
+    oh_only_then: int
+    oh_only_moving: int
+
+
+def deadline_moves(before: Sequence[Deadline], after: Sequence[Deadline]) -> DeadlineMoves:
+    now_due = {d.key: d.due_at for d in shared_deadlines(before)}
+    then_due = {d.key: d.due_at for d in shared_deadlines(after)}
+    named = [(key, now_due.get(key), then_due.get(key))
+             for key in sorted(now_due.keys() | then_due.keys(),
+                               key=lambda k: (then_due.get(k) or now_due[k], k))]
+    hidden_now = {d.key: d.due_at for d in before if d.name in OH_ONLY_DEADLINES}
+    hidden_then = {d.key: d.due_at for d in after if d.name in OH_ONLY_DEADLINES}
+    moving = sum(hidden_now.get(k) != hidden_then.get(k)
+                 for k in hidden_now.keys() | hidden_then.keys())
+    return DeadlineMoves(named, len(hidden_now), len(hidden_then), moving)
+
+
 def deadline_lines(before: Sequence[Deadline], after: Sequence[Deadline]) -> list[str]:
     """Each open deadline now and under the version. Deadlines whose very name hints at
     health are counted, not named: whoever runs this sees no clinical detail."""
-    now_due = {d.key: d.due_at for d in shared_deadlines(before)}
-    then_due = {d.key: d.due_at for d in shared_deadlines(after)}
-    lines = []
-    for key in sorted(now_due.keys() | then_due.keys(),
-                      key=lambda k: (then_due.get(k) or now_due[k], k)):
-        was, will = now_due.get(key), then_due.get(key)
-        moves = "" if was == will else "  (moves)"
-        lines.append(f"    {key}: {_due(was)} -> {_due(will)}{moves}")
-    hidden_now = {d.key: d.due_at for d in before if d.name in OH_ONLY_DEADLINES}
-    hidden_then = {d.key: d.due_at for d in after if d.name in OH_ONLY_DEADLINES}
-    if hidden_now or hidden_then:
-        moving = sum(hidden_now.get(k) != hidden_then.get(k)
-                     for k in hidden_now.keys() | hidden_then.keys())
-        lines.append(f"    and OH-only deadline(s): {len(hidden_now)} now, {len(hidden_then)} "
-                     f"under the version, {moving} moving or added or gone")
+    moves = deadline_moves(before, after)
+    lines = [f"    {key}: {_due(was)} -> {_due(will)}{'' if was == will else '  (moves)'}"
+             for key, was, will in moves.named]
+    if moves.oh_only_now or moves.oh_only_then:
+        lines.append(f"    and OH-only deadline(s): {moves.oh_only_now} now, "
+                     f"{moves.oh_only_then} under the version, {moves.oh_only_moving} moving "
+                     "or added or gone")
     return lines
+
+
+def migrations_json(migrations: Sequence[CaseMigration], *, employer_id: str, policy: Policy,
+                    dry_run: bool) -> dict[str, Any]:
+    """The same as `print_migrations`, as one object (OH-only deadlines counted, not named)."""
+    def stamp(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.isoformat()
+
+    cases = []
+    for migration in migrations:
+        moves = deadline_moves(migration.before, migration.after)
+        cases.append({
+            "case_id": migration.case_id, "result": migration.result.value,
+            "stage": migration.stage, "from_version": migration.from_version,
+            "detail": migration.detail,
+            "deadlines": [{"key": key, "now": stamp(was), "under_version": stamp(will)}
+                          for key, was, will in moves.named],
+            "oh_only_deadlines": {"now": moves.oh_only_now,
+                                  "under_version": moves.oh_only_then,
+                                  "moving": moves.oh_only_moving},
+        })
+    return {"employer_id": employer_id, "policy_version": policy.version, "dry_run": dry_run,
+            "cases": cases}
 
 
 def print_migrations(migrations: Sequence[CaseMigration], out: TextIO, *, employer_id: str,

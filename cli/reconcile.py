@@ -9,7 +9,8 @@ history count: a call the workflow was about to make when the history ended is n
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
 from temporalio.api.enums.v1 import EventType
@@ -145,7 +146,8 @@ def reconcile(temporal: list[Decision], stored: list[Decision]) -> Reconciliatio
     )
 
 
-async def reconcile_case(case_id: str, settings: Settings, out: TextIO) -> int:
+async def reconcile_case(case_id: str, settings: Settings, out: TextIO, *,
+                         as_json: bool = False) -> int:
     """Print each difference; 0 when both sides hold the same decisions, 1 otherwise."""
     store = await bootstrap.open_event_store(settings)
     try:
@@ -153,23 +155,36 @@ async def reconcile_case(case_id: str, settings: Settings, out: TextIO) -> int:
     finally:
         store.close()
     client = await bootstrap.temporal(settings)
-    return await report(client, case_id, records, out)
+    return await report(client, case_id, records, out, as_json=as_json)
 
 
 async def report(client: Client, case_id: str, records: list[CaseEventRecord],
-                 out: TextIO) -> int:
+                 out: TextIO, *, as_json: bool = False) -> int:
+    problem = None
     try:
         temporal = await decisions_in_temporal(client, case_id)
     except RPCError as error:
         if error.status != RPCStatusCode.NOT_FOUND:
             raise
-        print(f"case {case_id}: no workflow history in Temporal (unknown case, or removed "
-              "after the namespace's retention)", file=out)
-        return 1
+        problem = ("no workflow history in Temporal (unknown case, or removed after the "
+                   "namespace's retention)")
     except ReplayFailed as error:
-        print(f"case {case_id}: {error}", file=out)
+        problem = str(error)
+    if problem is not None:
+        if as_json:
+            print(json.dumps({"case_id": case_id, "agrees": False, "problem": problem}),
+                  file=out)
+        else:
+            print(f"case {case_id}: {problem}", file=out)
         return 1
     result = reconcile(temporal, decisions_in_store(records))
+    if as_json:
+        print(json.dumps({
+            "case_id": case_id, "agrees": result.matches, "decisions": len(records),
+            "only_in_temporal": [asdict(d) for d in result.only_in_temporal],
+            "only_in_store": [asdict(d) for d in result.only_in_store],
+        }), file=out)
+        return 0 if result.matches else 1
     for decision in result.only_in_temporal:
         print(f"only in Temporal: position {decision.position} {decision.event_type} "
               f"event {decision.event_id} (run {decision.run_id})", file=out)

@@ -79,6 +79,7 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
     from pathlib import Path
 
+    from cli.exit_codes import Exit
     from domain.calendar import london_date
     from infra.backoff import is_transient
     from reports.files import folder_problem, report_files, write_files
@@ -107,7 +108,7 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
             raise
         print(f"rtw report: PostgreSQL at RTW_DATABASE_URL did not answer "
               f"({type(error).__name__}); nothing was written", file=sys.stderr)
-        return 1
+        return Exit.UNREACHABLE
     files = report_files(report, Provenance(
         position=report.projected.position, recorded=report.projected.recorded,
         quarantined=report.quarantined, generated_at=now))

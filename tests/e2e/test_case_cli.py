@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cli.exit_codes import Exit
 from domain.actors import Role
 from readside.worklist import WorklistProjector
 from tests.support.api_harness import TOKENS, ApiStack, auth
@@ -57,7 +58,7 @@ async def test_an_oh_case_manager_works_a_case_from_the_command_line(
 
     again = await rtw(api, Role.OH, "act", case_id, "record_early_contact", "--json", "-",
                       stdin=contact.read_text())
-    assert again.returncode == 1
+    assert again.returncode == Exit.REFUSED
     assert again.stderr.startswith("rtw case act: 409 Action not allowed in this stage")
 
     shown = await rtw(api, Role.MANAGER, "show", case_id)
@@ -68,5 +69,7 @@ async def test_clear_errors_without_a_token_or_with_a_bad_action(api: ApiStack) 
     no_token = await rtw(api, None, "show", str(uuid.uuid4()))
     bad_action = await rtw(api, Role.OH, "act", str(uuid.uuid4()), "fly", "--json", "-",
                            stdin="{}")
-    assert no_token.returncode == 1 and "RTW_TOKEN is not set" in no_token.stderr
-    assert bad_action.returncode == 1 and "unknown action 'fly'" in bad_action.stderr
+    unknown_case = await rtw(api, Role.OH, "show", str(uuid.uuid4()))
+    assert no_token.returncode == Exit.AUTH and "RTW_TOKEN is not set" in no_token.stderr
+    assert bad_action.returncode == Exit.USAGE and "unknown action 'fly'" in bad_action.stderr
+    assert unknown_case.returncode == Exit.REFUSED and " 404 " in unknown_case.stderr
