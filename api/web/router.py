@@ -11,10 +11,12 @@ from fastapi.staticfiles import StaticFiles
 
 from api.web import docs
 from api.web.pages import signin, worklist
+from api.web.pages.oidc import router as oidc_router
 
 STATIC = Path(__file__).parent / "static"
 
-PAGE_ROUTERS = (signin.router, worklist.router)
+PAGE_ROUTERS = (signin.router, worklist.router,
+                oidc_router)
 
 
 def install_web(app: FastAPI) -> None:
