@@ -3,7 +3,9 @@ not show (the authorization request, the pending sign-in cookie, forged answers)
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -42,8 +44,10 @@ async def site(provider: Provider, dev_server_env: WorkflowEnvironment, store: C
 async def begin(site: ApiStack, next_page: str = "") -> str:
     """Press "Sign in with your organisation": the provider's authorization address."""
     answer = await site.http.get("/sign-in/oidc", params={"next": next_page} if next_page else {})
-    assert answer.status_code == 303, answer.text
-    return answer.headers["location"]
+    assert answer.status_code == 200, answer.text
+    onward = re.search(r'<meta http-equiv="refresh" content="0;url=([^"]+)">', answer.text)
+    assert onward, answer.text
+    return html.unescape(onward.group(1))
 
 
 def with_query(url: str, **changes: str) -> str:

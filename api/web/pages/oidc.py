@@ -2,10 +2,13 @@
 
 `/sign-in/oidc` sends the browser to the provider; the provider sends it back to
 `/sign-in/oidc/callback`, which proves the answer (see `api.web.oidc`), opens a session and
-answers with a short page that moves on to the page asked for. That last step is a page and not
-a redirect on purpose: the browser arrived from the provider's site, and a browser treats a
-redirect chain that began on another site as cross-site, so it would leave out the SameSite=Strict
-session cookie just set. A navigation started by rtw's own page carries it.
+moves on to the page asked for. Both steps answer with a short page that moves on at once, not a
+redirect, on purpose:
+- the sign-in page's form may only send to rtw (`form-action 'self'`), and browsers apply that
+  to a redirect after the form too, so a redirect to the provider would be blocked;
+- on the way back the browser arrived from the provider's site, and treats a redirect chain
+  begun on another site as cross-site, so it would leave out the SameSite=Strict session cookie
+  just set. A navigation started by rtw's own page carries it.
 """
 
 from __future__ import annotations
@@ -73,7 +76,9 @@ async def begin_sign_in(request: Request, next: str | None = None) -> Response:
                                           now=services.now())
     except SignInFailed as failed:
         raise PageRefused(failed.status, failed.title, failed.detail) from failed
-    response = RedirectResponse(url, status_code=303)
+    response = render(request, "oidc_onward.jinja", {
+        "title": "Continue to your organisation's sign-in", "target": url,
+        "link": "Continue to your organisation's sign-in"})
     # Lax, not Strict: it must come back with the browser from the provider's site.
     response.set_cookie(PENDING_COOKIE, client.seal(pending), max_age=600, httponly=True,
                         samesite="lax", path=CALLBACK, secure=_secure(request))
@@ -115,8 +120,8 @@ async def finish_sign_in(request: Request, code: str | None = None,
         return _without_pending(request, await error_page(
             request, 403, "You cannot use this service with this account", str(refused)
             + " Ask your administrator to give your account a role in this service."))
-    response = render(request, "oidc_signed_in.jinja",
-                      {"title": "You are signed in", "target": target},
+    response = render(request, "oidc_onward.jinja",
+                      {"title": "You are signed in", "target": target, "link": "Continue"},
                       principal=staff.principal)
     await start_session(request, response,
                         session_for(staff.principal, "oidc", employers=staff.employers))
