@@ -97,10 +97,11 @@ class OidcClient:
         if loaded.get("issuer") != self.config.issuer:
             # The discovery document must name the very issuer configured (OIDC Discovery 4.3).
             metadata.clear()
+            named = str(loaded.get("issuer"))[:200]
             raise SignInFailed(502, "Your organisation's sign-in service is misconfigured",
-                               "It describes itself as a different issuer from the one this "
-                               "service is set up for, so it was not trusted. Tell your "
-                               "administrator.")
+                               f"It names itself {named}, but this service is set up for "
+                               f"{self.config.issuer}, so it was not trusted. Tell your "
+                               "administrator (RTW_OIDC_ISSUER must be exactly the issuer).")
         return loaded
 
     async def begin(self, redirect_uri: str, next_page: str, *,

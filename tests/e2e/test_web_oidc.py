@@ -7,7 +7,7 @@ import html
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -16,7 +16,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from api.web.config import OidcConfig, WebConfig
-from api.web.oidc import OidcClient, SignInFailed
+from api.web.oidc import OidcClient, Pending, SignInFailed
 from eventstore.store import CaseEventStore
 from localstack.temporal import free_port
 from tests.support.api_harness import ApiStack, serve_api
@@ -137,6 +137,20 @@ async def test_an_id_token_issued_for_another_sign_in_is_refused_by_its_nonce(
     assert await sessions(site) == []
 
 
+async def test_an_expired_id_token_signs_nobody_in(
+        dev_server_env: WorkflowEnvironment, store: CaseEventStore, database_url: str) -> None:
+    with running_provider(token_max_age=-600) as stale:
+        web = WebConfig(oidc=OidcConfig(issuer=stale.issuer, client_id=CLIENT_ID,
+                                        client_secret=CLIENT_SECRET))
+        async with serve_api(dev_server_env.client, store, database_url, web=web) as site:
+            stale.set_user("ohp-80", OH_CLAIMS)
+            callback = await stale.authorize(site.http, await begin(site), "ohp-80")
+            answer = await site.http.get(callback)
+            assert answer.status_code == 401
+            assert "could not be verified" in answer.text and "expired" in answer.text
+            assert await sessions(site) == []
+
+
 @pytest.mark.parametrize("claims", [
     {"name": "No Role"},
     {"name": "An Employee", "rtw_role": "employee"},
@@ -179,3 +193,31 @@ async def test_without_a_provider_configured_there_is_no_organisation_sign_in(
     assert "Sign in with your organisation" not in page.text
     assert (await api.http.get("/sign-in/oidc")).status_code == 404
     assert (await api.http.get("/sign-in/oidc/callback?code=x&state=y")).status_code == 404
+
+
+async def test_a_provider_naming_itself_another_issuer_is_not_trusted(
+        provider: Provider) -> None:
+    client = OidcClient(OidcConfig(issuer=provider.issuer + "/", client_id=CLIENT_ID,
+                                   client_secret=CLIENT_SECRET))
+    with pytest.raises(SignInFailed) as failed:
+        await client.begin("http://127.0.0.1:1/sign-in/oidc/callback", "",
+                           now=datetime.now(UTC))
+    assert failed.value.status == 502 and "misconfigured" in failed.value.title
+
+
+def test_a_pending_sign_in_cookie_is_refused_when_altered_old_or_sealed_by_another_client(
+        ) -> None:
+    config = OidcConfig(issuer="https://id.example", client_id=CLIENT_ID,
+                        client_secret=CLIENT_SECRET)
+    client = OidcClient(config)
+    started = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    sealed = client.seal(Pending(state="s" * 30, nonce="n" * 30, code_verifier="v" * 48,
+                                 next="/worklist", started_at=started))
+    assert client.unseal(sealed, now=started + timedelta(minutes=9)) is not None
+    assert client.unseal(sealed, now=started + timedelta(minutes=11)) is None
+    altered = sealed[:-6] + ("A" if sealed[-6] != "A" else "B") + sealed[-5:]
+    assert client.unseal(altered, now=started) is None
+    other = OidcClient(OidcConfig(issuer="https://id.example", client_id=CLIENT_ID,
+                                  client_secret="another-deployment-secret-value"))
+    assert other.unseal(sealed, now=started) is None
+    assert client.unseal("not-a-cookie", now=started) is None

@@ -48,13 +48,15 @@ class Provider:
 
 
 @contextmanager
-def running_provider() -> Iterator[Provider]:
-    """The provider on a free port until the block ends."""
+def running_provider(*, token_max_age: int | None = None) -> Iterator[Provider]:
+    """The provider on a free port until the block ends; `token_max_age` (seconds, may be
+    negative) sets how long its tokens live."""
     port = free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1",
-         "--port", str(port), "--require-nonce"],
+         "--port", str(port), "--require-nonce",
+         *([f"--token-max-age={token_max_age}"] if token_max_age is not None else [])],
         stdout=subprocess.DEVNULL, stderr=log)
     issuer = f"http://localhost:{port}"
     try:
