@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from authlib.integrations.base_client import OAuthError
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
 from joserfc import jwe
 from joserfc.errors import JoseError
@@ -108,7 +108,12 @@ class OidcClient:
                     now: datetime) -> tuple[str, Pending]:
         """The provider's authorization address to send the browser to, and what to keep."""
         await self._metadata()
-        created = await self._app.create_authorization_url(redirect_uri)
+        try:
+            created = await self._app.create_authorization_url(redirect_uri)
+        except AuthlibBaseError as refused:  # e.g. an http:// provider that is not loopback
+            raise SignInFailed(502, "Your organisation's sign-in service is misconfigured",
+                               f"It cannot be used safely ({refused.error}). Tell your "
+                               "administrator.") from refused
         pending = Pending(state=created["state"], nonce=created["nonce"],
                           code_verifier=created["code_verifier"], next=next_page,
                           started_at=now)
@@ -120,9 +125,9 @@ class OidcClient:
         try:
             token = await self._app.fetch_access_token(
                 redirect_uri=redirect_uri, code=code, code_verifier=pending.code_verifier)
-        except httpx.HTTPError as failure:
+        except (httpx.HTTPError, ValueError) as failure:
             raise unreachable() from failure
-        except OAuthError as refused:
+        except AuthlibBaseError as refused:
             raise SignInFailed(401, "Your organisation did not confirm the sign-in",
                                "Its sign-in service refused to complete it "
                                f"({refused.error}). Try signing in again.") from refused

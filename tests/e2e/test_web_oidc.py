@@ -122,6 +122,20 @@ async def test_a_forged_state_or_none_signs_nobody_in(site: ApiStack,
     assert await sessions(site) == []
 
 
+async def test_an_authorization_code_and_its_cookie_replayed_sign_nobody_in_again(
+        site: ApiStack, provider: Provider) -> None:
+    provider.set_user("ohp-81", OH_CLAIMS)
+    callback = await provider.authorize(site.http, await begin(site), "ohp-81")
+    pending = site.http.cookies.get("rtw_oidc")
+    assert (await site.http.get(callback)).status_code == 200
+    async with httpx.AsyncClient(base_url=site.http.base_url) as replayer:
+        replayer.cookies.set("rtw_oidc", pending or "", path="/sign-in/oidc/callback")
+        replayed = await replayer.get(callback)
+    assert replayed.status_code == 401
+    assert "did not confirm the sign-in" in replayed.text and "invalid_grant" in replayed.text
+    assert len(await sessions(site)) == 1
+
+
 async def test_an_id_token_issued_for_another_sign_in_is_refused_by_its_nonce(
         site: ApiStack, provider: Provider) -> None:
     """An authorization code obtained for one sign-in (say, a victim's, or an attacker's own),

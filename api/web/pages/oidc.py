@@ -93,7 +93,7 @@ async def finish_sign_in(request: Request, code: str | None = None,
     pending = client.unseal(request.cookies.get(PENDING_COOKIE), now=services.now())
     try:
         if error is not None:
-            log.info("organisation sign-in not completed: %s", error[:100])
+            log.info("organisation sign-in not completed: %r", error[:100])
             if error == "access_denied":
                 raise SignInFailed(401, "You did not sign in",
                                    "Signing in with your organisation account was cancelled, "
