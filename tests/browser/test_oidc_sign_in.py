@@ -6,10 +6,11 @@ The provider is a real one in its own process, on another site than rtw (`localh
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import BrowserContext, Page, Route, expect
 from temporalio.testing import WorkflowEnvironment
 
 from api.web.config import OidcConfig, WebConfig
@@ -24,6 +25,15 @@ from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, runn
 def provider() -> Iterator[Provider]:
     with running_provider() as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+async def offline(context: BrowserContext) -> None:
+    """The provider's page asks a CDN for its stylesheet: nothing here leaves the machine."""
+    async def refuse(route: Route) -> None:
+        await route.abort()
+
+    await context.route(re.compile(r"^https?://(?!localhost|127\.0\.0\.1)"), refuse)
 
 
 @pytest.fixture
