@@ -125,7 +125,7 @@ async def finish_sign_in(request: Request, code: str | None = None,
                       principal=staff.principal)
     await start_session(request, response,
                         session_for(staff.principal, "oidc", employers=staff.employers))
-    log.info("signed in with the organisation's provider: %s (%s)",
+    log.info("signed in with the organisation's provider: %r (%s)",
              staff.principal.subject, staff.principal.role.value)
     return _without_pending(request, response)
 
