@@ -10,11 +10,16 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.web import docs
-from api.web.pages import audit, signin, worklist
+from api.web.pages import audit, oidc, signin, worklist
 
 STATIC = Path(__file__).parent / "static"
 
-PAGE_ROUTERS = (signin.router, worklist.router, audit.router)
+PAGE_ROUTERS = (
+    signin.router,
+    oidc.router,
+    worklist.router,
+    audit.router,
+)
 
 
 def install_web(app: FastAPI) -> None:

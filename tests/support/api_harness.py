@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from api.app import create_app
 from api.services import Services
+from api.web.config import WebConfig
 from domain.actors import Role
 from eventstore.store import CaseEventStore
 from infra.policies import PolicyBook
@@ -55,6 +56,7 @@ class ApiStack:
 async def serve_api(
     base_client: Client, store: CaseEventStore, database_url: str, *,
     update_wait_seconds: float = 10.0, policies: PolicyBook | None = None,
+    web: WebConfig | None = None,
 ) -> AsyncIterator[ApiStack]:
     spans = InMemorySpanExporter()
     provider = TracerProvider()
@@ -77,6 +79,7 @@ async def serve_api(
             task_queue=harness.task_queue,
             update_wait_seconds=update_wait_seconds,
             policies=policies or PolicyBook({}),
+            web=web or WebConfig(),
         )
         async with serve_app(services) as http:
             yield ApiStack(http=http, harness=harness, spans=spans, client=client)
