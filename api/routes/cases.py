@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -13,9 +14,11 @@ from api.case_calls import not_found, query_view
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, HistoryEntry
 from api.problems import Problem, problem_responses
+from api.services import Services
 from api.views import case_for
 from domain.actions import check_own_team
 from domain.actors import Actor, Role, Source
+from domain.disclosure import HISTORY_ROLES
 from domain.errors import NotOwnTeam
 from domain.evolve import ReplayError
 from eventstore.replay import as_the_record_stood, replay
@@ -58,23 +61,31 @@ async def get_history(
     case_id: CaseId,
     request: Request,
     services: ServicesDep,
-    principal: Annotated[Principal, Depends(require_roles(Role.OH, Role.AUDITOR))],
+    principal: Annotated[Principal, Depends(require_roles(*HISTORY_ROLES))],
     as_of: AsOfQuery = None,
     position: PositionQuery = None,
 ) -> CaseHistory:
     moment = as_of_moment(as_of)
     await log_read(request, services, principal, "case.history", case_id)
+    return await history_of(services, case_id, as_of=moment, position=position)
+
+
+async def history_of(services: Services, case_id: uuid.UUID, *, as_of: datetime | None = None,
+                     position: int | None = None) -> CaseHistory:
+    """Every recorded event of the case as the record stood (by `as_of` or `position`), each
+    with who, when, why and the stage after it: the history route's answer and the timeline of
+    OH's case page."""
     records = await services.read_store(services.store.history, str(case_id))
     if not records:
         raise not_found(case_id)
-    records = as_the_record_stood(records, as_of=moment, position=position)
+    records = as_the_record_stood(records, as_of=as_of, position=position)
     try:
         steps = replay(records)
     except ReplayError as error:
         raise Problem(500, "History cannot be replayed", str(error)) from None
     return CaseHistory(
         case_id=str(case_id),
-        as_of=moment,
+        as_of=as_of,
         position=position,
         events=[
             HistoryEntry.of(step.view, stage_after=step.state.stage.value)
