@@ -6,6 +6,7 @@ form, so a filtered list has an address; pages follow the API's cursor.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 from typing import Annotated, Any
@@ -123,9 +124,13 @@ async def worklist_page(
     form = {"stage": stage, "assignee": assignee, "overdue": overdue, "employer": employer}
     rows: list[dict[str, Any]] = []
     next_href = None
-    if not errors:
-        worklist = await worklist_for(services, principal, filters, cursor=cursor,
-                                      limit=PAGE_SIZE)
+    notices = asyncio.ensure_future(_notices(services, principal))  # on its own connection
+    try:
+        worklist = None if errors else await worklist_for(services, principal, filters,
+                                                          cursor=cursor, limit=PAGE_SIZE)
+    finally:
+        unread = await notices
+    if worklist is not None:
         rows = _rows(worklist)
         if worklist.next_cursor:
             chosen = {name: value for name, value in form.items() if value}
@@ -145,7 +150,7 @@ async def worklist_page(
         "show_assignee": principal.role is Role.OH,
         "show_manager": principal.role is not Role.MANAGER,
         "show_undelivered": principal.role in (Role.OH, Role.HR),
-        "notices": await _notices(services, principal),
+        "notices": unread,
     }, status_code=422 if errors else 200, principal=principal)
 
 
