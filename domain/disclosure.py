@@ -10,7 +10,7 @@ admins and employees see no advice and no clinical detail through the case view.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from domain.actors import Role
@@ -86,3 +86,42 @@ def may_see_note(role: Role, visibility: NoteVisibility) -> bool:
         return True
     return role is Role.EMPLOYEE and visibility is NoteVisibility.SHARED_WITH_EMPLOYEE
 
+
+
+HISTORY_ROLES = frozenset({Role.OH, Role.AUDITOR})
+"""The roles that read a case's whole recorded history, every reason as it was written."""
+
+SHARED_TIMELINE_EVENTS = frozenset({
+    "CaseOpened", "AbsenceStarted", "EarlyContactRecorded", "CheckInRecorded",
+    "ManagerRemindedOfContact", "MissedContactEscalated", "ReminderSent",
+    "FitNoteRecorded", "FitNoteAdviceAccepted", "FitNoteAdviceDeclined",
+    "CaseManagerAssigned", "CaseManagerCoverArranged", "PlanAgreed", "PlanActionCompleted",
+    "PhasedReturnStarted", "PhasedReturnWeekReviewed", "PhasedReturnCompleted",
+    "RedeploymentTrialStarted", "RedeploymentTrialReviewed", "RedeploymentConcluded",
+    "RedeploymentSignedOff", "AbsenceExtended", "ReturnToWorkNotified", "LeavingNotified",
+    "CaseClosed", "FollowUpRecorded",
+})
+"""Events whose fact and recorded reason are built only from what every role of the case is
+shown anyway (contact, fit notes' dates and options, the plan's shared parts, the return, the
+closure): never an assessment, referral, therapy, appointment, escalation, note, correction,
+or a reason typed in free text."""
+
+# A shared event whose reason quotes free text when this field of its data is set: a plan's
+# revision gives its reason in words anyone may have typed.
+_FREE_TEXT_REASON = {"PlanAgreed": "revision_reason"}
+
+
+def may_see_in_timeline(role: Role, event_type: str, data: Mapping[str, object]) -> bool:
+    """Whether an entry of the case's history (its type and stored data) shows on `role`'s
+    timeline of the case: every entry for the roles that read the whole history; for the
+    others, the shared events only, a reminder only about a deadline they may see, and never a
+    reason quoting free text."""
+    if role in HISTORY_ROLES:
+        return True
+    if event_type not in SHARED_TIMELINE_EVENTS:
+        return False
+    free_text = _FREE_TEXT_REASON.get(event_type)
+    if free_text is not None and data.get(free_text):
+        return False
+    deadline_name = data.get("deadline_name")
+    return not (isinstance(deadline_name, str) and deadline_name in OH_ONLY_DEADLINES)

@@ -86,7 +86,13 @@ async def list_case_notes(
     principal: Annotated[Principal, Depends(require_roles(*NOTE_READERS))],
 ) -> CaseNotes:
     await log_read(request, services, principal, "case.notes", case_id)
-    events = await case_events(services, case_id)
+    return notes_for(case_id, await case_events(services, case_id), principal)
+
+
+def notes_for(case_id: uuid.UUID, events: list[tuple[CaseEventRecord, CaseEvent]],
+              principal: Principal) -> CaseNotes:
+    """The notes of the case's events that `principal` may read, with their corrections: the
+    notes route's answer and the notes of a case page."""
     corrections = corrections_by_entry(events)
     return CaseNotes(case_id=str(case_id), notes=[
         CaseNoteOut(
@@ -100,4 +106,4 @@ async def list_case_notes(
     ])
 
 
-__all__ = ["NOTE_READERS", "corrections_by_entry", "router"]
+__all__ = ["NOTE_READERS", "corrections_by_entry", "notes_for", "router"]

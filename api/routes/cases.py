@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -14,9 +15,11 @@ from api.case_history import history_as_it_stood
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, HistoryEntry
 from api.problems import Problem, problem_responses
+from api.services import Services
 from api.views import case_for
 from domain.actions import check_own_team
 from domain.actors import Actor, Role, Source
+from domain.disclosure import HISTORY_ROLES
 from domain.errors import NotOwnTeam
 from infra.tokens import Principal
 
@@ -57,16 +60,24 @@ async def get_history(
     case_id: CaseId,
     request: Request,
     services: ServicesDep,
-    principal: Annotated[Principal, Depends(require_roles(Role.OH, Role.AUDITOR))],
+    principal: Annotated[Principal, Depends(require_roles(*HISTORY_ROLES))],
     as_of: AsOfQuery = None,
     position: PositionQuery = None,
 ) -> CaseHistory:
     moment = as_of_moment(as_of)
     await log_read(request, services, principal, "case.history", case_id)
-    history = await history_as_it_stood(services, case_id, as_of=moment, position=position)
+    return await history_of(services, case_id, as_of=moment, position=position)
+
+
+async def history_of(services: Services, case_id: uuid.UUID, *, as_of: datetime | None = None,
+                     position: int | None = None) -> CaseHistory:
+    """Every recorded event of the case as the record stood (by `as_of` or `position`), each
+    with who, when, why and the stage after it: the history route's answer and the timeline of
+    OH's case page."""
+    history = await history_as_it_stood(services, case_id, as_of=as_of, position=position)
     return CaseHistory(
         case_id=str(case_id),
-        as_of=moment,
+        as_of=as_of,
         position=position,
         events=[
             HistoryEntry.of(step.view, stage_after=step.state.stage.value)

@@ -54,7 +54,7 @@ class Inbox(BaseModel):
     next_cursor: str | None
 
 
-def _mailbox(principal: Principal) -> tuple[Role, str | None]:
+def mailbox_of(principal: Principal) -> tuple[Role, str | None]:
     """Whose notices the caller reads: a manager their own, OH and HR their role's."""
     if principal.role is Role.MANAGER:
         return principal.role, principal.subject
@@ -79,7 +79,7 @@ def _decode_cursor(cursor: str) -> InboxCursor:
                             detail="cursor: not a cursor this API returned") from None
 
 
-async def _written(services: Services, notices: list[StoredNotice]) -> list[NoticeOut]:
+async def written_notices(services: Services, notices: list[StoredNotice]) -> list[NoticeOut]:
     states: dict[str, CaseState] = {}
     written = []
     for notice in notices:
@@ -106,12 +106,12 @@ async def inbox(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Inbox:
-    role, recipient_id = _mailbox(principal)
+    role, recipient_id = mailbox_of(principal)
     after = _decode_cursor(cursor) if cursor is not None else None
     rows = await NoticeOutbox(services.pool).inbox(role=role, recipient_id=recipient_id,
                                                    after=after, limit=limit)
     page = rows[:limit]
-    return Inbox(items=await _written(services, page),
+    return Inbox(items=await written_notices(services, page),
                  next_cursor=_encode_cursor(page[-1]) if len(rows) > limit else None)
 
 
@@ -122,10 +122,10 @@ async def mark_read(
     services: ServicesDep,
     principal: Annotated[Principal, Depends(require_roles(*READERS))],
 ) -> NoticeOut:
-    role, recipient_id = _mailbox(principal)
+    role, recipient_id = mailbox_of(principal)
     notice = await NoticeOutbox(services.pool).mark_read(notice_id, role=role,
                                                          recipient_id=recipient_id)
     if notice is None:
         raise Problem(404, "Not Found", f"you have no notice {notice_id!r}")
-    [written] = await _written(services, [notice])
+    [written] = await written_notices(services, [notice])
     return written

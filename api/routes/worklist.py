@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from api.dependencies import ServicesDep, require_roles
 from api.problems import invalid_field, problem_responses
+from api.services import Services
 from domain.actors import PRINTABLE, Role
 from domain.bounds import EARLIEST, LATEST
 from domain.stages import Stage
@@ -22,6 +24,7 @@ from readside.worklist_query import WorklistCursor, WorklistQuery, worklist_page
 
 MINE = "mine"
 """`assignee=mine`: the caller's own cases."""
+WORKLIST_ROLES = (Role.OH, Role.MANAGER, Role.HR, Role.AUDITOR, Role.ADMIN)
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 422))
 
@@ -88,8 +91,7 @@ def _decode_cursor(cursor: str) -> WorklistCursor:
             summary="Cases by next deadline (managers: their own team only)")
 async def worklist(
     services: ServicesDep,
-    principal: Annotated[Principal, Depends(require_roles(
-        Role.OH, Role.MANAGER, Role.HR, Role.AUDITOR, Role.ADMIN))],
+    principal: Annotated[Principal, Depends(require_roles(*WORKLIST_ROLES))],
     stage: Stage | None = None,
     overdue: bool | None = None,
     assigned_to: Annotated[str | None, Query(max_length=100, pattern=PRINTABLE)] = None,
@@ -103,17 +105,41 @@ async def worklist(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Worklist:
-    if unassigned is not None and principal.role is not Role.OH:
+    return await worklist_for(
+        services, principal, WorklistFilters(
+            stage=stage, overdue=overdue, assigned_to=assigned_to, employer=employer,
+            assignee=assignee, unassigned=unassigned),
+        cursor=cursor, limit=limit)
+
+
+@dataclass(frozen=True)
+class WorklistFilters:
+    """The filters of one worklist request, as the caller gave them."""
+
+    stage: Stage | None = None
+    overdue: bool | None = None
+    assigned_to: str | None = None
+    employer: str | None = None
+    assignee: str | None = None
+    """A case manager's id, or `mine` for the caller's own cases."""
+    unassigned: bool | None = None
+
+
+async def worklist_for(services: Services, principal: Principal, filters: WorklistFilters, *,
+                       cursor: str | None, limit: int) -> Worklist:
+    """One page of the worklist as `principal` may see it: a manager their own team only, the
+    deadlines of OH's view for OH only. The JSON route and the worklist page both answer this."""
+    if filters.unassigned is not None and principal.role is not Role.OH:
         raise invalid_field("unassigned", "only OH filters by it (a case's tier is OH's)")
     query = WorklistQuery(
         clinical_deadlines=principal.role is Role.OH,
         manager_id=principal.subject if principal.role is Role.MANAGER else None,
-        stage=stage.value if stage is not None else None,
-        assigned_to=assigned_to,
-        employer_id=employer,
-        overdue=overdue,
-        assignee=principal.subject if assignee == MINE else assignee,
-        unassigned=unassigned,
+        stage=filters.stage.value if filters.stage is not None else None,
+        assigned_to=filters.assigned_to,
+        employer_id=filters.employer,
+        overdue=filters.overdue,
+        assignee=principal.subject if filters.assignee == MINE else filters.assignee,
+        unassigned=filters.unassigned,
     )
     now = services.now()
     after = _decode_cursor(cursor) if cursor is not None else None

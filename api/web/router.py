@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.web import docs
-from api.web.pages import audit, oidc, signin, worklist
+from api.web.pages import audit, case, oidc, signin, worklist
 
 STATIC = Path(__file__).parent / "static"
 
@@ -18,6 +18,7 @@ PAGE_ROUTERS = (
     signin.router,
     oidc.router,
     worklist.router,
+    case.router,
     audit.router,
 )
 
