@@ -302,7 +302,7 @@ def _row(template: FormField, index: int) -> FormField:
         return replace(f, name=f.name.replace(".#", f".{index}", 1),
                        children=tuple(numbered(c) for c in f.children))
     row = numbered(template)
-    return replace(row, label=f"{template.label} {index + 1}", optional=True)
+    return replace(row, label=f"{template.label} {index + 1}", optional=False)
 
 
 # --- filling a form with what was typed ------------------------------------------------------
@@ -345,9 +345,11 @@ def _filled(f: FormField, posted: _Posted | None, errors: Mapping[str, str]) -> 
         return replace(f, error=error, children=tuple(
             _filled(_row(f.row, i), posted, errors) for i in range(count)))
     if posted is None:
-        value: Any = f.default if f.kind == "radios" else None
+        value: Any = f.default if f.kind == "radios" else ""
         if f.kind in ("date", "datetime"):
             value = {}
+        elif f.kind == "checkboxes":
+            value = []
         return replace(f, value=value, error=error)
     if f.kind in ("date", "datetime"):
         value = {part: posted.get(f"{f.name}[{part}]") for part in _PARTS[f.kind]}

@@ -113,6 +113,15 @@ def test_every_blank_form_renders_each_question_once_with_human_words(action: Ac
     assert KEY_FIELD not in browser.names
 
 
+@pytest.mark.parametrize("action", list(RULES), ids=lambda a: a.value)
+def test_a_blank_form_sends_nothing_but_its_defaults(action: Action) -> None:
+    form = form_for(action)
+    sent = browse(rendered(form.with_values(None))).pairs
+    defaults = {(f.name, f.default) for f in _leaves(form.with_values(None).fields)
+                if f.default is not None}
+    assert {(name, value) for name, value in sent if value != ""} == defaults
+
+
 @pytest.mark.parametrize("action", sorted(SERVER_FILLED, key=lambda a: a.value),
                          ids=lambda a: a.value)
 def test_fields_the_server_fills_from_the_signed_in_person_are_not_asked(

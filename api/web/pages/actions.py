@@ -24,7 +24,16 @@ from api.case_calls import query_view, run_action
 from api.problems import Problem
 from api.services import Services
 from api.views import case_for
-from api.web.forms import ErrorItem, Form, action_title, form_for, humanise, parse, refusal_errors
+from api.web.forms import (
+    ErrorItem,
+    Form,
+    action_title,
+    form_for,
+    humanise,
+    parse,
+    plain_words,
+    refusal_errors,
+)
 from api.web.guard import PageRefused, check_same_origin, signed_in
 from api.web.offers import action_href, offered_actions
 from api.web.rendering import render
@@ -157,7 +166,8 @@ async def send_action(request: Request, case_id: uuid.UUID, action: str) -> Resp
     if parsed.command is None:
         # Nothing was sent: the same key stays with the form.
         return _form_page(request, case_id, form.with_values(pairs, parsed.field_errors),
-                          principal, None, key=key, errors=parsed.errors, status=422)
+                          principal, await _case_view(request, case_id, principal), key=key,
+                          errors=parsed.errors, status=422)
     try:
         answer = await run_action(services, case_id, chosen, parsed.command, principal,
                                   idempotency_key=f"web-{key}")
@@ -167,8 +177,8 @@ async def send_action(request: Request, case_id: uuid.UUID, action: str) -> Resp
                                                        "message": problem.detail}]
             refused = refusal_errors(form, errors)
             return _form_page(request, case_id, form.with_values(pairs, refused.field_errors),
-                              principal, None, key=new_key(), errors=refused.errors,
-                              status=422)
+                              principal, await _case_view(request, case_id, principal),
+                              key=new_key(), errors=refused.errors, status=422)
         if problem.status == 409:
             return await _refused(request, case_id, form, principal, pairs, problem)
         raise
@@ -188,6 +198,9 @@ async def _refused(request: Request, case_id: uuid.UUID, form: Form, principal: 
         view = None  # a closed case answers no queries: nothing is allowed now
     offered = offered_actions(view, principal) if view is not None else []
     shown = form.with_values(pairs) if form.action in offered else None
+    stage = problem.extra.get("stage")
+    reason = (f"The case is now at the {humanise(str(stage)).lower()} stage, which does not "
+              f"allow this." if stage else plain_words(problem.detail))
     return _page(request, "action_form.jinja", case_id, form.action, principal, view,
                  status=409, form=shown, key=new_key(), errors=[],
-                 refusal=problem.detail, allowed=_links(case_id, offered))
+                 refusal=reason, allowed=_links(case_id, offered))
