@@ -174,9 +174,12 @@ def action_title(action: Action) -> str:
 
 
 def option_label(value: enum.Enum) -> str:
-    if isinstance(value, enum.IntEnum):
-        return f"{value.value}: {code_label(value.name.lower())}"
-    return code_label(str(value.value))
+    """A choice as a person reads it: the report's words where it has them."""
+    code = value.name.lower() if isinstance(value, enum.IntEnum) else str(value.value)
+    words = code_label(code)
+    if words == code.replace("_", " ").capitalize():  # the report has no words of its own
+        words = humanise(code)
+    return f"{value.value}: {words}" if isinstance(value, enum.IntEnum) else words
 
 
 def form_for(action: Action) -> Form:
@@ -184,7 +187,8 @@ def form_for(action: Action) -> Form:
     command = RULES[action].command
     skip = SERVER_FILLED.get(action, frozenset())
     doc = (command.__doc__ or "").strip()
-    summary = " ".join(doc.split("\n\n")[0].split()) if doc else ""
+    first_paragraph = " ".join(doc.split("\n\n")[0].split()).replace("`", "")
+    summary = plain_words(first_paragraph) if doc else ""
     return Form(action=action, command=command, title=action_title(action), summary=summary,
                 fields=_fields(command, "", skip))
 
@@ -277,7 +281,7 @@ def _control(base: FormField, name: str, annotation: Any, metadata: list[Any],
         return replace(base, kind="number", inputmode="decimal", parse_as="float")
     if issubclass(annotation, str):
         limit = _max_length(metadata)
-        return replace(base, kind="textarea" if limit is None or limit > SHORT else "text")
+        return replace(base, kind="textarea" if limit is not None and limit > SHORT else "text")
     if issubclass(annotation, BaseModel):
         return replace(base, kind="group", children=_fields(annotation, f"{base.name}."))
     raise UnsupportedField(annotation.__name__)
@@ -407,7 +411,12 @@ def _encode(f: FormField, value: Any, pairs: list[tuple[str, str]]) -> None:
 
 
 class _Unreadable(ValueError):
-    """A control's text that cannot be the value it asks for (say, 31 February)."""
+    """A control's text that cannot be the value it asks for (say, 31 February); `part` names
+    the control of a date or time the error summary links to."""
+
+    def __init__(self, message: str, part: str = "day") -> None:
+        super().__init__(message)
+        self.part = part
 
 
 def parse(form: Form, pairs: Pairs) -> Parsed:
@@ -420,11 +429,12 @@ def parse(form: Form, pairs: Pairs) -> Parsed:
         command = form.command.model_validate(data)
     except ValidationError as invalid:
         errors = dict(own_errors)
+        unreadable = {key.partition("[")[0] for key in own_errors}
         for error in invalid.errors():
             name = _form_name(error["loc"], rows_kept)
             target = _field_named(form, name)
             key = target.name if target else ""
-            if key not in errors:
+            if key not in errors and key not in unreadable:
                 errors[key] = _message(error, target)
         return _with_errors(form, errors)
     if own_errors:
@@ -448,11 +458,14 @@ def _with_errors(form: Form, errors: Mapping[str, str]) -> Parsed:
     first = _leaves(form.fields)
     items: list[ErrorItem] = []
     field_errors: dict[str, str] = {}
-    for name, text in errors.items():
+    for key, text in errors.items():
+        name, _, part = key.rstrip("]").partition("[")
         target = _field_named(form, name) if name else None
         if target is None:
             target = first[0] if first else None
         href = target.href if target else "#maincontent"
+        if target is not None and part and target.kind in ("date", "datetime"):
+            href = f"#{target.id}-{part}"
         items.append(ErrorItem(text=text, href=href))
         if target is not None:
             field_errors.setdefault(_error_holder(target).name, text)
@@ -481,7 +494,7 @@ def _read_fields(fields: Iterable[FormField], posted: _Posted, errors: dict[str,
         try:
             value = _read(f, posted, errors, rows_kept)
         except _Unreadable as unreadable:
-            errors[f.name] = str(unreadable)
+            errors[f"{f.name}[{unreadable.part}]"] = str(unreadable)
             continue
         if value is not _OMIT:
             data[key] = value
@@ -506,7 +519,7 @@ def _read(f: FormField, posted: _Posted, errors: dict[str, str],
             try:
                 value = _read(row, posted, errors, rows_kept)
             except _Unreadable as unreadable:
-                errors[row.name] = str(unreadable)
+                errors[f"{row.name}[{unreadable.part}]"] = str(unreadable)
                 value = _OMIT
             kept.append(index)
             items.append(None if value is _OMIT else value)
@@ -543,11 +556,11 @@ def _date(f: FormField, day: str, month: str, year: str) -> date:
         raise _Unreadable(f"Enter the {named.lower()}" if f.kind == "date"
                           else f"Enter the date of {named[:1].lower() + named[1:]}")
     if missing:
-        raise _Unreadable(f"{named} must include a {' and '.join(missing)}")
+        raise _Unreadable(f"{named} must include a {' and '.join(missing)}", missing[0])
     if not (day.isdigit() and month.isdigit() and year.isdigit()):
         raise _Unreadable(f"{named} must be a real date, in numbers")
     if len(year) != 4:
-        raise _Unreadable(f"{named}: the year must have 4 numbers")
+        raise _Unreadable(f"{named}: the year must have 4 numbers", "year")
     try:
         return date(int(year), int(month), int(day))
     except ValueError:
@@ -559,16 +572,17 @@ _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 def _moment(f: FormField, day: date, clock: str) -> datetime:
     if not clock:
-        raise _Unreadable(f"Enter the time of {f.label[:1].lower() + f.label[1:]}")
+        raise _Unreadable(f"Enter the time of {f.label[:1].lower() + f.label[1:]}", "time")
     found = _CLOCK.match(clock)
     if not found or int(found.group(1)) > 23 or int(found.group(2)) > 59:
-        raise _Unreadable(f"{f.label}: enter the time as hours and minutes, like 14:30")
+        raise _Unreadable(f"{f.label}: enter the time as hours and minutes, like 14:30",
+                          "time")
     local = datetime.combine(day, time(int(found.group(1)), int(found.group(2))),
                              tzinfo=LONDON)
     if local.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) != local.replace(
             tzinfo=None):
         raise _Unreadable(f"{f.label}: that time did not exist in the UK (the clocks went "
-                          "forward)")
+                          "forward)", "time")
     return local
 
 

@@ -328,3 +328,31 @@ async def test_oh_agrees_a_plan_through_its_nested_form(site: ApiStack, page: Pa
     plan = (await site.http.get(base, headers=auth(Role.OH))).json()["plan"]
     assert plan["goals"] == ["Full duties in six weeks", "Back on the ward"]
     assert [a["owner"] for a in plan["actions"]] == ["line manager"]
+
+
+@pytest.fixture
+async def hurried_site(monkeypatch: pytest.MonkeyPatch, dev_server_env: WorkflowEnvironment,
+                       store: CaseEventStore, database_url: str) -> AsyncIterator[ApiStack]:
+    """The app waiting (almost) no time for a case to apply an action: it answers 202."""
+    monkeypatch.setattr(api_harness, "create_app", _with_case_page(api_harness.create_app))
+    async with serve_api(dev_server_env.client, store, database_url,
+                         update_wait_seconds=0.001) as stack:
+        yield stack
+
+
+async def test_an_action_accepted_but_not_yet_applied_says_so_and_is_applied_once(
+        hurried_site: ApiStack, page: Page) -> None:
+    site = hurried_site
+    case_id = await _absence_case(site)
+    before = await _settled(site, case_id, 1)
+    await sign_in(page, base_url(site), TOKENS[Role.MANAGER])
+    await page.goto(_form(site, case_id))
+    await _fill_early_contact(page, _contact_moment())
+    async with page.expect_response(lambda r: r.request.method == "POST") as sent:
+        await page.get_by_role("button", name="Record early contact").click()
+    assert (await sent.value).status == 202
+    await expect(page.get_by_role("heading", name="Record early contact: accepted")
+                 ).to_be_visible()
+    await check_accessible(page)
+    after = await _settled(site, case_id, len(before) + 1)
+    assert after == [*before, "EarlyContactRecorded"]

@@ -169,8 +169,17 @@ def test_a_time_the_clocks_skipped_is_refused() -> None:
     parsed = parse(form, [("contacted_at[day]", "29"), ("contacted_at[month]", "3"),
                           ("contacted_at[year]", "2026"), ("contacted_at[time]", "01:30"),
                           ("method", "phone"), ("agreed_contact_frequency_days", "7")])
-    assert [e.href for e in parsed.errors] == ["#contacted_at-day"]
+    assert [e.href for e in parsed.errors] == ["#contacted_at-time"]
     assert "clocks went forward" in parsed.errors[0].text
+
+
+def test_a_moment_without_its_time_links_to_the_time() -> None:
+    form = form_for(Action.RECORD_EARLY_CONTACT)
+    parsed = parse(form, [("contacted_at[day]", "1"), ("contacted_at[month]", "7"),
+                          ("contacted_at[year]", "2026"), ("method", "phone"),
+                          ("agreed_contact_frequency_days", "7")])
+    assert [(e.text, e.href) for e in parsed.errors] == [
+        ("Enter the time of date and time of contact", "#contacted_at-time")]
 
 
 def test_31_february_is_not_a_real_date_and_the_summary_links_to_the_day() -> None:
@@ -188,8 +197,9 @@ def test_31_february_is_not_a_real_date_and_the_summary_links_to_the_day() -> No
 
 def test_a_date_missing_its_year_says_what_is_missing() -> None:
     form = form_for(Action.COMPLETE_PHASED_RETURN)
-    parsed = parse(form, [("completed_on[day]", "3"), ("completed_on[month]", "2")])
-    assert [e.text for e in parsed.errors] == ["Completed on must include a year"]
+    parsed = parse(form, [("completed_on[day]", "3"), ("completed_on[year]", "2026")])
+    assert [(e.text, e.href) for e in parsed.errors] == [
+        ("Completed on must include a month", "#completed_on-month")]
 
 
 def test_an_empty_form_names_every_required_question_in_plain_words() -> None:
@@ -282,6 +292,15 @@ def test_an_optional_nested_model_left_blank_is_left_out() -> None:
                if k != "match"}
     parsed = parse(form, encode(form, example))
     assert parsed.command is not None and parsed.command.match is None
+
+
+def test_choices_read_as_words_with_their_acronyms() -> None:
+    note = next(f for f in form_for(Action.ADD_CASE_NOTE).fields if f.name == "visibility")
+    assert dict(note.options)["oh_only"] == "OH only"
+    kind = next(f for f in form_for(Action.REFER_TO_THERAPY).fields if f.name == "kind")
+    assert dict(kind.options)["other_msk"] == "Other MSK"
+    tier = next(f for f in form_for(Action.RECORD_ASSESSMENT).fields if f.name == "tier")
+    assert dict(tier.options)["1"] == "1: Self help"
 
 
 def test_an_optional_choice_offers_not_given() -> None:
