@@ -94,6 +94,8 @@ class FormField:
     inputmode: str | None = None
     value: Any = None
     error: str | None = None
+    time_error: str | None = None
+    """datetime: an error about the time, shown at the time rather than the date."""
     row: FormField | None = None
     """rows: the blank row every row is made from."""
     rows: int = 0
@@ -341,6 +343,8 @@ class _Posted:
 
 def _filled(f: FormField, posted: _Posted | None, errors: Mapping[str, str]) -> FormField:
     error = errors.get(f.name)
+    if f.kind == "datetime" and f"{f.name}[time]" in errors:
+        f = replace(f, time_error=errors[f"{f.name}[time]"])
     if f.kind == "group":
         return replace(f, error=error,
                        children=tuple(_filled(c, posted, errors) for c in f.children))
@@ -468,7 +472,8 @@ def _with_errors(form: Form, errors: Mapping[str, str]) -> Parsed:
             href = f"#{target.id}-{part}"
         items.append(ErrorItem(text=text, href=href))
         if target is not None:
-            field_errors.setdefault(_error_holder(target).name, text)
+            held = _error_holder(target).name
+            field_errors.setdefault(f"{held}[time]" if part == "time" else held, text)
     return Parsed(command=None, errors=items, field_errors=field_errors)
 
 

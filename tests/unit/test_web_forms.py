@@ -180,6 +180,10 @@ def test_a_moment_without_its_time_links_to_the_time() -> None:
                           ("agreed_contact_frequency_days", "7")])
     assert [(e.text, e.href) for e in parsed.errors] == [
         ("Enter the time of date and time of contact", "#contacted_at-time")]
+    html = rendered(form.with_values([("contacted_at[day]", "1")], parsed.field_errors))
+    shown = html.index("Enter the time of date and time of contact")
+    assert html.index('id="contacted_at-year"') < shown < html.index('id="contacted_at-time"')
+    assert html.count("Enter the time of date and time of contact") == 1
 
 
 def test_31_february_is_not_a_real_date_and_the_summary_links_to_the_day() -> None:
