@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.web import docs
-from api.web.pages import audit, case, oidc, signin, worklist
+from api.web.pages import actions, audit, case, oidc, signin, worklist
 
 STATIC = Path(__file__).parent / "static"
 
@@ -19,6 +19,7 @@ PAGE_ROUTERS = (
     oidc.router,
     worklist.router,
     case.router,
+    actions.router,
     audit.router,
 )
 
