@@ -6,24 +6,18 @@ shows why and what is allowed now."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import Response
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 from temporalio.testing import WorkflowEnvironment
 
-from api.services import Services
-from api.web.guard import signed_in
-from api.web.pages.actions import done_banner
-from api.web.rendering import render
-from api.web.route import PageRoute
 from domain.actors import Role
 from domain.calendar import LONDON
 from eventstore.store import CaseEventStore
 from tests.browser.conftest import base_url
+from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, fresh_database
 from tests.support import api_harness
 from tests.support.api_harness import TOKENS, ApiStack, absence, auth, open_case, serve_api
 from tests.support.browser import check_accessible, screenshot, sign_in
@@ -37,35 +31,6 @@ ASSESSMENT = {
                 "share_with_hr": False, "report_offered_to_employee": True},
     "rapid_access": False,
 }
-
-
-def _with_case_page(create_app: Callable[[Services], FastAPI]) -> Callable[[Services], FastAPI]:
-    """The app, with a bare case page where the app has none yet (it only shows the banner
-    the form pages ask for), so that a form's redirect lands somewhere."""
-    def create(services: Services) -> FastAPI:
-        app = create_app(services)
-        if any(getattr(route, "path", None) == CASE_PAGE for route in app.routes):
-            return app
-        placeholder = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-        @placeholder.get(CASE_PAGE)
-        async def case_page(request: Request, case_id: str) -> Response:
-            principal = await signed_in(request)
-            return render(request, "error.jinja", {"title": "Case", "status": 200,
-                                                   "detail": done_banner(request) or ""},
-                          principal=principal)
-
-        app.include_router(placeholder)
-        return app
-    return create
-
-
-@pytest.fixture
-async def site(monkeypatch: pytest.MonkeyPatch, dev_server_env: WorkflowEnvironment,
-               store: CaseEventStore, database_url: str) -> AsyncIterator[ApiStack]:
-    monkeypatch.setattr(api_harness, "create_app", _with_case_page(api_harness.create_app))
-    async with serve_api(dev_server_env.client, store, database_url) as stack:
-        yield stack
 
 
 @pytest.fixture
@@ -331,13 +296,19 @@ async def test_oh_agrees_a_plan_through_its_nested_form(site: ApiStack, page: Pa
 
 
 @pytest.fixture
-async def hurried_site(monkeypatch: pytest.MonkeyPatch, dev_server_env: WorkflowEnvironment,
-                       store: CaseEventStore, database_url: str) -> AsyncIterator[ApiStack]:
-    """The app waiting (almost) no time for a case to apply an action: it answers 202."""
-    monkeypatch.setattr(api_harness, "create_app", _with_case_page(api_harness.create_app))
-    async with serve_api(dev_server_env.client, store, database_url,
-                         update_wait_seconds=0.001) as stack:
-        yield stack
+async def hurried_site(dev_server_env: WorkflowEnvironment,
+                       postgres_server_url: str) -> AsyncIterator[ApiStack]:
+    """The app waiting (almost) no time for a case to apply an action: it answers 202. Its
+    own database, beside the module's served app."""
+    database_url = fresh_database(postgres_server_url)
+    store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
+                                   audit_key=TEST_AUDIT_KEY)
+    try:
+        async with serve_api(dev_server_env.client, store, database_url,
+                             update_wait_seconds=0.001) as stack:
+            yield stack
+    finally:
+        store.close()
 
 
 async def test_an_action_accepted_but_not_yet_applied_says_so_and_is_applied_once(

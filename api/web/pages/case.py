@@ -26,8 +26,10 @@ from api.routes.case_notes import NOTE_READERS, notes_for
 from api.routes.cases import ANY_ROLE, history_of
 from api.services import Services
 from api.views import case_for
+from api.web.forms import action_title
 from api.web.guard import PageRefused, page_roles
 from api.web.offers import action_href, offered_actions
+from api.web.pages.actions import done_banner
 from api.web.pages.worklist import in_words, london_time
 from api.web.rendering import render
 from api.web.route import PageRoute
@@ -106,7 +108,7 @@ def _deadlines(view: CaseView, case: CaseOut, now: datetime) -> list[dict[str, A
 
 
 def _actions(view: CaseView, principal: Principal, case_id: str) -> list[dict[str, str]]:
-    return [{"href": action_href(case_id, action), "text": in_words(action.value)}
+    return [{"href": action_href(case_id, action), "text": action_title(action)}
             for action in offered_actions(view, principal)]
 
 
@@ -135,6 +137,7 @@ async def case_page(
         notes = notes_for(found, await case_events(services, found), principal).notes
     return render(request, "case.jinja", {
         "title": f"{case.employee.name}: case",
+        "done": done_banner(request),
         "case": case,
         "stage": in_words(case.stage.value),
         "route": in_words(case.route.value),
