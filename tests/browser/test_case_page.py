@@ -12,13 +12,21 @@ from playwright.async_api import Page, expect
 from domain.actors import Role
 from domain.disclosure import may_see_in_timeline
 from tests.browser.conftest import base_url
-from tests.support.api_harness import OTHER_MANAGER_TOKEN, TOKENS, ApiStack, auth, open_case
+from tests.support.api_harness import (
+    OTHER_MANAGER_TOKEN,
+    TOKENS,
+    ApiStack,
+    absence,
+    auth,
+    open_case,
+)
 from tests.support.browser import check_accessible, screenshot, sign_in
 
 
 async def contacted_case(site: ApiStack) -> str:
     """A case whose manager made early contact: two entries on its history."""
-    case_id = await open_case(site)
+    # Absent from today: no early-contact reminder can fall due while the test runs.
+    case_id = await open_case(site, absence(first_day=datetime.now(UTC).date().isoformat()))
     answer = await site.http.post(f"/v1/cases/{case_id}/contact", headers=auth(Role.MANAGER),
                                   json={"contacted_at": datetime.now(UTC).isoformat(),
                                         "method": "phone", "agreed_contact_frequency_days": 7,

@@ -10,7 +10,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from playwright.async_api import Page, expect
+from temporalio.testing import WorkflowEnvironment
 
 from domain.actors import Person, Role
 from domain.commands import OpenCase
@@ -19,9 +21,18 @@ from domain.evolve import evolve
 from domain.ids import case_id_for_absence
 from domain.policy import DEFAULT_POLICY
 from domain.stages import ReasonCategory
+from eventstore.store import CaseEventStore
 from readside.worklist import WORKLIST, WorklistProjector
 from tests.browser.conftest import base_url
-from tests.support.api_harness import OTHER_MANAGER_TOKEN, TOKENS, ApiStack, absence, open_case
+from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, fresh_database
+from tests.support.api_harness import (
+    OTHER_MANAGER_TOKEN,
+    TOKENS,
+    ApiStack,
+    absence,
+    open_case,
+    serve_api,
+)
 from tests.support.browser import check_accessible, screenshot, sign_in
 from tests.support.builders import HR_ACTOR
 
@@ -37,6 +48,21 @@ async def projected(site: ApiStack, case_ids: list[str]) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the worklist never listed every case")
+
+
+@pytest.fixture
+async def site(dev_server_env: WorkflowEnvironment,
+               postgres_server_url: str) -> AsyncIterator[ApiStack]:
+    """A served app with its own empty database for each test here: these tests count every
+    row of a worklist."""
+    database_url = fresh_database(postgres_server_url)
+    store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
+                                   audit_key=TEST_AUDIT_KEY)
+    try:
+        async with serve_api(dev_server_env.client, store, database_url) as stack:
+            yield stack
+    finally:
+        store.close()
 
 
 async def waiting_since(site: ApiStack, days: int, name: str, *, manager: str = "M2002") -> str:
