@@ -42,8 +42,18 @@ from domain.stages import Stage
 from domain.state import CaseState
 
 __all__ = [
-    "OH_ONLY_DEADLINES", "Deadline", "DeadlineKind", "decide_deadline", "early_contact_due",
-    "early_contact_escalation", "next_deadline", "open_deadlines", "shared_deadlines",
+    "OH_ONLY_DEADLINES",
+    "TASKS",
+    "Deadline",
+    "DeadlineKind",
+    "decide_deadline",
+    "early_contact_due",
+    "early_contact_escalation",
+    "is_task",
+    "next_deadline",
+    "open_deadlines",
+    "outstanding_deadlines",
+    "shared_deadlines",
 ]
 
 # Each stage says which of its deadlines are open; the order does not matter (see the sort).
@@ -64,6 +74,39 @@ def open_deadlines(state: CaseState) -> list[Deadline]:
     found: list[Deadline] = []
     for rule in _STAGES:
         found.extend(d for d in rule(state) if d.key not in state.fired)
+    return sorted(found, key=lambda d: (d.due_at, d.key))
+
+
+# Deadlines that ask someone to do something. Once one is missed (its reminder sent, or its
+# escalation made), the case stays overdue until the thing is done: the rule that yields it stops
+# yielding it then. Milestones and heads-up notices are not tasks (a fit note ending, a sick-pay
+# warning, the end of a phased return or trial, the six-week risk flag), nor are appointment
+# reminders: once sent, they are done.
+TASKS = frozenset({
+    "early_contact_due", "early_contact_escalation", "check_in_due", "fit_note_needed",
+    "long_term_referral", "rapid_access_referral", "first_assessment_due",
+    "referral_triage_due", "escalation_review_due", "plan_action_due", "plan_revision_due",
+    "plan_review_due", "phased_return_week_review", "trial_review_due", "follow_up_due",
+    "first_treatment_due", "self_help_check_in_due", "reassessment_due",
+    "specialist_assessment_due", "specialist_referral_due", "fit_note_assess_again",
+    "missed_appointments_decision_due",
+})
+_MISSED_TWICE = "_missed_twice"
+
+
+def is_task(deadline: Deadline) -> bool:
+    """Whether missing `deadline` leaves something undone until someone does it."""
+    return deadline.name.removesuffix(_MISSED_TWICE) in TASKS
+
+
+def outstanding_deadlines(state: CaseState) -> list[Deadline]:
+    """What a worklist sorts a case by, earliest first: its open deadlines, and the tasks
+    already missed (reminded or escalated) but still not done, which stay overdue until done."""
+    if state.stage is Stage.CLOSED:
+        return []
+    found: list[Deadline] = []
+    for rule in _STAGES:
+        found.extend(d for d in rule(state) if d.key not in state.fired or is_task(d))
     return sorted(found, key=lambda d: (d.due_at, d.key))
 
 

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS rtw_projection_positions (
     name text PRIMARY KEY,
     position bigint NOT NULL
 );
+ALTER TABLE rtw_projection_positions ADD COLUMN IF NOT EXISTS rules integer NOT NULL DEFAULT 1;
 """ + QUARANTINE_DDL
 
 
@@ -49,17 +50,33 @@ class Projection:
     ddl: str
     upsert: str
     row: Callable[[CaseState], tuple[Any, ...]]
+    rules: int = 1
+    """The version of how `row` reads a case: raise it when the same events should now give
+    other rows, with `rewrite`, and every case is projected again from the start of the log."""
+    rewrite: str = ""
+    """The statement that lets `upsert` overwrite every existing row on such a rebuild."""
 
 
 async def prepare(pool: asyncpg.Pool, projection: Projection) -> None:
-    """The projection's tables and starting position, if they are not there yet."""
+    """The projection's tables and starting position, if they are not there yet; a projection
+    whose rules changed since its rows were written starts again from the first event."""
     async with pool.acquire() as connection, connection.transaction():
         await connection.execute(SCHEMA_LOCK)  # other processes may be creating them too
         await connection.execute(POSITIONS_DDL + projection.ddl)
         await connection.execute(
-            "INSERT INTO rtw_projection_positions (name, position) VALUES ($1, 0)"
-            " ON CONFLICT DO NOTHING", projection.name,
+            "INSERT INTO rtw_projection_positions (name, position, rules) VALUES ($1, 0, $2)"
+            " ON CONFLICT DO NOTHING", projection.name, projection.rules,
         )
+        written_by = await connection.fetchval(
+            "SELECT rules FROM rtw_projection_positions WHERE name = $1", projection.name)
+        if written_by < projection.rules:
+            log.info("projection %s: rules %s -> %s, projecting every case again",
+                     projection.name, written_by, projection.rules)
+            if projection.rewrite:
+                await connection.execute(projection.rewrite)
+            await connection.execute(
+                "UPDATE rtw_projection_positions SET position = 0, rules = $2 WHERE name = $1",
+                projection.name, projection.rules)
 
 
 # A row to write, with the version of the case it shows (the position to quarantine at if

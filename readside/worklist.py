@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from domain.deadlines import open_deadlines, shared_deadlines
+from domain.deadlines import outstanding_deadlines, shared_deadlines
 from domain.stages import OPEN_STAGES
 from domain.state import CaseState
 from domain.vocabulary import Tier
@@ -87,7 +87,8 @@ WHERE rtw_worklist.version < EXCLUDED.version
 
 
 def worklist_row(state: CaseState) -> tuple[Any, ...]:
-    deadlines = open_deadlines(state)
+    # A task missed but not done keeps the case overdue (and first) until it is done.
+    deadlines = outstanding_deadlines(state)
     shared = shared_deadlines(deadlines)
     assigned = (
         state.latest_assessment.assessor.id if state.latest_assessment
@@ -116,7 +117,9 @@ def _ownership(state: CaseState) -> tuple[Any, ...]:
     )
 
 
-WORKLIST = Projection(name=PROJECTION, ddl=WORKLIST_DDL, upsert=_UPSERT, row=worklist_row)
+# Rules 2: a task missed but not done stays the case's next deadline (overdue) until done.
+WORKLIST = Projection(name=PROJECTION, ddl=WORKLIST_DDL, upsert=_UPSERT, row=worklist_row,
+                      rules=2, rewrite="UPDATE rtw_worklist SET version = 0")
 
 
 class WorklistProjector(CaseProjector):

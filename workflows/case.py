@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.bounds import check_dates_within_window
     from domain.calendar import london_date
     from domain.commands import AdoptPolicy, DeadlinePassed, OpenCase
-    from domain.deadlines import Deadline, next_deadline, open_deadlines
+    from domain.deadlines import Deadline, next_deadline, outstanding_deadlines
     from domain.decide import decide, open_case, receive_referral
     from domain.errors import CaseError
     from domain.events import CaseEvent
@@ -518,9 +518,10 @@ class CaseWorkflow:
     # -- reading ----------------------------------------------------------------------------
 
     def _view(self) -> CaseView:
+        # A query's answer is not history: showing missed tasks as still due changes no replay.
         return CaseView(
             state=self._state,
-            deadlines=open_deadlines(self._state),
+            deadlines=outstanding_deadlines(self._state),
             allowed_actions=[action.value for action in allowed_actions(self._state)],
         )
 

@@ -175,3 +175,23 @@ async def test_the_projector_loop_outlives_a_database_it_cannot_reach(
     await asyncio.wait_for(running, timeout=5)
     said = [r for r in caplog.records if r.name == "infra.backoff"]
     assert len(said) == 1 and "retrying with backoff" in said[0].getMessage()
+
+
+async def test_rows_written_under_older_rules_are_projected_again_once(
+        store: CaseEventStore, pool: asyncpg.Pool) -> None:
+    case_id = await asyncio.to_thread(open_and_append, store, "A-RULES", OPENED)
+    projector = WorklistProjector(store, pool)
+    await projector.ensure_schema()
+    await projector.catch_up()
+    # As a deployment whose rows an older rtw wrote: another deadline, the rules of then.
+    await pool.execute("UPDATE rtw_worklist SET next_deadline_name = 'stale'")
+    await pool.execute("UPDATE rtw_projection_positions SET rules = 1 WHERE name = 'worklist'")
+
+    restarted = WorklistProjector(store, pool)
+    await restarted.ensure_schema()
+    assert await restarted.catch_up() == 1
+    [row] = await rows(pool)
+    assert (str(row["case_id"]), row["next_deadline_name"]) == (case_id, "early_contact_due")
+    again = WorklistProjector(store, pool)
+    await again.ensure_schema()
+    assert await again.catch_up() == 0  # once only

@@ -12,16 +12,20 @@ from domain.commands import DeadlinePassed
 from domain.deadlines import (
     early_contact_due,
     early_contact_escalation,
+    is_task,
     next_deadline,
     open_deadlines,
+    outstanding_deadlines,
 )
 from domain.decide import decide
 from domain.errors import InvalidCommand
 from domain.events import ReminderSent
 from domain.evolve import evolve
+from domain.journey.early_contact import ContactMethod, RecordEarlyContact
 from domain.policy import DEFAULT_POLICY, Policy
 from domain.stages import ReasonCategory
-from tests.support.builders import opened_state
+from domain.state import CaseState
+from tests.support.builders import MANAGER_ACTOR, opened_state
 
 
 def utc(*parts: int) -> datetime:
@@ -120,3 +124,39 @@ def test_day_eight_without_a_fit_note_reminds_employee_and_manager() -> None:
     assert isinstance(event, ReminderSent)
     assert event.recipients == (Role.EMPLOYEE, Role.MANAGER)
     assert Role.OH not in event.recipients
+
+
+def _fire(state: CaseState, name: str) -> CaseState:
+    """The timer passes the named open deadline and its decision is recorded."""
+    [deadline] = [d for d in open_deadlines(state) if d.name == name]
+    for event in decide(state, DeadlinePassed(key=deadline.key), now=deadline.due_at,
+                        actor=TIMER_ACTOR):
+        state = evolve(state, event)
+    return state
+
+
+def test_a_missed_contact_stays_outstanding_and_overdue_until_it_is_made() -> None:
+    state = opened_state(utc(2026, 11, 20, 10), reason=ReasonCategory.OTHER)
+    reminded = _fire(state, "early_contact_due")
+    # The timer has acted on it, so the workflow no longer waits for it...
+    assert "early_contact_due" not in [d.name for d in open_deadlines(reminded)]
+    # ...but the contact is still not made: it stays first, overdue since it fell due.
+    first = outstanding_deadlines(reminded)[0]
+    assert (first.name, first.due_at) == ("early_contact_due", utc(2026, 11, 23, 17))
+    escalated = _fire(reminded, "early_contact_escalation")
+    assert outstanding_deadlines(escalated)[0].name == "early_contact_due"
+    contact = RecordEarlyContact(contacted_at=utc(2026, 11, 25, 9), method=ContactMethod.PHONE,
+                                 agreed_contact_frequency_days=7)
+    contacted = escalated
+    for event in decide(escalated, contact, now=utc(2026, 11, 25, 9), actor=MANAGER_ACTOR):
+        contacted = evolve(contacted, event)
+    assert {"early_contact_due", "early_contact_escalation"}.isdisjoint(
+        d.name for d in outstanding_deadlines(contacted))
+
+
+def test_a_notice_that_went_out_is_not_left_outstanding() -> None:
+    # Day 42's risk flag is a notice to OH, not a task: once raised it is done.
+    state = opened_state(utc(2026, 11, 20, 10), reason=ReasonCategory.OTHER)
+    flagged = _fire(state, "risk_flag_six_weeks")
+    assert "risk_flag_six_weeks" not in [d.name for d in outstanding_deadlines(flagged)]
+    assert not is_task(next(d for d in open_deadlines(state) if d.name == "risk_flag_six_weeks"))
