@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,6 +19,7 @@ from api.app import create_app
 from api.services import Services
 from api.web.config import WebConfig
 from domain.actors import Role
+from domain.calendar import london_date
 from eventstore.store import CaseEventStore
 from infra.policies import PolicyBook
 from infra.temporal_client import traced_client
@@ -99,7 +100,9 @@ def absence(**overrides: Any) -> dict[str, Any]:
         "absence_id": f"ABS-{uuid.uuid4().hex[:8]}",
         "employee": {"id": "E1001", "name": "Sam Patel", "email": "sam@example.org"},
         "manager": {"id": "M2002", "name": "Alex Jones", "email": "alex@example.org"},
-        "first_day": (datetime.now(UTC) - timedelta(days=1)).date().isoformat(),
+        # Reported today: early contact falls due at the end of the next working day, so no
+        # reminder can fire while a test runs, whatever the time of day.
+        "first_day": london_date(datetime.now(UTC)).isoformat(),
         "reason_category": "other",
     }
     body.update(overrides)
