@@ -13,6 +13,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from domain.actors import Role
+from domain.calendar import LONDON
 from infra.employers import EmployerDirectory
 from infra.notice_channels import SmtpChannel, parse_smtp_url
 from infra.notice_texts import NoticeTexts
@@ -133,6 +134,21 @@ async def test_an_employee_signs_in_by_the_emailed_link_sees_their_case_and_book
     booked = view.json()["clinical"]["appointments"]["upcoming"]
     assert [(a["purpose"], a["method"]) for a in booked] == [
         ("first_consultation", "video"), ("review", "phone")]
+
+    # Move the first appointment to another afternoon.
+    later = in_days(6)
+    move = page.locator(f"#move-{case_id[:8]}-1")
+    await move.get_by_text("Move this appointment").click()
+    await move.get_by_label("Day").fill(str(later.day))
+    await move.get_by_label("Month").fill(str(later.month))
+    await move.get_by_label("Year").fill(str(later.year))
+    await move.get_by_label("Time (UK time)").select_option("14:00")
+    await move.get_by_label("Why you need to move it").fill("I work a morning shift that day")
+    await move.get_by_role("button", name="Move appointment").click()
+    await expect(page.get_by_text("Your appointment is moved.")).to_be_visible()
+    view = await site.http.get(f"/v1/cases/{case_id}", headers=auth(Role.OH))
+    [first, _] = view.json()["clinical"]["appointments"]["upcoming"]
+    assert datetime.fromisoformat(first["at"]).astimezone(LONDON).strftime("%H:%M") == "14:00"
 
     # Another employee's case does not exist as far as this employee can tell.
     answer = await page.goto(base_url(site) + f"/my-case/{other}")
