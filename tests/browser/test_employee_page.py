@@ -107,6 +107,7 @@ async def test_an_employee_signs_in_by_the_emailed_link_sees_their_case_and_book
     link = await link_from_mail(mailbox[0], relay)
     await page.goto(link)
     await check_accessible(page)
+    await screenshot(page, "employee-sign-in-link")
     await page.get_by_role("button", name="Continue to your case").click()
     await expect(page).to_have_url(base_url(site) + "/my-case")
     await expect(page.get_by_role("heading", name="Your case", exact=True)).to_be_visible()
@@ -166,7 +167,10 @@ async def test_a_booking_without_a_date_shows_the_error_linked_to_the_field(
         mailbox: tuple[Mailbox, str]) -> None:
     case_id = await a_case_with_an_appointment_and_notes(site)
     await EmployeeContactsProjector(site.harness.store, site.harness.pool).catch_up()
-    await page.goto(base_url(site) + "/employee/sign-in")
+    # Without a session the employee's page sends them to ask for a link, not to the
+    # staff sign-in page.
+    await page.goto(base_url(site) + "/my-case")
+    await expect(page).to_have_url(base_url(site) + "/employee/sign-in")
     await page.get_by_label("Email address").fill(EMAIL)
     await page.get_by_role("button", name="Send me a sign-in link").click()
     await page.goto(await link_from_mail(mailbox[0], relay))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -25,7 +25,13 @@ from api.case_calls import case_events, query_view, run_action
 from api.problems import Problem
 from api.routes.case_notes import corrections_by_entry
 from api.services import Services
-from api.web.guard import PageRefused, check_same_origin, page_roles, start_session
+from api.web.guard import (
+    PageRefused,
+    check_same_origin,
+    page_roles,
+    session_principal,
+    start_session,
+)
 from api.web.offers import offered_actions
 from api.web.rendering import render
 from api.web.route import PageRoute
@@ -89,6 +95,18 @@ EMPLOYEE_PURPOSES = (AppointmentPurpose.FIRST_CONSULTATION, AppointmentPurpose.R
                      AppointmentPurpose.RETURN_TO_WORK_REVIEW)
 # The times offered for a booking, London time.
 SLOTS = tuple(time(hour, minute) for hour in range(9, 17) for minute in (0, 30))
+
+
+async def _employee(request: Request) -> Principal | None:
+    """The signed-in employee; None without a session (an employee signs in by a link, not on
+    the staff sign-in page); a 403 page for anyone else."""
+    if await session_principal(request) is None:
+        return None
+    return await employee_only(request)
+
+
+def _sign_in_again() -> Response:
+    return RedirectResponse("/employee/sign-in", status_code=303)
 
 
 def _services(request: Request) -> Services:
@@ -308,8 +326,10 @@ def _my_case_page(request: Request, principal: Principal, cases: list[dict[str, 
 
 
 @router.get("/my-case")
-async def my_case(request: Request,
-                  principal: Annotated[Principal, Depends(employee_only)]) -> Response:
+async def my_case(request: Request) -> Response:
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
     services = _services(request)
     found = await own_cases(services.pool, employer_ids=principal.employers,
                             employee_id=principal.subject)
@@ -319,8 +339,10 @@ async def my_case(request: Request,
 
 
 @router.get("/my-case/{case_id}")
-async def one_case(request: Request, case_id: str,
-                   principal: Annotated[Principal, Depends(employee_only)]) -> Response:
+async def one_case(request: Request, case_id: str) -> Response:
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
     _check_case_id(case_id)
     return _my_case_page(request, principal, [await _case_section(request, principal, case_id)])
 
@@ -378,7 +400,6 @@ async def _again(request: Request, principal: Principal, case_id: str, form_id: 
 @router.post("/my-case/{case_id}/appointments")
 async def book(
     request: Request, case_id: str,
-    principal: Annotated[Principal, Depends(employee_only)],
     professional: Annotated[str, Form(max_length=100)] = "",
     purpose: Annotated[str, Form(max_length=40)] = "",
     method: Annotated[str, Form(max_length=20)] = "",
@@ -386,6 +407,9 @@ async def book(
     year: Annotated[str, Form(max_length=6)] = "", slot: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     check_same_origin(request)
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
     _check_case_id(case_id)
     view = await _own_view(request, principal, case_id)
     values = {"professional": professional, "purpose": purpose, "method": method, "day": day,
@@ -419,13 +443,15 @@ async def book(
 @router.post("/my-case/{case_id}/appointments/{number}/move")
 async def move(
     request: Request, case_id: str, number: int,
-    principal: Annotated[Principal, Depends(employee_only)],
     method: Annotated[str, Form(max_length=20)] = "",
     day: Annotated[str, Form(max_length=4)] = "", month: Annotated[str, Form(max_length=4)] = "",
     year: Annotated[str, Form(max_length=6)] = "", slot: Annotated[str, Form(max_length=5)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     check_same_origin(request)
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
     _check_case_id(case_id)
     await _own_view(request, principal, case_id)
     form_id = f"move-{case_id[:8]}-{number}"
