@@ -125,3 +125,28 @@ def may_see_in_timeline(role: Role, event_type: str, data: Mapping[str, object])
         return False
     deadline_name = data.get("deadline_name")
     return not (isinstance(deadline_name, str) and deadline_name in OH_ONLY_DEADLINES)
+
+
+def may_see_own_advice(role: Role) -> bool:
+    """The fitness opinion and recommended adjustments of the employee's own case: OH, and
+    the employee themselves whatever they consented to share. Consent decides what the
+    employer sees of the advice, never what the employee sees of advice about them."""
+    return may_see_clinical(role) or role is Role.EMPLOYEE
+
+
+def may_see_appointments(role: Role) -> bool:
+    """The booked appointments (when, how, with whom, what for): OH, who books them, and the
+    employee, who attends them; the employer hears only that appointments were missed."""
+    return may_see_clinical(role) or role is Role.EMPLOYEE
+
+
+
+STAFF_ESCALATIONS = ("_escalation", "_missed_twice")
+"""Endings of the deadlines that only hold staff to account (what is escalated, and to whom,
+when a deadline is missed): no step of the employee's own."""
+
+
+def employee_deadlines(deadlines: Sequence[Deadline]) -> list[Deadline]:
+    """What happens next, as the employee's own page shows it: the deadlines any role may see
+    (`shared_deadlines`), less the escalations that follow a missed one."""
+    return [d for d in shared_deadlines(deadlines) if not d.name.endswith(STAFF_ESCALATIONS)]

@@ -84,6 +84,9 @@ class NoticeKind(StrEnum):
     ESCALATION_CONFIRMED_HR = "escalation_confirmed_hr"
     PLAN_ACTION_DUE = "plan_action_due"
     PLAN_REVISION_DUE = "plan_revision_due"
+    # Not a case decision: the employee asked to sign in (`readside.employee_links`); the
+    # relay writes the link into the text when it sends it, so the outbox never holds it.
+    EMPLOYEE_SIGN_IN_LINK = "employee_sign_in_link"
 
 
 # The reminders a passing deadline sends, by the deadline's name.

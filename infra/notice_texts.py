@@ -152,6 +152,7 @@ def _full_sample(employer_id: str, kind: NoticeKind, role: Role) -> NoticeContex
         first_day=date(2026, 11, 2), due_at=datetime(2026, 12, 1, 17, 0, tzinfo=UTC),
         escalation_number=1, absent_days=28, effective_on=date(2027, 1, 4),
         case_url="https://rtw.example/cases/00000000-0000-5000-8000-000000000000",
+        sign_in_url="https://rtw.example/employee/sign-in/sample",
     )
 
 
@@ -159,4 +160,4 @@ def _sparse(context: NoticeContext) -> NoticeContext:
     return replace(
         context, recipient_name=None, employee_name=None,
         manager_name=None, first_day=None, due_at=None, escalation_number=None,
-        absent_days=None, effective_on=None, case_url=None)
+        absent_days=None, effective_on=None, case_url=None, sign_in_url=None)

@@ -41,6 +41,9 @@ class NoticeContext:
     effective_on: date | None
     case_url: str | None
     """A link to the case page, where there is one; templates show it only if it is set."""
+    sign_in_url: str | None = None
+    """An employee's one-time sign-in link: set by the relay when it sends that notice only,
+    so no inbox or stored text ever shows it."""
 
 
 VARIABLES = tuple(field.name for field in fields(NoticeContext))

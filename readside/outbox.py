@@ -17,9 +17,11 @@ import asyncpg
 
 from domain.actors import Role
 from domain.notices import NoticeKind
+from domain.notices import notice_id as numbered_notice_id
 from domain.state import CaseState
 from domain.values import Person
 from infra.notice_texts import NoticeContext, NoticeTexts, RenderedText
+from readside.quarantine import Connection
 from workflows.payloads import NotificationInput
 
 _COLUMNS = (
@@ -63,16 +65,18 @@ class StoredNotice:
         return {Role.MANAGER: state.manager, Role.EMPLOYEE: state.employee}.get(
             self.recipient_role)
 
-    def rendered(self, state: CaseState, texts: NoticeTexts) -> RenderedText:
-        """Its words, written now from its kind and its case."""
-        text = texts.render(self.context(state))
+    def rendered(self, state: CaseState, texts: NoticeTexts, *,
+                 sign_in_url: str | None = None) -> RenderedText:
+        """Its words, written now from its kind and its case (with the employee's sign-in
+        link, which only the relay passes, as it sends the notice)."""
+        text = texts.render(self.context(state, sign_in_url=sign_in_url))
         if self.kind is NoticeKind.LEGACY and self.legacy_subject:
             # All that survives of the words of an older case's notice.
             text = replace(text, subject=self.legacy_subject,
                            fields={**text.fields, "subject": self.legacy_subject})
         return text
 
-    def context(self, state: CaseState) -> NoticeContext:
+    def context(self, state: CaseState, *, sign_in_url: str | None = None) -> NoticeContext:
         """What its text may say, from the notice and its case as it stands now."""
         person = self.person(state)
         return NoticeContext(
@@ -82,7 +86,7 @@ class StoredNotice:
             employee_name=state.employee.name, manager_name=state.manager.name,
             first_day=state.first_day, due_at=self.due_at,
             escalation_number=self.escalation_number, absent_days=self.absent_days,
-            effective_on=self.effective_on, case_url=None,
+            effective_on=self.effective_on, case_url=None, sign_in_url=sign_in_url,
         )
 
 
@@ -196,3 +200,20 @@ class NoticeOutbox:
             notice_id, role.value, recipient_id,
         )
         return StoredNotice.from_row(row) if row is not None else None
+
+
+async def put_sign_in_link(connection: Connection, *, link_id: str,
+                           case_id: str, employer_id: str, employee_id: str) -> None:
+    """An employee's sign-in link notice: not a case decision, so written here rather
+    than by the append, in the caller's transaction (the link's row commits with it). It
+    keeps the link's id (as its event id) and never the link: the relay writes that."""
+    await connection.execute(
+        """
+        INSERT INTO rtw_notices (notice_id, case_id, employer_id, event_id, kind,
+                                 recipient_role, recipient_id)
+        VALUES ($1, $2::uuid, $3, $4, $5, $6, $7)
+        ON CONFLICT (notice_id) DO NOTHING
+        """,
+        numbered_notice_id(link_id, 1), case_id, employer_id, link_id,
+        NoticeKind.EMPLOYEE_SIGN_IN_LINK.value, Role.EMPLOYEE.value, employee_id,
+    )

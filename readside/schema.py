@@ -9,6 +9,7 @@ from eventstore.schema_lock import SCHEMA_LOCK
 from readside.absence_links import ABSENCE_LINKS_DDL
 from readside.access_log import ACCESS_LOG_DDL
 from readside.documents import DOCUMENTS_DDL
+from readside.employee_links import EMPLOYEE_LINKS_DDL
 from readside.idempotency import IDEMPOTENCY_DDL
 from readside.kpi_facts import KPI_FACTS_DDL
 from readside.projection import POSITIONS_DDL
@@ -32,6 +33,7 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
         await connection.execute(DELIVERIES_DDL)
         await connection.execute(DOCUMENTS_DDL)
         await connection.execute(WEB_SESSIONS_DDL)
+        await connection.execute(EMPLOYEE_LINKS_DDL)
 
 
 async def database_answers(pool: asyncpg.Pool) -> None:

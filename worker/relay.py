@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
 import asyncpg
 
+from domain.notices import NoticeKind
 from domain.state import CaseState
 from eventstore.replay import state_of
 from eventstore.store import CaseEventStore
@@ -26,6 +28,7 @@ from infra.metrics import count_notice
 from infra.notice_channels.base import DeliveryFailed, NoticeChannel, OutgoingMessage
 from infra.notice_texts import NoticeTexts
 from infra.settings import Settings
+from infra.sign_in_links import SignInLinkKey, pages_url
 from readside.outbox import NoticeOutbox, StoredNotice
 from worker.process import background_process
 
@@ -49,6 +52,7 @@ class NoticeRelay:
         texts: NoticeTexts, employers: EmployerDirectory, max_attempts: int,
         lease: timedelta, first_retry: timedelta = timedelta(seconds=30),
         longest_retry: timedelta = timedelta(hours=1),
+        sign_in_links: SignInLinks | None = None,
     ) -> None:
         self._outbox = outbox
         self._channel = channel
@@ -59,6 +63,7 @@ class NoticeRelay:
         self._lease = lease
         self._first_retry = first_retry
         self._longest_retry = longest_retry
+        self._sign_in_links = sign_in_links
 
     async def run(self, stop: asyncio.Event, *, interval: float = 1.0) -> None:
         """Deliver until `stop`; an outage of the database or the channel is waited out."""
@@ -121,13 +126,34 @@ class NoticeRelay:
         person = notice.person(state)
         to = (person.email if person is not None
               else self._employers.mailbox(notice.employer_id, notice.recipient_role))
-        text = notice.rendered(state, self._texts)
+        text = notice.rendered(state, self._texts, sign_in_url=self._sign_in_url(notice))
         return OutgoingMessage(
             reference=notice.notice_id, kind=notice.kind.value, case_id=notice.case_id,
             employer_id=notice.employer_id, recipient_role=notice.recipient_role.value, to=to,
             subject=text.subject, body=text.body, personalisation=text.fields,
             notify_template_id=self._employers.notify_template(notice.employer_id, notice.kind),
         )
+
+    def _sign_in_url(self, notice: StoredNotice) -> str | None:
+        """An employee's sign-in link, written now from the link's id (its notice's event id):
+        the outbox keeps the id only."""
+        if notice.kind is not NoticeKind.EMPLOYEE_SIGN_IN_LINK:
+            return None
+        if self._sign_in_links is None:
+            raise DeliveryFailed("this relay cannot write sign-in links", permanent=True)
+        return self._sign_in_links.url(notice.event_id)
+
+
+@dataclass(frozen=True)
+class SignInLinks:
+    """What the relay needs to write an employee's sign-in link: the key its secret is made
+    with, and the address of the pages."""
+
+    key: SignInLinkKey
+    base_url: str
+
+    def url(self, link_id: str) -> str:
+        return self.key.url(self.base_url, link_id)
 
 
 class StoredCaseStates:
@@ -151,6 +177,8 @@ def build_relay(settings: Settings, *, pool: asyncpg.Pool, store: CaseEventStore
         cases=StoredCaseStates(store), texts=NoticeTexts(employers), employers=employers,
         max_attempts=settings.notice_max_attempts,
         lease=timedelta(seconds=settings.relay_lease_seconds),
+        sign_in_links=SignInLinks(SignInLinkKey.from_audit_key(store.audit_key),
+                                  pages_url(settings)),
     )
 
 

@@ -383,17 +383,23 @@ EVOLUTION: Evolution = {
     MissedAppointmentsDecided: _decided,
 }
 
+# The employee books and moves their own appointments (on their own case only: the guard every
+# action passes); what became of an appointment, and what follows missed ones, is OH's record.
+OH_OR_EMPLOYEE = frozenset({Role.OH, Role.EMPLOYEE})
+
 _PROFESSIONAL = {"id": "OHN-7", "name": "Jo Reid", "profession": "OH nurse"}
 
 RULES: dict[Action, ActionRule] = {
     Action.BOOK_APPOINTMENT: ActionRule(
-        command=BookAppointment, decide=book_appointment, roles=OH, stages=BOOKING_STAGES,
+        command=BookAppointment, decide=book_appointment, roles=OH_OR_EMPLOYEE,
+        stages=BOOKING_STAGES,
         path="appointments",
         example={"at": EXAMPLE_APPOINTMENT_AT, "method": "video", "professional": _PROFESSIONAL,
                  "purpose": "first_consultation"},
     ),
     Action.MOVE_APPOINTMENT: ActionRule(
-        command=MoveAppointment, decide=move_appointment, roles=OH, stages=BOOKING_STAGES,
+        command=MoveAppointment, decide=move_appointment, roles=OH_OR_EMPLOYEE,
+        stages=BOOKING_STAGES,
         path="appointments/moves",
         example={"appointment_number": 1, "at": EXAMPLE_MOVED_TO, "method": "phone",
                  "reason": "The employee asked for an afternoon call"},

@@ -149,7 +149,7 @@ async def drive(apis: AlternatingApis, tokens: dict[str, str]) -> None:
 
 
 async def settled(pool: asyncpg.Pool, running: Processes) -> None:
-    """Wait until both projections have reached the last event and no notice is pending."""
+    """Wait until every projection has reached the last event and no notice is pending."""
     for _ in range(600):
         running.all_running()
         last = await pool.fetchval("SELECT coalesce(max(notification_id), 0) FROM rtw_events")
@@ -158,7 +158,7 @@ async def settled(pool: asyncpg.Pool, running: Processes) -> None:
         named = await pool.fetchval("SELECT count(*) FROM rtw_projection_positions")
         pending = await pool.fetchval(
             "SELECT count(*) FROM rtw_notices WHERE status = 'pending'")
-        if named == 2 and behind == 0 and pending == 0:
+        if named == 3 and behind == 0 and pending == 0:
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"the projector or the relay did not catch up\n{running.logs()}")

@@ -25,13 +25,14 @@ from eventstore.store import CaseEventStore
 from infra.notice_channels import LogChannel, NotifyChannel, SmtpChannel, parse_smtp_url
 from infra.notice_channels.base import NoticeChannel
 from infra.notice_texts import NoticeTexts
+from infra.sign_in_links import SignInLinkKey
 from localstack import samples as j
 from readside.outbox import NoticeOutbox
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
 from tests.support.mail import Mailbox, mail_server
 from tests.support.notices import OPENED, CaseWriter, employer_directory
 from tests.support.notify_standin import API_KEY, TEMPLATE, notify_standin
-from worker.relay import NoticeRelay, StoredCaseStates
+from worker.relay import NoticeRelay, SignInLinks, StoredCaseStates
 
 MARKER = "Zq7-CLINICAL"
 OH = Actor(id="OHN-7", role=Role.OH, source=Source.API)
@@ -82,7 +83,9 @@ async def send_everything(pool: asyncpg.Pool, store: CaseEventStore, channel: No
     employers = employer_directory(tmp_path, notify_templates=templates)
     relay = NoticeRelay(outbox=NoticeOutbox(pool), channel=channel,
                         cases=StoredCaseStates(store), texts=NoticeTexts(employers),
-                        employers=employers, max_attempts=1, lease=timedelta(seconds=30))
+                        employers=employers, max_attempts=1, lease=timedelta(seconds=30),
+                        sign_in_links=SignInLinks(SignInLinkKey.from_audit_key(store.audit_key),
+                                                  "https://rtw.example"))
     while await relay.deliver_due():
         pass
     assert await pool.fetchval("SELECT count(*) FROM rtw_notices WHERE status <> 'sent'") == 0

@@ -96,6 +96,7 @@ RECEIVERS: dict[NoticeKind, frozenset[Role]] = {
     NoticeKind.ESCALATION_CONFIRMED_HR: frozenset({Role.HR}),
     NoticeKind.PLAN_ACTION_DUE: frozenset(RECIPIENT_ROLES),
     NoticeKind.PLAN_REVISION_DUE: frozenset({Role.OH}),
+    NoticeKind.EMPLOYEE_SIGN_IN_LINK: frozenset({Role.EMPLOYEE}),
 }
 
 
@@ -284,7 +285,7 @@ def test_a_free_text_field_never_reaches_a_text() -> None:
     # The facts a text is meant to show: ids, the link and the names of the people involved.
     # Any other string a NoticeContext gains carries the marker here and must not be shown.
     shown = {"notice_id", "case_id", "employer_id", "recipient_name", "employee_name",
-             "manager_name", "case_url"}
+             "manager_name", "case_url", "sign_in_url"}
     texts = NoticeTexts()
     for kind in NoticeKind:
         for role in RECIPIENT_ROLES:
@@ -360,7 +361,9 @@ def test_clinical_detail_on_a_case_never_reaches_a_notice_text() -> None:
         self_help_assessment(now),
     ]
     notices = [notice for event in events for notice in notices_for(state, event)]
-    assert {notice.kind for notice in notices} == set(NoticeKind) - {NoticeKind.LEGACY}
+    # A sign-in link is asked for by the employee, never caused by a case's event.
+    assert {notice.kind for notice in notices} == set(NoticeKind) - {
+        NoticeKind.LEGACY, NoticeKind.EMPLOYEE_SIGN_IN_LINK}
 
     texts = NoticeTexts()
     for number, notice in enumerate(notices):

@@ -1,0 +1,479 @@
+"""The employee's own pages: signing in by a one-time link sent to the address HR gave for
+them, and their case(s) at `/my-case`, where they book and move their appointments.
+
+An employee has no organisation account: they ask for a link at `/employee/sign-in`, and the
+page answers alike whether the address is known or not. The link's page shows a button rather
+than signing in on opening, so a mail scanner that opens links does not spend it. What the page
+shows of a case is decided in `domain.disclosure`; booking and moving go through the same
+action (and the same guards) as the API's.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from api.access_log import log_read
+from api.case_calls import case_events, query_view, run_action
+from api.problems import Problem
+from api.routes.case_notes import corrections_by_entry
+from api.services import Services
+from api.web.guard import (
+    PageRefused,
+    check_same_origin,
+    page_roles,
+    session_principal,
+    start_session,
+)
+from api.web.offers import offered_actions
+from api.web.rendering import render
+from api.web.route import PageRoute
+from domain.actions import check_own_team
+from domain.actors import Actor, Role, Source
+from domain.appointment_book import AppointmentMethod, AppointmentPurpose
+from domain.calendar import LONDON
+from domain.disclosure import (
+    employee_deadlines,
+    may_see_appointments,
+    may_see_note,
+    may_see_own_advice,
+)
+from domain.errors import NotOwnTeam
+from domain.journey.appointments import BookAppointment, MoveAppointment
+from domain.journey.case_notes import CaseNoteAdded
+from domain.stages import Action, Stage
+from infra.sign_in_links import LINK_LIFETIME, SignInLinkKey
+from infra.text_templates import london
+from infra.tokens import Principal
+from readside.employee_links import LinkState, link_state, own_cases, send_links, use_link
+from readside.web_sessions import WebSession
+from workflows.payloads import CaseView
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+employee_only = page_roles(Role.EMPLOYEE)
+MAX_ADDRESS = 254
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+STAGE_WORDS = {
+    Stage.REFERRAL: "Your referral is with occupational health, who will decide how to help.",
+    Stage.EARLY_CONTACT: "Your manager will get in touch with you soon.",
+    Stage.ASSESSMENT: "Occupational health will assess how your health affects your work.",
+    Stage.PLANNING: "You, your manager and occupational health are agreeing a plan for your "
+                    "return.",
+    Stage.REHABILITATION: "Your plan is agreed: you are getting support to prepare your return.",
+    Stage.PHASED_RETURN: "You are on a phased return to work.",
+    Stage.REDEPLOYMENT: "You are trying out a different role.",
+    Stage.FOLLOW_UP: "You are back at work; occupational health will check it is going well.",
+    Stage.CLOSED: "This case is closed.",
+}
+FITNESS_WORDS = {
+    "fit": "Fit for your usual work",
+    "fit_with_adjustments": "Fit for work with some changes (adjustments)",
+    "unfit_own_role": "Not fit for your own role for now",
+    "unfit_any_work": "Not fit for any work for now",
+}
+METHOD_WORDS = {AppointmentMethod.PHONE: "Phone call", AppointmentMethod.VIDEO: "Video call",
+                AppointmentMethod.IN_PERSON: "In person"}
+PURPOSE_WORDS = {
+    AppointmentPurpose.FIRST_CONSULTATION: "First consultation",
+    AppointmentPurpose.REVIEW: "Review",
+    AppointmentPurpose.RETURN_TO_WORK_REVIEW: "Review of your return to work",
+    AppointmentPurpose.CASE_CONFERENCE: "Case conference",
+    AppointmentPurpose.OTHER: "Other",
+}
+# What an employee may book for themselves: a consultation or a review, never a case
+# conference (a meeting OH calls with the employer).
+EMPLOYEE_PURPOSES = (AppointmentPurpose.FIRST_CONSULTATION, AppointmentPurpose.REVIEW,
+                     AppointmentPurpose.RETURN_TO_WORK_REVIEW)
+# The times offered for a booking, London time.
+SLOTS = tuple(time(hour, minute) for hour in range(9, 17) for minute in (0, 30))
+
+
+async def _employee(request: Request) -> Principal | None:
+    """The signed-in employee; None without a session (an employee signs in by a link, not on
+    the staff sign-in page); a 403 page for anyone else."""
+    if await session_principal(request) is None:
+        return None
+    return await employee_only(request)
+
+
+def _sign_in_again() -> Response:
+    return RedirectResponse("/employee/sign-in", status_code=303)
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _key(services: Services) -> SignInLinkKey:
+    return SignInLinkKey.from_audit_key(services.store.audit_key)
+
+
+# Signing in by a link --------------------------------------------------------------------
+
+
+def _sign_in_page(request: Request, *, sent: bool = False, address: str = "",
+                  error: str | None = None, status_code: int = 200) -> Response:
+    return render(request, "employee_sign_in.jinja", {
+        "title": "Sign in to see your case", "sent": sent, "address": address, "error": error,
+        "minutes": int(LINK_LIFETIME.total_seconds() // 60)}, status_code=status_code)
+
+
+@router.get("/employee/sign-in")
+async def sign_in_page(request: Request, sent: bool = False) -> Response:
+    return _sign_in_page(request, sent=sent)
+
+
+@router.post("/employee/sign-in")
+async def ask_for_link(request: Request,
+                       email: Annotated[str, Form(max_length=MAX_ADDRESS + 50)] = "") -> Response:
+    check_same_origin(request)
+    address = email.strip()
+    if not address:
+        return _sign_in_page(request, error="Enter your email address", status_code=422)
+    if len(address) > MAX_ADDRESS or not _ADDRESS.match(address):
+        return _sign_in_page(request, address=address, status_code=422,
+                             error="Enter an email address in the correct format, like "
+                                   "name@example.com")
+    services = _services(request)
+    # Whether a link was sent (or the address asked too often) is never shown: the answer is
+    # the same for every address, so the page cannot tell anyone whose address is known.
+    await send_links(services.pool, _key(services), address, now=services.now())
+    return RedirectResponse("/employee/sign-in?sent=true", status_code=303)
+
+
+_LINK_REFUSALS = {
+    LinkState.USED: (410, "This link has been used",
+                     "Each sign-in link works once. Ask for a new link to sign in again."),
+    LinkState.EXPIRED: (410, "This link has expired",
+                        f"A sign-in link works for {LINK_LIFETIME.total_seconds() // 60:.0f} "
+                        "minutes. Ask for a new link."),
+    LinkState.UNKNOWN: (404, "This link does not work",
+                        "Check you copied the whole link from the email, or ask for a new one."),
+}
+
+
+def _link_page(request: Request, token: str, state: LinkState) -> Response:
+    status, title, detail = _LINK_REFUSALS.get(state, (200, "Sign in to see your case", ""))
+    return render(request, "employee_link.jinja", {
+        "title": title, "detail": detail, "usable": state is LinkState.USABLE,
+        "token": token}, status_code=status)
+
+
+@router.get("/employee/sign-in/{token}")
+async def link_page(request: Request, token: str) -> Response:
+    services = _services(request)
+    link_id = _key(services).link_id(token)
+    state = (LinkState.UNKNOWN if link_id is None
+             else await link_state(services.pool, link_id, now=services.now()))
+    return _link_page(request, token, state)
+
+
+@router.post("/employee/sign-in/{token}")
+async def sign_in_by_link(request: Request, token: str) -> Response:
+    check_same_origin(request)
+    services = _services(request)
+    link_id = _key(services).link_id(token)
+    owner = None if link_id is None else await use_link(services.pool, link_id,
+                                                        now=services.now())
+    if owner is None:
+        state = (LinkState.UNKNOWN if link_id is None
+                 else await link_state(services.pool, link_id, now=services.now()))
+        return _link_page(request, token, LinkState.UNKNOWN
+                          if state is LinkState.USABLE else state)
+    person: dict[str, object] = {"employers": [owner.employer_id]}
+    if owner.name:
+        person["name"] = owner.name
+    response = RedirectResponse("/my-case", status_code=303)
+    await start_session(request, response, WebSession(
+        subject=owner.employee_id, role=Role.EMPLOYEE.value, person=person,
+        signed_in_with="link"))
+    return response
+
+
+# The employee's own case -----------------------------------------------------------------
+
+
+@dataclass
+class SentForm:
+    """What a booking or move form was sent with, to show it again beside its errors."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+def _not_found(case_id: str) -> PageRefused:
+    return PageRefused(404, "Page not found",
+                       f"There is no case {case_id} of yours. Go back to your case.")
+
+
+async def _own_view(request: Request, principal: Principal, case_id: str) -> CaseView:
+    """The case, if it is the signed-in employee's at their employer; a 404 page otherwise
+    (a case of someone else is not shown to exist)."""
+    services = _services(request)
+    try:
+        view = await query_view(services, case_id)
+    except Problem as problem:
+        if problem.status == 404:
+            raise _not_found(case_id) from None
+        raise
+    try:
+        check_own_team(view.state, Actor(id=principal.subject, role=principal.role,
+                                         source=Source.API))
+    except NotOwnTeam:
+        raise _not_found(case_id) from None
+    if view.state.employer_id not in principal.employers:
+        raise _not_found(case_id)
+    return view
+
+
+def _bookable_with(view: CaseView) -> list[dict[str, str]]:
+    """The OH professionals the employee may book with: those of their case (who assessed
+    them, whom they have appointments with), each once."""
+    state = view.state
+    found: dict[str, dict[str, str]] = {}
+    for appointment in state.appointments.upcoming:
+        who = appointment.professional
+        found.setdefault(who.id, {"id": who.id, "name": who.name, "profession": who.profession})
+    for assessment in reversed(state.assessments):
+        who_ = assessment.assessor
+        found.setdefault(who_.id, {"id": who_.id, "name": who_.name,
+                                   "profession": who_.profession})
+    return list(found.values())
+
+
+async def _case_section(request: Request, principal: Principal, case_id: str,
+                        forms: dict[str, SentForm] | None = None) -> dict[str, Any]:
+    services = _services(request)
+    await log_read(request, services, principal, "case.read", case_id, channel="web")
+    view = await _own_view(request, principal, case_id)
+    state = view.state
+    offered = offered_actions(view, principal)
+    advice = None
+    latest = state.latest_assessment
+    if latest is not None and may_see_own_advice(principal.role):
+        advice = {"fitness": FITNESS_WORDS.get(latest.fitness.value, latest.fitness.value),
+                  "assessed_on": london(latest.assessed_at),
+                  "adjustments": [f"{a.kind.value.replace('_', ' ').capitalize()}: {a.detail}"
+                                  for a in latest.recommended_adjustments]}
+    appointments = [] if not may_see_appointments(principal.role) else [{
+        "number": a.number, "at": london(a.at), "method": METHOD_WORDS[a.method],
+        "with": f"{a.professional.name} ({a.professional.profession})",
+        "purpose": PURPOSE_WORDS[a.purpose]} for a in state.appointments.upcoming]
+    events = await case_events(services, uuid.UUID(str(state.case_id)))
+    corrections = corrections_by_entry(events)
+    notes = [{"written_at": london(event.occurred_at), "text": event.text,
+              "corrections": [c.correction for c in corrections.get(record.event_id, [])]}
+             for record, event in events
+             if isinstance(event, CaseNoteAdded)
+             and may_see_note(principal.role, event.visibility)]
+    return {
+        "case_id": str(state.case_id), "stage": state.stage.value,
+        "stage_words": STAGE_WORDS[state.stage], "opened_at": london(state.opened_at),
+        "first_day": state.first_day,
+        "deadlines": [{"what": _deadline_words(d.name), "due": london(d.due_at)}
+                      for d in employee_deadlines(view.deadlines)],
+        "advice": advice, "appointments": appointments, "notes": notes,
+        "may_book": Action.BOOK_APPOINTMENT in offered,
+        "may_move": Action.MOVE_APPOINTMENT in offered,
+        "bookable_with": _bookable_with(view),
+        "forms": forms or {},
+    }
+
+
+_DEADLINE_WORDS = {
+    "early_contact_due": "Your manager gets in touch with you",
+    "fit_note_lapsed": "Your fit note has ended: a new one is needed",
+    "fit_note_needed": "A fit note is needed from your doctor or another healthcare "
+                       "professional",
+    "fit_note_ending": "Your fit note ends",
+    "check_in_due": "Your next keeping-in-touch conversation with your manager",
+    "plan_review_due": "Your return-to-work plan is reviewed",
+    "phased_return_week_review": "This week of your phased return is reviewed",
+    "phased_return_ends": "Your phased return ends",
+    "trial_review_due": "Your trial in the new role is reviewed",
+    "trial_ends": "Your trial in the new role ends",
+    "follow_up_due": "Occupational health checks your return is going well",
+    "sick_pay_half_warning": "Your sick pay may go down to half pay",
+    "sick_pay_nil_warning": "Your sick pay may stop",
+    "plan_action_due": "An action in your plan is due",
+    "plan_revision_due": "Your plan is revised",
+}
+
+
+def _deadline_words(name: str) -> str:
+    return _DEADLINE_WORDS.get(name, name.replace("_", " ").capitalize())
+
+
+def _my_case_page(request: Request, principal: Principal, cases: list[dict[str, Any]], *,
+                  title: str = "Your case", errors: list[dict[str, str]] | None = None,
+                  status_code: int = 200) -> Response:
+    return render(request, "employee_my_case.jinja", {
+        "title": title, "cases": cases, "errors": errors or [],
+        "methods": [(m.value, METHOD_WORDS[m]) for m in AppointmentMethod],
+        "purposes": [(p.value, PURPOSE_WORDS[p]) for p in EMPLOYEE_PURPOSES],
+        "slots": [slot.strftime("%H:%M") for slot in SLOTS]},
+        status_code=status_code, principal=principal)
+
+
+@router.get("/my-case")
+async def my_case(request: Request) -> Response:
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
+    services = _services(request)
+    found = await own_cases(services.pool, employer_ids=principal.employers,
+                            employee_id=principal.subject)
+    cases = [await _case_section(request, principal, case.case_id) for case in found]
+    return _my_case_page(request, principal, cases,
+                         title="Your cases" if len(cases) > 1 else "Your case")
+
+
+@router.get("/my-case/{case_id}")
+async def one_case(request: Request, case_id: str) -> Response:
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
+    _check_case_id(case_id)
+    return _my_case_page(request, principal, [await _case_section(request, principal, case_id)])
+
+
+def _check_case_id(case_id: str) -> None:
+    if not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                        case_id):
+        raise _not_found(case_id[:40])
+
+
+# Booking and moving ----------------------------------------------------------------------
+
+
+def _when(prefix: str, day: str, month: str, year: str, slot: str,
+          errors: list[dict[str, str]]) -> datetime | None:
+    """The moment a form's date fields and time name, in London; an error for each bad one."""
+    try:
+        on = date(int(year), int(month), int(day))
+    except ValueError:
+        errors.append({"text": "Enter a real date, like 27 3 2027",
+                       "href": f"#{prefix}-date-day"})
+        return None
+    if slot not in {s.strftime("%H:%M") for s in SLOTS}:
+        errors.append({"text": "Choose a time", "href": f"#{prefix}-time"})
+        return None
+    return datetime.combine(on, time.fromisoformat(slot), tzinfo=LONDON)
+
+
+async def _act(request: Request, principal: Principal, case_id: str, action: Action,
+               command: BookAppointment | MoveAppointment, form_id: str,
+               values: dict[str, str]) -> Response:
+    try:
+        await run_action(_services(request), case_id, action, command, principal)
+    except Problem as problem:
+        if problem.status not in (403, 409, 422):
+            raise
+        named: list[dict[str, str]] = problem.extra.get("errors") or []
+        field_ = str(named[0].get("field") or "") if named else ""
+        href = {"at": f"#{form_id}-date-day", "professional": f"#{form_id}-professional",
+                "reason": f"#{form_id}-reason"}.get(field_.split(".")[0], f"#{form_id}")
+        return await _again(request, principal, case_id, form_id, values,
+                            [{"text": problem.detail, "href": href}],
+                            status_code=problem.status)
+    return RedirectResponse(f"/my-case/{case_id}?done={action.value}", status_code=303)
+
+
+async def _again(request: Request, principal: Principal, case_id: str, form_id: str,
+                 values: dict[str, str], errors: list[dict[str, str]], *,
+                 status_code: int = 422) -> Response:
+    section = await _case_section(request, principal, case_id,
+                                  {form_id: SentForm(values=values, errors=errors)})
+    return _my_case_page(request, principal, [section], errors=errors, status_code=status_code)
+
+
+@router.post("/my-case/{case_id}/appointments")
+async def book(
+    request: Request, case_id: str,
+    professional: Annotated[str, Form(max_length=100)] = "",
+    purpose: Annotated[str, Form(max_length=40)] = "",
+    method: Annotated[str, Form(max_length=20)] = "",
+    day: Annotated[str, Form(max_length=4)] = "", month: Annotated[str, Form(max_length=4)] = "",
+    year: Annotated[str, Form(max_length=6)] = "", slot: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    check_same_origin(request)
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
+    _check_case_id(case_id)
+    view = await _own_view(request, principal, case_id)
+    values = {"professional": professional, "purpose": purpose, "method": method, "day": day,
+              "month": month, "year": year, "slot": slot}
+    form_id = f"book-{case_id[:8]}"
+    errors: list[dict[str, str]] = []
+    with_ = next((p for p in _bookable_with(view) if p["id"] == professional), None)
+    if with_ is None:
+        errors.append({"text": "Choose who the appointment is with",
+                       "href": f"#{form_id}-professional"})
+    if purpose not in {p.value for p in EMPLOYEE_PURPOSES}:
+        errors.append({"text": "Choose what the appointment is for",
+                       "href": f"#{form_id}-purpose"})
+    if method not in {m.value for m in AppointmentMethod}:
+        errors.append({"text": "Choose how the appointment takes place",
+                       "href": f"#{form_id}-method"})
+    at = _when(form_id, day, month, year, slot, errors)
+    if errors or with_ is None or at is None:
+        return await _again(request, principal, case_id, form_id, values, errors)
+    try:
+        command = BookAppointment.model_validate({
+            "at": at, "method": method, "professional": with_, "purpose": purpose})
+    except ValidationError:
+        return await _again(request, principal, case_id, form_id, values,
+                            [{"text": "Check the appointment's details",
+                              "href": f"#{form_id}-date-day"}])
+    return await _act(request, principal, case_id, Action.BOOK_APPOINTMENT, command, form_id,
+                      values)
+
+
+@router.post("/my-case/{case_id}/appointments/{number}/move")
+async def move(
+    request: Request, case_id: str, number: int,
+    method: Annotated[str, Form(max_length=20)] = "",
+    day: Annotated[str, Form(max_length=4)] = "", month: Annotated[str, Form(max_length=4)] = "",
+    year: Annotated[str, Form(max_length=6)] = "", slot: Annotated[str, Form(max_length=5)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    check_same_origin(request)
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
+    _check_case_id(case_id)
+    await _own_view(request, principal, case_id)
+    form_id = f"move-{case_id[:8]}-{number}"
+    values = {"method": method, "day": day, "month": month, "year": year, "slot": slot,
+              "reason": reason}
+    errors: list[dict[str, str]] = []
+    at = _when(form_id, day, month, year, slot, errors)
+    if method and method not in {m.value for m in AppointmentMethod}:
+        errors.append({"text": "Choose how the appointment takes place",
+                       "href": f"#{form_id}-method"})
+    if not reason.strip():
+        errors.append({"text": "Say why you need to move the appointment",
+                       "href": f"#{form_id}-reason"})
+    if errors or at is None:
+        return await _again(request, principal, case_id, form_id, values, errors)
+    try:
+        command = MoveAppointment.model_validate({
+            "appointment_number": number, "at": at, "method": method or None,
+            "reason": reason.strip()})
+    except ValidationError:
+        return await _again(request, principal, case_id, form_id, values,
+                            [{"text": "Check the new time and the reason",
+                              "href": f"#{form_id}-reason"}])
+    return await _act(request, principal, case_id, Action.MOVE_APPOINTMENT, command, form_id,
+                      values)

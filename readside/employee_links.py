@@ -1,0 +1,194 @@
+"""Employees signing in by a one-time link sent to the address HR gave for them.
+
+Two tables. `rtw_employee_contacts` is a projection of every case: whose it is (employer,
+employee) and a keyed digest of the employee's address as the case holds it now (never the
+address itself), so an address can be looked up without reading every case. `rtw_employee_links`
+holds each link asked for: its id, whose it is, when it expires and when it was used; never its
+secret (`infra.sign_in_links` makes that from the id). A link is used by one UPDATE that only an
+unused, unexpired row passes, so two clicks at once open one session.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import asyncpg
+
+from domain.stages import Stage
+from domain.state import CaseState
+from eventstore.store import CaseEventStore
+from infra.sign_in_links import LINK_LIFETIME, LINKS_PER_HOUR, SignInLinkKey
+from readside.outbox import put_sign_in_link
+from readside.projection import CaseProjector, Projection
+
+PROJECTION = "employee_contacts"
+
+EMPLOYEE_LINKS_DDL = """
+CREATE TABLE IF NOT EXISTS rtw_employee_contacts (
+    case_id uuid PRIMARY KEY,
+    employer_id text NOT NULL,
+    employee_id text NOT NULL,
+    employee_name text NOT NULL,
+    address_digest text NOT NULL,
+    open boolean NOT NULL,
+    opened_at timestamptz NOT NULL,
+    version integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rtw_employee_contacts_by_address
+    ON rtw_employee_contacts (address_digest) WHERE open;
+CREATE INDEX IF NOT EXISTS rtw_employee_contacts_by_employee
+    ON rtw_employee_contacts (employer_id, employee_id);
+CREATE TABLE IF NOT EXISTS rtw_employee_links (
+    link_id text PRIMARY KEY,
+    employer_id text NOT NULL,
+    employee_id text NOT NULL,
+    address_digest text NOT NULL,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    used_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS rtw_employee_links_by_address
+    ON rtw_employee_links (address_digest, created_at);
+"""
+
+_UPSERT = """
+INSERT INTO rtw_employee_contacts (case_id, employer_id, employee_id, employee_name,
+    address_digest, open, opened_at, version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (case_id) DO UPDATE SET
+    employer_id = EXCLUDED.employer_id, employee_id = EXCLUDED.employee_id,
+    employee_name = EXCLUDED.employee_name,
+    address_digest = EXCLUDED.address_digest, open = EXCLUDED.open,
+    opened_at = EXCLUDED.opened_at, version = EXCLUDED.version
+WHERE rtw_employee_contacts.version < EXCLUDED.version
+"""
+
+
+def contacts_projection(key: SignInLinkKey) -> Projection:
+    """The projection of each case's employee and the digest of their address."""
+
+    def row(state: CaseState) -> tuple[Any, ...]:
+        return (state.case_id, state.employer_id, state.employee.id, state.employee.name,
+                key.address_digest(state.employee.email), state.stage is not Stage.CLOSED,
+                state.opened_at, state.version)
+
+    return Projection(name=PROJECTION, ddl=EMPLOYEE_LINKS_DDL, upsert=_UPSERT, row=row)
+
+
+class EmployeeContactsProjector(CaseProjector):
+    """Tails the notification log into `rtw_employee_contacts` (keyed by the store's audit
+    key, as the API that looks addresses up is)."""
+
+    def __init__(self, store: CaseEventStore, pool: asyncpg.Pool, *, cache_size: int = 2000):
+        self._key = SignInLinkKey.from_audit_key(store.audit_key)
+        super().__init__(store, pool, contacts_projection(self._key), cache_size=cache_size)
+
+
+@dataclass(frozen=True)
+class OwnCase:
+    """One case of the employee: its id and whether it is still open."""
+
+    case_id: str
+    open: bool
+
+
+@dataclass(frozen=True)
+class SentLink:
+    """A link made for one employee, and the case whose record names their address."""
+
+    link_id: str
+    employer_id: str
+    employee_id: str
+    case_id: str
+
+
+async def send_links(pool: asyncpg.Pool, key: SignInLinkKey, address: str, *,
+                     now: datetime) -> list[SentLink]:
+    """A link for each employee with an open case under `address` (one per employer), each
+    with its notice, unless the address had `LINKS_PER_HOUR` links in the past hour. An
+    address nobody has, or one asked for too often, gets nothing: the caller answers alike."""
+    digest = key.address_digest(address)
+    async with pool.acquire() as connection, connection.transaction():
+        # One asker at a time per address, so the count below cannot be raced past.
+        await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", digest)
+        recent = await connection.fetchval(
+            "SELECT count(*) FROM rtw_employee_links WHERE address_digest = $1 "
+            "AND created_at > $2", digest, now - timedelta(hours=1))
+        if recent >= LINKS_PER_HOUR:
+            return []
+        people = await connection.fetch(
+            "SELECT DISTINCT ON (employer_id, employee_id) employer_id, employee_id, "
+            "case_id::text AS case_id FROM rtw_employee_contacts "
+            "WHERE address_digest = $1 AND open "
+            "ORDER BY employer_id, employee_id, opened_at DESC", digest)
+        sent: list[SentLink] = []
+        for person in people:
+            link = SentLink(link_id=uuid.uuid4().hex, employer_id=person["employer_id"],
+                            employee_id=person["employee_id"], case_id=person["case_id"])
+            await connection.execute(
+                "INSERT INTO rtw_employee_links (link_id, employer_id, employee_id, "
+                "address_digest, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                link.link_id, link.employer_id, link.employee_id, digest, now,
+                now + LINK_LIFETIME)
+            await put_sign_in_link(connection, link_id=link.link_id, case_id=link.case_id,
+                                   employer_id=link.employer_id,
+                                   employee_id=link.employee_id)
+            sent.append(link)
+        return sent
+
+
+class LinkState(StrEnum):
+    """What a link can do now."""
+
+    USABLE = "usable"
+    USED = "used"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class LinkOwner:
+    """Whom a used link signs in, named as their latest case names them."""
+
+    employer_id: str
+    employee_id: str
+    name: str | None
+
+
+async def link_state(pool: asyncpg.Pool, link_id: str, *, now: datetime) -> LinkState:
+    """Whether the link would still sign someone in (reading it changes nothing)."""
+    row = await pool.fetchrow(
+        "SELECT expires_at, used_at FROM rtw_employee_links WHERE link_id = $1", link_id)
+    if row is None:
+        return LinkState.UNKNOWN
+    if row["used_at"] is not None:
+        return LinkState.USED
+    return LinkState.EXPIRED if row["expires_at"] <= now else LinkState.USABLE
+
+
+async def use_link(pool: asyncpg.Pool, link_id: str, *, now: datetime) -> LinkOwner | None:
+    """Use the link, once: whom it signs in, or None if it is used, expired or unknown."""
+    row = await pool.fetchrow(
+        "UPDATE rtw_employee_links SET used_at = $2 WHERE link_id = $1 AND used_at IS NULL "
+        "AND expires_at > $2 RETURNING employer_id, employee_id", link_id, now)
+    if row is None:
+        return None
+    name = await pool.fetchval(
+        "SELECT employee_name FROM rtw_employee_contacts WHERE employer_id = $1 "
+        "AND employee_id = $2 ORDER BY opened_at DESC LIMIT 1",
+        row["employer_id"], row["employee_id"])
+    return LinkOwner(row["employer_id"], row["employee_id"], name)
+
+
+async def own_cases(pool: asyncpg.Pool, *, employer_ids: tuple[str, ...],
+                    employee_id: str) -> list[OwnCase]:
+    """The employee's cases at their employers, the most recently opened first."""
+    rows = await pool.fetch(
+        "SELECT case_id::text AS case_id, open FROM rtw_employee_contacts "
+        "WHERE employee_id = $1 AND employer_id = ANY($2::text[]) "
+        "ORDER BY open DESC, opened_at DESC", employee_id, list(employer_ids))
+    return [OwnCase(row["case_id"], row["open"]) for row in rows]
