@@ -185,6 +185,8 @@ def book_appointment(state: CaseState, command: BookAppointment, now: datetime, 
         raise InvalidCommand("at", f"the case already holds {MAX_UPCOMING} booked appointments; "
                              "record the outcome of one first")
     _check_future("at", command.at, now)
+    if actor.role is Role.EMPLOYEE:
+        _check_employee_may_book(state, command)
     number = book.booked + 1
     who = command.professional
     return [AppointmentBooked(
@@ -192,6 +194,25 @@ def book_appointment(state: CaseState, command: BookAppointment, now: datetime, 
         professional=Professional.model_validate(who), purpose=command.purpose,
         reason=f"appointment {number} ({command.purpose.value}) booked by {command.method.value} "
         f"with {who.name} ({who.profession}) at {command.at.isoformat()}")]
+
+
+# What an employee may book for themselves: a consultation or review with a professional who
+# already sees them on this case. A case conference (with the manager and HR) is OH's to call.
+EMPLOYEE_PURPOSES = frozenset({AppointmentPurpose.FIRST_CONSULTATION, AppointmentPurpose.REVIEW,
+                               AppointmentPurpose.RETURN_TO_WORK_REVIEW})
+
+
+def _check_employee_may_book(state: CaseState, command: BookAppointment) -> None:
+    if command.purpose not in EMPLOYEE_PURPOSES:
+        raise InvalidCommand("purpose", "an employee books a first consultation, a review or a "
+                             "return-to-work review; OH arranges the rest")
+    seen_by = ({a.professional.id for a in state.appointments.upcoming}
+               | {a.assessor.id for a in state.assessments}
+               | ({state.case_manager.id} if state.case_manager else set()))
+    if command.professional.id not in seen_by:
+        raise InvalidCommand("professional", "an employee books with a professional who "
+                             "already sees them on this case: "
+                             + (", ".join(sorted(seen_by)) or "none yet, OH books the first"))
 
 
 def move_appointment(state: CaseState, command: MoveAppointment, now: datetime, actor: Actor

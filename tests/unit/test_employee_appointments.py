@@ -9,7 +9,7 @@ import pytest
 from domain.actors import Actor, Role, Source
 from domain.appointment_book import AppointmentMethod, AppointmentOutcome, AppointmentPurpose
 from domain.decide import decide
-from domain.errors import NotOwnCase, RoleNotAllowed
+from domain.errors import InvalidCommand, NotOwnCase, RoleNotAllowed
 from domain.evolve import evolve
 from domain.journey.appointments import (
     AppointmentBooked,
@@ -42,7 +42,8 @@ def booked_by(actor: Actor) -> CaseState:
 
 
 def test_an_employee_books_an_appointment_on_their_own_case() -> None:
-    [event] = decide(opened_state(OPENED), booking(), now=NOW, actor=THE_EMPLOYEE)
+    # With the nurse OH first booked them with: a professional who already sees them.
+    [event] = decide(booked_by(OH_ACTOR), booking(days=6), now=NOW, actor=THE_EMPLOYEE)
     assert isinstance(event, AppointmentBooked)
     assert event.actor == THE_EMPLOYEE and event.professional.name == "Jo Reid"
 
@@ -65,7 +66,7 @@ def test_an_employee_cannot_book_or_move_on_another_persons_case() -> None:
 
 
 def test_only_oh_records_what_became_of_an_appointment() -> None:
-    state = booked_by(THE_EMPLOYEE)
+    state = booked_by(OH_ACTOR)
     with pytest.raises(RoleNotAllowed):
         decide(state, RecordAppointmentOutcome(
             appointment_number=1, outcome=AppointmentOutcome.CANCELLED_BY_EMPLOYEE),
@@ -73,3 +74,21 @@ def test_only_oh_records_what_became_of_an_appointment() -> None:
     assert decide(state, RecordAppointmentOutcome(
         appointment_number=1, outcome=AppointmentOutcome.CANCELLED_BY_EMPLOYEE),
         now=NOW, actor=OH_ACTOR)
+
+
+
+def test_an_employee_books_only_what_is_theirs_to_book() -> None:
+    """A case conference is OH's to call, and a stranger is not an employee's to choose."""
+    state = booked_by(OH_ACTOR)
+    conference = booking(days=6).model_copy(
+        update={"purpose": AppointmentPurpose.CASE_CONFERENCE})
+    with pytest.raises(InvalidCommand) as refused:
+        decide(state, conference, now=NOW, actor=THE_EMPLOYEE)
+    assert refused.value.field == "purpose"
+    stranger = booking(days=6).model_copy(update={"professional": WithProfessional(
+        id="GP-1", name="Someone Else", profession="GP")})
+    with pytest.raises(InvalidCommand) as refused:
+        decide(state, stranger, now=NOW, actor=THE_EMPLOYEE)
+    assert refused.value.field == "professional"
+    with pytest.raises(InvalidCommand):  # nobody sees them yet: OH books the first
+        decide(opened_state(OPENED), booking(), now=NOW, actor=THE_EMPLOYEE)
