@@ -65,23 +65,62 @@ from domain.journey.referral import (
     ReferralReceived,
 )
 from domain.journey.reminders import ReminderSent, RiskFlagRaised
+from domain.journey.report_consent import ConsentGiven, ConsentWithdrawn, ReportCommented
 from domain.journey.therapy import FirstTreatmentTargetSet, TherapyReferred, TherapyUpdated
 from domain.journey.triage import SelfHelpCheckInRecorded
 from domain.upcasting import upcast
 
 __all__ = [
-    "OPENING_EVENTS", "AbsenceExtended", "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
-    "CaseClosed", "CaseEscalated", "CaseEvent", "CaseManagerAssigned",
-    "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded",
-    "DocumentAttached", "EarlyContactRecorded", "EntryCorrected", "EscalationConfirmed",
-    "EscalationReviewed", "FitNoteAdviceAccepted", "FitNoteAdviceDeclined", "FitNoteRecorded",
-    "FollowUpRecorded", "LeavingNotified", "ManagerRemindedOfContact", "MissedContactEscalated",
-    "OhReferralMade", "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
-    "PhasedReturnWeekReviewed", "PlanActionCompleted", "PlanAgreed", "PlanReviewed",
-    "PolicyAdopted", "RedeploymentConcluded", "RedeploymentTrialReviewed",
-    "RedeploymentTrialStarted", "ReferralAccepted", "ReferralDeclined", "ReferralReceived",
-    "ReminderSent", "ReturnToWorkNotified", "RiskFlagRaised", "SelfHelpCheckInRecorded",
-    "TherapyReferred", "TherapyUpdated", "parse_event",
+    "OPENING_EVENTS",
+    "AbsenceExtended",
+    "AbsenceStarted",
+    "AnyCaseEvent",
+    "AssessmentRecorded",
+    "CaseClosed",
+    "CaseEscalated",
+    "CaseEvent",
+    "CaseManagerAssigned",
+    "CaseManagerCoverArranged",
+    "CaseNoteAdded",
+    "CaseOpened",
+    "CheckInRecorded",
+    "ConsentGiven",
+    "ConsentWithdrawn",
+    "DocumentAttached",
+    "EarlyContactRecorded",
+    "EntryCorrected",
+    "EscalationConfirmed",
+    "EscalationReviewed",
+    "FitNoteAdviceAccepted",
+    "FitNoteAdviceDeclined",
+    "FitNoteRecorded",
+    "FollowUpRecorded",
+    "LeavingNotified",
+    "ManagerRemindedOfContact",
+    "MissedContactEscalated",
+    "OhReferralMade",
+    "PhasedReturnCompleted",
+    "PhasedReturnExtended",
+    "PhasedReturnStarted",
+    "PhasedReturnWeekReviewed",
+    "PlanActionCompleted",
+    "PlanAgreed",
+    "PlanReviewed",
+    "PolicyAdopted",
+    "RedeploymentConcluded",
+    "RedeploymentTrialReviewed",
+    "RedeploymentTrialStarted",
+    "ReferralAccepted",
+    "ReferralDeclined",
+    "ReferralReceived",
+    "ReminderSent",
+    "ReportCommented",
+    "ReturnToWorkNotified",
+    "RiskFlagRaised",
+    "SelfHelpCheckInRecorded",
+    "TherapyReferred",
+    "TherapyUpdated",
+    "parse_event",
 ]
 
 AnyCaseEvent = (
@@ -101,6 +140,7 @@ AnyCaseEvent = (
     | CaseManagerAssigned | CaseManagerCoverArranged | SelfHelpCheckInRecorded
     | EscalationReviewed | FitNoteAdviceAccepted | PlanActionCompleted
     | CaseReopened | VacancyMatched | RedeploymentSignedOff | ProceededToAssessment
+    | ReportCommented | ConsentGiven | ConsentWithdrawn
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 
