@@ -10,11 +10,11 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.web import docs
-from api.web.pages import signin, worklist
+from api.web.pages import report, signin, worklist
 
 STATIC = Path(__file__).parent / "static"
 
-PAGE_ROUTERS = (signin.router, worklist.router)
+PAGE_ROUTERS = (signin.router, worklist.router, report.router)
 
 
 def install_web(app: FastAPI) -> None:
