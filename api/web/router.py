@@ -10,11 +10,11 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.web import docs
-from api.web.pages import report, signin, worklist
+from api.web.pages import refer, report, signin, worklist
 
 STATIC = Path(__file__).parent / "static"
 
-PAGE_ROUTERS = (signin.router, worklist.router, report.router)
+PAGE_ROUTERS = (signin.router, worklist.router, report.router, refer.router)
 
 
 def install_web(app: FastAPI) -> None:

@@ -288,9 +288,10 @@ PRECONDITIONS: Preconditions = {
 }
 
 RULES: dict[Action, ActionRule] = {
+    # Taken on the employee's own page (`/my-case/{case_id}/report`): employees hold no API
+    # token, so an endpoint would answer nobody.
     Action.COMMENT_ON_REPORT: ActionRule(
         command=CommentOnReport, decide=comment_on_report, roles=EMPLOYEE, stages=FILE_STAGES,
-        path="report-comments",
         example={"assessment_number": 1,
                  "comment": "I can start at 10:00 but not on Mondays, when I see my physio."},
     ),
