@@ -78,6 +78,9 @@ async def test_an_employee_sees_the_report_before_release_and_the_manager_does_n
                                         "scopes": None}
     await check_accessible(page)
     await screenshot(page, "employee-report")
+    assert await site.harness.pool.fetchval(
+        "SELECT count(*) FROM rtw_access_log WHERE case_id = $1::uuid AND subject = 'E1001' "
+        "AND role = 'employee' AND channel = 'web' AND action = 'case.read'", case_id) == 1
 
     await page.get_by_label("Your fitness for work to your line manager").check()
     await page.get_by_role("button", name="Give my consent").click()

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api.access_log import log_read
 from api.models import ReferralNotification
 from api.problems import Problem
 from api.routes.referrals import receive_referral
@@ -84,6 +85,7 @@ async def _form(request: Request, principal: Principal, case: uuid.UUID | None, 
                                "values": values or {}, "referred": referred}
     if case is not None:
         state = (await own_case(services, case, principal)).state
+        await log_read(request, services, principal, "case.read", case, channel="web")
         offered = _services(services.policies.in_force(state.employer_id,
                                                        london_date(services.now())))
         chosen = context["values"]
