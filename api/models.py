@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.actors import Person
 from domain.commands import SickPayEntitlement
+from domain.disclosure import ConsentStatus
 from domain.services import MAX_STATED, ServiceRef
 from domain.stages import ReasonCategory, Stage
 from domain.values import Adjustment
@@ -18,6 +19,7 @@ from domain.vocabulary import (
     FitNoteOption,
     Outcome,
     ReferralSource,
+    ReportScope,
     Route,
 )
 from eventstore.view import EventView
@@ -211,6 +213,19 @@ class ProposedAdjustmentOut(BaseModel):
     employer_can_make: bool | None = Field(description="None until the employer answers.")
 
 
+class ReportConsentOut(BaseModel):
+    """Where the employee's consent to release the latest OH report stands (cases following
+    report first to the employee): its status, never what the report says."""
+
+    assessment_number: int
+    status: ConsentStatus = Field(description="For a line manager or HR: of the parts OH "
+                                  "proposes to release to them; for OH and the employee: of "
+                                  "the whole report. pending, given, withdrawn, or "
+                                  "not_proposed (nothing of it is proposed for release).")
+    scopes: dict[ReportScope, ConsentStatus] | None = Field(
+        default=None, description="Each scope's status: OH and the employee only.")
+
+
 class ClosureOut(BaseModel):
     outcome: Outcome
     closed_on: date
@@ -271,6 +286,10 @@ class CaseOut(BaseModel):
         default_factory=list, description="What the latest 'may be fit' note advises; the plan "
         "and a phased return start from the changes the employer has not refused.")
     clinical: ClinicalOut | None = None
+    report_consent: ReportConsentOut | None = Field(
+        default=None, description="The status of the employee's consent to release the latest "
+        "OH report, on cases where the employee releases it (none on cases whose consent was "
+        "recorded with the assessment).")
 
 
 class UpdateAccepted(BaseModel):

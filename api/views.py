@@ -19,14 +19,15 @@ from api.models import (
     PlanOut,
     ProposedAdjustmentOut,
     RedeploymentOut,
+    ReportConsentOut,
 )
 from domain.actors import Role
 from domain.calendar import london_date
 from domain.disclosure import (
     OH_ONLY_DEADLINES,
-    may_see_adjustments,
+    advice_shown,
+    consent_status,
     may_see_clinical,
-    may_see_fitness,
     shared_deadlines,
 )
 from domain.journey.ownership import owner_on
@@ -36,17 +37,22 @@ from workflows.payloads import CaseView
 
 
 def _fitness_advice(state: CaseState, role: Role) -> FitnessAdviceOut | None:
-    assessment = state.latest_assessment
-    if assessment is None:
-        return None
-    fitness = may_see_fitness(role, assessment.consent)
-    adjustments = may_see_adjustments(role, assessment.consent)
-    if not (fitness or adjustments):
+    assessment, shown = state.latest_assessment, advice_shown(state, role)
+    if assessment is None or shown is None or not (shown.fitness or shown.adjustments):
         return None
     return FitnessAdviceOut(
-        fitness=assessment.fitness if fitness else None,
-        recommended_adjustments=list(assessment.recommended_adjustments) if adjustments else None,
+        fitness=assessment.fitness if shown.fitness else None,
+        recommended_adjustments=(list(assessment.recommended_adjustments) if shown.adjustments
+                                 else None),
     )
+
+
+def _report_consent(state: CaseState, role: Role) -> ReportConsentOut | None:
+    status = consent_status(state, role)
+    if status is None:
+        return None
+    return ReportConsentOut(assessment_number=status.assessment_number, status=status.status,
+                            scopes=status.scopes)
 
 
 def _clinical(view: CaseView) -> ClinicalOut:
@@ -144,4 +150,5 @@ def case_for(view: CaseView, principal: Principal, *, now: datetime | None = Non
             option=p.option, fit_note_number=p.fit_note_number,
             employer_can_make=p.employer_can_make) for p in state.proposed_adjustments],
         clinical=_clinical(view) if may_see_clinical(principal.role) else None,
+        report_consent=_report_consent(state, principal.role),
     )

@@ -24,6 +24,7 @@ from domain.journey import (
     plan,
     redeployment,
     referral,
+    report_consent,
     therapy,
     triage,
 )
@@ -41,7 +42,7 @@ _DECLARED: dict[Action, ActionRule] = {
     **escalation.RULES, **plan.RULES, **therapy.RULES, **fit_note.RULES, **phased_return.RULES,
     **redeployment.RULES, **closure.RULES, **absence.RULES, **appointments.RULES,
     **case_notes.RULES, **corrections.RULES,
-    **ownership.RULES, **triage.RULES,
+    **ownership.RULES, **triage.RULES, **report_consent.RULES,
 }
 
 # In the order of `Action`, which is the order actions are offered in; an action without a
@@ -53,6 +54,7 @@ _PRECONDITION_TABLES: tuple[Preconditions, ...] = (
     therapy.PRECONDITIONS,
     triage.PRECONDITIONS,
     early_contact.PRECONDITIONS,
+    report_consent.PRECONDITIONS,
 )
 PRECONDITIONS: dict[Action, tuple[Precondition, ...]] = {
     action: tuple(check for table in _PRECONDITION_TABLES for check in table.get(action, ()))

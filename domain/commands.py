@@ -34,20 +34,22 @@ from domain.journey.redeployment import (
 )
 from domain.journey.referral import AcceptReferral, DeclineReferral, ReceiveReferral
 from domain.journey.reminders import DeadlinePassed
+from domain.journey.report_consent import CommentOnReport, GiveConsent, WithdrawConsent
 from domain.journey.therapy import ReferToTherapy, UpdateTherapy
 from domain.journey.triage import RecordSelfHelpCheckIn
 from domain.values import ConsentScope, PlanAgreement
 
 __all__ = [
     "AcceptReferral", "Adjustment", "AdoptPolicy", "AgreePlan", "Assessor",
-    "AssignCaseManager", "CloseCase",
+    "AssignCaseManager", "CloseCase", "CommentOnReport",
     "CompletePhasedReturn", "ConcludeRedeployment", "ConfirmEscalation", "ConsentScope",
     "DeadlinePassed", "DeclineFitNoteAdvice", "DeclineReferral", "EmployeeLeft", "EmployeeReturned",
-    "ExtendAbsence", "ExtendPhasedReturn", "OpenCase", "PhasedReturnWeek", "PlanAction",
+    "ExtendAbsence", "ExtendPhasedReturn", "GiveConsent", "OpenCase", "PhasedReturnWeek",
+    "PlanAction",
     "PlanAgreement", "PlanContent", "ReceiveReferral", "RecordAbsence", "RecordAssessment",
     "RecordCheckIn", "RecordEarlyContact", "RecordFitNote", "RecordFollowUp",
     "RecordPlanReview", "RecordSelfHelpCheckIn", "ReferToOh", "ReferToTherapy",
     "ReviewPhasedReturnWeek",
     "ReviewRedeploymentTrial", "RevisePlan", "SickPayEntitlement", "StartPhasedReturn",
-    "StartRedeploymentTrial", "UpdateTherapy",
+    "StartRedeploymentTrial", "UpdateTherapy", "WithdrawConsent",
 ]

@@ -6,16 +6,32 @@ writing, after being offered the report): the manager by two separate consents, 
 Clinical detail (the reason category, diagnosis or condition, clinical notes, therapies, the
 private parts of the plan, deadlines whose very name hints at health) reaches OH only. Auditors,
 admins and employees see no advice and no clinical detail through the case view.
+
+Which consent counts (`effective_consent`) depends on the practice the case follows: before
+version 2, the consent OH recorded with the assessment; from version 2 (report first to the
+employee), the employee's own consent from their ledger, within what OH proposed, so nothing is
+released before they have read the report and said so, and a withdrawal hides it again. The
+manager and HR see the consent's status (`consent_status`), never what it is about. The
+employee reads their own report (`report_for_employee`) whatever the practice: the opinion,
+the barriers and the adjustments, but not OH's clinical notes, tier or rapid-access decision,
+which are OH's working record (an employee asks for those by a subject access request).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from domain.actors import Role
 from domain.journey.case_notes import NoteVisibility
-from domain.values import ConsentScope
+from domain.journey.report_consent import latest_word, proposed, released
+from domain.practice import reports_first_to_employee
+from domain.state import Assessment, CaseState
+from domain.values import Adjustment, ConsentScope
+from domain.vocabulary import AssessmentKind, Fitness, ReportScope
 
 if TYPE_CHECKING:
     from domain.deadlines import Deadline
@@ -150,3 +166,113 @@ def employee_deadlines(deadlines: Sequence[Deadline]) -> list[Deadline]:
     """What happens next, as the employee's own page shows it: the deadlines any role may see
     (`shared_deadlines`), less the escalations that follow a missed one."""
     return [d for d in shared_deadlines(deadlines) if not d.name.endswith(STAFF_ESCALATIONS)]
+
+
+def effective_consent(state: CaseState, assessment: Assessment) -> ConsentScope:
+    """The consent disclosure reads for `assessment`: the one OH recorded with it, on cases
+    before report-first; from practice version 2, what the employee has released of it (their
+    own consent, within OH's proposal, and nothing once withdrawn)."""
+    if not reports_first_to_employee(state):
+        return assessment.consent
+    return released(state, assessment)
+
+
+@dataclass(frozen=True)
+class AdviceShown:
+    """Which parts of the latest assessment's advice a role sees now."""
+
+    fitness: bool
+    adjustments: bool
+
+
+def advice_shown(state: CaseState, role: Role) -> AdviceShown | None:
+    """The latest assessment's advice as `role` may see it now; None before any assessment.
+    Only the latest counts: a report superseded by a new one is not shown in its place."""
+    assessment = state.latest_assessment
+    if assessment is None:
+        return None
+    consent = effective_consent(state, assessment)
+    return AdviceShown(fitness=may_see_fitness(role, consent),
+                       adjustments=may_see_adjustments(role, consent))
+
+
+class ConsentStatus(StrEnum):
+    """Where the employee's consent to release a report stands (practice version 2)."""
+
+    PENDING = "pending"  # offered to the employee; not given yet
+    GIVEN = "given"
+    WITHDRAWN = "withdrawn"  # given, then withdrawn
+    NOT_PROPOSED = "not_proposed"  # OH does not propose to release it
+
+
+# The scopes of a report whose status each role may know: its own; OH and the employee all.
+_SCOPES_OF: dict[Role, tuple[ReportScope, ...]] = {
+    Role.MANAGER: (ReportScope.FITNESS_TO_MANAGER, ReportScope.ADJUSTMENTS_TO_MANAGER),
+    Role.HR: (ReportScope.ADVICE_TO_HR,),
+    Role.OH: tuple(ReportScope),
+    Role.EMPLOYEE: tuple(ReportScope),
+}
+
+
+@dataclass(frozen=True)
+class ReportConsentStatus:
+    """The status of the employee's consent to release the latest report, as `role` may
+    know it: overall (for the role's own scopes) and, for OH and the employee, per scope."""
+
+    assessment_number: int
+    status: ConsentStatus
+    scopes: dict[ReportScope, ConsentStatus] | None
+
+
+def scope_status(state: CaseState, assessment: Assessment, scope: ReportScope
+                 ) -> ConsentStatus:
+    """One scope of one report: not proposed by OH, pending, given or withdrawn."""
+    if not proposed(assessment, scope):
+        return ConsentStatus.NOT_PROPOSED
+    word = latest_word(state, assessment.number, scope)
+    if word is None:
+        return ConsentStatus.PENDING
+    return ConsentStatus.GIVEN if word.given else ConsentStatus.WITHDRAWN
+
+
+def consent_status(state: CaseState, role: Role) -> ReportConsentStatus | None:
+    """The status (never the content) of the consent to release the latest report, for the
+    roles with a part in it; None for other roles, before any assessment, and on cases before
+    report-first (their consent was recorded with the assessment)."""
+    assessment = state.latest_assessment
+    scopes = _SCOPES_OF.get(role)
+    if assessment is None or scopes is None or not reports_first_to_employee(state):
+        return None
+    each = {scope: scope_status(state, assessment, scope) for scope in scopes}
+    open_to_role = [status for status in each.values() if status is not ConsentStatus.NOT_PROPOSED]
+    status = next((candidate for candidate in (ConsentStatus.GIVEN, ConsentStatus.WITHDRAWN)
+                   if candidate in open_to_role),
+                  ConsentStatus.PENDING if open_to_role else ConsentStatus.NOT_PROPOSED)
+    return ReportConsentStatus(
+        assessment_number=assessment.number, status=status,
+        scopes=each if role in (Role.OH, Role.EMPLOYEE) else None)
+
+
+@dataclass(frozen=True)
+class EmployeeReport:
+    """What the employee reads of their own OH report."""
+
+    number: int
+    kind: AssessmentKind
+    assessed_at: datetime
+    assessor_name: str
+    assessor_profession: str
+    fitness: Fitness
+    barriers: tuple[str, ...]
+    recommended_adjustments: tuple[Adjustment, ...]
+
+
+def report_for_employee(assessment: Assessment) -> EmployeeReport:
+    """The employee's own report: the opinion, barriers and adjustments OH gives them (the
+    same whatever the practice); never OH's clinical notes, tier or rapid-access decision."""
+    return EmployeeReport(
+        number=assessment.number, kind=assessment.kind, assessed_at=assessment.assessed_at,
+        assessor_name=assessment.assessor.name,
+        assessor_profession=assessment.assessor.profession, fitness=assessment.fitness,
+        barriers=assessment.barriers,
+        recommended_adjustments=assessment.recommended_adjustments)

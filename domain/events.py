@@ -65,6 +65,7 @@ from domain.journey.referral import (
     ReferralReceived,
 )
 from domain.journey.reminders import ReminderSent, RiskFlagRaised
+from domain.journey.report_consent import ConsentGiven, ConsentWithdrawn, ReportCommented
 from domain.journey.therapy import FirstTreatmentTargetSet, TherapyReferred, TherapyUpdated
 from domain.journey.triage import SelfHelpCheckInRecorded
 from domain.upcasting import upcast
@@ -72,7 +73,8 @@ from domain.upcasting import upcast
 __all__ = [
     "OPENING_EVENTS", "AbsenceExtended", "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
     "CaseClosed", "CaseEscalated", "CaseEvent", "CaseManagerAssigned",
-    "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded",
+    "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded", "ConsentGiven",
+    "ConsentWithdrawn",
     "DocumentAttached", "EarlyContactRecorded", "EntryCorrected", "EscalationConfirmed",
     "EscalationReviewed", "FitNoteAdviceAccepted", "FitNoteAdviceDeclined", "FitNoteRecorded",
     "FollowUpRecorded", "LeavingNotified", "ManagerRemindedOfContact", "MissedContactEscalated",
@@ -80,7 +82,8 @@ __all__ = [
     "PhasedReturnWeekReviewed", "PlanActionCompleted", "PlanAgreed", "PlanReviewed",
     "PolicyAdopted", "RedeploymentConcluded", "RedeploymentTrialReviewed",
     "RedeploymentTrialStarted", "ReferralAccepted", "ReferralDeclined", "ReferralReceived",
-    "ReminderSent", "ReturnToWorkNotified", "RiskFlagRaised", "SelfHelpCheckInRecorded",
+    "ReminderSent", "ReportCommented", "ReturnToWorkNotified", "RiskFlagRaised",
+    "SelfHelpCheckInRecorded",
     "TherapyReferred", "TherapyUpdated", "parse_event",
 ]
 
@@ -101,6 +104,7 @@ AnyCaseEvent = (
     | CaseManagerAssigned | CaseManagerCoverArranged | SelfHelpCheckInRecorded
     | EscalationReviewed | FitNoteAdviceAccepted | PlanActionCompleted
     | CaseReopened | VacancyMatched | RedeploymentSignedOff | ProceededToAssessment
+    | ReportCommented | ConsentGiven | ConsentWithdrawn
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

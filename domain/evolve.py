@@ -29,6 +29,7 @@ from domain.journey import (
     redeployment,
     referral,
     reminders,
+    report_consent,
     therapy,
     triage,
 )
@@ -52,7 +53,7 @@ _APPLY: Evolution = {
     **redeployment.EVOLUTION, **hr_facts.EVOLUTION, **closure.EVOLUTION, **reminders.EVOLUTION,
     **policy_change.EVOLUTION, **appointments.EVOLUTION,
     **case_notes.EVOLUTION, **corrections.EVOLUTION,
-    **ownership.EVOLUTION, **triage.EVOLUTION,
+    **ownership.EVOLUTION, **triage.EVOLUTION, **report_consent.EVOLUTION,
 }
 
 

@@ -13,17 +13,21 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
 
 from domain.actors import Role
-from domain.disclosure import may_see_adjustments, may_see_fitness
+from domain.disclosure import effective_consent, may_see_adjustments, may_see_fitness
 from domain.events import (
     AssessmentRecorded,
     CaseClosed,
     CaseEvent,
+    ConsentGiven,
+    ConsentWithdrawn,
     PhasedReturnStarted,
     RedeploymentTrialStarted,
 )
 from domain.notices import Notice, NoticeKind
+from domain.practice import reports_first_to_employee
 from domain.stages import Stage
 from domain.state import CaseState
+from domain.values import Adjustment
 from domain.vocabulary import AdjustmentKind, Fitness, Outcome
 
 
@@ -52,6 +56,14 @@ class FitnessAdvice(_HrModel):
     kind: Literal["fitness_advice"] = "fitness_advice"
     fitness: Fitness
     recommended_adjustments: tuple[AdviceAdjustment, ...]
+
+
+class AdviceWithdrawn(_HrModel):
+    """The employee withdrew their consent to HR holding OH's advice on this report: stop
+    using it and delete the copy sent (cases following report first to the employee)."""
+
+    kind: Literal["advice_withdrawn"] = "advice_withdrawn"
+    assessment_number: int
 
 
 class PhasedReturnPlanned(_HrModel):
@@ -102,8 +114,8 @@ _SHARED_WITH_HR = frozenset({Role.HR, Role.MANAGER, Role.EMPLOYEE})
 
 ReturnPlanned = Annotated[PhasedReturnPlanned | RedeploymentPlanned,
                           Field(discriminator="phased")]
-HrChange = Annotated[StageChange | FitnessAdvice | ReturnPlanned | CaseClosure | NoticeSent,
-                     Field(discriminator="kind")]
+HrChange = Annotated[StageChange | FitnessAdvice | ReturnPlanned | CaseClosure | NoticeSent
+                     | AdviceWithdrawn, Field(discriminator="kind")]
 """One change HR hears of, tagged by `kind` (a planned return also by `phased`)."""
 
 
@@ -128,16 +140,12 @@ def _changes(before: CaseState | None, after: CaseState, event: CaseEvent,
     if before is None or before.stage is not after.stage:
         changes.append(StageChange(stage=after.stage,
                                    previous_stage=before.stage if before else None))
-    if isinstance(event, AssessmentRecorded) and may_see_fitness(Role.HR, event.consent):
+    if before is not None and reports_first_to_employee(after):
+        changes.extend(_released_or_withdrawn(before, after, event))
+    elif isinstance(event, AssessmentRecorded) and may_see_fitness(Role.HR, event.consent):
         consented = may_see_adjustments(Role.HR, event.consent)
-        shared = event.recommended_adjustments if consented else ()
-        changes.append(FitnessAdvice(
-            fitness=event.fitness,
-            recommended_adjustments=tuple(
-                AdviceAdjustment(kind=adjustment.kind, detail=adjustment.detail)
-                for adjustment in shared
-            ),
-        ))
+        changes.append(_advice(event.fitness,
+                               event.recommended_adjustments if consented else ()))
     if isinstance(event, PhasedReturnStarted):
         changes.append(PhasedReturnPlanned(
             starts_on=event.starts_on, hours_by_week=tuple(week.hours for week in event.weeks)))
@@ -151,6 +159,30 @@ def _changes(before: CaseState | None, after: CaseState, event: CaseEvent,
                               due_at=notice.due_at, effective_on=notice.effective_on)
                    for notice in notices if notice.recipient_role in _SHARED_WITH_HR)
     return changes
+
+
+def _advice(fitness: Fitness, shared: Sequence[Adjustment]) -> FitnessAdvice:
+    return FitnessAdvice(fitness=fitness, recommended_adjustments=tuple(
+        AdviceAdjustment(kind=adjustment.kind, detail=adjustment.detail)
+        for adjustment in shared))
+
+
+def _released_or_withdrawn(before: CaseState, after: CaseState, event: CaseEvent
+                           ) -> list[HrChange]:
+    """Report first to the employee: HR hears the advice when the employee's consent releases
+    it to them, and that it is withdrawn when they withdraw it; nothing at the assessment."""
+    assessment = after.latest_assessment
+    if (not isinstance(event, ConsentGiven | ConsentWithdrawn) or assessment is None
+            or event.assessment_number != assessment.number):
+        return []
+    was = may_see_fitness(Role.HR, effective_consent(before, assessment))
+    now = effective_consent(after, assessment)
+    if may_see_fitness(Role.HR, now) and not was:
+        shared = assessment.recommended_adjustments if may_see_adjustments(Role.HR, now) else ()
+        return [_advice(assessment.fitness, shared)]
+    if was and not may_see_fitness(Role.HR, now):
+        return [AdviceWithdrawn(assessment_number=assessment.number)]
+    return []
 
 
 def hr_update_for(before: CaseState | None, after: CaseState, event: CaseEvent, *,

@@ -9,6 +9,9 @@ every rule added since asks `follows(state, VERSION)` before it acts.
 
 Version 0: the journey as it was before the practice rules (every case opened before them).
 Version 1: the practice rules of triage, appointments, ownership, notes and consequences.
+Version 2: report first to the employee. The consent OH records with an assessment is what OH
+proposes to release; the manager and HR see the advice only once the employee has given their
+own consent to it (`domain.journey.report_consent`), and no longer once they withdraw it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from __future__ import annotations
 from typing import Protocol
 
 PRACTICE_V1 = 1
-CURRENT_PRACTICE = PRACTICE_V1
+PRACTICE_V2 = 2
+CURRENT_PRACTICE = PRACTICE_V2
 """The version a case opened today follows."""
 
 
@@ -28,3 +32,8 @@ class _FollowsPractice(Protocol):
 def follows(state: _FollowsPractice, version: int = PRACTICE_V1) -> bool:
     """Whether the case follows the practice rules of `version` (or later)."""
     return state.practice >= version
+
+
+def reports_first_to_employee(state: _FollowsPractice) -> bool:
+    """Whether an OH report is released only by the employee's own consent (version 2 on)."""
+    return follows(state, PRACTICE_V2)

@@ -69,6 +69,9 @@ class Action(StrEnum):
     COMPLETE_PLAN_ACTION = "complete_plan_action"
     SIGN_OFF_REDEPLOYMENT = "sign_off_redeployment"
     PROCEED_TO_ASSESSMENT = "proceed_to_assessment"
+    COMMENT_ON_REPORT = "comment_on_report"
+    GIVE_CONSENT = "give_consent"
+    WITHDRAW_CONSENT = "withdraw_consent"
 
 
 class ReasonCategory(StrEnum):

@@ -31,6 +31,7 @@ from domain.vocabulary import (
     Outcome,
     RedeploymentConclusion,
     ReferralSource,
+    ReportScope,
     Route,
     TherapyKind,
     TherapyStatus,
@@ -268,6 +269,16 @@ class SelfHelpCheckIn(_Part):
     fine: bool
 
 
+class ReportConsent(_Part):
+    """The employee's latest word on releasing one part of one OH report to one recipient
+    (practice version 2): given, or withdrawn after it was given."""
+
+    assessment_number: int
+    scope: ReportScope
+    given: bool
+    on: date
+
+
 class CaseState(BaseModel):
     """One case. `evolve` returns a new state for each event."""
 
@@ -333,6 +344,11 @@ class CaseState(BaseModel):
     reopened_on: tuple[date, ...] = Field(
         default=(), description=f"The days (the latest {REOPENINGS_KEPT}) a follow-up found the "
         "return not sustained and reopened the case (practice rules).")
+    report_consents: tuple[ReportConsent, ...] = Field(
+        default=(), description="The employee's latest consent, given or withdrawn, per report "
+        "and scope (practice version 2; domain.journey.report_consent).")
+    report_comments: int = Field(default=0, ge=0, description="Comments the employee made on "
+                                 "their reports (the texts are in the event store).")
 
     @property
     def first_day(self) -> date | None:

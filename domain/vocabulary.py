@@ -167,3 +167,11 @@ class MatchJudgement(StrEnum):
     SUITABLE = "suitable"
     SUITABLE_WITH_ADJUSTMENTS = "suitable_with_adjustments"
     UNSUITABLE = "unsuitable"
+
+
+class ReportScope(StrEnum):
+    """What of an OH report the employee agrees to release, and to whom (practice version 2)."""
+
+    FITNESS_TO_MANAGER = "fitness_to_manager"
+    ADJUSTMENTS_TO_MANAGER = "adjustments_to_manager"
+    ADVICE_TO_HR = "advice_to_hr"

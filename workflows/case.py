@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.hr_updates import hr_update_for
     from domain.journey.corrections import corrected_event_id
     from domain.notices import Notice, notice_id, notices_for
-    from domain.practice import CURRENT_PRACTICE
+    from domain.practice import PRACTICE_V1, PRACTICE_V2
     from domain.stages import Action, Stage
     from domain.state import CaseState
     from workflows.payloads import (
@@ -102,6 +102,9 @@ CONTACT_FROM_REPORTED_DAY_PATCH = "contact-from-reported-day-v1"
 # Cases opened from here on follow the practice rules (domain.practice); running cases keep the
 # rules they opened under, recorded on their opening event.
 PRACTICE_PATCH = "practice-v1"
+# Cases opened from here on report first to the employee (practice version 2): the manager and
+# HR see OH's advice only once the employee consents; earlier cases keep their version.
+PRACTICE_V2_PATCH = "practice-v2"
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -153,7 +156,8 @@ class CaseWorkflow:
         if workflow.patched(BOUNDED_DATES_PATCH):
             check_dates_within_window(command, today=london_date(workflow.now()),
                                       policy=command.policy)
-        practice = CURRENT_PRACTICE if workflow.patched(PRACTICE_PATCH) else 0
+        practice = (PRACTICE_V2 if workflow.patched(PRACTICE_V2_PATCH)
+                    else PRACTICE_V1 if workflow.patched(PRACTICE_PATCH) else 0)
         if isinstance(command, OpenCase):
             reported_on = command.reported_on or command.first_day
             # Asked only where it makes a difference, so cases reported on the day they

@@ -15,6 +15,7 @@ from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
 from api.problems import invalid_field, problem_responses
 from api.repeats import refuse_a_different_repeat
+from api.services import Services
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import ReceiveReferral
@@ -44,6 +45,20 @@ async def refer(
     services: ServicesDep,
     principal: Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.OH, Role.HR))],
 ) -> CaseCreated:
+    case_id, opened = await receive_referral(services, body, principal)
+    response.headers["Location"] = f"/v1/cases/{case_id}"
+    if not opened:
+        response.status_code = 200
+    return CaseCreated(case_id=case_id)
+
+
+async def receive_referral(services: Services, body: ReferralNotification,
+                           principal: Principal) -> tuple[str, bool]:
+    """Open the stay-at-work case a referral asks for, as `principal`: its case id, and
+    whether it opened now (False: the same referral was received before). The API's route
+    and the employee's self-referral page both refer through here. Refuses (a Problem) a
+    referral outside the policy's date window or failing its service's criteria, and a repeat
+    that differs from the first."""
     case_id = case_id_for_referral(body.employer_id, body.referral_id)
     today = london_date(services.now())
     command = ReceiveReferral(
@@ -58,7 +73,6 @@ async def refer(
         check_referral_intake(command)
     except InvalidCommand as refused:
         raise invalid_field(refused.field, refused.reason) from None
-    response.headers["Location"] = f"/v1/cases/{case_id}"
     try:
         await services.temporal.start_workflow(
             CaseWorkflow.run,
@@ -80,7 +94,7 @@ async def refer(
             ("service_id", command.service_id,
              state.referral.service_id if state.referral else None),
         ))
-        response.status_code = 200
+        return case_id, False
     except RPCError as error:
         raise unavailable(error) from None
-    return CaseCreated(case_id=case_id)
+    return case_id, True

@@ -13,7 +13,7 @@ PAGES: dict[Role, list[tuple[str, str]]] = {
     Role.HR: [("/worklist", "Cases")],
     Role.AUDITOR: [("/audit", "Audit"), ("/worklist", "Cases")],
     Role.ADMIN: [("/worklist", "Cases")],
-    Role.EMPLOYEE: [("/my-case", "My case")],
+    Role.EMPLOYEE: [("/my-case", "My case"), ("/refer", "Refer yourself")],
 }
 
 

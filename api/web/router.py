@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.web import docs
-from api.web.pages import actions, audit, case, employee, oidc, signin, worklist
+from api.web.pages import actions, audit, case, employee, oidc, refer, report, signin, worklist
 
 STATIC = Path(__file__).parent / "static"
 
@@ -21,6 +21,8 @@ PAGE_ROUTERS = (
     case.router,
     actions.router,
     audit.router,
+    report.router,
+    refer.router,
     employee.router,
 )
 

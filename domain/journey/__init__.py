@@ -20,6 +20,7 @@ evolution, deadlines and action rules together, so a stage is read (and changed)
     ownership       the OH case manager who owns the case, and a cover for a period
     triage          the route the assessment's tier sets: self-help, coordination, specialist
     professional    the named professional behind an assessment or a confirmation
+    report_consent  report first to the employee: their comments, consent and its withdrawal
 
 `base` holds what they share. The entry points assemble them: `domain.events` (the stored
 types), `domain.commands`, `domain.evolve`, `domain.decide`, `domain.actions` (one rule per

@@ -40,6 +40,7 @@ from domain.journey import (
     redeployment,
     referral,
     reminders,
+    report_consent,
     therapy,
     triage,
 )
@@ -130,6 +131,15 @@ OPINIONS: dict[str, str] = {
 }
 
 
+# The employee's own word on their report (a comment, a consent, its withdrawal): neither a fact
+# OH may correct nor an opinion OH holds; only a new word of theirs follows it.
+EMPLOYEES_WORD: dict[str, str] = {
+    _name(report_consent.ReportCommented): "the employee comments again (comment_on_report)",
+    _name(report_consent.ConsentGiven): "the employee withdraws it (withdraw_consent)",
+    _name(report_consent.ConsentWithdrawn): "the employee gives it again (give_consent)",
+}
+
+
 def correct_entry(state: CaseState, command: CorrectEntry, now: datetime, actor: Actor
                   ) -> list[CaseEvent]:
     check_correctable(state, command.position, command.corrected_type)
@@ -149,6 +159,11 @@ def check_correctable(state: CaseState, position: int, event_type: str) -> None:
     if position > state.version:
         raise InvalidCommand("position", f"the case has {state.version} entries; "
                              f"there is no entry {position}")
+    own_word = EMPLOYEES_WORD.get(event_type)
+    if own_word is not None:
+        raise InvalidCommand(
+            "position", f"entry {position} ({event_type}) is the employee's own word, which "
+            f"is never altered by anyone else; only a new word of theirs follows it: {own_word}")
     instead = OPINIONS.get(event_type)
     if instead is not None:
         raise InvalidCommand(

@@ -15,6 +15,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.actors import Role
+from domain.calendar import london_date
 from eventstore.store import CaseEventStore
 from infra.policies import PolicyBook
 from tests.support.api_harness import ApiStack, auth, serve_api
@@ -89,6 +90,11 @@ async def test_a_phased_return_case_from_notification_to_follow_up(api: ApiStack
     await post(api, f"{base}/contact", {"contacted_at": now(), "method": "phone",
                                         "agreed_contact_frequency_days": 7}, Role.MANAGER)
     await post(api, f"{base}/assessments", {**ASSESSMENT, "assessed_at": now()}, Role.OH)
+    # Report first to the employee: OH records the consent they signed to what OH proposed.
+    await post(api, f"{base}/consents", {
+        "assessment_number": 1, "scopes": ["fitness_to_manager", "adjustments_to_manager"],
+        "on": london_date(datetime.now(UTC)).isoformat(), "evidence": "signed consent form"},
+        Role.OH)
     await post(api, f"{base}/case-manager", {"user_id": "test-oh", "name": "Jo Reid"}, Role.OH)
     await post(api, f"{base}/plan", plan_body(), Role.OH)
     weeks = [{"week": n, "hours": 10 * n, "duties": "Admin only"} for n in range(1, 5)]

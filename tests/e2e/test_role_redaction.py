@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from domain.actors import Role
+from domain.calendar import london_date
 from readside.worklist import WorklistProjector
 from tests.support.api_harness import ApiStack, auth
 
@@ -36,6 +37,11 @@ async def clinical_case(api: ApiStack) -> str:
                         "share_adjustments_with_manager": True, "share_with_hr": True,
                         "report_offered_to_employee": True},
             "rapid_access": True, "clinical_notes": "ZZ-CLINICAL"}),
+        # Report first to the employee: OH records the consent they signed.
+        ("consents", Role.OH, {"assessment_number": 1, "scopes": [
+            "fitness_to_manager", "adjustments_to_manager", "advice_to_hr"],
+            "on": london_date(datetime.now(UTC)).isoformat(),
+            "evidence": "signed consent form"}),
         ("case-manager", Role.OH, {"user_id": "test-oh", "name": "Jo Reid"}),
         ("plan", Role.OH, {"agreed_at": now, "agreed_by": {"employee": True, "manager": True,
                                                            "oh": True},

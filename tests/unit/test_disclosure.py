@@ -22,6 +22,8 @@ from domain.disclosure import (
     may_see_fitness,
 )
 from domain.evolve import evolve
+from domain.journey.report_consent import PROPOSAL_OF, GiveConsent
+from domain.practice import CURRENT_PRACTICE, PRACTICE_V1, PRACTICE_V2, reports_first_to_employee
 from domain.stages import ReasonCategory
 from domain.state import CaseState
 from domain.values import ConsentScope
@@ -65,12 +67,18 @@ def test_offering_the_report_to_the_employee_shares_nothing_by_itself() -> None:
     assert [r for r in Role if may_see_adjustments(r, offered_only)] == [Role.OH]
 
 
-def assessed_case(consent: ConsentScope) -> CaseView:
-    """An MSK case, assessed with clinical notes, with a fit note, in therapy."""
-    state = opened_state(OPENED, reason=ReasonCategory.MUSCULOSKELETAL)
+def assessed_case(consent: ConsentScope, practice: int = CURRENT_PRACTICE) -> CaseView:
+    """An MSK case, assessed with clinical notes, with a fit note, in therapy. Reporting first
+    to the employee (practice 2), the employee then consents to all that OH proposes."""
+    state = opened_state(OPENED, reason=ReasonCategory.MUSCULOSKELETAL).model_copy(
+        update={"practice": practice})
     at = OPENED + timedelta(hours=2)
     state = act(state, j.early_contact(at), at, MANAGER_ACTOR)
     state = act(state, j.assessment(at, consent=consent), at, OH)
+    scopes = [scope for scope, flag in PROPOSAL_OF.items() if getattr(consent, flag)]
+    if scopes and reports_first_to_employee(state):
+        employee = Actor(id=state.employee.id, role=Role.EMPLOYEE, source=Source.API)
+        state = act(state, GiveConsent(assessment_number=1, scopes=scopes), at, employee)
     state = act(state, j.case_manager(), at, OH)
     state = act(state, j.plan(at, at.date()), at, OH)
     state = act(state, j.fit_note(at.date(), FitNoteAssessment.MAY_BE_FIT), at, HR_ACTOR)
@@ -118,9 +126,11 @@ def test_oh_sees_the_deadlines_that_hint_at_health_apart_from_the_shared_ones() 
     assert not {d.name for d in oh.deadlines + hr.deadlines} & OH_ONLY_DEADLINES
 
 
+@pytest.mark.parametrize("practice", [PRACTICE_V1, PRACTICE_V2], ids=lambda p: f"practice-{p}")
 @pytest.mark.parametrize("consent", CONSENTS, ids=consent_id)
-def test_the_case_view_shows_fitness_advice_as_far_as_consented(consent: ConsentScope) -> None:
-    view = assessed_case(consent)
+def test_the_case_view_shows_fitness_advice_as_far_as_consented(consent: ConsentScope,
+                                                                practice: int) -> None:
+    view = assessed_case(consent, practice)
 
     for role in Role:
         principal = Principal(subject=view.state.manager.id if role is Role.MANAGER else "x",

@@ -27,6 +27,7 @@ from domain.evolve import evolve
 from domain.hr_updates import HrUpdate, StageChange, hr_update_for
 from domain.ids import case_id_for_absence
 from domain.journey.redeployment import VacancyMatch
+from domain.practice import PRACTICE_V1
 from domain.stages import ContactMethod, ReasonCategory
 from domain.state import CaseState
 from domain.vocabulary import Fitness, FitNoteAssessment, MatchJudgement, Outcome, TherapyKind
@@ -64,7 +65,10 @@ def apply(state: CaseState, command: BaseModel, at: datetime, actor: Actor = OH
 
 def opened(reason: ReasonCategory = ReasonCategory.MENTAL_HEALTH
            ) -> tuple[CaseState, CaseEvent]:
-    event = open_case(open_command(reason=reason), case_id=CASE_ID, now=OPENED, actor=HR_ACTOR)
+    # HR hears the advice with the assessment on cases before report-first (practice 2), which
+    # tests/unit/test_report_consent.py covers.
+    event = open_case(open_command(reason=reason), case_id=CASE_ID, now=OPENED, actor=HR_ACTOR,
+                      practice=PRACTICE_V1)
     return evolve(None, event), event
 
 
@@ -258,13 +262,13 @@ def test_no_part_of_a_body_has_a_field_for_clinical_detail() -> None:
         "case_id", "employer_id", "occurred_at", "stage", "changes", "kind", "previous_stage",
         "fitness", "recommended_adjustments", "detail", "phased", "starts_on", "hours_by_week",
         "role_title", "trial_weeks", "outcome", "returned_on",
-        "notice", "recipient_role", "due_at", "effective_on",
+        "notice", "recipient_role", "due_at", "effective_on", "assessment_number",
     }
 
 
 def test_no_part_of_a_body_takes_a_field_it_does_not_name() -> None:
     schemas = _object_schemas(HrUpdate.model_json_schema())
-    assert len(schemas) == 8
+    assert len(schemas) == 9
     assert all(schema.get("additionalProperties") is False for schema in schemas)
     state, event = opened()
     update = body(hr_update_for(None, state, event))

@@ -28,6 +28,7 @@ from domain.journey.case_notes import (
     document_type_of,
 )
 from domain.journey.corrections import (
+    EMPLOYEES_WORD,
     FACTUAL_ENTRIES,
     OPINIONS,
     RULE_ENTRIES,
@@ -263,6 +264,6 @@ def _opening() -> list[object]:
 def test_every_stored_event_type_is_a_fact_an_opinion_or_a_rules_entry() -> None:
     """A new event type must say whether a correction of fact may follow it."""
     names = {cls.model_fields["type"].default for cls in typing.get_args(AnyCaseEvent)}
-    kinds = [FACTUAL_ENTRIES, frozenset(OPINIONS), RULE_ENTRIES]
+    kinds = [FACTUAL_ENTRIES, frozenset(OPINIONS), RULE_ENTRIES, frozenset(EMPLOYEES_WORD)]
 
     assert {name for name in names if sum(name in kind for kind in kinds) != 1} == set()

@@ -74,6 +74,9 @@ def test_there_are_stored_histories_to_replay() -> None:
         "policy_adopted",
         # A case following the practice rules (practice-v1).
         "practice_v1_proceeded_consulted_and_planned",
+        # A case reporting first to the employee (practice-v2): their comment, consent to the
+        # manager and to HR (HR's webhook then), and a withdrawal.
+        "practice_v2_report_consented_and_withdrawn",
     } <= names
 
 
@@ -217,6 +220,31 @@ async def test_record_histories(
         await harness.act(practice, Action.AGREE_PLAN, plan(now, london_date(now)), oh)
         await time_skipping_env.sleep(timedelta(days=2))
         await _save(practice, "practice_v1_proceeded_consulted_and_planned")
+
+        # Report first to the employee (practice-v2): assessed, commented on, released to the
+        # manager and HR by the employee, recorded from a signed form by OH, then withdrawn.
+        today = london_date(await time_skipping_env.get_current_time())
+        consenting = await harness.open_case(
+            open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=today,
+                         reason=ReasonCategory.OTHER), HR_ACTOR)
+        now = await time_skipping_env.get_current_time()
+        await harness.act(consenting, Action.RECORD_EARLY_CONTACT, _command(
+            Action.RECORD_EARLY_CONTACT, {"contacted_at": now.isoformat()}), MANAGER_ACTOR)
+        await harness.act(consenting, Action.RECORD_ASSESSMENT, assessment(now), oh)
+        employee = Actor(id="E1001", role=Role.EMPLOYEE, source=Source.API)
+        await harness.act(consenting, Action.COMMENT_ON_REPORT, _command(
+            Action.COMMENT_ON_REPORT, {}), employee)
+        await harness.act(consenting, Action.GIVE_CONSENT, _command(
+            Action.GIVE_CONSENT, {"on": None, "evidence": None,
+                                  "scopes": ["fitness_to_manager", "advice_to_hr"]}), employee)
+        await harness.act(consenting, Action.GIVE_CONSENT, _command(
+            Action.GIVE_CONSENT, {"on": today.isoformat(),
+                                  "scopes": ["adjustments_to_manager"]}), oh)
+        await harness.act(consenting, Action.WITHDRAW_CONSENT, _command(
+            Action.WITHDRAW_CONSENT, {"on": None, "evidence": None,
+                                      "scopes": ["advice_to_hr"]}), employee)
+        await time_skipping_env.sleep(timedelta(days=2))
+        await _save(consenting, "practice_v2_report_consented_and_withdrawn")
 
 
 def _command(action: Action, changes: dict[str, object]) -> BaseModel:

@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.calendar import london_date
 from domain.commands import Assessor, RecordSelfHelpCheckIn, ReferToTherapy
 from domain.policy import DEFAULT_POLICY
+from domain.practice import PRACTICE_V1, follows
 from domain.stages import Action, ReasonCategory
 from domain.vocabulary import Intervention, TherapyKind, Tier
 from localstack import samples as j
@@ -33,7 +34,7 @@ async def now_of(env: WorkflowEnvironment) -> datetime:
 
 
 async def assessed(harness: Harness, env: WorkflowEnvironment, tier: Tier) -> Handle:
-    """A new case (practice version 1), in touch, assessed by an OH nurse at `tier`."""
+    """A new case (practice version 1 or later), in touch, assessed by an OH nurse at `tier`."""
     today = london_date(await now_of(env))
     handle = await harness.open_case(open_command(
         absence_id=f"ABS-{uuid.uuid4().hex[:8]}", first_day=today, reason=ReasonCategory.OTHER),
@@ -42,7 +43,7 @@ async def assessed(harness: Harness, env: WorkflowEnvironment, tier: Tier) -> Ha
     await harness.act(handle, Action.RECORD_EARLY_CONTACT, j.early_contact(now), MANAGER_ACTOR)
     view = await harness.act(handle, Action.RECORD_ASSESSMENT,
                              j.assessment(now).model_copy(update={"tier": tier}), OH_ACTOR)
-    assert view.state.practice == 1
+    assert follows(view.state, PRACTICE_V1)
     return handle
 
 

@@ -1,0 +1,311 @@
+"""Report first to the employee (practice version 2): the employee reads their OH report before
+anyone else, may comment on it, and gives (or withdraws) their own written, dated, scoped consent
+to release it: the fitness opinion to their line manager, the recommended adjustments to their
+line manager, the advice to HR.
+
+The consent OH records with an assessment is what OH *proposes* to release; the employee can
+release no more than that, and nothing reaches the manager or HR until they have (see
+`domain.disclosure.effective_consent`). A withdrawal hides the advice again from then on; it
+cannot unsay what was read before it, which the access log records.
+
+The employee acts on their own page. OH may record, on the employee's behalf, a consent or a
+withdrawal the employee gave outside rtw (a signed form, a letter, a call to OH to withdraw),
+naming when it was given and the evidence kept; people without a way to sign in must not lose
+the choice, and a withdrawal must be as easy to make as a consent. A comment is the employee's
+own words: only the employee records one (OH writes case notes).
+
+Cases opened under earlier practice keep the consent recorded with each assessment: these
+actions are refused there, so their disclosure never changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from domain.actors import PRINTABLE, Actor, Role
+from domain.calendar import london_date
+from domain.errors import InvalidCommand, PreconditionNotMet
+from domain.guards import check_day_not_in_future
+from domain.journey.base import (
+    SHORT,
+    TEXT,
+    ActionRule,
+    Changes,
+    Command,
+    Event,
+    Evolution,
+    Preconditions,
+)
+from domain.journey.case_notes import FILE_STAGES
+from domain.practice import PRACTICE_V2, reports_first_to_employee
+from domain.stages import Action
+from domain.state import Assessment, CaseState, ReportConsent
+from domain.values import ConsentScope
+from domain.vocabulary import ReportScope
+
+if TYPE_CHECKING:
+    from domain.events import CaseEvent
+
+EMPLOYEE = frozenset({Role.EMPLOYEE})
+EMPLOYEE_OR_OH = frozenset({Role.EMPLOYEE, Role.OH})
+
+# The part of OH's proposal (`ConsentScope`, recorded with the assessment) each scope releases.
+PROPOSAL_OF: dict[ReportScope, str] = {
+    ReportScope.FITNESS_TO_MANAGER: "share_fitness_with_manager",
+    ReportScope.ADJUSTMENTS_TO_MANAGER: "share_adjustments_with_manager",
+    ReportScope.ADVICE_TO_HR: "share_with_hr",
+}
+
+SCOPE_WORDS: dict[ReportScope, str] = {
+    ReportScope.FITNESS_TO_MANAGER: "the fitness opinion to the line manager",
+    ReportScope.ADJUSTMENTS_TO_MANAGER: "the recommended adjustments to the line manager",
+    ReportScope.ADVICE_TO_HR: "the advice to HR",
+}
+
+
+class CommentOnReport(Command):
+    """The employee's comment on their OH report: OH reads it; the manager never does."""
+
+    assessment_number: int = Field(ge=1, description="The number of the assessment whose "
+                                   "report the comment is on.")
+    comment: str = Field(min_length=1, max_length=TEXT)
+
+
+class _ConsentCommand(Command):
+    assessment_number: int = Field(ge=1, description="The number of the assessment whose "
+                                   "report this is about.")
+    scopes: list[ReportScope] = Field(min_length=1, max_length=len(ReportScope))
+    on: date | None = Field(
+        default=None, description="OH recording the employee's written word only: the day the "
+        "employee gave it. The employee's own is dated the day they give it on their page.")
+    evidence: str | None = Field(
+        default=None, min_length=1, max_length=SHORT, pattern=PRINTABLE,
+        description="OH recording the employee's written word only: where it is kept (e.g. "
+        "'signed consent form, document 4').")
+
+
+class GiveConsent(_ConsentCommand):
+    """The employee's consent to release parts of an OH report, each to whom it names."""
+
+
+class WithdrawConsent(_ConsentCommand):
+    """The employee withdraws a consent they gave: from now on that part is hidden again."""
+
+
+class ReportCommented(Event):
+    """The employee commented on the report of assessment `assessment_number`."""
+
+    type: Literal["ReportCommented"] = "ReportCommented"
+    number: int
+    assessment_number: int
+    comment: str
+
+
+class ConsentGiven(Event):
+    """The employee consented to release these parts of the report, on `given_on`; recorded by
+    them, or by OH from their written consent (`evidence`)."""
+
+    type: Literal["ConsentGiven"] = "ConsentGiven"
+    assessment_number: int
+    scopes: tuple[ReportScope, ...]
+    given_on: date
+    evidence: str | None = None
+
+
+class ConsentWithdrawn(Event):
+    """The employee withdrew their consent to release these parts of the report."""
+
+    type: Literal["ConsentWithdrawn"] = "ConsentWithdrawn"
+    assessment_number: int
+    scopes: tuple[ReportScope, ...]
+    withdrawn_on: date
+    evidence: str | None = None
+
+
+def proposed(assessment: Assessment, scope: ReportScope) -> bool:
+    """Whether OH proposes to release `scope` of `assessment`."""
+    flag: bool = getattr(assessment.consent, PROPOSAL_OF[scope])
+    return flag
+
+
+def latest_word(state: CaseState, assessment_number: int, scope: ReportScope
+                ) -> ReportConsent | None:
+    """The employee's latest consent or withdrawal for one scope of one report; None: pending."""
+    for consent in state.report_consents:
+        if consent.assessment_number == assessment_number and consent.scope is scope:
+            return consent
+    return None
+
+
+def given_scopes(state: CaseState, assessment_number: int) -> frozenset[ReportScope]:
+    """The scopes of one report the employee's consent releases now."""
+    return frozenset(c.scope for c in state.report_consents
+                     if c.assessment_number == assessment_number and c.given)
+
+
+def released(state: CaseState, assessment: Assessment) -> ConsentScope:
+    """What of `assessment` the employee has released: their consent, within OH's proposal."""
+    given = given_scopes(state, assessment.number)
+    return ConsentScope(report_offered_to_employee=True, **{
+        flag: scope in given and proposed(assessment, scope)
+        for scope, flag in PROPOSAL_OF.items()})
+
+
+def _assessment(state: CaseState, number: int) -> Assessment:
+    for assessment in state.assessments:
+        if assessment.number == number:
+            return assessment
+    held = len(state.assessments)
+    raise InvalidCommand("assessment_number", f"the case has {held} assessment"
+                         f"{'' if held == 1 else 's'}; there is no report {number}")
+
+
+def _dated(command: _ConsentCommand, assessment: Assessment, now: datetime, actor: Actor
+           ) -> date:
+    """The day the employee gave their word: today on their own page; the day OH names when
+    recording a written one, with the evidence kept."""
+    if actor.role is Role.EMPLOYEE:
+        for field in ("on", "evidence"):
+            if getattr(command, field) is not None:
+                raise InvalidCommand(field, "your own consent is dated the day you give it; "
+                                     "leave it out")
+        return london_date(now)
+    if command.on is None or command.evidence is None:
+        field = "on" if command.on is None else "evidence"
+        raise InvalidCommand(field, "OH records the employee's written word: name the day "
+                             "they gave it ('on') and where it is kept ('evidence')")
+    check_day_not_in_future("on", command.on, now)
+    if command.on < london_date(assessment.assessed_at):
+        raise InvalidCommand("on", "must not be before the report's assessment on "
+                             f"{london_date(assessment.assessed_at).isoformat()}")
+    return command.on
+
+
+def _distinct(scopes: list[ReportScope]) -> tuple[ReportScope, ...]:
+    return tuple(scope for scope in ReportScope if scope in scopes)
+
+
+def comment_on_report(state: CaseState, command: CommentOnReport, now: datetime, actor: Actor
+                      ) -> list[CaseEvent]:
+    _assessment(state, command.assessment_number)
+    if not command.comment.strip():
+        raise InvalidCommand("comment", "must not be blank")
+    number = state.report_comments + 1
+    return [ReportCommented(
+        occurred_at=now, actor=actor, number=number,
+        assessment_number=command.assessment_number, comment=command.comment,
+        # Auditors read the reason in lists: it never repeats the comment.
+        reason=f"comment {number} by the employee on the report of assessment "
+        f"{command.assessment_number}",
+    )]
+
+
+def give_consent(state: CaseState, command: GiveConsent, now: datetime, actor: Actor
+                 ) -> list[CaseEvent]:
+    assessment = _assessment(state, command.assessment_number)
+    scopes = _distinct(command.scopes)
+    not_proposed = [s for s in scopes if not proposed(assessment, s)]
+    if not_proposed:
+        raise InvalidCommand("scopes", "OH does not propose to release "
+                             + " or ".join(SCOPE_WORDS[s] for s in not_proposed)
+                             + f" of report {assessment.number}; nothing was recorded")
+    already = given_scopes(state, assessment.number)
+    new = tuple(s for s in scopes if s not in already)
+    if not new:
+        raise InvalidCommand("scopes", "consent to " + " and ".join(SCOPE_WORDS[s] for s in
+                             scopes) + f" of report {assessment.number} is already given")
+    given_on = _dated(command, assessment, now, actor)
+    by = "written consent recorded by OH " + actor.id if actor.role is Role.OH else "the employee"
+    return [ConsentGiven(
+        occurred_at=now, actor=actor, assessment_number=assessment.number, scopes=new,
+        given_on=given_on, evidence=command.evidence,
+        reason=f"consent to release {', '.join(SCOPE_WORDS[s] for s in new)} of report "
+        f"{assessment.number}, given by {by}",
+    )]
+
+
+def withdraw_consent(state: CaseState, command: WithdrawConsent, now: datetime, actor: Actor
+                     ) -> list[CaseEvent]:
+    assessment = _assessment(state, command.assessment_number)
+    scopes = _distinct(command.scopes)
+    given = given_scopes(state, assessment.number)
+    not_given = [s for s in scopes if s not in given]
+    if not_given:
+        raise InvalidCommand("scopes", "there is no consent to withdraw for "
+                             + " or ".join(SCOPE_WORDS[s] for s in not_given)
+                             + f" of report {assessment.number}; nothing was recorded")
+    withdrawn_on = _dated(command, assessment, now, actor)
+    by = "withdrawal recorded by OH " + actor.id if actor.role is Role.OH else "the employee"
+    return [ConsentWithdrawn(
+        occurred_at=now, actor=actor, assessment_number=assessment.number, scopes=scopes,
+        withdrawn_on=withdrawn_on, evidence=command.evidence,
+        reason=f"consent to release {', '.join(SCOPE_WORDS[s] for s in scopes)} of report "
+        f"{assessment.number} withdrawn by {by}",
+    )]
+
+
+def _check_reports_first(state: CaseState, actor: Actor) -> None:
+    if not reports_first_to_employee(state):
+        raise PreconditionNotMet(
+            f"the report-first rules (practice version {PRACTICE_V2})",
+            Action.RECORD_ASSESSMENT.value,
+            f"this case follows practice version {state.practice}: the consent recorded with "
+            "each assessment decides what is shared; to change it, OH records a new assessment")
+
+
+def _with_word(state: CaseState, number: int, scopes: tuple[ReportScope, ...], given: bool,
+               on: date) -> Changes:
+    kept = tuple(c for c in state.report_consents
+                 if not (c.assessment_number == number and c.scope in scopes))
+    return {"report_consents": (*kept, *(ReportConsent(assessment_number=number, scope=scope,
+                                                       given=given, on=on)
+                                         for scope in scopes))}
+
+
+def _commented(state: CaseState, event: ReportCommented) -> Changes:
+    return {"report_comments": event.number}
+
+
+def _given(state: CaseState, event: ConsentGiven) -> Changes:
+    return _with_word(state, event.assessment_number, event.scopes, True, event.given_on)
+
+
+def _withdrawn(state: CaseState, event: ConsentWithdrawn) -> Changes:
+    return _with_word(state, event.assessment_number, event.scopes, False, event.withdrawn_on)
+
+
+EVOLUTION: Evolution = {
+    ReportCommented: _commented, ConsentGiven: _given, ConsentWithdrawn: _withdrawn,
+}
+
+PRECONDITIONS: Preconditions = {
+    Action.COMMENT_ON_REPORT: (_check_reports_first,),
+    Action.GIVE_CONSENT: (_check_reports_first,),
+    Action.WITHDRAW_CONSENT: (_check_reports_first,),
+}
+
+RULES: dict[Action, ActionRule] = {
+    # Taken on the employee's own page (`/my-case/{case_id}/report`): employees hold no API
+    # token, so an endpoint would answer nobody.
+    Action.COMMENT_ON_REPORT: ActionRule(
+        command=CommentOnReport, decide=comment_on_report, roles=EMPLOYEE, stages=FILE_STAGES,
+        example={"assessment_number": 1,
+                 "comment": "I can start at 10:00 but not on Mondays, when I see my physio."},
+    ),
+    Action.GIVE_CONSENT: ActionRule(
+        command=GiveConsent, decide=give_consent, roles=EMPLOYEE_OR_OH, stages=FILE_STAGES,
+        path="consents",
+        example={"assessment_number": 1, "scopes": ["fitness_to_manager",
+                                                    "adjustments_to_manager"],
+                 "on": "2026-11-23", "evidence": "signed consent form, document 4"},
+    ),
+    Action.WITHDRAW_CONSENT: ActionRule(
+        command=WithdrawConsent, decide=withdraw_consent, roles=EMPLOYEE_OR_OH,
+        stages=FILE_STAGES, path="consent-withdrawals",
+        example={"assessment_number": 1, "scopes": ["adjustments_to_manager"],
+                 "on": "2026-11-23", "evidence": "the employee phoned OH to withdraw it"},
+    ),
+}
