@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from temporalio.client import (
@@ -17,13 +18,16 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.access_log import log_read
 from api.models import CaseOut, UpdateAccepted
 from api.problems import Problem, invalid_field
 from api.professional import check_case_manager_is_oh, with_signed_in_professional
 from api.services import Services
 from api.views import case_for
+from domain.actions import check_own_team
 from domain.actors import Actor, Source
 from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence
+from domain.errors import NotOwnTeam
 from domain.events import CaseEvent, parse_event
 from domain.stages import Action
 from eventstore.records import CaseEventRecord
@@ -87,6 +91,22 @@ async def query_view(services: Services, case_id: uuid.UUID | str) -> CaseView:
         return await handle.query(CaseWorkflow.view)
     except RPCError as error:
         raise _rpc_problem(error, case_id) from None
+
+
+async def readable_view(request: Request, services: Services, principal: Principal,
+                        case_id: uuid.UUID, *, channel: str = "api",
+                        refused: str = "Forbidden") -> CaseView:
+    """A case read: logged, then refused (403, titled `refused`) when it is outside the caller's
+    team or own case, whatever its stage, so the refusal tells them nothing of it. The API's
+    case read and every page that shows a case call this."""
+    await log_read(request, services, principal, "case.read", case_id, channel=channel)
+    view = await query_view(services, case_id)
+    try:
+        check_own_team(view.state, Actor(id=principal.subject, role=principal.role,
+                                         source=Source.API))
+    except NotOwnTeam as outside:
+        raise Problem(403, refused, outside.message) from None
+    return view
 
 
 async def run_action(

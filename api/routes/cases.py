@@ -10,17 +10,15 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from api.access_log import log_read
 from api.audit_params import AsOfQuery, PositionQuery, as_of_moment
-from api.case_calls import query_view
+from api.case_calls import readable_view
 from api.case_history import history_as_it_stood
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, HistoryEntry
-from api.problems import Problem, problem_responses
+from api.problems import problem_responses
 from api.services import Services
 from api.views import case_for
-from domain.actions import check_own_team
-from domain.actors import Actor, Role, Source
+from domain.actors import Role
 from domain.disclosure import HISTORY_ROLES
-from domain.errors import NotOwnTeam
 from infra.tokens import Principal
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"],
@@ -40,13 +38,7 @@ async def get_case(
     services: ServicesDep,
     principal: Annotated[Principal, Depends(require_roles(*ANY_ROLE))],
 ) -> CaseOut:
-    await log_read(request, services, principal, "case.read", case_id)
-    view = await query_view(services, case_id)
-    try:
-        check_own_team(view.state, Actor(id=principal.subject, role=principal.role,
-                                         source=Source.API))
-    except NotOwnTeam as outside:
-        raise Problem(403, "Forbidden", outside.message) from None
+    view = await readable_view(request, services, principal, case_id)
     return case_for(view, principal)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
@@ -74,6 +76,21 @@ async def site(dev_server_env: WorkflowEnvironment, store: CaseEventStore,
     counts only its own rows. Its address is `base_url(site)`."""
     async with serve_api(dev_server_env.client, store, database_url) as stack:
         yield stack
+
+
+@asynccontextmanager
+async def site_of_its_own(env: WorkflowEnvironment, postgres_server_url: str,
+                          **options: Any) -> AsyncIterator[ApiStack]:
+    """A served app on a fresh database of its own, for the tests that count every row of a
+    list or need an app configured otherwise (`options` go to `serve_api`)."""
+    database_url = fresh_database(postgres_server_url)
+    store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
+                                   audit_key=TEST_AUDIT_KEY)
+    try:
+        async with serve_api(env.client, store, database_url, **options) as stack:
+            yield stack
+    finally:
+        store.close()
 
 
 def base_url(stack: ApiStack) -> str:

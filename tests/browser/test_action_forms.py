@@ -15,11 +15,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.actors import Role
 from domain.calendar import LONDON
-from eventstore.store import CaseEventStore
-from tests.browser.conftest import base_url
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, fresh_database
+from tests.browser.conftest import base_url, site_of_its_own
 from tests.support import api_harness
-from tests.support.api_harness import TOKENS, ApiStack, absence, auth, open_case, serve_api
+from tests.support.api_harness import TOKENS, ApiStack, absence, auth, open_case
 from tests.support.browser import check_accessible, screenshot, sign_in
 
 CASE_PAGE = "/cases/{case_id}"
@@ -300,15 +298,9 @@ async def hurried_site(dev_server_env: WorkflowEnvironment,
                        postgres_server_url: str) -> AsyncIterator[ApiStack]:
     """The app waiting (almost) no time for a case to apply an action: it answers 202. Its
     own database, beside the module's served app."""
-    database_url = fresh_database(postgres_server_url)
-    store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
-                                   audit_key=TEST_AUDIT_KEY)
-    try:
-        async with serve_api(dev_server_env.client, store, database_url,
-                             update_wait_seconds=0.001) as stack:
-            yield stack
-    finally:
-        store.close()
+    async with site_of_its_own(dev_server_env, postgres_server_url,
+                               update_wait_seconds=0.001) as stack:
+        yield stack
 
 
 async def test_an_action_accepted_but_not_yet_applied_says_so_and_is_applied_once(

@@ -15,16 +15,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.actors import Role
 from domain.calendar import LONDON
-from eventstore.store import CaseEventStore
 from infra.employers import EmployerDirectory
 from infra.notice_channels import SmtpChannel, parse_smtp_url
 from infra.notice_texts import NoticeTexts
 from infra.sign_in_links import SignInLinkKey
 from readside.employee_links import EmployeeContactsProjector
 from readside.outbox import NoticeOutbox
-from tests.browser.conftest import base_url
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, fresh_database
-from tests.support.api_harness import ApiStack, absence, auth, open_case, serve_api
+from tests.browser.conftest import base_url, site_of_its_own
+from tests.support.api_harness import ApiStack, absence, auth, open_case
 from tests.support.browser import check_accessible, screenshot
 from tests.support.mail import Mailbox, mail_server
 from worker.relay import NoticeRelay, SignInLinks, StoredCaseStates
@@ -38,14 +36,8 @@ async def site(dev_server_env: WorkflowEnvironment,
                postgres_server_url: str) -> AsyncIterator[ApiStack]:
     """A served app with its own database for each test here: each test's employee must be the
     only one with that address, and see only their own cases."""
-    database_url = fresh_database(postgres_server_url)
-    store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
-                                   audit_key=TEST_AUDIT_KEY)
-    try:
-        async with serve_api(dev_server_env.client, store, database_url) as stack:
-            yield stack
-    finally:
-        store.close()
+    async with site_of_its_own(dev_server_env, postgres_server_url) as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -21,17 +21,14 @@ from domain.evolve import evolve
 from domain.ids import case_id_for_absence
 from domain.policy import DEFAULT_POLICY
 from domain.stages import ReasonCategory
-from eventstore.store import CaseEventStore
 from readside.worklist import WORKLIST, WorklistProjector
-from tests.browser.conftest import base_url
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, fresh_database
+from tests.browser.conftest import base_url, site_of_its_own
 from tests.support.api_harness import (
     OTHER_MANAGER_TOKEN,
     TOKENS,
     ApiStack,
     absence,
     open_case,
-    serve_api,
 )
 from tests.support.browser import check_accessible, screenshot, sign_in
 from tests.support.builders import HR_ACTOR
@@ -55,14 +52,8 @@ async def site(dev_server_env: WorkflowEnvironment,
                postgres_server_url: str) -> AsyncIterator[ApiStack]:
     """A served app with its own empty database for each test here: these tests count every
     row of a worklist."""
-    database_url = fresh_database(postgres_server_url)
-    store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
-                                   audit_key=TEST_AUDIT_KEY)
-    try:
-        async with serve_api(dev_server_env.client, store, database_url) as stack:
-            yield stack
-    finally:
-        store.close()
+    async with site_of_its_own(dev_server_env, postgres_server_url) as stack:
+        yield stack
 
 
 async def waiting_since(site: ApiStack, days: int, name: str, *, manager: str = "M2002") -> str:

@@ -19,8 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from api.access_log import log_read
-from api.case_calls import query_view, run_action
+from api.case_calls import readable_view, run_action
 from api.problems import Problem
 from api.services import Services
 from api.views import case_for
@@ -38,9 +37,7 @@ from api.web.guard import PageRefused, check_same_origin, signed_in
 from api.web.offers import action_href, offered_actions
 from api.web.rendering import render
 from api.web.route import PageRoute
-from domain.actions import RULES, check_own_team
-from domain.actors import Actor, Source
-from domain.errors import NotOwnTeam
+from domain.actions import RULES
 from domain.stages import Action
 from infra.tokens import Principal
 from workflows.payloads import CaseView
@@ -87,15 +84,7 @@ def _action(name: str) -> Action:
 async def _case_view(request: Request, case_id: uuid.UUID, principal: Principal) -> CaseView:
     """The case as the form page reads it: logged, and refused outside the caller's team or
     own case exactly as the API's case read is."""
-    services = _services(request)
-    await log_read(request, services, principal, "case.read", case_id, channel="web")
-    view = await query_view(services, case_id)
-    try:
-        check_own_team(view.state, Actor(id=principal.subject, role=principal.role,
-                                         source=Source.API))
-    except NotOwnTeam as outside:
-        raise Problem(403, "Forbidden", outside.message) from None
-    return view
+    return await readable_view(request, _services(request), principal, case_id, channel="web")
 
 
 def _links(case_id: uuid.UUID, offered: Sequence[Action]) -> list[dict[str, str]]:

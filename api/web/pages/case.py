@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from api.access_log import log_read
-from api.case_calls import case_events, not_found, query_view
+from api.case_calls import case_events, not_found, readable_view
 from api.models import CaseOut, HistoryEntry
 from api.problems import Problem
 from api.routes.case_notes import NOTE_READERS, notes_for
@@ -27,17 +27,15 @@ from api.routes.cases import ANY_ROLE, history_of
 from api.services import Services
 from api.views import case_for
 from api.web.forms import action_title
-from api.web.guard import PageRefused, page_roles
+from api.web.guard import page_roles
 from api.web.offers import action_href, offered_actions
 from api.web.pages.actions import done_banner
 from api.web.pages.worklist import in_words, london_time
 from api.web.rendering import render
 from api.web.route import PageRoute
-from domain.actions import check_own_team
-from domain.actors import Actor, Role, Source
+from domain.actors import Role
 from domain.deadline_words import deadline_in_words
 from domain.disclosure import HISTORY_ROLES, may_see_in_timeline
-from domain.errors import NotOwnTeam
 from domain.journey.case_notes import NoteVisibility
 from infra.tokens import Principal
 from workflows.payloads import CaseView
@@ -120,13 +118,8 @@ async def case_page(
 ) -> Response:
     services: Services = request.app.state.services
     found = _case_id(case_id)
-    await log_read(request, services, principal, "case.read", found, channel="web")
-    view = await query_view(services, found)
-    try:
-        check_own_team(view.state, Actor(id=principal.subject, role=principal.role,
-                                         source=Source.API))
-    except NotOwnTeam as outside:
-        raise PageRefused(403, "You cannot see this case", outside.message) from None
+    view = await readable_view(request, services, principal, found, channel="web",
+                               refused="You cannot see this case")
     now = services.now()
     case = case_for(view, principal, now=now)
     if principal.role in HISTORY_ROLES:
