@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
@@ -14,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from eventstore.store import CaseEventStore
 from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, fresh_database
-from tests.support.api_harness import ApiStack, serve_api
+from tests.support.api_harness import ApiStack, serve_api, site_of_its_own
 from tests.support.browser import chromium_path
 
 
@@ -78,19 +76,7 @@ async def site(dev_server_env: WorkflowEnvironment, store: CaseEventStore,
         yield stack
 
 
-@asynccontextmanager
-async def site_of_its_own(env: WorkflowEnvironment, postgres_server_url: str,
-                          **options: Any) -> AsyncIterator[ApiStack]:
-    """A served app on a fresh database of its own, for the tests that count every row of a
-    list or need an app configured otherwise (`options` go to `serve_api`)."""
-    database_url = fresh_database(postgres_server_url)
-    store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
-                                   audit_key=TEST_AUDIT_KEY)
-    try:
-        async with serve_api(env.client, store, database_url, **options) as stack:
-            yield stack
-    finally:
-        store.close()
+__all__ = ["base_url", "site_of_its_own"]
 
 
 def base_url(stack: ApiStack) -> str:

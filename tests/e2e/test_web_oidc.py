@@ -19,7 +19,7 @@ from api.web.config import OidcConfig, WebConfig
 from api.web.oidc import OidcClient, Pending, SignInFailed
 from eventstore.store import CaseEventStore
 from localstack.temporal import free_port
-from tests.support.api_harness import ApiStack, serve_api
+from tests.support.api_harness import ApiStack, serve_api, site_of_its_own
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
 
 OH_CLAIMS = {"name": "Dr Lin Okafor", "rtw_role": "oh", "rtw_employers": ["acme-trust"],
@@ -32,13 +32,21 @@ def provider() -> Iterator[Provider]:
         yield running
 
 
-@pytest.fixture
-async def site(provider: Provider, dev_server_env: WorkflowEnvironment, store: CaseEventStore,
-               database_url: str) -> AsyncIterator[ApiStack]:
+@pytest.fixture(scope="module")
+async def served(provider: Provider, dev_server_env: WorkflowEnvironment,
+                 postgres_server_url: str) -> AsyncIterator[ApiStack]:
+    """One app for the module (a worker and a served app cost seconds each)."""
     web = WebConfig(oidc=OidcConfig(issuer=provider.issuer, client_id=CLIENT_ID,
                                     client_secret=CLIENT_SECRET))
-    async with serve_api(dev_server_env.client, store, database_url, web=web) as stack:
+    async with site_of_its_own(dev_server_env, postgres_server_url, web=web) as stack:
         yield stack
+
+
+@pytest.fixture
+async def site(served: ApiStack) -> ApiStack:
+    """The module's app with no session open: each test counts the sessions it opens."""
+    await served.harness.pool.execute("DELETE FROM rtw_web_sessions")
+    return served
 
 
 async def begin(site: ApiStack, next_page: str = "") -> str:

@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.services import Services
@@ -24,7 +25,7 @@ from eventstore.store import CaseEventStore
 from infra.policies import PolicyBook
 from infra.temporal_client import traced_client
 from infra.tokens import Principal, TokenRegistry, token_digest
-from tests.conftest import TEST_PAYLOAD_KEYS
+from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS, fresh_database
 from tests.support.serving import serving
 from tests.support.workflow_harness import Harness, running_worker
 
@@ -84,6 +85,21 @@ async def serve_api(
         )
         async with serve_app(services) as http:
             yield ApiStack(http=http, harness=harness, spans=spans, client=client)
+
+
+@asynccontextmanager
+async def site_of_its_own(env: WorkflowEnvironment, postgres_server_url: str,
+                          **options: Any) -> AsyncIterator[ApiStack]:
+    """A served app on a fresh database of its own, for the tests that count every row of a
+    list or need an app configured otherwise (`options` go to `serve_api`)."""
+    database_url = fresh_database(postgres_server_url)
+    store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
+                                   audit_key=TEST_AUDIT_KEY)
+    try:
+        async with serve_api(env.client, store, database_url, **options) as stack:
+            yield stack
+    finally:
+        store.close()
 
 
 @asynccontextmanager
