@@ -40,7 +40,7 @@ from infra.settings import Settings
 from infra.tokens import issue_dev_tokens
 from tests.conftest import free_port
 
-CASES = 100
+CASES = 60
 AT_ONCE = 10
 RECONCILE_AT_ONCE = 8
 
