@@ -198,17 +198,29 @@ def book_appointment(state: CaseState, command: BookAppointment, now: datetime, 
 
 # What an employee may book for themselves: a consultation or review with a professional who
 # already sees them on this case. A case conference (with the manager and HR) is OH's to call.
-EMPLOYEE_PURPOSES = frozenset({AppointmentPurpose.FIRST_CONSULTATION, AppointmentPurpose.REVIEW,
-                               AppointmentPurpose.RETURN_TO_WORK_REVIEW})
+EMPLOYEE_PURPOSES = (AppointmentPurpose.FIRST_CONSULTATION, AppointmentPurpose.REVIEW,
+                     AppointmentPurpose.RETURN_TO_WORK_REVIEW)
+
+
+def bookable_professionals(state: CaseState) -> list[Professional]:
+    """The professionals who already see the employee on this case, each once: whom they have
+    appointments with, then who assessed them, latest first. An employee books only with these
+    (the employee's page offers exactly these)."""
+    found: dict[str, Professional] = {}
+    for appointment in state.appointments.upcoming:
+        found.setdefault(appointment.professional.id, appointment.professional)
+    for assessment in reversed(state.assessments):
+        who = assessment.assessor
+        found.setdefault(who.id, Professional(id=who.id, name=who.name,
+                                              profession=who.profession))
+    return list(found.values())
 
 
 def _check_employee_may_book(state: CaseState, command: BookAppointment) -> None:
     if command.purpose not in EMPLOYEE_PURPOSES:
         raise InvalidCommand("purpose", "an employee books a first consultation, a review or a "
                              "return-to-work review; OH arranges the rest")
-    seen_by = ({a.professional.id for a in state.appointments.upcoming}
-               | {a.assessor.id for a in state.assessments}
-               | ({state.case_manager.id} if state.case_manager else set()))
+    seen_by = {who.id for who in bookable_professionals(state)}
     if command.professional.id not in seen_by:
         raise InvalidCommand("professional", "an employee books with a professional who "
                              "already sees them on this case: "

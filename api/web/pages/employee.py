@@ -46,7 +46,12 @@ from domain.disclosure import (
     may_see_own_advice,
 )
 from domain.errors import NotOwnTeam
-from domain.journey.appointments import BookAppointment, MoveAppointment
+from domain.journey.appointments import (
+    EMPLOYEE_PURPOSES,
+    BookAppointment,
+    MoveAppointment,
+    bookable_professionals,
+)
 from domain.journey.case_notes import CaseNoteAdded
 from domain.stages import Action, Stage
 from infra.sign_in_links import LINK_LIFETIME, SignInLinkKey
@@ -89,10 +94,6 @@ PURPOSE_WORDS = {
     AppointmentPurpose.CASE_CONFERENCE: "Case conference",
     AppointmentPurpose.OTHER: "Other",
 }
-# What an employee may book for themselves: a consultation or a review, never a case
-# conference (a meeting OH calls with the employer).
-EMPLOYEE_PURPOSES = (AppointmentPurpose.FIRST_CONSULTATION, AppointmentPurpose.REVIEW,
-                     AppointmentPurpose.RETURN_TO_WORK_REVIEW)
 # The times offered for a booking, London time.
 SLOTS = tuple(time(hour, minute) for hour in range(9, 17) for minute in (0, 30))
 
@@ -237,18 +238,8 @@ async def _own_view(request: Request, principal: Principal, case_id: str) -> Cas
 
 
 def _bookable_with(view: CaseView) -> list[dict[str, str]]:
-    """The OH professionals the employee may book with: those of their case (who assessed
-    them, whom they have appointments with), each once."""
-    state = view.state
-    found: dict[str, dict[str, str]] = {}
-    for appointment in state.appointments.upcoming:
-        who = appointment.professional
-        found.setdefault(who.id, {"id": who.id, "name": who.name, "profession": who.profession})
-    for assessment in reversed(state.assessments):
-        who_ = assessment.assessor
-        found.setdefault(who_.id, {"id": who_.id, "name": who_.name,
-                                   "profession": who_.profession})
-    return list(found.values())
+    """The OH professionals the employee may book with, as the domain decides."""
+    return [who.model_dump(mode="json") for who in bookable_professionals(view.state)]
 
 
 async def _case_section(request: Request, principal: Principal, case_id: str,
