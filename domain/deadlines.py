@@ -8,6 +8,7 @@ second stage (`…#2`) escalates when it is missed twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from domain.actors import Actor
@@ -27,7 +28,7 @@ from domain.journey import (
     therapy,
     triage,
 )
-from domain.journey.base import Deadline, DeadlineKind, Deadlines
+from domain.journey.base import MISSED_TWICE, Deadline, DeadlineKind, Deadlines
 from domain.journey.early_contact import (
     ManagerRemindedOfContact,
     MissedContactEscalated,
@@ -67,14 +68,20 @@ _STAGES: tuple[Deadlines, ...] = (
 )
 
 
-def open_deadlines(state: CaseState) -> list[Deadline]:
-    """Deadlines not yet met or acted on, earliest first."""
+def _unmet(state: CaseState, keep_fired: Callable[[Deadline], bool]) -> list[Deadline]:
+    """The stages' deadlines not yet met, earliest first: those not yet acted on, and those
+    acted on that `keep_fired` keeps."""
     if state.stage is Stage.CLOSED:
         return []
     found: list[Deadline] = []
     for rule in _STAGES:
-        found.extend(d for d in rule(state) if d.key not in state.fired)
+        found.extend(d for d in rule(state) if d.key not in state.fired or keep_fired(d))
     return sorted(found, key=lambda d: (d.due_at, d.key))
+
+
+def open_deadlines(state: CaseState) -> list[Deadline]:
+    """Deadlines not yet met or acted on, earliest first."""
+    return _unmet(state, lambda _: False)
 
 
 # Deadlines that ask someone to do something. Once one is missed (its reminder sent, or its
@@ -91,23 +98,15 @@ TASKS = frozenset({
     "specialist_assessment_due", "specialist_referral_due", "fit_note_assess_again",
     "missed_appointments_decision_due",
 })
-_MISSED_TWICE = "_missed_twice"
-
-
 def is_task(deadline: Deadline) -> bool:
     """Whether missing `deadline` leaves something undone until someone does it."""
-    return deadline.name.removesuffix(_MISSED_TWICE) in TASKS
+    return deadline.name.removesuffix(MISSED_TWICE) in TASKS
 
 
 def outstanding_deadlines(state: CaseState) -> list[Deadline]:
     """What a worklist sorts a case by, earliest first: its open deadlines, and the tasks
     already missed (reminded or escalated) but still not done, which stay overdue until done."""
-    if state.stage is Stage.CLOSED:
-        return []
-    found: list[Deadline] = []
-    for rule in _STAGES:
-        found.extend(d for d in rule(state) if d.key not in state.fired or is_task(d))
-    return sorted(found, key=lambda d: (d.due_at, d.key))
+    return _unmet(state, is_task)
 
 
 def next_deadline(state: CaseState) -> Deadline | None:

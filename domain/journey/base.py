@@ -120,6 +120,10 @@ def on_day(day: date, policy: Policy, at: time | None = None) -> datetime:
     return local_moment(day, at or policy.reminders_at)
 
 
+MISSED_TWICE = "_missed_twice"
+"""The ending of the name of a deadline's second stage: missed again after its reminder."""
+
+
 def with_second_miss(state: CaseState, first: Deadline, recipients: tuple[Role, ...],
                      cause: str) -> list[Deadline]:
     """A reminder, then (once it has gone out) an escalation if the deadline is missed again."""
@@ -127,7 +131,7 @@ def with_second_miss(state: CaseState, first: Deadline, recipients: tuple[Role, 
     if first.key in state.fired:
         found.append(
             Deadline(
-                key=f"{first.key}#2", name=f"{first.name}_missed_twice",
+                key=f"{first.key}#2", name=f"{first.name}{MISSED_TWICE}",
                 due_at=first.due_at + timedelta(days=state.policy.repeat_reminder_days),
                 kind=DeadlineKind.ESCALATION, recipients=recipients, why=cause,
             )
