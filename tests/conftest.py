@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from urllib.parse import urlparse, urlunparse
 
 import asyncpg
@@ -48,8 +49,9 @@ def database_url(postgres_server_url: str) -> str:
     return fresh_database(postgres_server_url)
 
 
-@pytest.fixture
-def store(database_url: str) -> Iterator[CaseEventStore]:
+@contextmanager
+def keyed_store(database_url: str) -> Iterator[CaseEventStore]:
+    """The event store on `database_url` with the tests' keys, closed after the block."""
     event_store = CaseEventStore.connect(
         database_url, cipher_key=TEST_CIPHER_KEY, audit_key=TEST_AUDIT_KEY
     )
@@ -57,6 +59,12 @@ def store(database_url: str) -> Iterator[CaseEventStore]:
         yield event_store
     finally:
         event_store.close()
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[CaseEventStore]:
+    with keyed_store(database_url) as event_store:
+        yield event_store
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from temporalio.testing import WorkflowEnvironment
 
 from eventstore.store import CaseEventStore
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, fresh_database
+from tests.conftest import fresh_database, keyed_store
 from tests.support.api_harness import ApiStack, serve_api, site_of_its_own
 from tests.support.browser import chromium_path
 
@@ -58,12 +58,8 @@ def database_url(postgres_server_url: str) -> str:
 @pytest.fixture(scope="module")
 def store(database_url: str) -> Iterator[CaseEventStore]:
     """The served app's event store, for tests that arrange or tamper with stored events."""
-    event_store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
-                                         audit_key=TEST_AUDIT_KEY)
-    try:
+    with keyed_store(database_url) as event_store:
         yield event_store
-    finally:
-        event_store.close()
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-import psycopg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
@@ -24,7 +22,14 @@ from domain.actors import Role
 from domain.ids import case_id_for_absence
 from eventstore.store import CaseEventStore
 from readside.worklist import WorklistProjector
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS, free_port
+from tests.conftest import (
+    TEST_AUDIT_KEY,
+    TEST_CIPHER_KEY,
+    TEST_PAYLOAD_KEYS,
+    free_port,
+    fresh_database,
+    keyed_store,
+)
 from tests.support.api_harness import TOKENS, ApiStack, auth, serve_api
 
 HEADER = ["employer_id", "absence_id", "employee_id", "employee_name", "employee_email",
@@ -33,20 +38,13 @@ HEADER = ["employer_id", "absence_id", "employee_id", "employee_name", "employee
 
 @pytest.fixture(scope="module")
 def module_database_url(postgres_server_url: str) -> str:
-    name = f"rtw_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunparse(urlparse(postgres_server_url)._replace(path=f"/{name}"))
+    return fresh_database(postgres_server_url)
 
 
 @pytest.fixture(scope="module")
 def module_store(module_database_url: str) -> Iterator[CaseEventStore]:
-    store = CaseEventStore.connect(module_database_url, cipher_key=TEST_CIPHER_KEY,
-                                   audit_key=TEST_AUDIT_KEY)
-    try:
+    with keyed_store(module_database_url) as store:
         yield store
-    finally:
-        store.close()
 
 
 @pytest.fixture(scope="module")

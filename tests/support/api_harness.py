@@ -25,7 +25,7 @@ from eventstore.store import CaseEventStore
 from infra.policies import PolicyBook
 from infra.temporal_client import traced_client
 from infra.tokens import Principal, TokenRegistry, token_digest
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS, fresh_database
+from tests.conftest import TEST_PAYLOAD_KEYS, fresh_database, keyed_store
 from tests.support.serving import serving
 from tests.support.workflow_harness import Harness, running_worker
 
@@ -93,13 +93,9 @@ async def site_of_its_own(env: WorkflowEnvironment, postgres_server_url: str,
     """A served app on a fresh database of its own, for the tests that count every row of a
     list or need an app configured otherwise (`options` go to `serve_api`)."""
     database_url = fresh_database(postgres_server_url)
-    store = CaseEventStore.connect(database_url, cipher_key=TEST_CIPHER_KEY,
-                                   audit_key=TEST_AUDIT_KEY)
-    try:
+    with keyed_store(database_url) as store:
         async with serve_api(env.client, store, database_url, **options) as stack:
             yield stack
-    finally:
-        store.close()
 
 
 @asynccontextmanager
