@@ -4,7 +4,6 @@ and an address asking too often is sent no more links."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -15,10 +14,10 @@ import psycopg
 import pytest
 
 from infra.sign_in_links import LINKS_PER_HOUR
-from tests.e2e.test_local_stack import LocalStack
+from tests.e2e.test_local_stack import LocalStack, stack_mailing_by_smtp
 from tests.e2e.test_notices_by_email import wait_for
 from tests.support.api_harness import absence
-from tests.support.mail import Mailbox, mail_server
+from tests.support.mail import Mailbox
 
 EMAIL = "sam.patel@acme.example"
 UNKNOWN = "nobody@acme.example"
@@ -31,18 +30,8 @@ def mailbox() -> Mailbox:
 
 @pytest.fixture
 def stack(tmp_path: Path, mailbox: Mailbox) -> Iterator[LocalStack]:
-    employers = tmp_path / "employers"
-    employers.mkdir()
-    (employers / "acme-trust.json").write_text(json.dumps(
-        {"mailboxes": {"oh": "oh-team@acme.example", "hr": "hr-team@acme.example"}}))
-    with mail_server(mailbox) as address:
-        local = LocalStack(tmp_path)
-        local.env.update({
-            "RTW_NOTIFY_CHANNEL": "smtp", "RTW_SMTP_URL": f"smtp://{address}",
-            "RTW_SMTP_FROM": "rtw <rtw@acme.example>", "RTW_EMPLOYERS_DIR": str(employers)})
+    with stack_mailing_by_smtp(tmp_path, mailbox) as local:
         yield local
-        if local.process is not None and local.process.poll() is None:
-            local.process.kill()
 
 
 def database_url(stack: LocalStack) -> str:

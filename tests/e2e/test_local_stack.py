@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +19,10 @@ import pytest
 
 from tests.conftest import free_port
 from tests.support.api_harness import absence
+from tests.support.mail import Mailbox, mail_server
+
+OH_MAILBOX = "oh-team@acme.example"
+HR_MAILBOX = "hr-team@acme.example"
 
 
 class LocalStack:
@@ -70,6 +75,26 @@ class LocalStack:
     def rtw(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=self.workdir,
                               env=self.env, capture_output=True, text=True, timeout=60)
+
+
+@contextmanager
+def stack_mailing_by_smtp(tmp_path: Path, mailbox: Mailbox,
+                          **env: str) -> Iterator[LocalStack]:
+    """`rtw run` in `tmp_path` sending its notices by SMTP into `mailbox`, with acme-trust's
+    OH and HR mailboxes named; `env` adds settings. Killed after the block if still running."""
+    employers = tmp_path / "employers"
+    employers.mkdir()
+    (employers / "acme-trust.json").write_text(json.dumps(
+        {"mailboxes": {"oh": OH_MAILBOX, "hr": HR_MAILBOX}}))
+    with mail_server(mailbox) as address:
+        local = LocalStack(tmp_path)
+        local.env.update({
+            "RTW_NOTIFY_CHANNEL": "smtp", "RTW_SMTP_URL": f"smtp://{address}",
+            "RTW_SMTP_FROM": "rtw <rtw@acme.example>", "RTW_EMPLOYERS_DIR": str(employers),
+            **env})
+        yield local
+        if local.process is not None and local.process.poll() is None:
+            local.process.kill()
 
 
 @pytest.fixture

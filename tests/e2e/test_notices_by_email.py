@@ -4,7 +4,6 @@ marking it sends it again once, under the same reference."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -15,12 +14,9 @@ import httpx
 import psutil
 import pytest
 
-from tests.e2e.test_local_stack import LocalStack
+from tests.e2e.test_local_stack import LocalStack, stack_mailing_by_smtp
 from tests.support.api_harness import absence
-from tests.support.mail import Delivered, Mailbox, mail_server
-
-OH_MAILBOX = "oh-team@acme.example"
-HR_MAILBOX = "hr-team@acme.example"
+from tests.support.mail import Delivered, Mailbox
 
 
 @pytest.fixture
@@ -30,21 +26,9 @@ def mailbox() -> Mailbox:
 
 @pytest.fixture
 def stack(tmp_path: Path, mailbox: Mailbox) -> Iterator[LocalStack]:
-    employers = tmp_path / "employers"
-    employers.mkdir()
-    (employers / "acme-trust.json").write_text(json.dumps(
-        {"mailboxes": {"oh": OH_MAILBOX, "hr": HR_MAILBOX}}))
-    with mail_server(mailbox) as address:
-        local = LocalStack(tmp_path)
-        local.env.update({
-            "RTW_NOTIFY_CHANNEL": "smtp", "RTW_SMTP_URL": f"smtp://{address}",
-            "RTW_SMTP_FROM": "rtw <rtw@acme.example>", "RTW_EMPLOYERS_DIR": str(employers),
-            # A killed relay's claim runs out in seconds rather than minutes.
-            "RTW_RELAY_LEASE_SECONDS": "4",
-        })
+    # A killed relay's claim runs out in seconds rather than minutes.
+    with stack_mailing_by_smtp(tmp_path, mailbox, RTW_RELAY_LEASE_SECONDS="4") as local:
         yield local
-        if local.process is not None and local.process.poll() is None:
-            local.process.kill()
 
 
 def wait_for(check: Callable[[], bool], *, within: float, what: str) -> None:
