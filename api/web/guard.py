@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 
-from api.services import Services
+from api.dependencies import get_services
 from domain.actors import Role
 from infra.tokens import Principal
 from readside.web_sessions import WebSession, close_session, open_session, touch_session
@@ -34,10 +34,6 @@ class PageRefused(Exception):
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
 
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 def principal_of(session: WebSession) -> Principal:
@@ -62,7 +58,7 @@ async def session_principal(request: Request) -> Principal | None:
     session_id = request.cookies.get(COOKIE)
     if not session_id or len(session_id) > 100:
         return None
-    services = _services(request)
+    services = get_services(request)
     session = await touch_session(services.pool, session_id, now=services.now(),
                                   idle=timedelta(minutes=services.web.idle_minutes))
     return principal_of(session) if session is not None else None
@@ -99,7 +95,7 @@ def _origin(url: str) -> str:
 def check_same_origin(request: Request) -> None:
     """Refuse a POST whose Origin (or Referer) is not rtw's own address."""
     own = {_origin(str(request.base_url))}
-    public = _services(request).web.public_url
+    public = get_services(request).web.public_url
     if public:
         own.add(_origin(public))
     claimed = request.headers.get("origin") or request.headers.get("referer")
@@ -110,7 +106,7 @@ def check_same_origin(request: Request) -> None:
 
 
 async def start_session(request: Request, response: Response, session: WebSession) -> None:
-    services = _services(request)
+    services = get_services(request)
     session_id = await open_session(services.pool, session, now=services.now())
     response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict", path="/",
                         secure=_secure(request))
@@ -119,13 +115,13 @@ async def start_session(request: Request, response: Response, session: WebSessio
 async def end_session(request: Request, response: Response) -> None:
     session_id = request.cookies.get(COOKIE)
     if session_id and len(session_id) <= 100:
-        await close_session(_services(request).pool, session_id)
+        await close_session(get_services(request).pool, session_id)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
                            secure=_secure(request))
 
 
 def _secure(request: Request) -> bool:
-    public = _services(request).web.public_url or ""
+    public = get_services(request).web.public_url or ""
     return request.url.scheme == "https" or public.startswith("https://")
 
 

@@ -20,8 +20,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api.case_calls import readable_view, run_action
+from api.dependencies import get_services
 from api.problems import Problem
-from api.services import Services
 from api.views import case_for
 from api.web.forms import (
     ErrorItem,
@@ -65,10 +65,6 @@ def done_banner(request: Request) -> str | None:
     return f"{action_title(action)}: saved to the case" if action else None
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
 
 def _action(name: str) -> Action:
     """An action that has a form (one the API takes at a path of its own), or a 404 page."""
@@ -84,7 +80,7 @@ def _action(name: str) -> Action:
 async def _case_view(request: Request, case_id: uuid.UUID, principal: Principal) -> CaseView:
     """The case as the form page reads it: logged, and refused outside the caller's team or
     own case exactly as the API's case read is."""
-    return await readable_view(request, _services(request), principal, case_id, channel="web")
+    return await readable_view(request, get_services(request), principal, case_id, channel="web")
 
 
 def _links(case_id: uuid.UUID, offered: Sequence[Action]) -> list[dict[str, str]]:
@@ -144,7 +140,7 @@ async def send_action(request: Request, case_id: uuid.UUID, action: str) -> Resp
         raise PageRefused(403, "You cannot do this",
                           f"{action_title(chosen)} is for: "
                           + ", ".join(sorted(r.value for r in RULES[chosen].roles)) + ".")
-    services = _services(request)
+    services = get_services(request)
     posted = await request.form()
     pairs = [(name, value) for name, value in posted.multi_items()
              if isinstance(value, str) and name != KEY_FIELD]

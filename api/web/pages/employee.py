@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from api.access_log import log_read
 from api.case_calls import case_events, query_view, run_action
+from api.dependencies import get_services
 from api.problems import Problem
 from api.routes.case_notes import corrections_by_entry
 from api.services import Services
@@ -110,10 +111,6 @@ def _sign_in_again() -> Response:
     return RedirectResponse("/employee/sign-in", status_code=303)
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
 
 def _key(services: Services) -> SignInLinkKey:
     return SignInLinkKey.from_audit_key(services.store.audit_key)
@@ -145,7 +142,7 @@ async def ask_for_link(request: Request,
         return _sign_in_page(request, address=address, status_code=422,
                              error="Enter an email address in the correct format, like "
                                    "name@example.com")
-    services = _services(request)
+    services = get_services(request)
     # Whether a link was sent (or the address asked too often) is never shown: the answer is
     # the same for every address, so the page cannot tell anyone whose address is known.
     await send_links(services.pool, _key(services), address, now=services.now())
@@ -172,7 +169,7 @@ def _link_page(request: Request, token: str, state: LinkState) -> Response:
 
 @router.get("/employee/sign-in/{token}")
 async def link_page(request: Request, token: str) -> Response:
-    services = _services(request)
+    services = get_services(request)
     link_id = _key(services).link_id(token)
     state = (LinkState.UNKNOWN if link_id is None
              else await link_state(services.pool, link_id, now=services.now()))
@@ -182,7 +179,7 @@ async def link_page(request: Request, token: str) -> Response:
 @router.post("/employee/sign-in/{token}")
 async def sign_in_by_link(request: Request, token: str) -> Response:
     check_same_origin(request)
-    services = _services(request)
+    services = get_services(request)
     link_id = _key(services).link_id(token)
     owner = None if link_id is None else await use_link(services.pool, link_id,
                                                         now=services.now())
@@ -220,7 +217,7 @@ def _not_found(case_id: str) -> PageRefused:
 async def _own_view(request: Request, principal: Principal, case_id: str) -> CaseView:
     """The case, if it is the signed-in employee's at their employer; a 404 page otherwise
     (a case of someone else is not shown to exist)."""
-    services = _services(request)
+    services = get_services(request)
     try:
         view = await query_view(services, case_id)
     except Problem as problem:
@@ -244,7 +241,7 @@ def _bookable_with(view: CaseView) -> list[dict[str, str]]:
 
 async def _case_section(request: Request, principal: Principal, case_id: str,
                         forms: dict[str, SentForm] | None = None) -> dict[str, Any]:
-    services = _services(request)
+    services = get_services(request)
     await log_read(request, services, principal, "case.read", case_id, channel="web")
     view = await _own_view(request, principal, case_id)
     state = view.state
@@ -321,7 +318,7 @@ async def my_case(request: Request) -> Response:
     principal = await _employee(request)
     if principal is None:
         return _sign_in_again()
-    services = _services(request)
+    services = get_services(request)
     found = await own_cases(services.pool, employer_ids=principal.employers,
                             employee_id=principal.subject)
     cases = [await _case_section(request, principal, case.case_id) for case in found]
@@ -366,7 +363,7 @@ async def _act(request: Request, principal: Principal, case_id: str, action: Act
                command: BookAppointment | MoveAppointment, form_id: str,
                values: dict[str, str]) -> Response:
     try:
-        await run_action(_services(request), case_id, action, command, principal)
+        await run_action(get_services(request), case_id, action, command, principal)
     except Problem as problem:
         if problem.status not in (403, 409, 422):
             raise
