@@ -8,7 +8,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.actors import Person
-from domain.commands import SickPayEntitlement
+from domain.commands import (
+    MAX_PAST_ABSENCES,
+    EmploymentInput,
+    PastAbsenceInput,
+    SickPayEntitlement,
+)
 from domain.disclosure import ConsentStatus
 from domain.services import MAX_STATED, ServiceRef
 from domain.stages import ReasonCategory, Stage
@@ -68,6 +73,14 @@ class AbsenceNotification(BaseModel):
         default=None, pattern=ID_PATTERN,
         description="The stay-at-work referral this absence follows: the same case continues.",
     )
+    employment: EmploymentInput | None = Field(
+        default=None,
+        description="The employment as HR knows it: the start of continuous service (for "
+        "contractual sick pay), hours, role, earnings and the days SSP is paid for.")
+    previous_absences: tuple[PastAbsenceInput, ...] = Field(
+        default=(), max_length=MAX_PAST_ABSENCES,
+        description="Earlier absences of the employee that rtw cannot know (from before rtw "
+        "was used), newest first: they count for linked periods, sick pay and triggers.")
 
 
 class ReferralNotification(BaseModel):

@@ -96,13 +96,23 @@ def accepted_text(annotation: Any, metadata: Iterable[Any]) -> str:
     return text
 
 
+def _is_list(annotation: Any) -> bool:
+    """A list of values has no one cell to live in: a row leaves it out."""
+    return get_origin(_unwrap(annotation)[0]) in (tuple, list)
+
+
 def columns_of(model: type[BaseModel]) -> list[Column]:
-    """The model's fields as flat columns, nested models flattened one level."""
+    """The model's fields as flat columns, nested models flattened one level; lists are
+    left out (a CSV row holds one value per cell)."""
     found: list[Column] = []
     for name, field in model.model_fields.items():
         kind, _ = _unwrap(field.annotation)
+        if _is_list(field.annotation):
+            continue
         if isinstance(kind, type) and issubclass(kind, BaseModel):
             for inner_name, inner in kind.model_fields.items():
+                if _is_list(inner.annotation):
+                    continue
                 found.append(Column(
                     name=f"{name}_{inner_name}", path=(name, inner_name),
                     required=field.is_required() and inner.is_required(),
@@ -181,7 +191,7 @@ def check_row(row: Row, columns: list[Column], model: type[BaseModel]
                                         value=cells.get(column, "").strip(), problem=message,
                                         accepted=accepted_for(column, columns)))
         return None, rejections
-    return checked.model_dump(mode="json", exclude_none=True), []
+    return checked.model_dump(mode="json", exclude_none=True, exclude_defaults=True), []
 
 
 @dataclass(frozen=True)

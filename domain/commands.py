@@ -9,7 +9,14 @@ in `domain.values`.
 
 from __future__ import annotations
 
-from domain.journey.absence import OpenCase, RecordAbsence, SickPayEntitlement
+from domain.journey.absence import (
+    MAX_PAST_ABSENCES,
+    EmploymentInput,
+    OpenCase,
+    PastAbsenceInput,
+    RecordAbsence,
+    SickPayEntitlement,
+)
 from domain.journey.assessment import Adjustment, Assessor, RecordAssessment
 from domain.journey.closure import CloseCase, RecordFollowUp
 from domain.journey.early_contact import RecordCheckIn, RecordEarlyContact
@@ -40,16 +47,51 @@ from domain.journey.triage import RecordSelfHelpCheckIn
 from domain.values import ConsentScope, PlanAgreement
 
 __all__ = [
-    "AcceptReferral", "Adjustment", "AdoptPolicy", "AgreePlan", "Assessor",
-    "AssignCaseManager", "CloseCase", "CommentOnReport",
-    "CompletePhasedReturn", "ConcludeRedeployment", "ConfirmEscalation", "ConsentScope",
-    "DeadlinePassed", "DeclineFitNoteAdvice", "DeclineReferral", "EmployeeLeft", "EmployeeReturned",
-    "ExtendAbsence", "ExtendPhasedReturn", "GiveConsent", "OpenCase", "PhasedReturnWeek",
+    "MAX_PAST_ABSENCES",
+    "AcceptReferral",
+    "Adjustment",
+    "AdoptPolicy",
+    "AgreePlan",
+    "Assessor",
+    "AssignCaseManager",
+    "CloseCase",
+    "CommentOnReport",
+    "CompletePhasedReturn",
+    "ConcludeRedeployment",
+    "ConfirmEscalation",
+    "ConsentScope",
+    "DeadlinePassed",
+    "DeclineFitNoteAdvice",
+    "DeclineReferral",
+    "EmployeeLeft",
+    "EmployeeReturned",
+    "EmploymentInput",
+    "ExtendAbsence",
+    "ExtendPhasedReturn",
+    "GiveConsent",
+    "OpenCase",
+    "PastAbsenceInput",
+    "PhasedReturnWeek",
     "PlanAction",
-    "PlanAgreement", "PlanContent", "ReceiveReferral", "RecordAbsence", "RecordAssessment",
-    "RecordCheckIn", "RecordEarlyContact", "RecordFitNote", "RecordFollowUp",
-    "RecordPlanReview", "RecordSelfHelpCheckIn", "ReferToOh", "ReferToTherapy",
+    "PlanAgreement",
+    "PlanContent",
+    "ReceiveReferral",
+    "RecordAbsence",
+    "RecordAssessment",
+    "RecordCheckIn",
+    "RecordEarlyContact",
+    "RecordFitNote",
+    "RecordFollowUp",
+    "RecordPlanReview",
+    "RecordSelfHelpCheckIn",
+    "ReferToOh",
+    "ReferToTherapy",
     "ReviewPhasedReturnWeek",
-    "ReviewRedeploymentTrial", "RevisePlan", "SickPayEntitlement", "StartPhasedReturn",
-    "StartRedeploymentTrial", "UpdateTherapy", "WithdrawConsent",
+    "ReviewRedeploymentTrial",
+    "RevisePlan",
+    "SickPayEntitlement",
+    "StartPhasedReturn",
+    "StartRedeploymentTrial",
+    "UpdateTherapy",
+    "WithdrawConsent",
 ]

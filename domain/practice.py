@@ -12,6 +12,9 @@ Version 1: the practice rules of triage, appointments, ownership, notes and cons
 Version 2: report first to the employee. The consent OH records with an assessment is what OH
 proposes to release; the manager and HR see the advice only once the employee has given their
 own consent to it (`domain.journey.report_consent`), and no longer once they withdraw it.
+Version 3: the person over time. Sick pay dates come from rules (Statutory Sick Pay and the
+employer's contractual scheme) rather than from HR's day counts; the absence is read beside the
+employee's earlier ones (linked periods, recurrences, short-term absence triggers).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from typing import Protocol
 
 PRACTICE_V1 = 1
 PRACTICE_V2 = 2
-CURRENT_PRACTICE = PRACTICE_V2
+PRACTICE_V3 = 3
+CURRENT_PRACTICE = PRACTICE_V3
 """The version a case opened today follows."""
 
 

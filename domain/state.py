@@ -14,6 +14,8 @@ from domain.values import (
     Adjustment,
     Assessor,
     ConsentScope,
+    Employment,
+    PastAbsence,
     Person,
     PhasedReturnWeek,
     PlanAgreement,
@@ -62,6 +64,10 @@ class Absence(_Part):
     expected_last_day: date | None = None
     returned_on: date | None = None
     last_extension_sent_at: AwareDatetime | None = None
+    previous_absences: tuple[PastAbsence, ...] = ()
+    """The employee's earlier absences at the employer as known when the case opened (rtw's
+    own cases and those HR reported), newest first."""
+    employment: Employment | None = None
 
     def day_number(self, day: date) -> int:
         """Day 1 is the first day of absence."""

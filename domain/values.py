@@ -42,6 +42,33 @@ class SickPayEntitlement(Value):
     half_pay_days: int
 
 
+class PastAbsence(Value):
+    """An earlier absence of the same employee at the same employer: rtw's own case, or one HR
+    reported from before rtw knew the employee. Dates only, and the broad reason category."""
+
+    first_day: date
+    last_day: date | None
+    """The last calendar day of absence; None while it is still going on."""
+    reason_category: str | None = None
+    """The broad category (`domain.stages.ReasonCategory`), when known; OH only."""
+    case_id: str | None = None
+    """The rtw case of the absence; None for one HR reported from before rtw."""
+
+
+class Employment(Value):
+    """What HR says of the employment, for the rules that derive sick pay and hours."""
+
+    service_start: date | None = None
+    """The start of continuous (reckonable) service, for contractual sick pay."""
+    weekly_hours: float | None = None
+    role_title: str | None = None
+    average_weekly_earnings_pence: int | None = None
+    """Average weekly earnings, for Statutory Sick Pay's earnings rules."""
+    qualifying_days: tuple[int, ...] | None = None
+    """The days of the week SSP is paid for (ISO weekday numbers, Monday 1); None: Monday to
+    Friday."""
+
+
 class Adjustment(Value):
     """A workplace adjustment, recommended by OH or agreed in a plan."""
 

@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.hr_updates import hr_update_for
     from domain.journey.corrections import corrected_event_id
     from domain.notices import Notice, notice_id, notices_for
-    from domain.practice import PRACTICE_V1, PRACTICE_V2
+    from domain.practice import PRACTICE_V1, PRACTICE_V2, PRACTICE_V3
     from domain.stages import Action, Stage
     from domain.state import CaseState
     from workflows.payloads import (
@@ -105,6 +105,9 @@ PRACTICE_PATCH = "practice-v1"
 # Cases opened from here on report first to the employee (practice version 2): the manager and
 # HR see OH's advice only once the employee consents; earlier cases keep their version.
 PRACTICE_V2_PATCH = "practice-v2"
+# Cases opened from here on follow the person over time (practice version 3): sick pay dates
+# from rules, earlier absences read beside this one; earlier cases keep their version.
+PRACTICE_V3_PATCH = "practice-v3"
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -156,7 +159,8 @@ class CaseWorkflow:
         if workflow.patched(BOUNDED_DATES_PATCH):
             check_dates_within_window(command, today=london_date(workflow.now()),
                                       policy=command.policy)
-        practice = (PRACTICE_V2 if workflow.patched(PRACTICE_V2_PATCH)
+        practice = (PRACTICE_V3 if workflow.patched(PRACTICE_V3_PATCH)
+                    else PRACTICE_V2 if workflow.patched(PRACTICE_V2_PATCH)
                     else PRACTICE_V1 if workflow.patched(PRACTICE_PATCH) else 0)
         if isinstance(command, OpenCase):
             reported_on = command.reported_on or command.first_day

@@ -79,6 +79,7 @@ async def notify_absence(
         employer_id=body.employer_id, absence_id=body.absence_id, employee=body.employee,
         manager=body.manager, first_day=body.first_day, reason_category=body.reason_category,
         sick_pay=body.sick_pay, reported_on=body.reported_on,
+        employment=body.employment, previous_absences=body.previous_absences,
         policy=services.policies.in_force(body.employer_id, today),
     )
     if body.reported_on is not None and body.reported_on > today:

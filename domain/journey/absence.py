@@ -43,6 +43,32 @@ class SickPayEntitlement(Command):
     half_pay_days: int = Field(ge=0, le=366)
 
 
+class PastAbsenceInput(Command):
+    """An earlier absence of the employee at this employer, as HR knows it."""
+
+    first_day: date
+    last_day: date | None = Field(
+        default=None, description="The last calendar day of absence; none: still going on.")
+    reason_category: ReasonCategory | None = None
+
+
+class EmploymentInput(Command):
+    """What HR says of the employment: the sick-pay rules read it."""
+
+    service_start: date | None = Field(
+        default=None, description="The start of continuous (reckonable) service.")
+    weekly_hours: float | None = Field(default=None, ge=0, le=168)
+    role_title: str | None = Field(default=None, min_length=1, max_length=200)
+    average_weekly_earnings_pence: int | None = Field(default=None, ge=0, le=10_000_000)
+    qualifying_days: tuple[int, ...] | None = Field(
+        default=None, min_length=1, max_length=7,
+        description="The days of the week Statutory Sick Pay is paid for, as ISO weekday "
+        "numbers (Monday 1 .. Sunday 7); none: Monday to Friday.")
+
+
+MAX_PAST_ABSENCES = 200
+
+
 class OpenCase(Command):
     """Open a return-to-work case from an HR absence notification."""
 
@@ -59,6 +85,11 @@ class OpenCase(Command):
         description="The day the employee reported the absence; early contact is due from "
         "it. Unless given, the first day of absence: an absence HR notifies days late is "
         "already due for contact.")
+    employment: EmploymentInput | None = None
+    previous_absences: tuple[PastAbsenceInput, ...] = Field(
+        default=(), max_length=MAX_PAST_ABSENCES,
+        description="The employee's earlier absences at this employer (rtw's own and any HR "
+        "reports from before rtw), newest first.")
 
 
 class RecordAbsence(Command):
@@ -73,7 +104,7 @@ class CaseOpened(Event):
     """HR notified an absence and the case began, under the policy then in force."""
 
     type: Literal["CaseOpened"] = "CaseOpened"
-    event_version: Literal[3] = 3
+    event_version: Literal[4] = 4
     case_id: str
     employer_id: str
     absence_id: str
@@ -89,6 +120,9 @@ class CaseOpened(Event):
     practice: int = 0
     """The version of the practice rules the case follows (`domain.practice`); 0 for every
     case opened before version 3 of this event."""
+    employment: values.Employment | None = None
+    previous_absences: tuple[values.PastAbsence, ...] = ()
+    """The employee's earlier absences at the employer when the case opened, newest first."""
 
 
 class AbsenceStarted(Event):
@@ -124,6 +158,8 @@ def open_case(command: OpenCase, *, case_id: str, now: datetime, actor: Actor,
         sick_pay=command.sick_pay,
         reported_on=None if reported_when_opened else reported_on,
         practice=practice,
+        employment=command.employment,
+        previous_absences=command.previous_absences,
     )
 
 
@@ -164,7 +200,9 @@ def case_opened(event: CaseOpened) -> CaseState:
         reason_category=event.reason_category, policy=event.policy, practice=event.practice,
         opened_at=event.occurred_at,
         absence=Absence(absence_id=event.absence_id, first_day=event.first_day,
-                        reported_on=reported_on, sick_pay=event.sick_pay),
+                        reported_on=reported_on, sick_pay=event.sick_pay,
+                        previous_absences=event.previous_absences,
+                        employment=event.employment),
         contact_due_at=due,
         contact_escalation_at=escalation,
     )

@@ -72,7 +72,7 @@ def test_a_version_1_case_opening_keeps_contact_due_from_the_day_it_opened() -> 
     state = evolve(None, event)
 
     assert isinstance(event, CaseOpened)
-    assert (event.event_version, event.reported_on, event.practice) == (3, None, 0)
+    assert (event.event_version, event.reported_on, event.practice) == (4, None, 0)
     assert event.first_day == date(2026, 11, 20)  # ten days before it opened
     assert state.contact_due_at == datetime(2026, 12, 1, 17, tzinfo=UTC)
 
@@ -84,6 +84,18 @@ def test_a_version_2_case_opening_follows_the_practice_rules_as_they_were() -> N
 
     assert state.practice == 0
     assert state.absence is not None and state.absence.reported_on == date(2026, 11, 20)
+
+
+def test_a_version_3_case_opening_knows_no_earlier_absences_and_no_employment() -> None:
+    stored = json.loads((FIXTURES / "case_opened_v3.json").read_text())
+
+    event = parse_event(stored)
+    state = evolve(None, event)
+
+    assert isinstance(event, CaseOpened)
+    assert (event.event_version, event.practice) == (4, 2)
+    assert (event.employment, event.previous_absences) == (None, ())
+    assert state.absence is not None and state.absence.previous_absences == ()
 
 
 def test_a_version_1_referral_follows_the_practice_rules_as_they_were() -> None:
