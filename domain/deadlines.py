@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from domain.absence_pattern import deadlines as absence_pattern_deadlines
 from domain.actors import Actor
 from domain.calendar import london_date
 from domain.disclosure import OH_ONLY_DEADLINES, shared_deadlines
@@ -65,6 +66,7 @@ _STAGES: tuple[Deadlines, ...] = (
     referral.deadlines, therapy.deadlines,
     triage.deadlines,
     escalation_deadlines, fit_note_deadlines,
+    absence_pattern_deadlines,
 )
 
 

@@ -50,7 +50,9 @@ OH_ONLY_DEADLINES = frozenset(
      "reassessment_due_missed_twice", "specialist_assessment_due",
      "specialist_assessment_due_missed_twice", "specialist_referral_due",
      "specialist_referral_due_missed_twice",
-     "escalation_review_due", "escalation_review_due_missed_twice", "fit_note_assess_again"}
+     "escalation_review_due", "escalation_review_due_missed_twice", "fit_note_assess_again",
+     # the employee's earlier absences: a recurrence of a reason hints at health
+     "absence_recurrence", "oh_referral_suggested"}
 )
 """Deadlines whose very name hints at health: OH plans by them; other roles see the rest."""
 

@@ -20,3 +20,14 @@ def case_id_for_absence(employer_id: str, absence_id: str) -> str:
 def case_id_for_referral(employer_id: str, referral_id: str) -> str:
     """The case id of a stay-at-work referral; it stays the case id if an absence follows."""
     return str(uuid.uuid5(CASE_NAMESPACE, f"referral\x1f{employer_id}\x1f{referral_id}"))
+
+
+# The employee key's own namespace, so that no employee key can equal a case id. Fixed: never
+# change it (every stored key would change).
+EMPLOYEE_NAMESPACE = uuid.UUID("0c7b7f52-6d0e-5b43-9a55-3e8f2d4b1a60")
+
+
+def employee_key(employer_id: str, employee_id: str) -> str:
+    """A pseudonymous key for an employee at one employer: the same HR ids always give the
+    same key, two employers' keys for one person never match, and it carries no name."""
+    return str(uuid.uuid5(EMPLOYEE_NAMESPACE, f"employee\x1f{employer_id}\x1f{employee_id}"))

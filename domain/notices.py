@@ -87,6 +87,10 @@ class NoticeKind(StrEnum):
     # Not a case decision: the employee asked to sign in (`readside.employee_links`); the
     # relay writes the link into the text when it sends it, so the outbox never holds it.
     EMPLOYEE_SIGN_IN_LINK = "employee_sign_in_link"
+    # The employee's earlier absences (`domain.absence_pattern`): heads-up notices at opening.
+    ABSENCE_RECURRENCE = "absence_recurrence"
+    ATTENDANCE_REVIEW_SUGGESTED = "attendance_review_suggested"
+    OH_REFERRAL_SUGGESTED = "oh_referral_suggested"
 
 
 # The reminders a passing deadline sends, by the deadline's name.
@@ -102,6 +106,10 @@ _DEADLINE_KINDS = {kind.value: kind for kind in (
     NoticeKind.FIT_NOTE_LAPSED, NoticeKind.FIT_NOTE_ASSESS_AGAIN,
     NoticeKind.ESCALATION_REVIEW_DUE, NoticeKind.PLAN_ACTION_DUE, NoticeKind.PLAN_REVISION_DUE,
 )}
+_DEADLINE_KINDS.update({kind.value: kind for kind in (
+    NoticeKind.ABSENCE_RECURRENCE, NoticeKind.ATTENDANCE_REVIEW_SUGGESTED,
+    NoticeKind.OH_REFERRAL_SUGGESTED,
+)})
 
 # The reminder of an appointment says how it takes place: one text for each way.
 _APPOINTMENT_REMINDERS = {

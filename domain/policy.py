@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -167,6 +168,32 @@ class Policy(BaseModel):
         default=7, ge=1, le=60,
         description="Days after a plan review finds the plan not on track by which the plan "
         "is revised.",
+    )
+    recurrence_interval_days: int = Field(
+        default=365, ge=1, le=1095,
+        description="Days back from a new absence's first day within which an earlier absence "
+        "for the same reason category makes it a recurrence, flagged to OH (practice 3 on).",
+    )
+    short_term_trigger: Literal["episodes", "bradford", "both", "none"] = Field(
+        default="both",
+        description="Which short-term absence trigger the employer uses: episodes in a rolling "
+        "12 months, the Bradford factor over the rolling 52 weeks, both (either one met "
+        "suggests), or none.",
+    )
+    trigger_episodes: int = Field(
+        default=4, ge=2, le=52,
+        description="Absences in the rolling 12 months, counting the new one, at which a "
+        "short-term absence trigger is met.",
+    )
+    bradford_threshold: int = Field(
+        default=250, ge=1, le=100_000,
+        description="The Bradford factor (spells squared times days absent in the rolling 52 "
+        "weeks, calendar days) at which a short-term absence trigger is met.",
+    )
+    short_term_trigger_suggests: Literal["attendance_review", "oh_referral"] = Field(
+        default="attendance_review",
+        description="What a met trigger suggests (never decides): an attendance review by HR "
+        "and the line manager, or a referral to OH.",
     )
 
     @model_validator(mode="after")

@@ -96,6 +96,9 @@ RECEIVERS: dict[NoticeKind, frozenset[Role]] = {
     NoticeKind.ESCALATION_CONFIRMED_HR: frozenset({Role.HR}),
     NoticeKind.PLAN_ACTION_DUE: frozenset(RECIPIENT_ROLES),
     NoticeKind.PLAN_REVISION_DUE: frozenset({Role.OH}),
+    NoticeKind.ABSENCE_RECURRENCE: frozenset({Role.OH}),
+    NoticeKind.ATTENDANCE_REVIEW_SUGGESTED: frozenset({Role.HR, Role.MANAGER}),
+    NoticeKind.OH_REFERRAL_SUGGESTED: frozenset({Role.OH}),
     NoticeKind.EMPLOYEE_SIGN_IN_LINK: frozenset({Role.EMPLOYEE}),
 }
 
