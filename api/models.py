@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.employee_record import AbsenceRecordOut
 from domain.actors import Person
 from domain.commands import (
     MAX_PAST_ABSENCES,
@@ -303,6 +304,11 @@ class CaseOut(BaseModel):
         default=None, description="The status of the employee's consent to release the latest "
         "OH report, on cases where the employee releases it (none on cases whose consent was "
         "recorded with the assessment).")
+    absence_record: AbsenceRecordOut | None = Field(
+        default=None, description="The employee's earlier absences as the case opened, the "
+        "absence this one links to, and (OH only) a recurrence of its reason; the short-term "
+        "absence triggers it meets, each a suggestion with the rule that produced it. None on "
+        "cases opened under older practice.")
 
 
 class UpdateAccepted(BaseModel):

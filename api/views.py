@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from api.employee_record import absence_record_for
 from api.models import (
     AbsenceOut,
     CaseOut,
@@ -151,4 +152,5 @@ def case_for(view: CaseView, principal: Principal, *, now: datetime | None = Non
             employer_can_make=p.employer_can_make) for p in state.proposed_adjustments],
         clinical=_clinical(view) if may_see_clinical(principal.role) else None,
         report_consent=_report_consent(state, principal.role),
+        absence_record=absence_record_for(state, principal.role),
     )

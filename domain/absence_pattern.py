@@ -197,3 +197,23 @@ def merge_previous(own: Iterable[PastAbsence], reported: Iterable[PastAbsence],
     merged = {a.first_day: a for a in reported}
     merged.update({a.first_day: a for a in own})
     return tuple(sorted(merged.values(), key=lambda a: a.first_day, reverse=True)[:limit])
+
+
+def past_absence_of(state: CaseState) -> PastAbsence | None:
+    """The case's absence as a later case sees it: its first day, its last day (the day before
+    the return, or the leaving day; a case closed with neither ended on its closing day; None
+    while the employee is still off) and its reason category. None without an absence."""
+    absence = state.absence
+    if absence is None:
+        return None
+    returned = absence.returned_on or (state.closure.returned_on if state.closure else None)
+    if returned is not None:
+        last: date | None = max(absence.first_day, returned - timedelta(days=1))
+    elif state.left_on is not None:
+        last = max(absence.first_day, state.left_on)
+    elif state.closure is not None:
+        last = max(absence.first_day, state.closure.closed_on)
+    else:
+        last = None
+    return PastAbsence(first_day=absence.first_day, last_day=last,
+                       reason_category=state.reason_category.value, case_id=state.case_id)

@@ -278,3 +278,46 @@ def report_for_employee(assessment: Assessment) -> EmployeeReport:
         assessor_profession=assessment.assessor.profession, fitness=assessment.fitness,
         barriers=assessment.barriers,
         recommended_adjustments=assessment.recommended_adjustments)
+
+
+# --- the employee's record across cases (`GET /v1/employees/...`, the case view's record) ----
+
+
+class RecordDetail(StrEnum):
+    """How much of an employee's earlier absences and cases a role reads."""
+
+    FULL = "full"
+    """OH: every absence and case with its reason category; the recurrence flag."""
+    CASES = "cases"
+    """HR (and the employee, of their own): dates, durations, linking, stage and outcome."""
+    DATES = "dates"
+    """A line manager and an auditor: the dates of the absences only."""
+
+
+_RECORD_DETAIL = {Role.OH: RecordDetail.FULL, Role.HR: RecordDetail.CASES,
+                  Role.EMPLOYEE: RecordDetail.CASES, Role.MANAGER: RecordDetail.DATES,
+                  Role.AUDITOR: RecordDetail.DATES}
+EMPLOYEE_RECORD_ROLES = frozenset(_RECORD_DETAIL)
+"""The roles that may ask for an employee's record (each still subject to
+`may_read_employee_record`)."""
+
+
+def record_detail(role: Role) -> RecordDetail | None:
+    """How much of an employee's record `role` reads; None: nothing."""
+    return _RECORD_DETAIL.get(role)
+
+
+def may_read_employee_record(role: Role, subject: str, employee_id: str,
+                             managers_of_open_cases: Sequence[str]) -> bool:
+    """OH, HR and auditors read any employee's record at their employers; a line manager only
+    while they manage one of the employee's open cases; an employee only their own."""
+    if role is Role.MANAGER:
+        return subject in managers_of_open_cases
+    if role is Role.EMPLOYEE:
+        return subject == employee_id
+    return role in EMPLOYEE_RECORD_ROLES
+
+
+def may_see_suggestion(role: Role, recipients: Sequence[Role]) -> bool:
+    """A short-term absence trigger's suggestion: those it is sent to, and OH."""
+    return role in recipients or may_see_clinical(role)

@@ -9,6 +9,7 @@ from eventstore.schema_lock import SCHEMA_LOCK
 from readside.absence_links import ABSENCE_LINKS_DDL
 from readside.access_log import ACCESS_LOG_DDL
 from readside.documents import DOCUMENTS_DDL
+from readside.employee_cases import EMPLOYEE_CASES_DDL
 from readside.employee_links import EMPLOYEE_LINKS_DDL
 from readside.idempotency import IDEMPOTENCY_DDL
 from readside.kpi_facts import KPI_FACTS_DDL
@@ -34,6 +35,7 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
         await connection.execute(DOCUMENTS_DDL)
         await connection.execute(WEB_SESSIONS_DDL)
         await connection.execute(EMPLOYEE_LINKS_DDL)
+        await connection.execute(EMPLOYEE_CASES_DDL)
 
 
 async def database_answers(pool: asyncpg.Pool) -> None:

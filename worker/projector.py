@@ -17,6 +17,7 @@ from eventstore.store import CaseEventStore
 from infra import bootstrap
 from infra.backoff import retry_until_ready
 from infra.settings import Settings
+from readside.employee_cases import EmployeeCasesProjector
 from readside.employee_links import EmployeeContactsProjector
 from readside.kpi_facts import KpiFactsProjector
 from readside.projection import CaseProjector
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 def projectors(store: CaseEventStore, pool: asyncpg.Pool) -> list[CaseProjector]:
     """Every read model projected from the event store; each keeps its own position."""
     return [WorklistProjector(store, pool), KpiFactsProjector(store, pool),
-            EmployeeContactsProjector(store, pool)]
+            EmployeeContactsProjector(store, pool), EmployeeCasesProjector(store, pool)]
 
 
 async def run_projector(settings: Settings) -> None:

@@ -21,14 +21,18 @@ from api.models import (
 from api.problems import invalid_field, problem_responses
 from api.repeats import refuse_a_different_repeat
 from api.services import Services
+from domain.absence_pattern import merge_previous
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import OpenCase, RecordAbsence
 from domain.ids import case_id_for_absence, case_id_for_referral
+from domain.journey.absence import MAX_PAST_ABSENCES, PastAbsenceInput
 from domain.stages import Action
+from domain.values import PastAbsence
 from infra.telemetry import current_trace_id
 from infra.tokens import Principal
 from readside.absence_links import link_absence
+from readside.employee_cases import earlier_absences
 from workflows.case import CaseWorkflow
 from workflows.payloads import CaseWorkflowInput
 
@@ -85,6 +89,10 @@ async def notify_absence(
     if body.reported_on is not None and body.reported_on > today:
         raise invalid_field("reported_on", f"must not be after today ({today.isoformat()})")
     refuse_dates_outside_window(command, today=today, policy=command.policy)
+    # rtw's own record joins after the check: its cases may be older than the window HR's
+    # dates are held to, and they were checked when they were notified.
+    command = command.model_copy(
+        update={"previous_absences": await _previous_absences(services, body, case_id)})
     opened_by = Actor(id=principal.subject, role=principal.role, source=Source.HR_INTEGRATION)
     response.headers["Location"] = f"/v1/cases/{case_id}"
     try:
@@ -127,3 +135,23 @@ async def _continue_referral(body: AbsenceNotification, services: Services,
     return JSONResponse(CaseCreated(case_id=case_id).model_dump(), status_code=status,
                         headers={"Location": f"/v1/cases/{case_id}"})
 
+
+
+async def _previous_absences(services: Services, body: AbsenceNotification,
+                             case_id: str) -> tuple[PastAbsenceInput, ...]:
+    """The employee's record as the case opens: rtw's own earlier absences at the employer
+    (from `readside.employee_cases`) merged with those HR reported, rtw's own kept where both
+    name an absence beginning the same day, newest first. The projection trails the cases by
+    a moment: an absence HR notified an instant before this one may be missing from it (HR
+    may list it in `previous_absences` to be sure). A repeat of the notification opens
+    nothing, so what it gathers is never compared."""
+    own = await earlier_absences(services.pool, body.employer_id, body.employee.id,
+                                 before=body.first_day, excluding=case_id)
+    reported = [PastAbsence(first_day=a.first_day, last_day=a.last_day,
+                            reason_category=a.reason_category) for a in body.previous_absences]
+    merged = merge_previous(own, reported, limit=MAX_PAST_ABSENCES)
+    # The command takes what its input form holds (an rtw case id once the form carries one).
+    kept = PastAbsenceInput.model_fields
+    return tuple(PastAbsenceInput.model_validate(
+        {name: value for name, value in absence.model_dump().items() if name in kept})
+        for absence in merged)
