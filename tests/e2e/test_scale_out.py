@@ -158,7 +158,7 @@ async def settled(pool: asyncpg.Pool, running: Processes) -> None:
         named = await pool.fetchval("SELECT count(*) FROM rtw_projection_positions")
         pending = await pool.fetchval(
             "SELECT count(*) FROM rtw_notices WHERE status = 'pending'")
-        if named == 3 and behind == 0 and pending == 0:
+        if named == 4 and behind == 0 and pending == 0:
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"the projector or the relay did not catch up\n{running.logs()}")

@@ -36,8 +36,9 @@ def test_schema_creates_every_table_and_can_run_again(database_url: str, tmp_pat
             "SELECT name, position FROM rtw_projection_positions").fetchall())
     assert {"rtw_events", "rtw_notices", "rtw_worklist", "rtw_kpi_facts",
             "rtw_projection_positions", "rtw_quarantine", "rtw_access_log",
-            "rtw_employee_contacts", "rtw_employee_links"} <= tables
-    assert positions == {"worklist": 0, "kpi_facts": 0, "employee_contacts": 0}
+            "rtw_employee_contacts", "rtw_employee_links", "rtw_employee_cases"} <= tables
+    assert positions == {"worklist": 0, "kpi_facts": 0, "employee_contacts": 0,
+                         "employee_cases": 0}
 
 
 def test_schema_reads_its_settings_from_a_secrets_folder(database_url: str,
