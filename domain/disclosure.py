@@ -116,6 +116,7 @@ SHARED_TIMELINE_EVENTS = frozenset({
     "RedeploymentTrialStarted", "RedeploymentTrialReviewed", "RedeploymentConcluded",
     "RedeploymentSignedOff", "AbsenceExtended", "ReturnToWorkNotified", "LeavingNotified",
     "CaseClosed", "FollowUpRecorded",
+    "LineManagerChanged", "EmployeeDetailsChanged",
 })
 """Events whose fact and recorded reason are built only from what every role of the case is
 shown anyway (contact, fit notes' dates and options, the plan's shared parts, the return, the

@@ -40,7 +40,14 @@ from domain.journey.fit_note import (
     FitNoteAdviceDeclined,
     FitNoteRecorded,
 )
-from domain.journey.hr_facts import AbsenceExtended, LeavingNotified, ReturnToWorkNotified
+from domain.journey.hr_facts import (
+    AbsenceExtended,
+    AbsenceReasonChanged,
+    EmployeeDetailsChanged,
+    LeavingNotified,
+    LineManagerChanged,
+    ReturnToWorkNotified,
+)
 from domain.journey.oh_referral import OhReferralMade
 from domain.journey.ownership import CaseManagerAssigned, CaseManagerCoverArranged
 from domain.journey.phased_return import (
@@ -71,13 +78,16 @@ from domain.journey.triage import SelfHelpCheckInRecorded
 from domain.upcasting import upcast
 
 __all__ = [
-    "OPENING_EVENTS", "AbsenceExtended", "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
+    "OPENING_EVENTS", "AbsenceExtended", "AbsenceReasonChanged",
+    "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
     "CaseClosed", "CaseEscalated", "CaseEvent", "CaseManagerAssigned",
     "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded", "ConsentGiven",
     "ConsentWithdrawn",
-    "DocumentAttached", "EarlyContactRecorded", "EntryCorrected", "EscalationConfirmed",
+    "DocumentAttached", "EarlyContactRecorded", "EmployeeDetailsChanged",
+    "EntryCorrected", "EscalationConfirmed",
     "EscalationReviewed", "FitNoteAdviceAccepted", "FitNoteAdviceDeclined", "FitNoteRecorded",
-    "FollowUpRecorded", "LeavingNotified", "ManagerRemindedOfContact", "MissedContactEscalated",
+    "FollowUpRecorded", "LeavingNotified", "LineManagerChanged",
+    "ManagerRemindedOfContact", "MissedContactEscalated",
     "OhReferralMade", "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
     "PhasedReturnWeekReviewed", "PlanActionCompleted", "PlanAgreed", "PlanReviewed",
     "PolicyAdopted", "RedeploymentConcluded", "RedeploymentTrialReviewed",
@@ -105,6 +115,7 @@ AnyCaseEvent = (
     | EscalationReviewed | FitNoteAdviceAccepted | PlanActionCompleted
     | CaseReopened | VacancyMatched | RedeploymentSignedOff | ProceededToAssessment
     | ReportCommented | ConsentGiven | ConsentWithdrawn
+    | LineManagerChanged | EmployeeDetailsChanged | AbsenceReasonChanged
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

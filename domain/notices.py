@@ -20,6 +20,7 @@ from domain.events import (
     CaseEscalated,
     CaseEvent,
     EscalationConfirmed,
+    LineManagerChanged,
     ManagerRemindedOfContact,
     MissedContactEscalated,
     OhReferralMade,
@@ -87,6 +88,8 @@ class NoticeKind(StrEnum):
     # Not a case decision: the employee asked to sign in (`readside.employee_links`); the
     # relay writes the link into the text when it sends it, so the outbox never holds it.
     EMPLOYEE_SIGN_IN_LINK = "employee_sign_in_link"
+    # HR named a new line manager: the case is theirs from now on.
+    CASE_HANDED_OVER = "case_handed_over"
 
 
 # The reminders a passing deadline sends, by the deadline's name.
@@ -200,6 +203,9 @@ def notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
         return [_for_role(state, Role.EMPLOYEE, NoticeKind.SELF_HELP_GUIDANCE)]
     if isinstance(event, EscalationConfirmed):
         return _confirmed_escalation(state, event)
+    if isinstance(event, LineManagerChanged) and event.manager.id != event.previous_manager_id:
+        # `state` is after the change: the notice goes to the manager who takes the case over.
+        return [_for_role(state, Role.MANAGER, NoticeKind.CASE_HANDED_OVER)]
     return []
 
 

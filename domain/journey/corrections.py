@@ -95,6 +95,7 @@ FACTUAL_ENTRIES: frozenset[str] = frozenset(_name(t) for t in (
     appointments.AppointmentOutcomeRecorded, ownership.CaseManagerAssigned,
     ownership.CaseManagerCoverArranged, fit_note.FitNoteAdviceAccepted,
     plan.PlanActionCompleted,
+    hr_facts.LineManagerChanged, hr_facts.EmployeeDetailsChanged, hr_facts.AbsenceReasonChanged,
 ))
 
 # What rtw's own rules recorded (a reminder sent, a deadline's escalation, a case reopened by a
