@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.actors import Person
 from domain.commands import (
@@ -15,6 +15,8 @@ from domain.commands import (
     SickPayEntitlement,
 )
 from domain.disclosure import ConsentStatus
+from domain.errors import InvalidCommand
+from domain.reason_codes import ACCEPTED, normalised, reason_category_of
 from domain.services import MAX_STATED, ServiceRef
 from domain.stages import ReasonCategory, Stage
 from domain.values import Adjustment
@@ -51,7 +53,9 @@ class AbsenceNotification(BaseModel):
                     "reason_category": "musculoskeletal",
                     "sick_pay": {"full_pay_days": 30, "half_pay_days": 60},
                 }
-            ]
+            ],
+            # An ESR reason code may stand for the category (`reason_code`).
+            "required": ["employer_id", "absence_id", "employee", "manager", "first_day"],
         },
     )
 
@@ -60,7 +64,8 @@ class AbsenceNotification(BaseModel):
     employee: Person
     manager: Person
     first_day: date = Field(description="First calendar day of absence (YYYY-MM-DD).")
-    reason_category: ReasonCategory
+    reason_category: ReasonCategory = Field(
+        description="The broad reason (OH only); may be left out when `reason_code` is given.")
     sick_pay: SickPayEntitlement | None = Field(
         default=None, description="Contractual sick pay left, to warn before pay drops."
     )
@@ -81,6 +86,40 @@ class AbsenceNotification(BaseModel):
         default=(), max_length=MAX_PAST_ABSENCES,
         description="Earlier absences of the employee that rtw cannot know (from before rtw "
         "was used), newest first: they count for linked periods, sick pay and triggers.")
+    reason_code: str | None = Field(
+        default=None, min_length=1, max_length=10,
+        description=f"The ESR sickness absence reason code, instead of `reason_category` (or "
+        f"agreeing with it): one of {ACCEPTED}. The case keeps its category; HR records the "
+        "code itself with a reason change (POST .../reason).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _category_of_the_code(cls, data: Any) -> Any:
+        """The category follows from an ESR code; given both, they must agree."""
+        if not isinstance(data, dict) or not isinstance(data.get("reason_code"), str):
+            return data
+        try:
+            category = reason_category_of(data["reason_code"]).value
+        except InvalidCommand:
+            return data  # the code's own check says what is accepted
+        given = data.get("reason_category")
+        if given is None:
+            return {**data, "reason_category": category}
+        if given != category:
+            raise ValueError(f"reason_code {normalised(data['reason_code'])} is a {category} "
+                             f"reason but reason_category is {given}: send one, or both agreeing")
+        return data
+
+    @field_validator("reason_code")
+    @classmethod
+    def _an_esr_code(cls, code: str | None) -> str | None:
+        if code is None:
+            return None
+        try:
+            reason_category_of(code)
+        except InvalidCommand as error:
+            raise ValueError(error.reason) from None
+        return normalised(code)
 
 
 class ReferralNotification(BaseModel):

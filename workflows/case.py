@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         DELIVER_WEBHOOK,
         SEND_NOTIFICATION,
         AbsenceExtendedInput,
+        AbsenceReasonChangedInput,
         ActionInput,
         ActionResult,
         AdoptPolicyInput,
@@ -46,9 +47,11 @@ with workflow.unsafe.imports_passed_through():
         CaseWorkflowInput,
         DeferredActionInput,
         DeferredOutcome,
+        EmployeeDetailsChangedInput,
         EmployeeLeftInput,
         EmployeeReturnedInput,
         HrFactInput,
+        LineManagerChangedInput,
         NotificationInput,
         PendingEvent,
         WebhookInput,
@@ -338,6 +341,21 @@ class CaseWorkflow:
 
     @workflow.signal
     async def employee_left(self, input: EmployeeLeftInput) -> None:
+        await self._hr_fact(input)
+
+    # New signals, so no patch: no stored history holds them. The decisions they lead to are
+    # new event types, and the rules that read what they change read the state as before.
+
+    @workflow.signal
+    async def line_manager_changed(self, input: LineManagerChangedInput) -> None:
+        await self._hr_fact(input)
+
+    @workflow.signal
+    async def employee_details_changed(self, input: EmployeeDetailsChangedInput) -> None:
+        await self._hr_fact(input)
+
+    @workflow.signal
+    async def absence_reason_changed(self, input: AbsenceReasonChangedInput) -> None:
         await self._hr_fact(input)
 
     async def _hr_fact(self, input: HrFactInput[Any]) -> None:

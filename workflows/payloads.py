@@ -31,6 +31,7 @@ from domain.commands import (
 from domain.deadlines import Deadline
 from domain.events import CaseEvent
 from domain.hr_updates import HrUpdate
+from domain.journey.hr_facts import ChangeAbsenceReason, ChangeEmployeeDetails, ChangeLineManager
 from domain.notices import Notice
 from domain.stages import Action
 from domain.state import CaseState
@@ -165,7 +166,8 @@ class ActionResult(BaseModel):
                               description="Types of the events this action appended.")
 
 
-FactT = TypeVar("FactT", ExtendAbsence, EmployeeReturned, EmployeeLeft)
+FactT = TypeVar("FactT", ExtendAbsence, EmployeeReturned, EmployeeLeft, ChangeLineManager,
+                ChangeEmployeeDetails, ChangeAbsenceReason)
 
 
 class HrFactInput(BaseModel, Generic[FactT]):
@@ -181,6 +183,9 @@ class HrFactInput(BaseModel, Generic[FactT]):
 AbsenceExtendedInput = HrFactInput[ExtendAbsence]
 EmployeeReturnedInput = HrFactInput[EmployeeReturned]
 EmployeeLeftInput = HrFactInput[EmployeeLeft]
+LineManagerChangedInput = HrFactInput[ChangeLineManager]
+EmployeeDetailsChangedInput = HrFactInput[ChangeEmployeeDetails]
+AbsenceReasonChangedInput = HrFactInput[ChangeAbsenceReason]
 
 
 class AdoptPolicyInput(BaseModel):

@@ -21,7 +21,7 @@ from domain.errors import InvalidCommand
 from domain.journey.absence import back_at_work
 from domain.journey.base import SHORT, Changes, Command, Decision, Event, Evolution
 from domain.journey.closure import CaseClosed
-from domain.reason_codes import normalised, reason_category_of
+from domain.reason_codes import ACCEPTED, normalised, reason_category_of
 from domain.stages import ReasonCategory, Stage
 from domain.state import Absence, CaseState
 from domain.vocabulary import Outcome
@@ -85,7 +85,8 @@ class ChangeAbsenceReason(Command):
 
     sent_at: AwareDatetime = Field(description=_SENT_AT)
     reason_code: str = Field(min_length=1, max_length=SHORT, examples=["S12"],
-                             description="The ESR sickness absence reason code, e.g. S12.")
+                             description="The ESR sickness absence reason code, one of "
+                             f"{ACCEPTED} (upper or lower case).")
 
     @field_validator("reason_code")
     @classmethod

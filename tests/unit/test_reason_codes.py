@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from api.models import AbsenceNotification
 from domain.errors import InvalidCommand
 from domain.journey.hr_facts import ChangeAbsenceReason
 from domain.reason_codes import ESR_REASONS, reason_category_of
@@ -68,3 +69,36 @@ def test_a_reason_change_with_an_unknown_code_is_refused_at_the_edge() -> None:
     (error,) = refused.value.errors()
     assert error["loc"] == ("reason_code",)
     assert "accepted: S10" in error["msg"]
+
+
+# --- an absence notified with an ESR code ----------------------------------------------------
+
+NOTIFIED = {"employer_id": "acme-trust", "absence_id": "ABS-1",
+            "employee": {"id": "E1001", "name": "Sam Patel", "email": "sam@example.org"},
+            "manager": {"id": "M2002", "name": "Alex Jones", "email": "alex@example.org"},
+            "first_day": "2026-11-20"}
+
+
+def test_an_absence_may_be_notified_with_an_esr_code_instead_of_a_category() -> None:
+    body = AbsenceNotification.model_validate({**NOTIFIED, "reason_code": "s10"})
+
+    assert (body.reason_code, body.reason_category) == ("S10", ReasonCategory.MENTAL_HEALTH)
+    assert "reason_category" not in AbsenceNotification.model_json_schema()["required"]
+
+
+def test_an_absence_notified_with_both_needs_them_to_agree() -> None:
+    agreeing = AbsenceNotification.model_validate(
+        {**NOTIFIED, "reason_code": "S11", "reason_category": "musculoskeletal"})
+    assert agreeing.reason_category is ReasonCategory.MUSCULOSKELETAL
+
+    with pytest.raises(ValidationError, match="S10 is a mental_health reason but "
+                       "reason_category is other"):
+        AbsenceNotification.model_validate(
+            {**NOTIFIED, "reason_code": "S10", "reason_category": "other"})
+
+
+def test_an_absence_notified_with_neither_or_an_unknown_code_is_refused() -> None:
+    with pytest.raises(ValidationError, match="reason_category"):
+        AbsenceNotification.model_validate(NOTIFIED)
+    with pytest.raises(ValidationError, match="accepted: S10"):
+        AbsenceNotification.model_validate({**NOTIFIED, "reason_code": "S40"})
