@@ -26,6 +26,7 @@ from domain.journey.appointments import (
 from domain.journey.assessment import AssessmentRecorded
 from domain.journey.case_notes import CaseNoteAdded, DocumentAttached
 from domain.journey.closure import CaseClosed, CaseReopened, FollowUpRecorded
+from domain.journey.community import CommunityReferralReceived
 from domain.journey.corrections import EntryCorrected
 from domain.journey.early_contact import (
     CheckInRecorded,
@@ -73,7 +74,8 @@ from domain.upcasting import upcast
 __all__ = [
     "OPENING_EVENTS", "AbsenceExtended", "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
     "CaseClosed", "CaseEscalated", "CaseEvent", "CaseManagerAssigned",
-    "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded", "ConsentGiven",
+    "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded",
+    "CommunityReferralReceived", "ConsentGiven",
     "ConsentWithdrawn",
     "DocumentAttached", "EarlyContactRecorded", "EntryCorrected", "EscalationConfirmed",
     "EscalationReviewed", "FitNoteAdviceAccepted", "FitNoteAdviceDeclined", "FitNoteRecorded",
@@ -105,11 +107,12 @@ AnyCaseEvent = (
     | EscalationReviewed | FitNoteAdviceAccepted | PlanActionCompleted
     | CaseReopened | VacancyMatched | RedeploymentSignedOff | ProceededToAssessment
     | ReportCommented | ConsentGiven | ConsentWithdrawn
+    | CommunityReferralReceived
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 
 CASE_EVENT_ADAPTER: TypeAdapter[CaseEvent] = TypeAdapter(CaseEvent)
-OPENING_EVENTS = (CaseOpened, ReferralReceived)
+OPENING_EVENTS = (CaseOpened, ReferralReceived, CommunityReferralReceived)
 
 
 def parse_event(data: object) -> CaseEvent:
