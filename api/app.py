@@ -21,6 +21,7 @@ from api.routes import (
     audit,
     case_notes,
     cases,
+    community,
     corrections,
     documents,
     health,
@@ -89,6 +90,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(case_notes.router)
     app.include_router(documents.router)
     app.include_router(corrections.router)
+    app.include_router(community.router)
     install_web(app)
     if services is None:
         install_temporal_metrics()  # before the lifespan's client connects

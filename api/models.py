@@ -318,7 +318,8 @@ class CaseOut(BaseModel):
     stage: Stage
     employer_id: str
     employee: PersonOut
-    manager: PersonOut
+    manager: PersonOut | None = Field(description="The line manager; null on a community "
+                                      "case, which has none.")
     opened_at: datetime
     policy_version: str
     absence: AbsenceOut | None

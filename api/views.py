@@ -101,7 +101,8 @@ def case_for(view: CaseView, principal: Principal, *, now: datetime | None = Non
         stage=state.stage,
         employer_id=state.employer_id,
         employee=PersonOut(id=state.employee.id, name=state.employee.name),
-        manager=PersonOut(id=state.manager.id, name=state.manager.name),
+        manager=PersonOut(id=state.manager.id, name=state.manager.name)
+        if state.manager else None,
         opened_at=state.opened_at,
         policy_version=state.policy.version,
         absence=AbsenceOut(first_day=absence.first_day,

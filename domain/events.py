@@ -26,6 +26,7 @@ from domain.journey.appointments import (
 from domain.journey.assessment import AssessmentRecorded
 from domain.journey.case_notes import CaseNoteAdded, DocumentAttached
 from domain.journey.closure import CaseClosed, CaseReopened, FollowUpRecorded
+from domain.journey.community import CommunityReferralReceived
 from domain.journey.corrections import EntryCorrected
 from domain.journey.early_contact import (
     CheckInRecorded,
@@ -81,7 +82,8 @@ __all__ = [
     "OPENING_EVENTS", "AbsenceExtended", "AbsenceReasonChanged",
     "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
     "CaseClosed", "CaseEscalated", "CaseEvent", "CaseManagerAssigned",
-    "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded", "ConsentGiven",
+    "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded",
+    "CommunityReferralReceived", "ConsentGiven",
     "ConsentWithdrawn",
     "DocumentAttached", "EarlyContactRecorded", "EmployeeDetailsChanged",
     "EntryCorrected", "EscalationConfirmed",
@@ -116,11 +118,12 @@ AnyCaseEvent = (
     | CaseReopened | VacancyMatched | RedeploymentSignedOff | ProceededToAssessment
     | ReportCommented | ConsentGiven | ConsentWithdrawn
     | LineManagerChanged | EmployeeDetailsChanged | AbsenceReasonChanged
+    | CommunityReferralReceived
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 
 CASE_EVENT_ADAPTER: TypeAdapter[CaseEvent] = TypeAdapter(CaseEvent)
-OPENING_EVENTS = (CaseOpened, ReferralReceived)
+OPENING_EVENTS = (CaseOpened, ReferralReceived, CommunityReferralReceived)
 
 
 def parse_event(data: object) -> CaseEvent:

@@ -20,3 +20,9 @@ def case_id_for_absence(employer_id: str, absence_id: str) -> str:
 def case_id_for_referral(employer_id: str, referral_id: str) -> str:
     """The case id of a stay-at-work referral; it stays the case id if an absence follows."""
     return str(uuid.uuid5(CASE_NAMESPACE, f"referral\x1f{employer_id}\x1f{referral_id}"))
+
+
+def case_id_for_community_referral(provider_id: str, referral_id: str) -> str:
+    """The case id of a community referral: the service provider's own referral id, in a
+    namespace of its own so it never meets an employer's referral of the same id."""
+    return str(uuid.uuid5(CASE_NAMESPACE, f"community\x1f{provider_id}\x1f{referral_id}"))

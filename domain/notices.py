@@ -160,7 +160,15 @@ def _sick_pay_drop(state: CaseState, kind: NoticeKind) -> date | None:
 
 def notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
     """The notices a decision calls for (most events call for none). `state` is the case
-    after the event."""
+    after the event. A case with no line manager (a community case) makes none for one: a
+    notice to the manager's role would otherwise reach the service's managers' mailbox."""
+    made = _notices_for(state, event)
+    if state.manager is None:
+        return [notice for notice in made if notice.recipient_role is not Role.MANAGER]
+    return made
+
+
+def _notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
     if isinstance(event, ManagerRemindedOfContact):
         return [_for_role(state, Role.MANAGER, NoticeKind.EARLY_CONTACT_DUE,
                           due_at=event.deadline)]

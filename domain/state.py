@@ -84,6 +84,8 @@ class Referral(_Part):
     accepted_by: str | None = None
     service_id: str | None = None
     """The service that triages the referral (the policy's OH service when None)."""
+    in_work: bool | None = None
+    """A community referral: whether the person was in work when referred; None otherwise."""
 
 
 class OhReferral(_Part):
@@ -307,7 +309,9 @@ class CaseState(BaseModel):
     stage: Stage
     employer_id: str
     employee: Person
-    manager: Person
+    manager: Person | None
+    """The employee's line manager; None only on a community case (`Route.COMMUNITY`), where
+    no employer is involved."""
     reason_category: ReasonCategory
     policy: Policy
     practice: int = Field(

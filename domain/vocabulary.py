@@ -10,10 +10,11 @@ class Route(StrEnum):
 
     RETURN_TO_WORK = "return_to_work"  # an absence was notified
     STAY_AT_WORK = "stay_at_work"  # a health problem showed before any absence
+    COMMUNITY = "community"  # a person referred to a community service; no employer involved
 
 
 class ReferralSource(StrEnum):
-    """Who referred a stay-at-work case."""
+    """Who referred a stay-at-work or community case."""
 
     SELF = "self"
     MANAGER = "manager"
@@ -23,6 +24,7 @@ class ReferralSource(StrEnum):
     COMMUNITY_MSK = "community_msk"
     COMMUNITY_MENTAL_HEALTH = "community_mental_health"
     FIT_NOTE = "fit_note"
+    LINK_WORKER = "link_worker"  # a social prescribing link worker in primary care
 
 
 class Tier(IntEnum):

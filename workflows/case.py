@@ -20,11 +20,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import london_date
     from domain.commands import AdoptPolicy, DeadlinePassed, OpenCase
     from domain.deadlines import Deadline, next_deadline, outstanding_deadlines
-    from domain.decide import decide, open_case, receive_referral
+    from domain.decide import decide, open_case, receive_community_referral, receive_referral
     from domain.errors import CaseError
     from domain.events import CaseEvent
     from domain.evolve import evolve
     from domain.hr_updates import hr_update_for
+    from domain.journey.community import ReceiveCommunityReferral
     from domain.journey.corrections import corrected_event_id
     from domain.notices import Notice, notice_id, notices_for
     from domain.practice import PRACTICE_V1, PRACTICE_V2, PRACTICE_V3
@@ -156,9 +157,10 @@ class CaseWorkflow:
     def _opening_event(input: CaseWorkflowInput) -> CaseEvent:
         if input.opened_by is None:
             raise ApplicationError("a new case needs 'opened_by'", non_retryable=True)
-        command = input.open or input.referral
+        command = input.open or input.referral or input.community
         if command is None:
-            raise ApplicationError("a new case needs 'open' or 'referral'", non_retryable=True)
+            raise ApplicationError("a new case needs 'open', 'referral' or 'community'",
+                                   non_retryable=True)
         if workflow.patched(BOUNDED_DATES_PATCH):
             check_dates_within_window(command, today=london_date(workflow.now()),
                                       policy=command.policy)
@@ -174,6 +176,12 @@ class CaseWorkflow:
             return open_case(command, case_id=input.case_id, now=workflow.now(),
                              actor=input.opened_by, reported_when_opened=as_before,
                              practice=practice)
+        if isinstance(command, ReceiveCommunityReferral):
+            # A route new with practice version 3: its cases follow the practice of the case
+            # (always version 3 or later, as no history before it holds one).
+            return receive_community_referral(command, case_id=input.case_id,
+                                              now=workflow.now(), actor=input.opened_by,
+                                              practice=practice)
         return receive_referral(command, case_id=input.case_id, now=workflow.now(),
                                 actor=input.opened_by, practice=practice)
 

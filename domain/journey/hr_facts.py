@@ -210,6 +210,8 @@ def change_line_manager(state: CaseState, command: ChangeLineManager, now: datet
                         actor: Actor) -> list[CaseEvent]:
     if not _applies(state, command.sent_at, state.hr_facts_applied.manager_sent_at):
         return []
+    if state.manager is None:
+        return []  # a community case: no employer, so no line manager for HR to change
     manager = values.Person.model_validate(command.manager)
     if manager == state.manager:
         return []
