@@ -114,6 +114,8 @@ class Outcome(StrEnum):
     WITHDRAWN = "withdrawn"
     DECLINED = "declined"
     RESOLVED_WITHOUT_ABSENCE = "resolved_without_absence"
+    STARTED_WORK = "started_work"
+    """A community case: the person, out of work when referred, started work."""
 
 
 RETURN_OUTCOMES = frozenset(
@@ -122,6 +124,7 @@ RETURN_OUTCOMES = frozenset(
         Outcome.RETURNED_WITH_ADJUSTMENTS,
         Outcome.REDEPLOYED,
         Outcome.RESOLVED_WITHOUT_ABSENCE,
+        Outcome.STARTED_WORK,
     }
 )
 

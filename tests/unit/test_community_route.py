@@ -262,6 +262,60 @@ def test_a_whole_community_journey_closes_replays_and_names_no_manager() -> None
     assert (state.stage, state.route, state.manager) == (Stage.CLOSED, Route.COMMUNITY, None)
 
 
+def _ready_to_close(*, in_work: bool) -> tuple[CaseState, datetime]:
+    state, _ = act(opened(gp_referral(in_work=in_work)),
+                   AcceptReferral(accepted_by="Dana Cole, OT"), REFERRED)
+    state, _ = act(state, AssignCaseManager(user_id="OT-3", name="Dana Cole"), REFERRED)
+    at = REFERRED + timedelta(days=3)
+    state, _ = act(state, j.assessment(at), at)
+    state, _ = act(state, plan(at), at)
+    return state, at + timedelta(days=10)
+
+
+def test_a_person_out_of_work_closes_having_started_work_and_is_followed_up() -> None:
+    state, at = _ready_to_close(in_work=False)
+    started = at.date() - timedelta(days=2)
+
+    state, _ = act(state, j.close(Outcome.STARTED_WORK, at.date(), started), at)
+
+    assert state.closure is not None and state.closure.returned_on == started
+    assert state.closure.follow_up_due_on == started + timedelta(
+        days=DEFAULT_POLICY.follow_up_days)
+
+
+@pytest.mark.parametrize(("in_work", "outcome", "field"), [
+    (True, Outcome.STARTED_WORK, "outcome"),
+    (False, Outcome.RETURNED_TO_OWN_ROLE, "outcome"),
+    (True, Outcome.RETURNED_TO_OWN_ROLE, "returned_on"),  # no day given
+])
+def test_a_community_closing_fits_whether_the_person_was_in_work(
+        in_work: bool, outcome: Outcome, field: str) -> None:
+    state, at = _ready_to_close(in_work=in_work)
+
+    with pytest.raises(InvalidCommand) as refused:
+        act(state, j.close(outcome, at.date()), at)
+
+    assert refused.value.field == field
+
+
+def test_a_person_in_work_returns_on_the_day_the_closing_gives() -> None:
+    state, at = _ready_to_close(in_work=True)
+
+    state, _ = act(state, j.close(Outcome.RETURNED_WITH_ADJUSTMENTS, at.date(), at.date()), at)
+
+    assert state.closure is not None and state.closure.returned_on == at.date()
+
+
+def test_started_work_is_refused_on_an_employers_case() -> None:
+    state = opened_state(REFERRED)
+
+    with pytest.raises(InvalidCommand) as refused:
+        decide(state, j.close(Outcome.STARTED_WORK, REFERRED.date(), REFERRED.date()),
+               now=REFERRED, actor=SERVICE)
+
+    assert refused.value.field == "outcome"
+
+
 def test_the_opening_event_reads_back_as_stored() -> None:
     command = gp_referral(in_work=False)
     event = receive_community_referral(command, case_id="c-1", now=REFERRED, actor=SERVICE)
