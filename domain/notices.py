@@ -33,7 +33,8 @@ from domain.journey.appointments import (
     MissedAppointmentsDecisionRequested,
 )
 from domain.journey.escalation import hr_told_on_confirmation
-from domain.practice import follows
+from domain.practice import PRACTICE_V3, follows
+from domain.sick_pay.dates import sick_pay_dates
 from domain.state import CaseState
 from domain.vocabulary import Tier
 
@@ -87,6 +88,9 @@ class NoticeKind(StrEnum):
     # Not a case decision: the employee asked to sign in (`readside.employee_links`); the
     # relay writes the link into the text when it sends it, so the outbox never holds it.
     EMPLOYEE_SIGN_IN_LINK = "employee_sign_in_link"
+    # Practice version 3: Statutory Sick Pay from its rules (`domain.sick_pay`).
+    SSP_ENDING_WARNING = "ssp_ending_warning"
+    SSP1_DUE = "ssp1_due"
 
 
 # The reminders a passing deadline sends, by the deadline's name.
@@ -101,6 +105,7 @@ _DEADLINE_KINDS = {kind.value: kind for kind in (
     NoticeKind.SPECIALIST_ASSESSMENT_DUE, NoticeKind.SPECIALIST_REFERRAL_DUE,
     NoticeKind.FIT_NOTE_LAPSED, NoticeKind.FIT_NOTE_ASSESS_AGAIN,
     NoticeKind.ESCALATION_REVIEW_DUE, NoticeKind.PLAN_ACTION_DUE, NoticeKind.PLAN_REVISION_DUE,
+    NoticeKind.SSP_ENDING_WARNING, NoticeKind.SSP1_DUE,
 )}
 
 # The reminder of an appointment says how it takes place: one text for each way.
@@ -143,7 +148,10 @@ def _for_role(state: CaseState, role: Role, kind: NoticeKind, **facts: object) -
 
 
 def _sick_pay_drop(state: CaseState, kind: NoticeKind) -> date | None:
-    """The day contractual sick pay drops to half (or ends), for the warnings of it."""
+    """The day contractual sick pay drops to half (or ends), or Statutory Sick Pay is no longer
+    paid, for the warnings of it (from the rules' dates on practice version 3 cases)."""
+    if follows(state, PRACTICE_V3):
+        return _ruled_drop(state, kind)
     absence = state.absence
     if absence is None or absence.sick_pay is None:
         return None
@@ -152,6 +160,20 @@ def _sick_pay_drop(state: CaseState, kind: NoticeKind) -> date | None:
         return half
     if kind is NoticeKind.SICK_PAY_NIL_WARNING:
         return half + timedelta(days=absence.sick_pay.half_pay_days)
+    return None
+
+
+def _ruled_drop(state: CaseState, kind: NoticeKind) -> date | None:
+    dates = sick_pay_dates(state)
+    if dates is None:
+        return None
+    ssp_end = dates.ssp.ends_on
+    ruled = {NoticeKind.SICK_PAY_HALF_WARNING: dates.half_pay_from,
+             NoticeKind.SICK_PAY_NIL_WARNING: dates.nil_pay_from}.get(kind)
+    if ruled is not None:
+        return ruled.on
+    if kind in (NoticeKind.SSP_ENDING_WARNING, NoticeKind.SSP1_DUE) and ssp_end is not None:
+        return ssp_end.on + timedelta(days=1)
     return None
 
 

@@ -97,6 +97,8 @@ RECEIVERS: dict[NoticeKind, frozenset[Role]] = {
     NoticeKind.PLAN_ACTION_DUE: frozenset(RECIPIENT_ROLES),
     NoticeKind.PLAN_REVISION_DUE: frozenset({Role.OH}),
     NoticeKind.EMPLOYEE_SIGN_IN_LINK: frozenset({Role.EMPLOYEE}),
+    NoticeKind.SSP_ENDING_WARNING: frozenset({Role.HR, Role.EMPLOYEE}),
+    NoticeKind.SSP1_DUE: frozenset({Role.HR}),
 }
 
 
