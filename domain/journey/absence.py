@@ -291,27 +291,27 @@ def _sick_pay_deadlines(state: CaseState) -> list[Deadline]:
     ssp_end = dates.ssp.ends_on
     for key, name, drops, what in (
             ("sick_pay_half", "sick_pay_half_warning", dates.half_pay_from,
-             "contractual sick pay drops to half pay"),
+             "contractual sick pay drops to half pay on"),
             ("sick_pay_nil", "sick_pay_nil_warning", dates.nil_pay_from,
-             "contractual sick pay drops to nil pay"),
-            ("ssp_ending", "ssp_ending_warning",
-             None if ssp_end is None else ssp_end.model_copy(
-                 update={"on": ssp_end.on + timedelta(days=1)}),
-             "Statutory Sick Pay is no longer paid")):
+             "contractual sick pay drops to nil pay on"),
+            ("ssp_ending", "ssp_ending_warning", ssp_end,
+             "Statutory Sick Pay is paid up to")):
         if drops is None:
             continue
+        # warned ahead of the first day without the pay (the day after SSP's last day)
+        first_without = drops.on + timedelta(days=1) if key == "ssp_ending" else drops.on
         found.append(Deadline(key=key, name=name,
-                              due_at=on_day(max(drops.on - warn, absence.first_day), policy),
+                              due_at=on_day(max(first_without - warn, absence.first_day),
+                                            policy),
                               recipients=(Role.HR, Role.EMPLOYEE),
-                              why=f"{what} on {drops.on.isoformat()}: {drops.rule} "
+                              why=f"{what} {drops.on.isoformat()}: {drops.rule} "
                               f"({drops.source})"))
     ssp1 = dates.ssp.ssp1_due_on
     if ssp1 is not None:
         found.append(Deadline(key="ssp1_due", name="ssp1_due",
                               due_at=on_day(max(ssp1.on, absence.first_day), policy),
                               recipients=(Role.HR,),
-                              why=f"form SSP1 due by {ssp1.on.isoformat()}: {ssp1.rule} "
-                              f"({ssp1.source})"))
+                              why=f"{ssp1.rule}, {ssp1.on.isoformat()} ({ssp1.source})"))
     return found
 
 

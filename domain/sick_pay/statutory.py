@@ -197,8 +197,9 @@ def ssp_dates(first_day: date, previous: Sequence[PastAbsence] = (), *,
                             source=_waiting_source(starts_on)),
         ends_on=None if ends_on is None else RuledDate(
             on=ends_on, rule=f"the last of {MAX_WEEKS} weeks' SSP ({max_days} qualifying days"
-            f" of {len(qualifying)} a week), earlier linked absences counted "
-            f"({paid_before} paid)", source=f"{SSCBA}, s.155(4) and s.152(3)"),
+            f" of {len(qualifying)} a week)" + (
+                f", less {paid_before} already paid in linked earlier absences"
+                if paid_before else ""), source=f"{SSCBA}, s.155(4) and s.152(3)"),
         ssp1_due_on=_ssp1_due(first_day, week_23, ends_on, paid_before, ssp1_at),
         **common)
 
