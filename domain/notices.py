@@ -163,8 +163,12 @@ def _sick_pay_drop(state: CaseState, kind: NoticeKind) -> date | None:
     return None
 
 
+_SICK_PAY_KINDS = frozenset({NoticeKind.SICK_PAY_HALF_WARNING, NoticeKind.SICK_PAY_NIL_WARNING,
+                             NoticeKind.SSP_ENDING_WARNING, NoticeKind.SSP1_DUE})
+
+
 def _ruled_drop(state: CaseState, kind: NoticeKind) -> date | None:
-    dates = sick_pay_dates(state)
+    dates = sick_pay_dates(state) if kind in _SICK_PAY_KINDS else None
     if dates is None:
         return None
     ssp_end = dates.ssp.ends_on
