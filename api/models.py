@@ -310,6 +310,31 @@ class ClinicalOut(BaseModel):
         "it (none: occupational health).")
 
 
+class SickPayDateOut(BaseModel):
+    """A sick pay date with the rule that produced it and the rule's source."""
+
+    on: date
+    rule: str
+    source: str
+
+
+class SickPayDatesOut(BaseModel):
+    """When sick pay drops or ends (cases following practice version 3), each date with its
+    rule: contractual full and half pay (none when neither the scheme nor HR's day counts
+    give them) and Statutory Sick Pay."""
+
+    full_pay_ends_on: SickPayDateOut | None = None
+    half_pay_ends_on: SickPayDateOut | None = None
+    ssp_entitled: bool
+    ssp_not_entitled_because: str | None = None
+    ssp_starts_on: SickPayDateOut | None = None
+    ssp_ends_on: SickPayDateOut | None = Field(
+        default=None, description="The last day SSP is paid if the employee stays off sick.")
+    ssp1_due_on: SickPayDateOut | None = Field(
+        default=None, description="The day form SSP1 is due by (when SSP will run out or is "
+        "not payable).")
+
+
 class CaseOut(BaseModel):
     """A case as the caller's role may see it; `clinical` is present for OH only."""
 
@@ -343,6 +368,9 @@ class CaseOut(BaseModel):
         default=None, description="The status of the employee's consent to release the latest "
         "OH report, on cases where the employee releases it (none on cases whose consent was "
         "recorded with the assessment).")
+    sick_pay: SickPayDatesOut | None = Field(
+        default=None, description="Sick pay dates with their rules, for OH, HR and the "
+        "employee (never the line manager); none on cases before practice version 3.")
 
 
 class UpdateAccepted(BaseModel):

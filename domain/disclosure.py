@@ -277,3 +277,13 @@ def report_for_employee(assessment: Assessment) -> EmployeeReport:
         assessor_profession=assessment.assessor.profession, fitness=assessment.fitness,
         barriers=assessment.barriers,
         recommended_adjustments=assessment.recommended_adjustments)
+
+
+SICK_PAY_ROLES = frozenset({Role.OH, Role.HR, Role.EMPLOYEE})
+"""The roles that see a case's sick pay dates: pay is a matter between the employee and HR
+(OH plans a return around it); the line manager is not told."""
+
+
+def may_see_sick_pay(role: Role) -> bool:
+    """The case's sick pay dates and their rules (`domain.sick_pay.dates`)."""
+    return role in SICK_PAY_ROLES

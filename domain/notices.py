@@ -34,7 +34,8 @@ from domain.journey.appointments import (
     MissedAppointmentsDecisionRequested,
 )
 from domain.journey.escalation import hr_told_on_confirmation
-from domain.practice import follows
+from domain.practice import PRACTICE_V3, follows
+from domain.sick_pay.dates import sick_pay_dates
 from domain.state import CaseState
 from domain.vocabulary import Tier
 
@@ -90,6 +91,9 @@ class NoticeKind(StrEnum):
     EMPLOYEE_SIGN_IN_LINK = "employee_sign_in_link"
     # HR named a new line manager: the case is theirs from now on.
     CASE_HANDED_OVER = "case_handed_over"
+    # Practice version 3: Statutory Sick Pay from its rules (`domain.sick_pay`).
+    SSP_ENDING_WARNING = "ssp_ending_warning"
+    SSP1_DUE = "ssp1_due"
 
 
 # The reminders a passing deadline sends, by the deadline's name.
@@ -104,6 +108,7 @@ _DEADLINE_KINDS = {kind.value: kind for kind in (
     NoticeKind.SPECIALIST_ASSESSMENT_DUE, NoticeKind.SPECIALIST_REFERRAL_DUE,
     NoticeKind.FIT_NOTE_LAPSED, NoticeKind.FIT_NOTE_ASSESS_AGAIN,
     NoticeKind.ESCALATION_REVIEW_DUE, NoticeKind.PLAN_ACTION_DUE, NoticeKind.PLAN_REVISION_DUE,
+    NoticeKind.SSP_ENDING_WARNING, NoticeKind.SSP1_DUE,
 )}
 
 # The reminder of an appointment says how it takes place: one text for each way.
@@ -146,7 +151,10 @@ def _for_role(state: CaseState, role: Role, kind: NoticeKind, **facts: object) -
 
 
 def _sick_pay_drop(state: CaseState, kind: NoticeKind) -> date | None:
-    """The day contractual sick pay drops to half (or ends), for the warnings of it."""
+    """The day contractual sick pay drops to half (or ends), or Statutory Sick Pay is no longer
+    paid, for the warnings of it (from the rules' dates on practice version 3 cases)."""
+    if follows(state, PRACTICE_V3):
+        return _ruled_drop(state, kind)
     absence = state.absence
     if absence is None or absence.sick_pay is None:
         return None
@@ -155,6 +163,24 @@ def _sick_pay_drop(state: CaseState, kind: NoticeKind) -> date | None:
         return half
     if kind is NoticeKind.SICK_PAY_NIL_WARNING:
         return half + timedelta(days=absence.sick_pay.half_pay_days)
+    return None
+
+
+_SICK_PAY_KINDS = frozenset({NoticeKind.SICK_PAY_HALF_WARNING, NoticeKind.SICK_PAY_NIL_WARNING,
+                             NoticeKind.SSP_ENDING_WARNING, NoticeKind.SSP1_DUE})
+
+
+def _ruled_drop(state: CaseState, kind: NoticeKind) -> date | None:
+    dates = sick_pay_dates(state) if kind in _SICK_PAY_KINDS else None
+    if dates is None:
+        return None
+    ssp_end = dates.ssp.ends_on
+    ruled = {NoticeKind.SICK_PAY_HALF_WARNING: dates.half_pay_from,
+             NoticeKind.SICK_PAY_NIL_WARNING: dates.nil_pay_from}.get(kind)
+    if ruled is not None:
+        return ruled.on
+    if kind in (NoticeKind.SSP_ENDING_WARNING, NoticeKind.SSP1_DUE) and ssp_end is not None:
+        return ssp_end.on + timedelta(days=1)
     return None
 
 

@@ -99,6 +99,8 @@ RECEIVERS: dict[NoticeKind, frozenset[Role]] = {
     NoticeKind.PLAN_REVISION_DUE: frozenset({Role.OH}),
     NoticeKind.EMPLOYEE_SIGN_IN_LINK: frozenset({Role.EMPLOYEE}),
     NoticeKind.CASE_HANDED_OVER: frozenset({Role.MANAGER}),
+    NoticeKind.SSP_ENDING_WARNING: frozenset({Role.HR, Role.EMPLOYEE}),
+    NoticeKind.SSP1_DUE: frozenset({Role.HR}),
 }
 
 
