@@ -21,6 +21,7 @@ from api.routes import (
     audit,
     case_notes,
     cases,
+    community,
     corrections,
     documents,
     employees,
@@ -90,6 +91,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(case_notes.router)
     app.include_router(documents.router)
     app.include_router(corrections.router)
+    app.include_router(community.router)
     app.include_router(employees.router)
     install_web(app)
     if services is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -29,6 +30,7 @@ from domain.actors import Actor, Source
 from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence
 from domain.errors import NotOwnTeam
 from domain.events import CaseEvent, parse_event
+from domain.journey.hr_facts import ChangeAbsenceReason, ChangeEmployeeDetails, ChangeLineManager
 from domain.stages import Action
 from eventstore.records import CaseEventRecord
 from infra.metrics import observe_update_latency
@@ -39,15 +41,30 @@ from workflows.payloads import (
     ACTION_INPUTS,
     DEFERRED_ACTION_INPUTS,
     AbsenceExtendedInput,
+    AbsenceReasonChangedInput,
     ActionResult,
     CaseView,
     DeferredOutcome,
+    EmployeeDetailsChangedInput,
     EmployeeLeftInput,
     EmployeeReturnedInput,
+    HrFactInput,
+    LineManagerChangedInput,
     deferred_signal,
 )
 
-HrFact = ExtendAbsence | EmployeeReturned | EmployeeLeft
+HrFact = (ExtendAbsence | EmployeeReturned | EmployeeLeft | ChangeLineManager
+          | ChangeEmployeeDetails | ChangeAbsenceReason)
+
+# Each HR fact, the signal that carries it and that signal's payload.
+HR_FACT_SIGNALS: dict[type[BaseModel], tuple[Any, type[HrFactInput[Any]]]] = {
+    ExtendAbsence: (CaseWorkflow.absence_extended, AbsenceExtendedInput),
+    EmployeeReturned: (CaseWorkflow.employee_returned, EmployeeReturnedInput),
+    EmployeeLeft: (CaseWorkflow.employee_left, EmployeeLeftInput),
+    ChangeLineManager: (CaseWorkflow.line_manager_changed, LineManagerChangedInput),
+    ChangeEmployeeDetails: (CaseWorkflow.employee_details_changed, EmployeeDetailsChangedInput),
+    ChangeAbsenceReason: (CaseWorkflow.absence_reason_changed, AbsenceReasonChangedInput),
+}
 
 
 def not_found(case_id: uuid.UUID | str) -> Problem:
@@ -217,16 +234,9 @@ async def send_hr_fact(services: Services, case_id: str, fact: HrFact,
         case_id)
     actor = Actor(id=principal.subject, role=principal.role, source=Source.HR_INTEGRATION)
     trace_id = current_trace_id()
+    signal, payload = HR_FACT_SIGNALS[type(fact)]
     try:
-        if isinstance(fact, ExtendAbsence):
-            await handle.signal(CaseWorkflow.absence_extended,
-                                AbsenceExtendedInput(fact=fact, actor=actor, trace_id=trace_id))
-        elif isinstance(fact, EmployeeReturned):
-            await handle.signal(CaseWorkflow.employee_returned,
-                                EmployeeReturnedInput(fact=fact, actor=actor, trace_id=trace_id))
-        else:
-            await handle.signal(CaseWorkflow.employee_left,
-                                EmployeeLeftInput(fact=fact, actor=actor, trace_id=trace_id))
+        await handle.signal(signal, payload(fact=fact, actor=actor, trace_id=trace_id))
     except RPCError as error:
         problem = _rpc_problem(error, case_id)
         if problem.status == 409:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.employee_record import AbsenceRecordOut
 from domain.actors import Person
@@ -16,6 +16,8 @@ from domain.commands import (
     SickPayEntitlement,
 )
 from domain.disclosure import ConsentStatus
+from domain.errors import InvalidCommand
+from domain.reason_codes import ACCEPTED, normalised, reason_category_of
 from domain.services import MAX_STATED, ServiceRef
 from domain.stages import ReasonCategory, Stage
 from domain.values import Adjustment
@@ -52,7 +54,9 @@ class AbsenceNotification(BaseModel):
                     "reason_category": "musculoskeletal",
                     "sick_pay": {"full_pay_days": 30, "half_pay_days": 60},
                 }
-            ]
+            ],
+            # An ESR reason code may stand for the category (`reason_code`).
+            "required": ["employer_id", "absence_id", "employee", "manager", "first_day"],
         },
     )
 
@@ -61,7 +65,8 @@ class AbsenceNotification(BaseModel):
     employee: Person
     manager: Person
     first_day: date = Field(description="First calendar day of absence (YYYY-MM-DD).")
-    reason_category: ReasonCategory
+    reason_category: ReasonCategory = Field(
+        description="The broad reason (OH only); may be left out when `reason_code` is given.")
     sick_pay: SickPayEntitlement | None = Field(
         default=None, description="Contractual sick pay left, to warn before pay drops."
     )
@@ -82,6 +87,40 @@ class AbsenceNotification(BaseModel):
         default=(), max_length=MAX_PAST_ABSENCES,
         description="Earlier absences of the employee that rtw cannot know (from before rtw "
         "was used), newest first: they count for linked periods, sick pay and triggers.")
+    reason_code: str | None = Field(
+        default=None, min_length=1, max_length=10,
+        description=f"The ESR sickness absence reason code, instead of `reason_category` (or "
+        f"agreeing with it): one of {ACCEPTED}. The case keeps its category; HR records the "
+        "code itself with a reason change (POST .../reason).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _category_of_the_code(cls, data: Any) -> Any:
+        """The category follows from an ESR code; given both, they must agree."""
+        if not isinstance(data, dict) or not isinstance(data.get("reason_code"), str):
+            return data
+        try:
+            category = reason_category_of(data["reason_code"]).value
+        except InvalidCommand:
+            return data  # the code's own check says what is accepted
+        given = data.get("reason_category")
+        if given is None:
+            return {**data, "reason_category": category}
+        if given != category:
+            raise ValueError(f"reason_code {normalised(data['reason_code'])} is a {category} "
+                             f"reason but reason_category is {given}: send one, or both agreeing")
+        return data
+
+    @field_validator("reason_code")
+    @classmethod
+    def _an_esr_code(cls, code: str | None) -> str | None:
+        if code is None:
+            return None
+        try:
+            reason_category_of(code)
+        except InvalidCommand as error:
+            raise ValueError(error.reason) from None
+        return normalised(code)
 
 
 class ReferralNotification(BaseModel):
@@ -272,6 +311,31 @@ class ClinicalOut(BaseModel):
         "it (none: occupational health).")
 
 
+class SickPayDateOut(BaseModel):
+    """A sick pay date with the rule that produced it and the rule's source."""
+
+    on: date
+    rule: str
+    source: str
+
+
+class SickPayDatesOut(BaseModel):
+    """When sick pay drops or ends (cases following practice version 3), each date with its
+    rule: contractual full and half pay (none when neither the scheme nor HR's day counts
+    give them) and Statutory Sick Pay."""
+
+    full_pay_ends_on: SickPayDateOut | None = None
+    half_pay_ends_on: SickPayDateOut | None = None
+    ssp_entitled: bool
+    ssp_not_entitled_because: str | None = None
+    ssp_starts_on: SickPayDateOut | None = None
+    ssp_ends_on: SickPayDateOut | None = Field(
+        default=None, description="The last day SSP is paid if the employee stays off sick.")
+    ssp1_due_on: SickPayDateOut | None = Field(
+        default=None, description="The day form SSP1 is due by (when SSP will run out or is "
+        "not payable).")
+
+
 class CaseOut(BaseModel):
     """A case as the caller's role may see it; `clinical` is present for OH only."""
 
@@ -280,7 +344,8 @@ class CaseOut(BaseModel):
     stage: Stage
     employer_id: str
     employee: PersonOut
-    manager: PersonOut
+    manager: PersonOut | None = Field(description="The line manager; null on a community "
+                                      "case, which has none.")
     opened_at: datetime
     policy_version: str
     absence: AbsenceOut | None
@@ -304,6 +369,9 @@ class CaseOut(BaseModel):
         default=None, description="The status of the employee's consent to release the latest "
         "OH report, on cases where the employee releases it (none on cases whose consent was "
         "recorded with the assessment).")
+    sick_pay: SickPayDatesOut | None = Field(
+        default=None, description="Sick pay dates with their rules, for OH, HR and the "
+        "employee (never the line manager); none on cases before practice version 3.")
     absence_record: AbsenceRecordOut | None = Field(
         default=None, description="The employee's earlier absences as the case opened, the "
         "absence this one links to, and (OH only) a recurrence of its reason; the short-term "

@@ -21,6 +21,8 @@ from api.models import (
     ProposedAdjustmentOut,
     RedeploymentOut,
     ReportConsentOut,
+    SickPayDateOut,
+    SickPayDatesOut,
 )
 from domain.actors import Role
 from domain.calendar import london_date
@@ -29,9 +31,12 @@ from domain.disclosure import (
     advice_shown,
     consent_status,
     may_see_clinical,
+    may_see_sick_pay,
     shared_deadlines,
 )
 from domain.journey.ownership import owner_on
+from domain.sick_pay.dates import sick_pay_dates
+from domain.sick_pay.statutory import RuledDate
 from domain.state import CaseState
 from infra.tokens import Principal
 from workflows.payloads import CaseView
@@ -54,6 +59,23 @@ def _report_consent(state: CaseState, role: Role) -> ReportConsentOut | None:
         return None
     return ReportConsentOut(assessment_number=status.assessment_number, status=status.status,
                             scopes=status.scopes)
+
+
+def _ruled(ruled: RuledDate | None) -> SickPayDateOut | None:
+    return None if ruled is None else SickPayDateOut(on=ruled.on, rule=ruled.rule,
+                                                      source=ruled.source)
+
+
+def _sick_pay(state: CaseState, role: Role) -> SickPayDatesOut | None:
+    dates = sick_pay_dates(state) if may_see_sick_pay(role) else None
+    if dates is None:
+        return None
+    return SickPayDatesOut(
+        full_pay_ends_on=_ruled(dates.full_pay_ends_on),
+        half_pay_ends_on=_ruled(dates.half_pay_ends_on),
+        ssp_entitled=dates.ssp.entitled, ssp_not_entitled_because=dates.ssp.why_not,
+        ssp_starts_on=_ruled(dates.ssp.starts_on), ssp_ends_on=_ruled(dates.ssp.ends_on),
+        ssp1_due_on=_ruled(dates.ssp.ssp1_due_on))
 
 
 def _clinical(view: CaseView) -> ClinicalOut:
@@ -102,7 +124,8 @@ def case_for(view: CaseView, principal: Principal, *, now: datetime | None = Non
         stage=state.stage,
         employer_id=state.employer_id,
         employee=PersonOut(id=state.employee.id, name=state.employee.name),
-        manager=PersonOut(id=state.manager.id, name=state.manager.name),
+        manager=PersonOut(id=state.manager.id, name=state.manager.name)
+        if state.manager else None,
         opened_at=state.opened_at,
         policy_version=state.policy.version,
         absence=AbsenceOut(first_day=absence.first_day,
@@ -152,5 +175,6 @@ def case_for(view: CaseView, principal: Principal, *, now: datetime | None = Non
             employer_can_make=p.employer_can_make) for p in state.proposed_adjustments],
         clinical=_clinical(view) if may_see_clinical(principal.role) else None,
         report_consent=_report_consent(state, principal.role),
+        sick_pay=_sick_pay(state, principal.role),
         absence_record=absence_record_for(state, principal.role),
     )

@@ -14,6 +14,7 @@ from domain.journey import (
     assessment,
     case_notes,
     closure,
+    community,
     corrections,
     early_contact,
     escalation,
@@ -72,11 +73,14 @@ def allowed_actions(state: CaseState) -> list[Action]:
         action
         for action, rule in RULES.items()
         if state.stage in rule.stages and state.route in rule.routes
+        and not community.is_employer_step(state, action)
     ]
 
 
 def check_stage_allows(state: CaseState, action: Action) -> None:
-    """Refuse an action the case's stage does not allow."""
+    """Refuse an action the case's stage does not allow (or its route: a community case takes
+    no step of an employer's or a line manager's)."""
+    community.check_not_employer_step(state, action)
     rule = RULES[action]
     if state.stage not in rule.stages or state.route not in rule.routes:
         allowed = [a.value for a in allowed_actions(state)]
@@ -98,8 +102,8 @@ def check_role_may(action: Action, role: Role) -> None:
 
 def check_own_team(state: CaseState, actor: Actor) -> None:
     """A line manager acts only on the cases of their own team; an employee only on their own
-    cases."""
-    if actor.role is Role.MANAGER and actor.id != state.manager.id:
+    cases. A community case has no line manager: no manager acts on it."""
+    if actor.role is Role.MANAGER and (state.manager is None or actor.id != state.manager.id):
         raise NotOwnTeam(actor.id)
     if actor.role is Role.EMPLOYEE and actor.id != state.employee.id:
         raise NotOwnCase(actor.id)

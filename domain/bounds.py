@@ -36,15 +36,24 @@ def accepted_window(today: date, policy: Policy) -> tuple[date, date]:
             today + timedelta(days=policy.dates_accepted_days_ahead))
 
 
+# Fields that tell of a working life rather than of the case: a start of service forty years
+# back, or an absence older than the window, is a fact the sick-pay and linking rules read (or
+# pass over), so they are held only to the calendar.
+HISTORICAL_FIELDS = frozenset({"service_start", "previous_absences"})
+
+
 def check_dates_within_window(command: BaseModel, *, today: date, policy: Policy) -> None:
     """Refuse the command if any date or time it carries lies outside the policy's window.
 
     The policy itself (which the command may carry) comes from configuration, not from the
-    caller, and is not checked here.
+    caller, and is not checked here. Dates of `HISTORICAL_FIELDS` are held to the calendar.
     """
     earliest, latest = accepted_window(today, policy)
     for field, value in _dates_in(command, prefix=""):
         day = london_date(value) if isinstance(value, datetime) else value
+        if HISTORICAL_FIELDS & set(field.split(".")):
+            check_calendar(day, field)
+            continue
         if not earliest <= day <= latest:
             raise InvalidCommand(
                 field,

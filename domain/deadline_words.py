@@ -34,6 +34,8 @@ _WORDS = {
     "missed_appointments_decision_due": "Decision after missed appointments",
     "sick_pay_half_warning": "Sick pay drops to half pay",
     "sick_pay_nil_warning": "Sick pay ends",
+    "ssp_ending_warning": "Statutory Sick Pay ends",
+    "ssp1_due": "SSP1 form due",
     "absence_recurrence": "Recurrence of an earlier absence's reason",
     "attendance_review_suggested": "Short-term absence trigger: attendance review suggested",
     "oh_referral_suggested": "Short-term absence trigger: OH referral suggested",

@@ -23,11 +23,12 @@ from domain.events import CaseEvent
 from domain.evolve import evolve
 from domain.journey import hr_facts, policy_change
 from domain.journey.absence import open_case
+from domain.journey.community import receive_community_referral
 from domain.journey.referral import receive_referral
 from domain.journey.reminders import DeadlinePassed
 from domain.state import CaseState
 
-__all__ = ["decide", "open_case", "receive_referral"]
+__all__ = ["decide", "open_case", "receive_community_referral", "receive_referral"]
 
 
 def decide(state: CaseState, command: BaseModel, *, now: datetime, actor: Actor,

@@ -118,6 +118,7 @@ SHARED_TIMELINE_EVENTS = frozenset({
     "RedeploymentTrialStarted", "RedeploymentTrialReviewed", "RedeploymentConcluded",
     "RedeploymentSignedOff", "AbsenceExtended", "ReturnToWorkNotified", "LeavingNotified",
     "CaseClosed", "FollowUpRecorded",
+    "LineManagerChanged", "EmployeeDetailsChanged",
 })
 """Events whose fact and recorded reason are built only from what every role of the case is
 shown anyway (contact, fit notes' dates and options, the plan's shared parts, the return, the
@@ -278,6 +279,16 @@ def report_for_employee(assessment: Assessment) -> EmployeeReport:
         assessor_profession=assessment.assessor.profession, fitness=assessment.fitness,
         barriers=assessment.barriers,
         recommended_adjustments=assessment.recommended_adjustments)
+
+
+SICK_PAY_ROLES = frozenset({Role.OH, Role.HR, Role.EMPLOYEE})
+"""The roles that see a case's sick pay dates: pay is a matter between the employee and HR
+(OH plans a return around it); the line manager is not told."""
+
+
+def may_see_sick_pay(role: Role) -> bool:
+    """The case's sick pay dates and their rules (`domain.sick_pay.dates`)."""
+    return role in SICK_PAY_ROLES
 
 
 # --- the employee's record across cases (`GET /v1/employees/...`, the case view's record) ----

@@ -26,6 +26,7 @@ from domain.journey.appointments import (
 from domain.journey.assessment import AssessmentRecorded
 from domain.journey.case_notes import CaseNoteAdded, DocumentAttached
 from domain.journey.closure import CaseClosed, CaseReopened, FollowUpRecorded
+from domain.journey.community import CommunityReferralReceived
 from domain.journey.corrections import EntryCorrected
 from domain.journey.early_contact import (
     CheckInRecorded,
@@ -40,7 +41,14 @@ from domain.journey.fit_note import (
     FitNoteAdviceDeclined,
     FitNoteRecorded,
 )
-from domain.journey.hr_facts import AbsenceExtended, LeavingNotified, ReturnToWorkNotified
+from domain.journey.hr_facts import (
+    AbsenceExtended,
+    AbsenceReasonChanged,
+    EmployeeDetailsChanged,
+    LeavingNotified,
+    LineManagerChanged,
+    ReturnToWorkNotified,
+)
 from domain.journey.oh_referral import OhReferralMade
 from domain.journey.ownership import CaseManagerAssigned, CaseManagerCoverArranged
 from domain.journey.phased_return import (
@@ -71,13 +79,17 @@ from domain.journey.triage import SelfHelpCheckInRecorded
 from domain.upcasting import upcast
 
 __all__ = [
-    "OPENING_EVENTS", "AbsenceExtended", "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
+    "OPENING_EVENTS", "AbsenceExtended", "AbsenceReasonChanged",
+    "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
     "CaseClosed", "CaseEscalated", "CaseEvent", "CaseManagerAssigned",
-    "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded", "ConsentGiven",
+    "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded",
+    "CommunityReferralReceived", "ConsentGiven",
     "ConsentWithdrawn",
-    "DocumentAttached", "EarlyContactRecorded", "EntryCorrected", "EscalationConfirmed",
+    "DocumentAttached", "EarlyContactRecorded", "EmployeeDetailsChanged",
+    "EntryCorrected", "EscalationConfirmed",
     "EscalationReviewed", "FitNoteAdviceAccepted", "FitNoteAdviceDeclined", "FitNoteRecorded",
-    "FollowUpRecorded", "LeavingNotified", "ManagerRemindedOfContact", "MissedContactEscalated",
+    "FollowUpRecorded", "LeavingNotified", "LineManagerChanged",
+    "ManagerRemindedOfContact", "MissedContactEscalated",
     "OhReferralMade", "PhasedReturnCompleted", "PhasedReturnExtended", "PhasedReturnStarted",
     "PhasedReturnWeekReviewed", "PlanActionCompleted", "PlanAgreed", "PlanReviewed",
     "PolicyAdopted", "RedeploymentConcluded", "RedeploymentTrialReviewed",
@@ -105,11 +117,13 @@ AnyCaseEvent = (
     | EscalationReviewed | FitNoteAdviceAccepted | PlanActionCompleted
     | CaseReopened | VacancyMatched | RedeploymentSignedOff | ProceededToAssessment
     | ReportCommented | ConsentGiven | ConsentWithdrawn
+    | LineManagerChanged | EmployeeDetailsChanged | AbsenceReasonChanged
+    | CommunityReferralReceived
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 
 CASE_EVENT_ADAPTER: TypeAdapter[CaseEvent] = TypeAdapter(CaseEvent)
-OPENING_EVENTS = (CaseOpened, ReferralReceived)
+OPENING_EVENTS = (CaseOpened, ReferralReceived, CommunityReferralReceived)
 
 
 def parse_event(data: object) -> CaseEvent:

@@ -16,6 +16,7 @@ from domain.journey import (
     assessment,
     case_notes,
     closure,
+    community,
     corrections,
     early_contact,
     escalation,
@@ -44,6 +45,7 @@ class ReplayError(Exception):
 _OPENERS: dict[type[Any], Callable[[Any], CaseState]] = {
     e.CaseOpened: absence.case_opened,
     e.ReferralReceived: referral.referral_received,
+    e.CommunityReferralReceived: community.community_referral_received,
 }
 
 _APPLY: Evolution = {
@@ -63,7 +65,8 @@ def evolve(state: CaseState | None, event: e.CaseEvent) -> CaseState:
         opener = _OPENERS.get(type(event))
         if opener is None:
             raise ReplayError(
-                f"a case must begin with CaseOpened or ReferralReceived, not {event.type}"
+                "a case must begin with CaseOpened, ReferralReceived or "
+                f"CommunityReferralReceived, not {event.type}"
             )
         return opener(event)
     if isinstance(event, e.OPENING_EVENTS):

@@ -22,6 +22,12 @@ def case_id_for_referral(employer_id: str, referral_id: str) -> str:
     return str(uuid.uuid5(CASE_NAMESPACE, f"referral\x1f{employer_id}\x1f{referral_id}"))
 
 
+def case_id_for_community_referral(provider_id: str, referral_id: str) -> str:
+    """The case id of a community referral: the service provider's own referral id, in a
+    namespace of its own so it never meets an employer's referral of the same id."""
+    return str(uuid.uuid5(CASE_NAMESPACE, f"community\x1f{provider_id}\x1f{referral_id}"))
+
+
 # The employee key's own namespace, so that no employee key can equal a case id. Fixed: never
 # change it (every stored key would change).
 EMPLOYEE_NAMESPACE = uuid.UUID("0c7b7f52-6d0e-5b43-9a55-3e8f2d4b1a60")

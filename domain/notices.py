@@ -20,6 +20,7 @@ from domain.events import (
     CaseEscalated,
     CaseEvent,
     EscalationConfirmed,
+    LineManagerChanged,
     ManagerRemindedOfContact,
     MissedContactEscalated,
     OhReferralMade,
@@ -33,7 +34,8 @@ from domain.journey.appointments import (
     MissedAppointmentsDecisionRequested,
 )
 from domain.journey.escalation import hr_told_on_confirmation
-from domain.practice import follows
+from domain.practice import PRACTICE_V3, follows
+from domain.sick_pay.dates import sick_pay_dates
 from domain.state import CaseState
 from domain.vocabulary import Tier
 
@@ -87,6 +89,11 @@ class NoticeKind(StrEnum):
     # Not a case decision: the employee asked to sign in (`readside.employee_links`); the
     # relay writes the link into the text when it sends it, so the outbox never holds it.
     EMPLOYEE_SIGN_IN_LINK = "employee_sign_in_link"
+    # HR named a new line manager: the case is theirs from now on.
+    CASE_HANDED_OVER = "case_handed_over"
+    # Practice version 3: Statutory Sick Pay from its rules (`domain.sick_pay`).
+    SSP_ENDING_WARNING = "ssp_ending_warning"
+    SSP1_DUE = "ssp1_due"
     # The employee's earlier absences (`domain.absence_pattern`): heads-up notices at opening.
     ABSENCE_RECURRENCE = "absence_recurrence"
     ATTENDANCE_REVIEW_SUGGESTED = "attendance_review_suggested"
@@ -105,6 +112,7 @@ _DEADLINE_KINDS = {kind.value: kind for kind in (
     NoticeKind.SPECIALIST_ASSESSMENT_DUE, NoticeKind.SPECIALIST_REFERRAL_DUE,
     NoticeKind.FIT_NOTE_LAPSED, NoticeKind.FIT_NOTE_ASSESS_AGAIN,
     NoticeKind.ESCALATION_REVIEW_DUE, NoticeKind.PLAN_ACTION_DUE, NoticeKind.PLAN_REVISION_DUE,
+    NoticeKind.SSP_ENDING_WARNING, NoticeKind.SSP1_DUE,
 )}
 _DEADLINE_KINDS.update({kind.value: kind for kind in (
     NoticeKind.ABSENCE_RECURRENCE, NoticeKind.ATTENDANCE_REVIEW_SUGGESTED,
@@ -151,7 +159,10 @@ def _for_role(state: CaseState, role: Role, kind: NoticeKind, **facts: object) -
 
 
 def _sick_pay_drop(state: CaseState, kind: NoticeKind) -> date | None:
-    """The day contractual sick pay drops to half (or ends), for the warnings of it."""
+    """The day contractual sick pay drops to half (or ends), or Statutory Sick Pay is no longer
+    paid, for the warnings of it (from the rules' dates on practice version 3 cases)."""
+    if follows(state, PRACTICE_V3):
+        return _ruled_drop(state, kind)
     absence = state.absence
     if absence is None or absence.sick_pay is None:
         return None
@@ -163,9 +174,35 @@ def _sick_pay_drop(state: CaseState, kind: NoticeKind) -> date | None:
     return None
 
 
+_SICK_PAY_KINDS = frozenset({NoticeKind.SICK_PAY_HALF_WARNING, NoticeKind.SICK_PAY_NIL_WARNING,
+                             NoticeKind.SSP_ENDING_WARNING, NoticeKind.SSP1_DUE})
+
+
+def _ruled_drop(state: CaseState, kind: NoticeKind) -> date | None:
+    dates = sick_pay_dates(state) if kind in _SICK_PAY_KINDS else None
+    if dates is None:
+        return None
+    ssp_end = dates.ssp.ends_on
+    ruled = {NoticeKind.SICK_PAY_HALF_WARNING: dates.half_pay_from,
+             NoticeKind.SICK_PAY_NIL_WARNING: dates.nil_pay_from}.get(kind)
+    if ruled is not None:
+        return ruled.on
+    if kind in (NoticeKind.SSP_ENDING_WARNING, NoticeKind.SSP1_DUE) and ssp_end is not None:
+        return ssp_end.on + timedelta(days=1)
+    return None
+
+
 def notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
     """The notices a decision calls for (most events call for none). `state` is the case
-    after the event."""
+    after the event. A case with no line manager (a community case) makes none for one: a
+    notice to the manager's role would otherwise reach the service's managers' mailbox."""
+    made = _notices_for(state, event)
+    if state.manager is None:
+        return [notice for notice in made if notice.recipient_role is not Role.MANAGER]
+    return made
+
+
+def _notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
     if isinstance(event, ManagerRemindedOfContact):
         return [_for_role(state, Role.MANAGER, NoticeKind.EARLY_CONTACT_DUE,
                           due_at=event.deadline)]
@@ -208,6 +245,9 @@ def notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
         return [_for_role(state, Role.EMPLOYEE, NoticeKind.SELF_HELP_GUIDANCE)]
     if isinstance(event, EscalationConfirmed):
         return _confirmed_escalation(state, event)
+    if isinstance(event, LineManagerChanged) and event.manager.id != event.previous_manager_id:
+        # `state` is after the change: the notice goes to the manager who takes the case over.
+        return [_for_role(state, Role.MANAGER, NoticeKind.CASE_HANDED_OVER)]
     return []
 
 

@@ -99,6 +99,13 @@ class Policy(BaseModel):
     sick_pay_warning_days: int = Field(
         default=14, ge=1, le=60, description="Days before pay drops to half or nil to warn."
     )
+    contractual_sick_pay: Literal["agenda_for_change", "none"] = Field(
+        default="agenda_for_change",
+        description="The employer's contractual sick pay scheme, from which full and half pay "
+        "dates are derived (cases following practice version 3): 'agenda_for_change' (NHS "
+        "Terms and Conditions of Service Handbook, section 14) or 'none' (Statutory Sick Pay "
+        "only). Day counts HR sends with an absence win over the scheme.",
+    )
     appointment_reminder_days: int = Field(
         default=2, ge=0, le=14,
         description="Days before an OH appointment that the employee is reminded of it "

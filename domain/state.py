@@ -84,6 +84,8 @@ class Referral(_Part):
     accepted_by: str | None = None
     service_id: str | None = None
     """The service that triages the referral (the policy's OH service when None)."""
+    in_work: bool | None = None
+    """A community referral: whether the person was in work when referred; None otherwise."""
 
 
 class OhReferral(_Part):
@@ -285,6 +287,17 @@ class ReportConsent(_Part):
     on: date
 
 
+class HrFactsApplied(_Part):
+    """When HR sent the latest fact of each kind the case applied: a message of that kind sent
+    no later changes nothing (HR systems resend and reorder). None: none applied yet."""
+
+    manager_sent_at: AwareDatetime | None = None
+    details_sent_at: AwareDatetime | None = None
+    reason_sent_at: AwareDatetime | None = None
+    reason_code: str | None = None
+    """The ESR sickness reason code of the latest reason change (OH only, like the category)."""
+
+
 class CaseState(BaseModel):
     """One case. `evolve` returns a new state for each event."""
 
@@ -296,7 +309,9 @@ class CaseState(BaseModel):
     stage: Stage
     employer_id: str
     employee: Person
-    manager: Person
+    manager: Person | None
+    """The employee's line manager; None only on a community case (`Route.COMMUNITY`), where
+    no employer is involved."""
     reason_category: ReasonCategory
     policy: Policy
     practice: int = Field(
@@ -355,6 +370,9 @@ class CaseState(BaseModel):
         "and scope (practice version 2; domain.journey.report_consent).")
     report_comments: int = Field(default=0, ge=0, description="Comments the employee made on "
                                  "their reports (the texts are in the event store).")
+    hr_facts_applied: HrFactsApplied = Field(
+        default=HrFactsApplied(), description="When HR sent the latest line-manager, "
+        "employee-details and absence-reason change applied (domain.journey.hr_facts).")
 
     @property
     def first_day(self) -> date | None:

@@ -10,10 +10,11 @@ class Route(StrEnum):
 
     RETURN_TO_WORK = "return_to_work"  # an absence was notified
     STAY_AT_WORK = "stay_at_work"  # a health problem showed before any absence
+    COMMUNITY = "community"  # a person referred to a community service; no employer involved
 
 
 class ReferralSource(StrEnum):
-    """Who referred a stay-at-work case."""
+    """Who referred a stay-at-work or community case."""
 
     SELF = "self"
     MANAGER = "manager"
@@ -23,6 +24,7 @@ class ReferralSource(StrEnum):
     COMMUNITY_MSK = "community_msk"
     COMMUNITY_MENTAL_HEALTH = "community_mental_health"
     FIT_NOTE = "fit_note"
+    LINK_WORKER = "link_worker"  # a social prescribing link worker in primary care
 
 
 class Tier(IntEnum):
@@ -112,6 +114,8 @@ class Outcome(StrEnum):
     WITHDRAWN = "withdrawn"
     DECLINED = "declined"
     RESOLVED_WITHOUT_ABSENCE = "resolved_without_absence"
+    STARTED_WORK = "started_work"
+    """A community case: the person, out of work when referred, started work."""
 
 
 RETURN_OUTCOMES = frozenset(
@@ -120,6 +124,7 @@ RETURN_OUTCOMES = frozenset(
         Outcome.RETURNED_WITH_ADJUSTMENTS,
         Outcome.REDEPLOYED,
         Outcome.RESOLVED_WITHOUT_ABSENCE,
+        Outcome.STARTED_WORK,
     }
 )
 

@@ -52,6 +52,7 @@ from domain.events import (
     CaseEscalated,
     CaseEvent,
     CaseOpened,
+    CommunityReferralReceived,
     ManagerRemindedOfContact,
     MissedContactEscalated,
     OhReferralMade,
@@ -150,6 +151,8 @@ def count_appended(events: Iterable[CaseEvent]) -> None:
             CASES_OPENED.labels(Route.RETURN_TO_WORK.value).inc()
         elif isinstance(event, ReferralReceived):
             CASES_OPENED.labels(Route.STAY_AT_WORK.value).inc()
+        elif isinstance(event, CommunityReferralReceived):
+            CASES_OPENED.labels(Route.COMMUNITY.value).inc()
         elif isinstance(event, CaseClosed):
             CASES_CLOSED.labels(_closed(event.outcome, _OUTCOMES)).inc()
         elif isinstance(event, ReminderSent | ManagerRemindedOfContact):

@@ -31,6 +31,7 @@ from domain.ids import case_id_for_absence
 from domain.policy import DEFAULT_POLICY, Policy
 from domain.stages import ContactMethod, ReasonCategory
 from domain.vocabulary import (
+    RETURN_OUTCOMES,
     AdjustmentKind,
     AssessmentKind,
     Fitness,
@@ -122,8 +123,7 @@ def fit_note(issued_on: date, assessment: FitNoteAssessment = FitNoteAssessment.
 
 
 def close(outcome: Outcome, on: date, returned_on: date | None = None) -> CloseCase:
-    returning = outcome in (Outcome.RETURNED_TO_OWN_ROLE, Outcome.RETURNED_WITH_ADJUSTMENTS,
-                            Outcome.REDEPLOYED, Outcome.RESOLVED_WITHOUT_ABSENCE)
+    returning = outcome in RETURN_OUTCOMES
     return CloseCase(
         outcome=outcome, closed_on=on, returned_on=returned_on,
         intervention_by_employee=Intervention.MSK_TREATMENT if returning else None,

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS rtw_employee_cases (
     outcome text,
     opened_at timestamptz NOT NULL,
     closed_on date,
-    manager_id text NOT NULL,
+    manager_id text,
     version integer NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
@@ -69,7 +69,8 @@ def employee_cases_row(state: CaseState) -> tuple[Any, ...]:
         state.route.value, absence.first_day if absence else None,
         absence.last_day if absence else None, state.reason_category.value, state.stage.value,
         closure.outcome.value if closure else None, state.opened_at,
-        closure.closed_on if closure else None, state.manager.id, state.version,
+        closure.closed_on if closure else None,
+        state.manager.id if state.manager else None, state.version,
     )
 
 
@@ -102,7 +103,8 @@ class EmployeeCase:
     outcome: str | None
     opened_at: datetime
     closed_on: date | None
-    manager_id: str
+    manager_id: str | None
+    """None on a community case (no line manager)."""
 
     @property
     def absence(self) -> PastAbsence | None:

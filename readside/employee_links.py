@@ -2,10 +2,12 @@
 
 Two tables. `rtw_employee_contacts` is a projection of every case: whose it is (employer,
 employee) and a keyed digest of the employee's address as the case holds it now (never the
-address itself), so an address can be looked up without reading every case. `rtw_employee_links`
-holds each link asked for: its id, whose it is, when it expires and when it was used; never its
-secret (`infra.sign_in_links` makes that from the id). A link is used by one UPDATE that only an
-unused, unexpired row passes, so two clicks at once open one session.
+address itself), so an address can be looked up without reading every case. It follows the
+case: when HR changes the employee's address (`EmployeeDetailsChanged`) the new digest replaces
+the old, so the old address gets no more links, and a link already sent to it signs no one in.
+`rtw_employee_links` holds each link asked for: its id, whose it is, when it expires and when it
+was used; never its secret (`infra.sign_in_links` makes that from the id). A link is used by one
+UPDATE that only an unused, unexpired row passes, so two clicks at once open one session.
 """
 
 from __future__ import annotations
@@ -159,22 +161,39 @@ class LinkOwner:
     name: str | None
 
 
+# A link counts only while it went to the address the employee's latest case holds now: one
+# sent to an address HR has since replaced is expired. (The same subquery in both.)
+_LINK_STATE = """
+SELECT expires_at, used_at, address_digest = (
+    SELECT c.address_digest FROM rtw_employee_contacts c
+    WHERE c.employer_id = l.employer_id AND c.employee_id = l.employee_id
+    ORDER BY c.open DESC, c.opened_at DESC LIMIT 1) AS address_current
+FROM rtw_employee_links l WHERE link_id = $1
+"""
+_USE_LINK = """
+UPDATE rtw_employee_links l SET used_at = $2
+WHERE link_id = $1 AND used_at IS NULL AND expires_at > $2 AND address_digest = (
+    SELECT c.address_digest FROM rtw_employee_contacts c
+    WHERE c.employer_id = l.employer_id AND c.employee_id = l.employee_id
+    ORDER BY c.open DESC, c.opened_at DESC LIMIT 1)
+RETURNING employer_id, employee_id
+"""
+
+
 async def link_state(pool: asyncpg.Pool, link_id: str, *, now: datetime) -> LinkState:
     """Whether the link would still sign someone in (reading it changes nothing)."""
-    row = await pool.fetchrow(
-        "SELECT expires_at, used_at FROM rtw_employee_links WHERE link_id = $1", link_id)
+    row = await pool.fetchrow(_LINK_STATE, link_id)
     if row is None:
         return LinkState.UNKNOWN
     if row["used_at"] is not None:
         return LinkState.USED
-    return LinkState.EXPIRED if row["expires_at"] <= now else LinkState.USABLE
+    return (LinkState.EXPIRED if row["expires_at"] <= now or not row["address_current"]
+            else LinkState.USABLE)
 
 
 async def use_link(pool: asyncpg.Pool, link_id: str, *, now: datetime) -> LinkOwner | None:
     """Use the link, once: whom it signs in, or None if it is used, expired or unknown."""
-    row = await pool.fetchrow(
-        "UPDATE rtw_employee_links SET used_at = $2 WHERE link_id = $1 AND used_at IS NULL "
-        "AND expires_at > $2 RETURNING employer_id, employee_id", link_id, now)
+    row = await pool.fetchrow(_USE_LINK, link_id, now)
     if row is None:
         return None
     name = await pool.fetchval(

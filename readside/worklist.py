@@ -61,6 +61,16 @@ BEGIN
 END $$;
 CREATE INDEX IF NOT EXISTS rtw_worklist_by_case_manager
     ON rtw_worklist (case_manager_id, cover_id);
+DO $$
+BEGIN
+    -- A community case has no line manager: the column takes none (once; no re-projection,
+    -- as every row projected before has one).
+    IF EXISTS (SELECT 1 FROM information_schema.columns
+               WHERE table_schema = current_schema() AND table_name = 'rtw_worklist'
+               AND column_name = 'manager_id' AND is_nullable = 'NO') THEN
+        ALTER TABLE rtw_worklist ALTER COLUMN manager_id DROP NOT NULL;
+    END IF;
+END $$;
 """
 
 _UPSERT = """
@@ -96,7 +106,8 @@ def worklist_row(state: CaseState) -> tuple[Any, ...]:
     )
     return (
         state.case_id, state.employer_id, state.route.value, state.stage.value,
-        state.manager.id, state.employee.id, state.employee.name, assigned, state.opened_at,
+        state.manager.id if state.manager else None, state.employee.id, state.employee.name,
+        assigned, state.opened_at,
         deadlines[0].due_at if deadlines else None, deadlines[0].name if deadlines else None,
         shared[0].due_at if shared else None, shared[0].name if shared else None,
         state.version, *_ownership(state),

@@ -20,11 +20,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import london_date
     from domain.commands import AdoptPolicy, DeadlinePassed, OpenCase
     from domain.deadlines import Deadline, next_deadline, outstanding_deadlines
-    from domain.decide import decide, open_case, receive_referral
+    from domain.decide import decide, open_case, receive_community_referral, receive_referral
     from domain.errors import CaseError
     from domain.events import CaseEvent
     from domain.evolve import evolve
     from domain.hr_updates import hr_update_for
+    from domain.journey.community import ReceiveCommunityReferral
     from domain.journey.corrections import corrected_event_id
     from domain.notices import Notice, notice_id, notices_for
     from domain.practice import PRACTICE_V1, PRACTICE_V2, PRACTICE_V3
@@ -37,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         DELIVER_WEBHOOK,
         SEND_NOTIFICATION,
         AbsenceExtendedInput,
+        AbsenceReasonChangedInput,
         ActionInput,
         ActionResult,
         AdoptPolicyInput,
@@ -46,9 +48,11 @@ with workflow.unsafe.imports_passed_through():
         CaseWorkflowInput,
         DeferredActionInput,
         DeferredOutcome,
+        EmployeeDetailsChangedInput,
         EmployeeLeftInput,
         EmployeeReturnedInput,
         HrFactInput,
+        LineManagerChangedInput,
         NotificationInput,
         PendingEvent,
         WebhookInput,
@@ -153,9 +157,10 @@ class CaseWorkflow:
     def _opening_event(input: CaseWorkflowInput) -> CaseEvent:
         if input.opened_by is None:
             raise ApplicationError("a new case needs 'opened_by'", non_retryable=True)
-        command = input.open or input.referral
+        command = input.open or input.referral or input.community
         if command is None:
-            raise ApplicationError("a new case needs 'open' or 'referral'", non_retryable=True)
+            raise ApplicationError("a new case needs 'open', 'referral' or 'community'",
+                                   non_retryable=True)
         if workflow.patched(BOUNDED_DATES_PATCH):
             check_dates_within_window(command, today=london_date(workflow.now()),
                                       policy=command.policy)
@@ -171,6 +176,12 @@ class CaseWorkflow:
             return open_case(command, case_id=input.case_id, now=workflow.now(),
                              actor=input.opened_by, reported_when_opened=as_before,
                              practice=practice)
+        if isinstance(command, ReceiveCommunityReferral):
+            # A route new with practice version 3: its cases follow the practice of the case
+            # (always version 3 or later, as no history before it holds one).
+            return receive_community_referral(command, case_id=input.case_id,
+                                              now=workflow.now(), actor=input.opened_by,
+                                              practice=practice)
         return receive_referral(command, case_id=input.case_id, now=workflow.now(),
                                 actor=input.opened_by, practice=practice)
 
@@ -338,6 +349,21 @@ class CaseWorkflow:
 
     @workflow.signal
     async def employee_left(self, input: EmployeeLeftInput) -> None:
+        await self._hr_fact(input)
+
+    # New signals, so no patch: no stored history holds them. The decisions they lead to are
+    # new event types, and the rules that read what they change read the state as before.
+
+    @workflow.signal
+    async def line_manager_changed(self, input: LineManagerChangedInput) -> None:
+        await self._hr_fact(input)
+
+    @workflow.signal
+    async def employee_details_changed(self, input: EmployeeDetailsChangedInput) -> None:
+        await self._hr_fact(input)
+
+    @workflow.signal
+    async def absence_reason_changed(self, input: AbsenceReasonChangedInput) -> None:
         await self._hr_fact(input)
 
     async def _hr_fact(self, input: HrFactInput[Any]) -> None:

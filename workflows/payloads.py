@@ -31,6 +31,8 @@ from domain.commands import (
 from domain.deadlines import Deadline
 from domain.events import CaseEvent
 from domain.hr_updates import HrUpdate
+from domain.journey.community import ReceiveCommunityReferral
+from domain.journey.hr_facts import ChangeAbsenceReason, ChangeEmployeeDetails, ChangeLineManager
 from domain.notices import Notice
 from domain.stages import Action
 from domain.state import CaseState
@@ -44,13 +46,17 @@ DELIVER_WEBHOOK = "deliver_webhook"
 
 
 class CaseWorkflowInput(BaseModel):
-    """Starts a case (from an absence or a referral), or carries it across continue-as-new."""
+    """Starts a case (from an absence, a referral or a community referral), or carries it
+    across continue-as-new."""
 
     model_config = ConfigDict(frozen=True)
 
     case_id: str
     open: OpenCase | None = None
     referral: ReceiveReferral | None = None
+    community: ReceiveCommunityReferral | None = Field(
+        default=None, description="A community referral (no employer involved); absent from "
+        "every history before the community route.")
     opened_by: Actor | None = None
     carried_state: CaseState | None = None
     trace_id: str | None = None
@@ -165,7 +171,8 @@ class ActionResult(BaseModel):
                               description="Types of the events this action appended.")
 
 
-FactT = TypeVar("FactT", ExtendAbsence, EmployeeReturned, EmployeeLeft)
+FactT = TypeVar("FactT", ExtendAbsence, EmployeeReturned, EmployeeLeft, ChangeLineManager,
+                ChangeEmployeeDetails, ChangeAbsenceReason)
 
 
 class HrFactInput(BaseModel, Generic[FactT]):
@@ -181,6 +188,9 @@ class HrFactInput(BaseModel, Generic[FactT]):
 AbsenceExtendedInput = HrFactInput[ExtendAbsence]
 EmployeeReturnedInput = HrFactInput[EmployeeReturned]
 EmployeeLeftInput = HrFactInput[EmployeeLeft]
+LineManagerChangedInput = HrFactInput[ChangeLineManager]
+EmployeeDetailsChangedInput = HrFactInput[ChangeEmployeeDetails]
+AbsenceReasonChangedInput = HrFactInput[ChangeAbsenceReason]
 
 
 class AdoptPolicyInput(BaseModel):

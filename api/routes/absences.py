@@ -108,7 +108,7 @@ async def notify_absence(
     except WorkflowAlreadyStartedError:
         await refuse_a_different_repeat(services, case_id, "absence", lambda state: (
             ("employee", command.employee.id, state.employee.id),
-            ("manager", command.manager.id, state.manager.id),
+            ("manager", command.manager.id, state.manager.id if state.manager else None),
             ("first_day", command.first_day, state.first_day),
             ("reason_category", command.reason_category, state.reason_category),
         ))

@@ -34,7 +34,8 @@ async def employee_cases(employer_id: EmployerId, employee_id: EmployeeId, reque
     and outcome; a line manager (while they manage one of the employee's open cases) and an
     auditor the dates only. The record is projected from the cases, a moment behind them."""
     cases = await cases_of(services.pool, employer_id, employee_id)
-    managers = [c.manager_id for c in cases if c.stage != Stage.CLOSED.value]
+    managers = [c.manager_id for c in cases
+                if c.manager_id is not None and c.stage != Stage.CLOSED.value]
     detail = record_detail(principal.role)
     if (not cases or detail is None
             or (principal.employers and employer_id not in principal.employers)

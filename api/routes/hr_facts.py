@@ -1,4 +1,5 @@
-"""What HR systems report about a notified absence: an extension, a return, a leaver.
+"""What HR systems report about a notified absence: an extension, a return, a leaver; and what
+changes over the case's life: the line manager, the employee's details, the absence's reason.
 
 One endpoint per fact, generated from one table. Deliberately without
 `from __future__ import annotations`: FastAPI reads each endpoint's body type from the closure.
@@ -20,6 +21,7 @@ from domain.actors import Role
 from domain.calendar import london_date
 from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence
 from domain.ids import case_id_for_absence
+from domain.journey.hr_facts import ChangeAbsenceReason, ChangeEmployeeDetails, ChangeLineManager
 from infra.tokens import Principal
 from readside.absence_links import linked_case
 
@@ -36,6 +38,12 @@ HR_FACTS: tuple[tuple[str, type[BaseModel], str, str], ...] = (
     ("extension", ExtendAbsence, "absence_extended", "The absence is extended"),
     ("return", EmployeeReturned, "employee_returned", "The employee returned to work"),
     ("leaver", EmployeeLeft, "employee_left", "The employee left employment"),
+    ("manager", ChangeLineManager, "line_manager_changed",
+     "The employee has a new line manager, who takes the case over"),
+    ("employee-details", ChangeEmployeeDetails, "employee_details_changed",
+     "The employee's name, email, hours or role changed"),
+    ("reason", ChangeAbsenceReason, "absence_reason_changed",
+     "The absence's sickness reason (ESR code) changed"),
 )
 
 

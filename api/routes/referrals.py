@@ -86,7 +86,7 @@ async def receive_referral(services: Services, body: ReferralNotification,
     except WorkflowAlreadyStartedError:
         await refuse_a_different_repeat(services, case_id, "referral", lambda state: (
             ("employee", command.employee.id, state.employee.id),
-            ("manager", command.manager.id, state.manager.id),
+            ("manager", command.manager.id, state.manager.id if state.manager else None),
             ("source", command.source, state.referral.source if state.referral else None),
             ("reason_category", command.reason_category, state.reason_category),
             ("referred_on", command.referred_on,

@@ -47,7 +47,7 @@ class WorklistItem(BaseModel):
     route: str
     stage: Stage
     employee: WorklistPerson
-    manager_id: str
+    manager_id: str | None = Field(description="None on a community case (no line manager).")
     assigned_to: str | None
     case_manager: WorklistPerson | None = Field(
         default=None, description="The OH case manager who owns the case today: the colleague "

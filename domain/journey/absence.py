@@ -26,7 +26,8 @@ from domain.journey.base import (
 )
 from domain.journey.early_contact import contact_deadlines
 from domain.policy import Policy
-from domain.practice import CURRENT_PRACTICE, follows
+from domain.practice import CURRENT_PRACTICE, PRACTICE_V3, follows
+from domain.sick_pay.dates import sick_pay_dates
 from domain.stages import OPEN_STAGES, Action, ReasonCategory, Stage
 from domain.state import Absence, CaseState
 from domain.vocabulary import Route
@@ -261,6 +262,9 @@ def deadlines(state: CaseState) -> list[Deadline]:
                               due_at=on_day(day, policy),
                               recipients=(Role.EMPLOYEE, Role.MANAGER),
                               why=f"fit note {note.number} ends on {note.ends_on.isoformat()}"))
+    if follows(state, PRACTICE_V3):
+        found.extend(_sick_pay_deadlines(state))
+        return found
     pay = absence.sick_pay
     if pay is not None:
         half = absence.first_day + timedelta(days=pay.full_pay_days)
@@ -272,6 +276,42 @@ def deadlines(state: CaseState) -> list[Deadline]:
                                   recipients=(Role.HR, Role.EMPLOYEE),
                                   why=f"contractual sick pay drops to {level} pay on "
                                   f"{drops_on.isoformat()}"))
+    return found
+
+
+def _sick_pay_deadlines(state: CaseState) -> list[Deadline]:
+    """Practice version 3: the sick pay dates come from rules (`domain.sick_pay.dates`). HR and
+    the employee are warned before contractual pay drops to half and to nil and before SSP
+    ends; HR is reminded when form SSP1 is due."""
+    dates, absence, policy = sick_pay_dates(state), state.absence, state.policy
+    if dates is None or absence is None:
+        return []
+    found: list[Deadline] = []
+    warn = timedelta(days=policy.sick_pay_warning_days)
+    ssp_end = dates.ssp.ends_on
+    for key, name, drops, what in (
+            ("sick_pay_half", "sick_pay_half_warning", dates.half_pay_from,
+             "contractual sick pay drops to half pay on"),
+            ("sick_pay_nil", "sick_pay_nil_warning", dates.nil_pay_from,
+             "contractual sick pay drops to nil pay on"),
+            ("ssp_ending", "ssp_ending_warning", ssp_end,
+             "Statutory Sick Pay is paid up to")):
+        if drops is None:
+            continue
+        # warned ahead of the first day without the pay (the day after SSP's last day)
+        first_without = drops.on + timedelta(days=1) if key == "ssp_ending" else drops.on
+        found.append(Deadline(key=key, name=name,
+                              due_at=on_day(max(first_without - warn, absence.first_day),
+                                            policy),
+                              recipients=(Role.HR, Role.EMPLOYEE),
+                              why=f"{what} {drops.on.isoformat()}: {drops.rule} "
+                              f"({drops.source})"))
+    ssp1 = dates.ssp.ssp1_due_on
+    if ssp1 is not None:
+        found.append(Deadline(key="ssp1_due", name="ssp1_due",
+                              due_at=on_day(max(ssp1.on, absence.first_day), policy),
+                              recipients=(Role.HR,),
+                              why=f"{ssp1.rule}, {ssp1.on.isoformat()} ({ssp1.source})"))
     return found
 
 

@@ -31,7 +31,13 @@ from domain.policy import Policy
 from domain.practice import follows
 from domain.stages import OPEN_STAGES, Action, Stage
 from domain.state import REOPENINGS_KEPT, CaseState, Closure, FollowUp
-from domain.vocabulary import RETURN_OUTCOMES, Intervention, Outcome, RedeploymentConclusion
+from domain.vocabulary import (
+    RETURN_OUTCOMES,
+    Intervention,
+    Outcome,
+    RedeploymentConclusion,
+    Route,
+)
 
 if TYPE_CHECKING:
     from domain.events import CaseEvent
@@ -129,9 +135,35 @@ def close_case(state: CaseState, command: CloseCase, now: datetime, actor: Actor
     ]
 
 
+def _check_community_return(state: CaseState, command: CloseCase) -> date | None:
+    """A community case has no absence HR reports: a person in work returns to it (or never
+    left it), one out of work starts work, each on the day the closing gives."""
+    outcome = command.outcome
+    in_work = state.referral.in_work if state.referral is not None else None
+    if outcome is Outcome.RESOLVED_WITHOUT_ABSENCE:
+        return None
+    if outcome is Outcome.STARTED_WORK and in_work:
+        raise InvalidCommand("outcome", "the person was in work when referred: use "
+                             "returned_to_own_role or returned_with_adjustments")
+    if outcome is not Outcome.STARTED_WORK and not in_work:
+        raise InvalidCommand("outcome", "the person was out of work when referred: use "
+                             "started_work, withdrawn or another outcome")
+    if command.returned_on is None:
+        raise InvalidCommand("returned_on", "give the day the person started or returned to "
+                             "work")
+    if command.returned_on > command.closed_on:
+        raise InvalidCommand("returned_on", "must not be after closed_on")
+    return command.returned_on
+
+
 def _check_return(state: CaseState, command: CloseCase) -> date | None:
     """The return date a return outcome rests on; refuses outcomes the case does not support."""
     outcome = command.outcome
+    if state.route is Route.COMMUNITY:
+        return _check_community_return(state, command)
+    if outcome is Outcome.STARTED_WORK:
+        raise InvalidCommand("outcome", "started_work is for a community case of a person "
+                             "out of work")
     phased = state.phased_return
     if phased is not None and phased.completed_on is None:
         raise InvalidCommand("outcome", "complete the phased return first")

@@ -28,6 +28,7 @@ from domain.journey import (
     assessment,
     case_notes,
     closure,
+    community,
     early_contact,
     escalation,
     fit_note,
@@ -95,6 +96,8 @@ FACTUAL_ENTRIES: frozenset[str] = frozenset(_name(t) for t in (
     appointments.AppointmentOutcomeRecorded, ownership.CaseManagerAssigned,
     ownership.CaseManagerCoverArranged, fit_note.FitNoteAdviceAccepted,
     plan.PlanActionCompleted,
+    hr_facts.LineManagerChanged, hr_facts.EmployeeDetailsChanged, hr_facts.AbsenceReasonChanged,
+    community.CommunityReferralReceived,
 ))
 
 # What rtw's own rules recorded (a reminder sent, a deadline's escalation, a case reopened by a

@@ -1,5 +1,7 @@
 """The rehabilitation plan: agreed by the employee, the line manager and OH together, reviewed
-on its dates, and revised as a new version while the previous ones stay on record.
+on its dates, and revised as a new version while the previous ones stay on record. On a
+community case (no employer involved) the plan is the person's and the service's: agreed by the
+two of them, with no action owned by a line manager, and its reviews remind the service alone.
 
 Under the practice rules (`domain.practice`) a plan starts from the adjustments a 'may be fit'
 note proposed, each action's due date reminds its owner, and a review that finds the plan not
@@ -146,17 +148,36 @@ def owner_role(owner: str) -> Role:
     return Role.OH
 
 
-def _check_plan(command: AgreePlan | RevisePlan, now: datetime) -> None:
+def _check_plan(state: CaseState, command: AgreePlan | RevisePlan, now: datetime) -> None:
     check_not_in_future("agreed_at", command.agreed_at, now)
-    agreed_by = command.agreed_by
-    if not (agreed_by.employee and agreed_by.manager and agreed_by.oh):
-        raise InvalidCommand(
-            "agreed_by", "a plan is agreed by the employee, the line manager and OH together"
-        )
+    _check_agreement(state, command)
     check_text_present("plan.goals", command.plan.goals)
     agreed_on = london_date(command.agreed_at)
     if any(day < agreed_on for day in command.plan.review_dates):
         raise InvalidCommand("plan.review_dates", f"must be on or after {agreed_on.isoformat()}")
+
+
+def _check_agreement(state: CaseState, command: AgreePlan | RevisePlan) -> None:
+    """Everyone the plan needs has agreed it: the employee, the line manager and OH; on a
+    community case, the person and the service, with no manager and no action for one."""
+    agreed_by = command.agreed_by
+    if state.manager is not None:
+        if not (agreed_by.employee and agreed_by.manager and agreed_by.oh):
+            raise InvalidCommand(
+                "agreed_by", "a plan is agreed by the employee, the line manager and OH together"
+            )
+        return
+    if not (agreed_by.employee and agreed_by.oh):
+        raise InvalidCommand("agreed_by", "a community plan is agreed by the person and the "
+                             "service together")
+    if agreed_by.manager:
+        raise InvalidCommand("agreed_by.manager", "a community case has no line manager to "
+                             "agree the plan")
+    for number, action in enumerate(command.plan.actions):
+        if owner_role(action.owner) is Role.MANAGER:
+            raise InvalidCommand(f"plan.actions.{number}.owner", "a community case has no "
+                                 "line manager to own an action; name the person, the service "
+                                 "or a support organisation")
 
 
 def _started_from_advice(state: CaseState, plan: PlanContent) -> tuple[values.PlanContent, str]:
@@ -173,7 +194,7 @@ def _started_from_advice(state: CaseState, plan: PlanContent) -> tuple[values.Pl
 
 def agree_plan(state: CaseState, command: AgreePlan, now: datetime, actor: Actor
                ) -> list[CaseEvent]:
-    _check_plan(command, now)
+    _check_plan(state, command, now)
     plan, advised = _started_from_advice(state, command.plan)
     return [
         PlanAgreed(
@@ -188,7 +209,7 @@ def agree_plan(state: CaseState, command: AgreePlan, now: datetime, actor: Actor
 
 def revise_plan(state: CaseState, command: RevisePlan, now: datetime, actor: Actor
                 ) -> list[CaseEvent]:
-    _check_plan(command, now)
+    _check_plan(state, command, now)
     version = (state.plan.version if state.plan else 0) + 1
     plan, advised = _started_from_advice(state, command.plan)
     return [
@@ -308,7 +329,8 @@ def deadlines(state: CaseState) -> list[Deadline]:
             continue
         first = Deadline(key=f"plan_v{plan.version}_review_{day.isoformat()}",
                          name="plan_review_due", due_at=on_day(day, state.policy),
-                         recipients=(Role.OH, Role.MANAGER),
+                         recipients=(Role.OH,) if state.manager is None
+                         else (Role.OH, Role.MANAGER),
                          why=f"plan version {plan.version} review due on {day.isoformat()}")
         found.extend(with_second_miss(state, first, (Role.OH,), "plan review missed twice"))
         break  # one review at a time

@@ -6,7 +6,8 @@ criterion of it is refused at intake, naming the criterion. A referral to a serv
 OH (physiotherapy, talking therapy, employee assistance) goes straight to that service's
 triage; accepted, its therapy is referred at once under rapid access. A referral naming no
 service goes to OH, as it always did. A referral awaiting triage has a deadline (policy): OH
-is reminded, and the case escalates when it is missed twice.
+is reminded, and the case escalates when it is missed twice. A community referral
+(`domain.journey.community`) is triaged the same way by the service it was made to.
 """
 
 from __future__ import annotations
@@ -222,9 +223,11 @@ def accept_referral(state: CaseState, command: AcceptReferral, now: datetime, ac
         reason=f"referral accepted for treatment by {service.name} by {command.accepted_by}"
         if therapy else f"referral accepted for assessment by {command.accepted_by}")
     if therapy is None:
+        community = state.route is Route.COMMUNITY
         events: list[CaseEvent] = [accepted, oh_referral(
-            state, cause="stay_at_work_referral", now=now, actor=actor,
-            reason="stay-at-work referral accepted")]
+            state, cause="community_referral" if community else "stay_at_work_referral",
+            now=now, actor=actor,
+            reason=f"{'community' if community else 'stay-at-work'} referral accepted")]
         if command.rapid_access:
             events.append(_rapid_access(command, service, now, actor))
         return events
@@ -300,11 +303,12 @@ def deadlines(state: CaseState) -> list[Deadline]:
         return []
     days = state.policy.referral_triage_days
     service = state.referral.service_id or "OH"
+    kind = "community" if state.route is Route.COMMUNITY else "stay-at-work"
     first = Deadline(key="referral_triage_due", name="referral_triage_due",
                      due_at=state.opened_at + timedelta(days=days), recipients=(Role.OH,),
-                     why=f"stay-at-work referral not triaged by {service} within {days} days")
+                     why=f"{kind} referral not triaged by {service} within {days} days")
     return with_second_miss(state, first, (Role.OH,),
-                            f"stay-at-work referral awaiting triage by {service} overdue twice")
+                            f"{kind} referral awaiting triage by {service} overdue twice")
 
 
 EVOLUTION: Evolution = {ReferralAccepted: _accepted, ReferralDeclined: unchanged,

@@ -1,10 +1,12 @@
 """Which earlier absences link to this one, by Statutory Sick Pay's rules.
 
-A period of incapacity for work (PIW) is four or more consecutive calendar days of incapacity,
+A period of incapacity for work (PIW) was four or more consecutive calendar days of incapacity,
 every day of the week counting (Social Security Contributions and Benefits Act 1992, s.152(2)
-and (5)). Two PIWs separated by not more than 8 weeks are one PIW (s.152(3)), so a chain of
-such absences counts together for SSP's 28 weeks. A linked chain stops linking once it has
-lasted three years (Statutory Sick Pay (General) Regulations 1982, reg. 3(3)).
+and (5)); from 6 April 2026 it is one day or more (s.152(2) as amended by the Employment
+Rights Act 2025, s.10(3), in force by SI 2026/373). Two PIWs separated by not more than
+8 weeks are one PIW (s.152(3)), so a chain of such absences counts together for SSP's 28
+weeks. A linked chain stops linking once it has lasted three years (Statutory Sick Pay
+(General) Regulations 1982, reg. 3(3)).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from datetime import date, timedelta
 
 from domain.values import PastAbsence
 
-PIW_MIN_DAYS = 4  # SSCBA 1992 s.152(2)
+PIW_MIN_DAYS = 4  # SSCBA 1992 s.152(2), before 6 April 2026
+ONE_DAY_PIW_FROM = date(2026, 4, 6)  # Employment Rights Act 2025 s.10(3); SI 2026/373
 LINKING_GAP = timedelta(weeks=8)  # SSCBA 1992 s.152(3): "not more than 8 weeks"
 LINKED_PIW_LIMIT_YEARS = 3  # SSP (General) Regulations 1982 reg. 3(3)
 
@@ -25,10 +28,11 @@ def days_of(first_day: date, last_day: date) -> int:
 
 
 def is_period_of_incapacity(first_day: date, last_day: date | None) -> bool:
-    """Whether an absence forms a PIW: four or more consecutive days (one still going on
-    is taken to have formed one only once it has lasted four days, which the caller's own
-    absence is assumed to reach)."""
-    return last_day is None or days_of(first_day, last_day) >= PIW_MIN_DAYS
+    """Whether an absence forms a PIW: four or more consecutive days, or any absence reaching
+    6 April 2026, when one day came to be enough. An absence still going on is taken to form
+    one (the caller's own absence is assumed to)."""
+    return (last_day is None or last_day >= ONE_DAY_PIW_FROM
+            or days_of(first_day, last_day) >= PIW_MIN_DAYS)
 
 
 def _three_years_after(day: date) -> date:
@@ -50,7 +54,8 @@ def linked_periods(first_day: date, previous: Sequence[PastAbsence]) -> tuple[Pa
     for absence in ended:
         assert absence.last_day is not None  # noqa: S101 - filtered above
         if not is_period_of_incapacity(absence.first_day, absence.last_day):
-            continue  # under four days: not a PIW, and it neither links nor breaks a chain
+            continue  # not a PIW (under four days, before April 2026): it neither links nor
+            # breaks a chain
         gap = next_start - absence.last_day - timedelta(days=1)
         if gap > LINKING_GAP:
             break

@@ -55,6 +55,8 @@ async def test_oh_sees_the_timeline_with_who_when_and_why(site: ApiStack, page: 
         datetime.now(UTC).strftime("%Y").strip())
     await expect(timeline.nth(1)).to_contain_text("Case opened")
     await expect(page.get_by_role("heading", name="Clinical detail")).to_be_visible()
+    sick_pay = page.get_by_role("term").filter(has_text="SSP ends")
+    await expect(sick_pay).to_be_visible()  # the sick pay dates, each with its rule
     await expect(page.get_by_role("link", name="Record check in")).to_have_attribute(
         "href", f"/cases/{case_id}/actions/record_check_in")
     await check_accessible(page)
@@ -75,6 +77,7 @@ async def test_a_manager_sees_their_teams_case_without_clinical_detail(site: Api
     await expect(page.locator("#timeline tbody tr").first).to_contain_text(
         "Early contact recorded")
     await expect(page.get_by_text("Clinical detail")).to_have_count(0)
+    await expect(page.get_by_role("heading", name="Sick pay")).to_have_count(0)
     await expect(page.get_by_text("No fitness advice has been shared with you")).to_be_visible()
     await check_accessible(page)
     await screenshot(page, "case-manager")

@@ -10,13 +10,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.bounds import accepted_window, check_dates_within_window
-from domain.commands import ExtendAbsence, RecordFitNote, ReferToOh
+from domain.commands import (
+    EmploymentInput,
+    ExtendAbsence,
+    PastAbsenceInput,
+    RecordFitNote,
+    ReferToOh,
+)
 from domain.deadlines import open_deadlines
 from domain.decide import decide
 from domain.errors import InvalidCommand
 from domain.policy import DEFAULT_POLICY
 from domain.vocabulary import FitNoteAssessment, IssuerProfession
 from eventstore.moments import parse_date, parse_moment
+from localstack.samples import open_command
 from tests.support.builders import MANAGER_ACTOR, opened_state
 
 TODAY = date(2026, 11, 30)
@@ -102,3 +109,20 @@ def test_a_decision_on_a_case_whose_stored_dates_break_the_calendar_is_refused()
         decide(poisoned, referral, now=NOW, actor=MANAGER_ACTOR)
 
     assert "deadlines beyond the calendar" in refused.value.reason
+
+
+def test_a_long_career_and_old_absences_are_facts_held_only_to_the_calendar() -> None:
+    today = date(2026, 11, 30)
+    command = open_command(absence_id="ABS-LONG", first_day=today).model_copy(update={
+        "employment": EmploymentInput(service_start=date(1988, 9, 1)),
+        "previous_absences": (PastAbsenceInput(first_day=date(2014, 2, 3),
+                                               last_day=date(2014, 2, 20)),),
+    })
+
+    check_dates_within_window(command, today=today, policy=DEFAULT_POLICY)
+
+    sentinel = command.model_copy(update={
+        "employment": EmploymentInput(service_start=date(1, 1, 1))})
+    with pytest.raises(InvalidCommand) as refused:
+        check_dates_within_window(sentinel, today=today, policy=DEFAULT_POLICY)
+    assert refused.value.field == "employment.service_start"

@@ -104,7 +104,9 @@ def test_contact_deadlines_come_first_and_each_fires_once() -> None:
     state = opened_state(utc(2026, 11, 20, 10), reason=ReasonCategory.OTHER)
     names = [d.name for d in open_deadlines(state)]
     assert names == ["early_contact_due", "early_contact_escalation", "fit_note_needed",
-                     "long_term_referral", "risk_flag_six_weeks"]
+                     "long_term_referral", "risk_flag_six_weeks",
+                     # practice version 3: Statutory Sick Pay's 28 weeks run out in 2027
+                     "ssp1_due", "ssp_ending_warning"]
     first = next_deadline(state)
     assert first is not None and first.due_at == utc(2026, 11, 23, 17)
 

@@ -21,6 +21,7 @@ from domain.events import (
     CaseEscalated,
     CaseEvent,
     EscalationConfirmed,
+    LineManagerChanged,
     ManagerRemindedOfContact,
     MissedContactEscalated,
     OhReferralMade,
@@ -35,7 +36,7 @@ from domain.journey.appointments import (
 )
 from domain.notices import Notice, NoticeKind, notices_for
 from domain.state import CaseState
-from domain.values import Assessor, ConsentScope, SickPayEntitlement
+from domain.values import Assessor, ConsentScope, Person, SickPayEntitlement
 from domain.vocabulary import AssessmentKind, Fitness, Tier
 from infra.employers import EmployerDirectory
 from infra.notice_texts import (
@@ -100,6 +101,9 @@ RECEIVERS: dict[NoticeKind, frozenset[Role]] = {
     NoticeKind.ATTENDANCE_REVIEW_SUGGESTED: frozenset({Role.HR, Role.MANAGER}),
     NoticeKind.OH_REFERRAL_SUGGESTED: frozenset({Role.OH}),
     NoticeKind.EMPLOYEE_SIGN_IN_LINK: frozenset({Role.EMPLOYEE}),
+    NoticeKind.CASE_HANDED_OVER: frozenset({Role.MANAGER}),
+    NoticeKind.SSP_ENDING_WARNING: frozenset({Role.HR, Role.EMPLOYEE}),
+    NoticeKind.SSP1_DUE: frozenset({Role.HR}),
 }
 
 
@@ -362,6 +366,8 @@ def test_clinical_detail_on_a_case_never_reaches_a_notice_text() -> None:
           for name in [*(kind.value for kind in NoticeKind), MARKER]),
         *appointment_events(now, clinical),
         self_help_assessment(now),
+        LineManagerChanged(manager=Person(id="M9999", name="Pat Lee", email="pat@x.org"),
+                           previous_manager_id=state.manager.id, sent_at=now, **clinical),
     ]
     notices = [notice for event in events for notice in notices_for(state, event)]
     # A sign-in link is asked for by the employee, never caused by a case's event.

@@ -23,6 +23,9 @@ def _off(first: str, last: str | None, case: str | None = None) -> PastAbsence:
     ("2026-03-02", "2026-03-04", False),  # 3 days: no PIW
     ("2026-03-06", "2026-03-09", True),  # Fri to Mon: weekend days count
     ("2026-03-02", None, True),  # still off
+    ("2026-04-06", "2026-04-06", True),  # one day is a PIW from 6 April 2026
+    ("2026-04-03", "2026-04-06", True),
+    ("2026-04-04", "2026-04-05", False),  # two days, both before it
 ])
 def test_a_period_of_incapacity_is_four_or_more_consecutive_days(
         first: str, last: str | None, forms_one: bool) -> None:
@@ -55,6 +58,12 @@ def test_a_short_absence_neither_links_nor_breaks_the_chain() -> None:
     short = _off("2026-02-02", "2026-02-03")
 
     assert linked_periods(date(2026, 3, 2), [short, piw]) == (piw,)
+
+
+def test_from_april_2026_a_one_day_absence_links() -> None:
+    one_day = _off("2026-05-11", "2026-05-11")
+
+    assert linked_periods(date(2026, 6, 1), [one_day]) == (one_day,)
 
 
 def test_an_absence_still_going_on_or_overlapping_never_links() -> None:

@@ -12,15 +12,19 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 
 from domain.actions import RULES
-from domain.actors import Actor, Role, Source
+from domain.actors import Actor, Person, Role, Source
 from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence
+from domain.journey.hr_facts import ChangeAbsenceReason, ChangeEmployeeDetails, ChangeLineManager
 from domain.stages import Action
 from workflows.payloads import (
     ACTION_INPUTS,
     AbsenceExtendedInput,
+    AbsenceReasonChangedInput,
+    EmployeeDetailsChangedInput,
     EmployeeLeftInput,
     EmployeeReturnedInput,
     HrFactInput,
+    LineManagerChangedInput,
     NotificationInput,
 )
 
@@ -53,11 +57,17 @@ FACTS: list[tuple[type[HrFactInput[Any]], BaseModel]] = [
     (AbsenceExtendedInput, ExtendAbsence(sent_at=SENT_AT, expected_last_day=date(2026, 12, 4))),
     (EmployeeReturnedInput, EmployeeReturned(sent_at=SENT_AT, returned_on=date(2026, 11, 23))),
     (EmployeeLeftInput, EmployeeLeft(sent_at=SENT_AT, left_on=date(2026, 11, 23))),
+    (LineManagerChangedInput, ChangeLineManager(
+        sent_at=SENT_AT, manager=Person(id="M9999", name="Pat Lee", email="pat@example.org"))),
+    (EmployeeDetailsChangedInput, ChangeEmployeeDetails(sent_at=SENT_AT, weekly_hours=30)),
+    (AbsenceReasonChangedInput, ChangeAbsenceReason(sent_at=SENT_AT, reason_code="S12")),
 ]
 
 
 @pytest.mark.parametrize(("payload_class", "fact"), FACTS,
-                         ids=["absence_extended", "employee_returned", "employee_left"])
+                         ids=["absence_extended", "employee_returned", "employee_left",
+                              "line_manager_changed", "employee_details_changed",
+                              "absence_reason_changed"])
 def test_each_hr_fact_signal_has_its_own_payload_and_keeps_the_wire_shape(
         payload_class: type[HrFactInput[Any]], fact: BaseModel) -> None:
     typed = payload_class(fact=fact, actor=HR, trace_id="4bf92f3577b34da6")

@@ -64,8 +64,9 @@ def _case_id(text: str) -> uuid.UUID:
 
 def _who(entry: HistoryEntry, case: CaseOut) -> str:
     """The person behind an entry, by name where the case names them."""
-    people = {case.employee.id: (case.employee.name, "employee"),
-              case.manager.id: (case.manager.name, "line manager")}
+    people = {case.employee.id: (case.employee.name, "employee")}
+    if case.manager is not None:
+        people[case.manager.id] = (case.manager.name, "line manager")
     if case.case_manager is not None:
         people.setdefault(case.case_manager.id, (case.case_manager.name, "case manager"))
     if entry.actor_id in people:

@@ -295,6 +295,8 @@ _DEADLINE_WORDS = {
     "sick_pay_nil_warning": "Your sick pay may stop",
     "plan_action_due": "An action in your plan is due",
     "plan_revision_due": "Your plan is revised",
+    "ssp_ending_warning": "Your Statutory Sick Pay may stop",
+    "ssp1_due": "HR gives you form SSP1 (for other benefits when Statutory Sick Pay ends)",
 }
 
 

@@ -153,7 +153,11 @@ async def refer(request: Request, principal: Employee,
         missing.append({"text": "Select one of the services listed", "href": "#service"})
     if reason and reason not in {r.value for r in ReasonCategory}:
         missing.append({"text": "Select one of the reasons listed", "href": "#reason"})
-    if missing:
+    manager = state.manager
+    if manager is None:  # a community case: no employer, so none of its services to refer to
+        missing.append({"text": "Your case is with a community service, not an employer: ask "
+                        "the service about other support", "href": "#service"})
+    if missing or manager is None:
         return await _form(request, principal, case, errors=missing, values=values, status_code=422)
     chosen = offered[service]
     ticked = set(statements or [])
@@ -161,7 +165,7 @@ async def refer(request: Request, principal: Employee,
                for question in chosen.questions}
     body = ReferralNotification(
         employer_id=state.employer_id, referral_id=referral_id,
-        employee=state.employee.model_dump(), manager=state.manager.model_dump(),
+        employee=state.employee.model_dump(), manager=manager.model_dump(),
         source=ReferralSource.SELF, reason_category=ReasonCategory(reason),
         referred_on=london_date(services.now()), summary=summary.strip() or None,
         service_id=chosen.id, answers=answers,

@@ -83,7 +83,7 @@ def _rows(worklist: Worklist) -> list[dict[str, Any]]:
     return [{
         "href": f"/cases/{item.case_id}",
         "employee": item.employee.name,
-        "manager": item.manager_id,
+        "manager": item.manager_id or "No line manager",
         "employer": item.employer_id,
         "stage": in_words(item.stage.value),
         "deadline": deadline_in_words(item.next_deadline.name) if item.next_deadline else None,
