@@ -39,7 +39,7 @@ def test_how_much_each_role_reads() -> None:
 
 
 def test_the_case_view_shows_the_record_as_each_role_may_see_it() -> None:
-    linked = _off("2026-10-01", "2026-10-09", ReasonCategory.MUSCULOSKELETAL.value, case="c-1")
+    linked = _off("2026-10-20", "2026-10-28", ReasonCategory.MUSCULOSKELETAL.value, case="c-1")
     state = _case((linked, *FOUR_SHORT))
 
     oh = absence_record_for(state, Role.OH)
