@@ -43,7 +43,7 @@ class AbsenceRecordOut(BaseModel):
     previous_absences: list[PastAbsenceOut]
     linked_to: PastAbsenceOut | None = Field(
         default=None, description="The absence this one links to by Statutory Sick Pay's "
-        "linking rule (periods of incapacity of 4+ days not more than 8 weeks apart).")
+        "linking rule (periods of incapacity for work not more than 8 weeks apart).")
     recurrence: bool | None = Field(
         default=None, description="OH only: an earlier absence for the same reason category "
         "within the policy's interval.")

@@ -4,7 +4,7 @@ Three rules read the earlier absences a case opened with (`Absence.previous_abse
 first) and the employer's policy; only cases that follow practice version 3 ask them:
 
 - **linked**: Statutory Sick Pay's linking rule (`domain.sick_pay.linking`): periods of
-  incapacity of four or more days not more than 8 weeks apart are one period;
+  incapacity for work not more than 8 weeks apart are one period (SSCBA 1992 s.152(3));
 - **recurrence**: an earlier absence for the same reason category within the policy's
   `recurrence_interval_days` is flagged to OH (the category is OH's to read);
 - **short-term absence triggers**: the episodes in a rolling 12 months, the Bradford factor
