@@ -108,9 +108,13 @@ async def notify_absence(
     except WorkflowAlreadyStartedError:
         await refuse_a_different_repeat(services, case_id, "absence", lambda state: (
             ("employee", command.employee.id, state.employee.id),
-            ("manager", command.manager.id, state.manager.id if state.manager else None),
             ("first_day", command.first_day, state.first_day),
-            ("reason_category", command.reason_category, state.reason_category),
+            # HR may since have changed the manager or the reason: the original notification
+            # sent again is still a repeat, so those compare only while HR has changed neither.
+            *((("manager", command.manager.id, state.manager.id if state.manager else None),)
+              if state.hr_facts_applied.manager_sent_at is None else ()),
+            *((("reason_category", command.reason_category, state.reason_category),)
+              if state.hr_facts_applied.reason_sent_at is None else ()),
         ))
         response.status_code = 200
     except RPCError as error:

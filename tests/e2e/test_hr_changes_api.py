@@ -62,6 +62,9 @@ async def test_a_new_line_manager_sees_the_case_and_the_old_one_no_longer_does(
     assert case_id not in await listed(api, OLD_MANAGER)
     handed = await api.harness.outbox(case_id)
     assert [(r["kind"], r["recipient_id"]) for r in handed] == [("case_handed_over", "M9999")]
+    # HR's original notification sent again is still a repeat, though it names the old manager.
+    again = await api.http.post("/v1/absences", json=body, headers=auth(Role.HR))
+    assert (again.status_code, again.json()["case_id"]) == (200, case_id)
 
 
 async def _has(found: Awaitable[set[str]], case_id: str) -> set[str] | None:
