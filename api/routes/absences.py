@@ -26,7 +26,7 @@ from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import OpenCase, RecordAbsence
 from domain.ids import case_id_for_absence, case_id_for_referral
-from domain.journey.absence import MAX_PAST_ABSENCES, PastAbsenceInput
+from domain.journey.absence import MAX_PAST_ABSENCES, EarlierAbsence
 from domain.stages import Action
 from domain.values import PastAbsence
 from infra.telemetry import current_trace_id
@@ -142,7 +142,7 @@ async def _continue_referral(body: AbsenceNotification, services: Services,
 
 
 async def _previous_absences(services: Services, body: AbsenceNotification,
-                             case_id: str) -> tuple[PastAbsenceInput, ...]:
+                             case_id: str) -> tuple[EarlierAbsence, ...]:
     """The employee's record as the case opens: rtw's own earlier absences at the employer
     (from `readside.employee_cases`) merged with those HR reported, rtw's own kept where both
     name an absence beginning the same day, newest first. The projection trails the cases by
@@ -154,8 +154,4 @@ async def _previous_absences(services: Services, body: AbsenceNotification,
     reported = [PastAbsence(first_day=a.first_day, last_day=a.last_day,
                             reason_category=a.reason_category) for a in body.previous_absences]
     merged = merge_previous(own, reported, limit=MAX_PAST_ABSENCES)
-    # The command takes what its input form holds (an rtw case id once the form carries one).
-    kept = PastAbsenceInput.model_fields
-    return tuple(PastAbsenceInput.model_validate(
-        {name: value for name, value in absence.model_dump().items() if name in kept})
-        for absence in merged)
+    return tuple(EarlierAbsence.model_validate(absence.model_dump()) for absence in merged)

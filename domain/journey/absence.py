@@ -53,6 +53,13 @@ class PastAbsenceInput(Command):
     reason_category: ReasonCategory | None = None
 
 
+class EarlierAbsence(PastAbsenceInput):
+    """An earlier absence as a case opens with it: one HR reported, or rtw's own case (which
+    rtw gathers itself, so an HR system never names a case id)."""
+
+    case_id: str | None = Field(default=None, max_length=100)
+
+
 class EmploymentInput(Command):
     """What HR says of the employment: the sick-pay rules read it."""
 
@@ -87,7 +94,7 @@ class OpenCase(Command):
         "it. Unless given, the first day of absence: an absence HR notifies days late is "
         "already due for contact.")
     employment: EmploymentInput | None = None
-    previous_absences: tuple[PastAbsenceInput, ...] = Field(
+    previous_absences: tuple[EarlierAbsence, ...] = Field(
         default=(), max_length=MAX_PAST_ABSENCES,
         description="The employee's earlier absences at this employer (rtw's own and any HR "
         "reports from before rtw), newest first.")

@@ -31,9 +31,9 @@ from tests.support.kpi_cases import write_varied_cases
 LONDON = ZoneInfo("Europe/London")
 OUTCOMES = ["returned_to_own_role", "returned_with_adjustments", "redeployed",
             "left_employment", "ill_health_retirement", "withdrawn", "declined",
-            "resolved_without_absence"]
+            "resolved_without_absence", "started_work"]
 RETURNS = {"returned_to_own_role", "returned_with_adjustments", "redeployed",
-           "resolved_without_absence"}
+           "resolved_without_absence", "started_work"}
 INTERVENTIONS = ["msk_treatment", "mental_health_therapy", "mediation_with_employer",
                  "learning_new_skills", "debt_legal_housing_or_personal",
                  "personal_support_confidence", "help_leaving_job_new_employment",
