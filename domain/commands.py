@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from domain.journey.absence import (
     MAX_PAST_ABSENCES,
+    EarlierAbsence,
     EmploymentInput,
     OpenCase,
     PastAbsenceInput,
@@ -63,6 +64,7 @@ __all__ = [
     "DeadlinePassed",
     "DeclineFitNoteAdvice",
     "DeclineReferral",
+    "EarlierAbsence",
     "EmployeeLeft",
     "EmployeeReturned",
     "EmploymentInput",

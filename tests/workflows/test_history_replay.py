@@ -21,13 +21,23 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from domain.actions import RULES
-from domain.actors import Actor, Role, Source
+from domain.actors import Actor, Person, Role, Source
 from domain.calendar import london_date
-from domain.commands import AdoptPolicy, ExtendAbsence, RecordCheckIn, RecordEarlyContact
-from domain.ids import case_id_for_absence
+from domain.commands import (
+    AcceptReferral,
+    AdoptPolicy,
+    EarlierAbsence,
+    EmploymentInput,
+    ExtendAbsence,
+    RecordCheckIn,
+    RecordEarlyContact,
+)
+from domain.ids import case_id_for_absence, case_id_for_community_referral
+from domain.journey.community import ReceiveCommunityReferral
+from domain.journey.hr_facts import ChangeAbsenceReason, ChangeEmployeeDetails, ChangeLineManager
 from domain.policy import DEFAULT_POLICY
 from domain.stages import Action, ContactMethod, ReasonCategory
-from domain.vocabulary import FitNoteAssessment
+from domain.vocabulary import FitNoteAssessment, ReferralSource
 from eventstore.store import CaseEventStore
 from infra.temporal_client import WORKFLOW_RUNNER
 from localstack.samples import assessment, case_manager, fit_note, plan
@@ -37,9 +47,12 @@ from workflows.case import CaseWorkflow
 from workflows.payloads import (
     DEFERRED_ACTION_INPUTS,
     AbsenceExtendedInput,
+    AbsenceReasonChangedInput,
     AdoptPolicyInput,
     CaseView,
     CaseWorkflowInput,
+    EmployeeDetailsChangedInput,
+    LineManagerChangedInput,
     deferred_signal,
 )
 
@@ -77,6 +90,10 @@ def test_there_are_stored_histories_to_replay() -> None:
         # A case reporting first to the employee (practice-v2): their comment, consent to the
         # manager and to HR (HR's webhook then), and a withdrawal.
         "practice_v2_report_consented_and_withdrawn",
+        # The person over time (practice-v3): linked, handed over, details and reason changed.
+        "practice_v3_linked_handed_over_and_reasoned",
+        # A community case without an employer.
+        "community_referral_accepted_and_assessed",
     } <= names
 
 
@@ -245,6 +262,52 @@ async def test_record_histories(
                                       "scopes": ["advice_to_hr"]}), employee)
         await time_skipping_env.sleep(timedelta(days=2))
         await _save(consenting, "practice_v2_report_consented_and_withdrawn")
+
+        # The person over time (practice-v3): a case opened with the employment and an earlier
+        # absence it links to (sick pay dates from rules, the recurrence to OH); then HR hands
+        # it to a new manager, changes the employee's details and the reason, as signals.
+        today = london_date(await time_skipping_env.get_current_time())
+        over_time = await harness.open_case(
+            open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=today).model_copy(
+                update={"employment": EmploymentInput(service_start=date(2019, 9, 2)),
+                        "previous_absences": (EarlierAbsence(
+                            first_day=today - timedelta(days=40),
+                            last_day=today - timedelta(days=30),
+                            reason_category=ReasonCategory.MUSCULOSKELETAL),)}),
+            HR_ACTOR)
+        sent_at = await time_skipping_env.get_current_time()
+        await over_time.signal(CaseWorkflow.line_manager_changed, LineManagerChangedInput(
+            fact=ChangeLineManager(sent_at=sent_at, manager=Person(
+                id="M9999", name="Pat Lee", email="pat.lee@example.org")), actor=HR_ACTOR))
+        await over_time.signal(CaseWorkflow.employee_details_changed,
+                               EmployeeDetailsChangedInput(fact=ChangeEmployeeDetails(
+                                   sent_at=sent_at, weekly_hours=30), actor=HR_ACTOR))
+        await over_time.signal(CaseWorkflow.absence_reason_changed, AbsenceReasonChangedInput(
+            fact=ChangeAbsenceReason(sent_at=sent_at, reason_code="S12"), actor=HR_ACTOR))
+        await time_skipping_env.sleep(timedelta(days=9))
+        await _save(over_time, "practice_v3_linked_handed_over_and_reasoned")
+
+        # A community case (no employer, no line manager) from a GP's referral, accepted by the
+        # service and assessed.
+        community = ReceiveCommunityReferral(
+            provider_id="primary-care-vr", referral_id=f"GP-{uuid.uuid4().hex[:8]}",
+            person=Person(id="P-88", name="Lee Moss", email="lee@example.org"),
+            source=ReferralSource.GP, reason_category=ReasonCategory.MUSCULOSKELETAL,
+            referred_on=today, in_work=True, policy=DEFAULT_POLICY)
+        community_id = case_id_for_community_referral(community.provider_id,
+                                                      community.referral_id)
+        harness.started.append(community_id)
+        referred: WorkflowHandle[CaseWorkflow, CaseView] = (
+            await time_skipping_env.client.start_workflow(
+                CaseWorkflow.run, CaseWorkflowInput(case_id=community_id, community=community,
+                                                    opened_by=oh),
+                id=community_id, task_queue=harness.task_queue))
+        await harness.act(referred, Action.ACCEPT_REFERRAL, AcceptReferral(accepted_by="OT-3"),
+                          oh)
+        now = await time_skipping_env.get_current_time()
+        await harness.act(referred, Action.RECORD_ASSESSMENT, assessment(now), oh)
+        await time_skipping_env.sleep(timedelta(days=3))
+        await _save(referred, "community_referral_accepted_and_assessed")
 
 
 def _command(action: Action, changes: dict[str, object]) -> BaseModel:
