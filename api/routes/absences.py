@@ -83,14 +83,15 @@ async def notify_absence(
         employer_id=body.employer_id, absence_id=body.absence_id, employee=body.employee,
         manager=body.manager, first_day=body.first_day, reason_category=body.reason_category,
         sick_pay=body.sick_pay, reported_on=body.reported_on,
-        employment=body.employment, previous_absences=body.previous_absences,
+        employment=body.employment,
+        previous_absences=tuple(EarlierAbsence.model_validate(reported.model_dump())
+                                for reported in body.previous_absences),
         policy=services.policies.in_force(body.employer_id, today),
     )
     if body.reported_on is not None and body.reported_on > today:
         raise invalid_field("reported_on", f"must not be after today ({today.isoformat()})")
     refuse_dates_outside_window(command, today=today, policy=command.policy)
-    # rtw's own record joins after the check: its cases may be older than the window HR's
-    # dates are held to, and they were checked when they were notified.
+    # rtw's own record joins after the check: its cases were checked when they were notified.
     command = command.model_copy(
         update={"previous_absences": await _previous_absences(services, body, case_id)})
     opened_by = Actor(id=principal.subject, role=principal.role, source=Source.HR_INTEGRATION)
