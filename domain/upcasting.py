@@ -39,6 +39,11 @@ def _case_opened_v3_to_v4(data: StoredData) -> StoredData:
     return {**data, "employment": None, "previous_absences": []}
 
 
+def _absence_started_v1_to_v2(data: StoredData) -> StoredData:
+    """The employment and the employee's earlier absences came in; none were known before."""
+    return {**data, "employment": None, "previous_absences": []}
+
+
 def _referral_received_v1_to_v2(data: StoredData) -> StoredData:
     """`practice` came in; every case opened before follows the rules as they were (0)."""
     return {**data, "practice": 0}
@@ -67,6 +72,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("CaseOpened", 1): _case_opened_v1_to_v2,
     ("CaseOpened", 2): _case_opened_v2_to_v3,
     ("CaseOpened", 3): _case_opened_v3_to_v4,
+    ("AbsenceStarted", 1): _absence_started_v1_to_v2,
     ("ReferralReceived", 1): _referral_received_v1_to_v2,
     ("ReferralReceived", 2): _referral_received_v2_to_v3,
     ("ReferralDeclined", 1): _referral_declined_v1_to_v2,

@@ -130,7 +130,8 @@ async def _continue_referral(body: AbsenceNotification, services: Services,
     assert body.referral_id is not None  # noqa: S101 - checked by the caller
     case_id = case_id_for_referral(body.employer_id, body.referral_id)
     command = RecordAbsence(absence_id=body.absence_id, first_day=body.first_day,
-                            sick_pay=body.sick_pay)
+                            sick_pay=body.sick_pay, employment=body.employment,
+                            previous_absences=await _previous_absences(services, body, case_id))
     # An unknown referral answers 404 here, before any link could route later facts astray.
     result = await run_action(services, case_id, Action.RECORD_ABSENCE, command, principal,
                               source=Source.HR_INTEGRATION,

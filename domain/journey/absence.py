@@ -106,6 +106,10 @@ class RecordAbsence(Command):
     absence_id: str = Field(min_length=1, max_length=100)
     first_day: date
     sick_pay: SickPayEntitlement | None = None
+    employment: EmploymentInput | None = None
+    previous_absences: tuple[EarlierAbsence, ...] = Field(
+        default=(), max_length=MAX_PAST_ABSENCES,
+        description="The employee's earlier absences at this employer, newest first.")
 
 
 class CaseOpened(Event):
@@ -137,9 +141,13 @@ class AbsenceStarted(Event):
     """The employee of a stay-at-work case went off sick: same case, absence path."""
 
     type: Literal["AbsenceStarted"] = "AbsenceStarted"
+    event_version: Literal[2] = 2
     absence_id: str
     first_day: date
     sick_pay: values.SickPayEntitlement | None = None
+    employment: values.Employment | None = None
+    previous_absences: tuple[values.PastAbsence, ...] = ()
+    """The employee's earlier absences at the employer when the absence began, newest first."""
 
 
 def open_case(command: OpenCase, *, case_id: str, now: datetime, actor: Actor,
@@ -191,6 +199,8 @@ def record_absence(
             absence_id=command.absence_id,
             first_day=command.first_day,
             sick_pay=command.sick_pay,
+            employment=command.employment,
+            previous_absences=command.previous_absences,
         )
     ]
 
@@ -219,12 +229,13 @@ def case_opened(event: CaseOpened) -> CaseState:
 def _absence_started(state: CaseState, event: AbsenceStarted) -> Changes:
     """The case follows the absence. Under the practice rules the line manager's early
     contact is due as for a newly notified absence, counted from its first day."""
+    person = {"previous_absences": event.previous_absences, "employment": event.employment}
     if not follows(state):
         return {"absence": Absence(absence_id=event.absence_id, first_day=event.first_day,
-                                   sick_pay=event.sick_pay)}
+                                   sick_pay=event.sick_pay, **person)}
     due, escalation = contact_deadlines(event.first_day, event.occurred_at, state.policy)
     return {"absence": Absence(absence_id=event.absence_id, first_day=event.first_day,
-                               reported_on=event.first_day, sick_pay=event.sick_pay),
+                               reported_on=event.first_day, sick_pay=event.sick_pay, **person),
             "contact_due_at": due, "contact_escalation_at": escalation}
 
 

@@ -8,7 +8,14 @@ import typing
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from domain.events import AnyCaseEvent, CaseOpened, PlanAgreed, ReferralReceived, parse_event
+from domain.events import (
+    AbsenceStarted,
+    AnyCaseEvent,
+    CaseOpened,
+    PlanAgreed,
+    ReferralReceived,
+    parse_event,
+)
 from domain.evolve import evolve
 from domain.practice import CURRENT_PRACTICE
 from domain.upcasting import UPCASTERS, VERSION_KEY, upcast
@@ -96,6 +103,15 @@ def test_a_version_3_case_opening_knows_no_earlier_absences_and_no_employment() 
     assert (event.event_version, event.practice) == (4, 2)
     assert (event.employment, event.previous_absences) == (None, ())
     assert state.absence is not None and state.absence.previous_absences == ()
+
+
+def test_a_version_1_absence_start_knows_no_earlier_absences_and_no_employment() -> None:
+    stored = json.loads((FIXTURES / "absence_started_v1.json").read_text())
+
+    event = parse_event(stored)
+
+    assert isinstance(event, AbsenceStarted)
+    assert (event.event_version, event.employment, event.previous_absences) == (2, None, ())
 
 
 def test_a_version_1_referral_follows_the_practice_rules_as_they_were() -> None:

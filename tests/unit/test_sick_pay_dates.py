@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from domain.actors import Role
 from domain.deadlines import TASKS, decide_deadline, open_deadlines
-from domain.decide import open_case
+from domain.decide import decide, open_case, receive_referral
 from domain.evolve import evolve
-from domain.ids import case_id_for_absence
-from domain.journey.absence import EmploymentInput, PastAbsenceInput, SickPayEntitlement
+from domain.ids import case_id_for_absence, case_id_for_referral
+from domain.journey.absence import (
+    EarlierAbsence,
+    EmploymentInput,
+    PastAbsenceInput,
+    RecordAbsence,
+    SickPayEntitlement,
+)
+from domain.journey.referral import ReceiveReferral
 from domain.notices import NoticeKind, notices_for
 from domain.policy import DEFAULT_POLICY
 from domain.practice import PRACTICE_V2, PRACTICE_V3
 from domain.sick_pay.dates import sick_pay_dates
+from domain.stages import ReasonCategory
 from domain.state import CaseState
+from domain.vocabulary import ReferralSource
+from localstack.samples import EMPLOYEE, MANAGER
 from tests.support.builders import HR_ACTOR, open_command
 
 OPENED = datetime(2026, 6, 1, 9, tzinfo=UTC)
@@ -127,3 +137,29 @@ def test_the_warnings_notices_carry_the_day_the_change_takes_effect() -> None:
         notices = notices_for(evolve(state, event), event)
         assert {n.kind for n in notices} == {kind}
         assert {n.effective_on for n in notices} == {effective}
+
+
+def test_a_stay_at_work_case_going_off_sick_brings_the_employment_and_earlier_absences(
+        ) -> None:
+    referred = evolve(None, receive_referral(
+        ReceiveReferral(employer_id="acme-trust", referral_id="REF-9", employee=EMPLOYEE,
+                        manager=MANAGER, source=ReferralSource.SELF,
+                        reason_category=ReasonCategory.MUSCULOSKELETAL,
+                        referred_on=FIRST_DAY - timedelta(days=14), policy=DEFAULT_POLICY),
+        case_id=case_id_for_referral("acme-trust", "REF-9"),
+        now=OPENED - timedelta(days=14), actor=HR_ACTOR, practice=PRACTICE_V3))
+    earlier = EarlierAbsence(first_day=date(2026, 4, 13), last_day=date(2026, 4, 24),
+                             case_id="c-earlier")
+
+    [started] = decide(referred, RecordAbsence(
+        absence_id="ABS-9", first_day=FIRST_DAY,
+        employment=EmploymentInput(service_start=date(2020, 1, 1)),
+        previous_absences=(earlier,)), now=OPENED, actor=HR_ACTOR)
+    state = evolve(referred, started)
+
+    assert state.absence is not None
+    assert [a.case_id for a in state.absence.previous_absences] == ["c-earlier"]
+    dates = sick_pay_dates(state)
+    assert dates is not None and dates.full_pay_ends_on is not None
+    # Six months' full pay less the twelve days off in April.
+    assert dates.full_pay_ends_on.on == date(2026, 11, 30) - timedelta(days=12)
