@@ -144,9 +144,11 @@ async def test_a_bad_case_id_shows_the_error_summary_and_an_unknown_one_a_not_fo
 
     await page.get_by_label("Case id").fill("0b6f8d2e-5c1a-5d3e-9f4b-2a7c8e1d0f36")
     await page.get_by_role("button", name="Open the case").click()
+    not_found = page.get_by_text("no case 0b6f8d2e-5c1a-5d3e-9f4b-2a7c8e1d0f36")
+    await expect(not_found).to_be_visible()  # the form's navigation has finished
     answer = await page.reload()
     assert answer is not None and answer.status == 404
-    await expect(page.get_by_text("no case 0b6f8d2e-5c1a-5d3e-9f4b-2a7c8e1d0f36")).to_be_visible()
+    await expect(not_found).to_be_visible()
 
 
 async def test_a_changed_stored_event_shows_where_the_chain_breaks(
