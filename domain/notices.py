@@ -182,14 +182,11 @@ def _ruled_drop(state: CaseState, kind: NoticeKind) -> date | None:
     dates = sick_pay_dates(state) if kind in _SICK_PAY_KINDS else None
     if dates is None:
         return None
-    ssp_end = dates.ssp.ends_on
     ruled = {NoticeKind.SICK_PAY_HALF_WARNING: dates.half_pay_from,
-             NoticeKind.SICK_PAY_NIL_WARNING: dates.nil_pay_from}.get(kind)
-    if ruled is not None:
-        return ruled.on
-    if kind in (NoticeKind.SSP_ENDING_WARNING, NoticeKind.SSP1_DUE) and ssp_end is not None:
-        return ssp_end.on + timedelta(days=1)
-    return None
+             NoticeKind.SICK_PAY_NIL_WARNING: dates.nil_pay_from,
+             NoticeKind.SSP_ENDING_WARNING: dates.ssp_stops_from,
+             NoticeKind.SSP1_DUE: dates.ssp_stops_from}.get(kind)
+    return ruled.on if ruled is not None else None
 
 
 def notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:

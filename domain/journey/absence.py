@@ -306,20 +306,18 @@ def _sick_pay_deadlines(state: CaseState) -> list[Deadline]:
         return []
     found: list[Deadline] = []
     warn = timedelta(days=policy.sick_pay_warning_days)
-    ssp_end = dates.ssp.ends_on
-    for key, name, drops, what in (
+    # Each warned ahead of the first day without the pay; the reason names the day it shows.
+    for key, name, first_without, drops, what in (
             ("sick_pay_half", "sick_pay_half_warning", dates.half_pay_from,
-             "contractual sick pay drops to half pay on"),
-            ("sick_pay_nil", "sick_pay_nil_warning", dates.nil_pay_from,
+             dates.half_pay_from, "contractual sick pay drops to half pay on"),
+            ("sick_pay_nil", "sick_pay_nil_warning", dates.nil_pay_from, dates.nil_pay_from,
              "contractual sick pay drops to nil pay on"),
-            ("ssp_ending", "ssp_ending_warning", ssp_end,
+            ("ssp_ending", "ssp_ending_warning", dates.ssp_stops_from, dates.ssp.ends_on,
              "Statutory Sick Pay is paid up to")):
-        if drops is None:
+        if first_without is None or drops is None:
             continue
-        # warned ahead of the first day without the pay (the day after SSP's last day)
-        first_without = drops.on + timedelta(days=1) if key == "ssp_ending" else drops.on
         found.append(Deadline(key=key, name=name,
-                              due_at=on_day(max(first_without - warn, absence.first_day),
+                              due_at=on_day(max(first_without.on - warn, absence.first_day),
                                             policy),
                               recipients=(Role.HR, Role.EMPLOYEE),
                               why=f"{what} {drops.on.isoformat()}: {drops.rule} "

@@ -41,6 +41,11 @@ class SickPayDates(BaseModel):
         """The first day with no contractual sick pay."""
         return _next_day(self.half_pay_ends_on)
 
+    @property
+    def ssp_stops_from(self) -> RuledDate | None:
+        """The first day with no Statutory Sick Pay (the day after its last paid day)."""
+        return _next_day(self.ssp.ends_on)
+
 
 def _next_day(ruled: RuledDate | None) -> RuledDate | None:
     return None if ruled is None else ruled.model_copy(
