@@ -24,6 +24,7 @@ from api.models import CaseOut, UpdateAccepted
 from api.problems import Problem, invalid_field
 from api.professional import check_case_manager_is_oh, with_signed_in_professional
 from api.services import Services
+from api.tenancy import no_such_case
 from api.views import case_for
 from domain.actions import check_own_team
 from domain.actors import Actor, Source
@@ -68,7 +69,7 @@ HR_FACT_SIGNALS: dict[type[BaseModel], tuple[Any, type[HrFactInput[Any]]]] = {
 
 
 def not_found(case_id: uuid.UUID | str) -> Problem:
-    return Problem(404, "Not Found", f"no case {case_id}")
+    return no_such_case(case_id)
 
 
 def unavailable(error: RPCError) -> Problem:

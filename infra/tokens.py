@@ -25,8 +25,12 @@ class Principal:
     profession: str | None = None
     registration: str | None = None
     employers: tuple[str, ...] = ()
-    """The employers this principal acts for; an employee's own employer. Empty: not yet
-    restricted (tenancy of every role comes with the tokens' employers)."""
+    """The employers this principal acts for; an employee's own employer. A principal with
+    none acts for no employer: it sees no case (the `admin` operator role is one such)."""
+
+    def acts_for(self, employer_id: str) -> bool:
+        """Whether this principal may see or act on the cases of `employer_id`."""
+        return employer_id in self.employers
 
 
 # The dev manager token acts as line manager M2002, the manager of the README's example case.
@@ -52,6 +56,17 @@ def _optional_text(path: Path, number: int, item: dict[str, object], field: str)
 
 # The dev OH token is an OH nurse, so that a local assessment names its professional.
 DEV_PEOPLE = {"oh": {"name": "Dev OH nurse", "profession": "OH nurse"}}
+
+
+def _employers(path: Path, number: int, item: dict[str, object]) -> tuple[str, ...]:
+    """The employers a token entry acts for: a list of employer ids (may be empty)."""
+    value = item.get("employers", [])
+    if not isinstance(value, list) or not all(
+            isinstance(e, str) and e.strip() and len(e) <= 200 and e.isprintable()
+            for e in value):
+        raise ValueError(f"{path}: token {number}: 'employers' must be a list of employer ids "
+                         "(printable text of 1 to 200 characters)")
+    return tuple(dict.fromkeys(e.strip() for e in value))
 
 
 def token_digest(token: str) -> str:
@@ -85,7 +100,8 @@ class TokenRegistry:
                                                for field in _PERSON)
             entries[digest] = Principal(
                 subject=str(item.get("subject") or role.value), role=role, name=name,
-                profession=profession, registration=registration)
+                profession=profession, registration=registration,
+                employers=_employers(path, number, item))
         return cls(entries)
 
     def authenticate(self, token: str) -> Principal | None:
