@@ -11,13 +11,26 @@ import json
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from cli.exit_codes import Exit
 from cli.progress import Progress
 from domain.evolve import ReplayError
+from eventstore.chain import MIN_KEY_BYTES
+from eventstore.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    Finding,
+    compare,
+    signature_problem,
+    write_atomically,
+)
+from eventstore.checkpoint import load as load_checkpoint
+from eventstore.checkpoint import take as take_checkpoint
 from eventstore.export import ExportFormat, ExportWindow, export_text
+from eventstore.keyring import KeyRing, KeyRingError, parse_key_ring
 from eventstore.moments import parse_date, parse_moment
 from eventstore.replay import ReplayStep, as_the_record_stood, replay
 from eventstore.store import CaseEventStore
@@ -67,6 +80,7 @@ def run(command: str, args: Any, settings: Settings, out: TextIO | None = None) 
         "access-log": access_log_command,
         "reconcile": reconcile_command,
         "quarantine": quarantine_command,
+        "checkpoint": checkpoint_command,
     }
     try:
         return handlers[command](args, settings, out or sys.stdout)
@@ -159,14 +173,23 @@ def _print_table(
 
 
 def verify_command(args: Any, settings: Settings, out: TextIO) -> int:
-    if (args.case_id is None) == (not args.all):
+    against = getattr(args, "against", None)
+    if args.case_id is not None and args.all:
+        raise UsageError("give one CASE_ID or --all")
+    if args.case_id is None and not args.all and against is None:
         raise UsageError("give one CASE_ID or --all")
     case_id = case_id_arg(args.case_id) if args.case_id else None
-    _log_read(settings, "audit.verify", case_id, "" if case_id else "all")
+    checkpoint = _checkpoint_arg(against) if against is not None else None
+    ring = _audit_ring(settings) if checkpoint is not None else None
+    detail = "" if case_id else "all"
+    if against is not None:
+        detail = f"{detail} against={Path(against).name}".strip()
+    _log_read(settings, "audit.verify", case_id, detail)
     as_json = args.format == "json"
     store = _open_store(settings)
     cases = events = 0
     broken: list[dict[str, object]] = []
+    findings: list[Finding] = []
     progress = Progress("verify", unit="case(s)")
     try:
         for verdict in verify_cases(store, case_id):
@@ -180,19 +203,87 @@ def verify_command(args: Any, settings: Settings, out: TextIO) -> int:
                     print(f"BROKEN case {verdict.case_id} at position "
                           f"{verdict.broken.position}: {verdict.broken.problem}", file=out,
                           flush=True)
+        if checkpoint is not None and ring is not None:
+            findings = _against(store, ring, checkpoint, case_id)
     finally:
         progress.close()
         store.close()
-    if case_id is not None and cases == 0:
+    if case_id is not None and cases == 0 and not findings:
         print(f"rtw audit verify: no events recorded for case {case_id}", file=sys.stderr)
         return Exit.FAILED
     if as_json:
-        print(json.dumps({"cases": cases, "events": events, "holds": not broken,
-                          "broken": broken}), file=out)
+        result: dict[str, object] = {"cases": cases, "events": events,
+                                     "holds": not broken and not findings, "broken": broken}
+        if checkpoint is not None:
+            result["checkpoint"] = {
+                "file": str(against), "taken_at": checkpoint.taken_at.isoformat(),
+                "key_id": checkpoint.key_id, "cases": len(checkpoint.heads),
+                "findings": [{"case_id": f.case_id, "problem": f.problem} for f in findings],
+            }
+        print(json.dumps(result), file=out)
     else:
+        for finding in findings:
+            where = f"case {finding.case_id}" if finding.case_id else "checkpoint"
+            print(f"AGAINST CHECKPOINT {where}: {finding.problem}", file=out)
         outcome = f"{len(broken)} broken" if broken else "every chain holds"
+        if checkpoint is not None:
+            outcome += (f"; against the checkpoint of {checkpoint.taken_at.isoformat()}: "
+                        + (f"{len(findings)} problem(s)" if findings else
+                           f"all {len(checkpoint.heads)} checkpointed case(s) hold"))
         print(f"verified {cases} case(s), {events} event(s): {outcome}", file=out)
-    return Exit.FAILED if broken else Exit.OK
+    return Exit.FAILED if broken or findings else Exit.OK
+
+
+def _checkpoint_arg(path: str) -> Checkpoint:
+    try:
+        return load_checkpoint(Path(path))
+    except CheckpointError as error:
+        raise UsageError(f"--against: {error}") from None
+
+
+def _audit_ring(settings: Settings) -> KeyRing:
+    try:
+        return parse_key_ring(settings.audit_hmac_key, setting="RTW_AUDIT_HMAC_KEY",
+                              min_size=MIN_KEY_BYTES)
+    except KeyRingError as error:
+        raise UsageError(str(error)) from None
+
+
+def _against(store: CaseEventStore, ring: KeyRing, checkpoint: Checkpoint,
+             case_id: str | None) -> list[Finding]:
+    """A checkpoint whose signature fails is the only finding: its heads cannot be trusted."""
+    problem = signature_problem(ring, checkpoint)
+    if problem is not None:
+        return [Finding(None, problem)]
+    return list(compare(store, checkpoint, case_id=case_id))
+
+
+# -- checkpoint -----------------------------------------------------------------------------
+
+
+def checkpoint_command(args: Any, settings: Settings, out: TextIO) -> int:
+    path = Path(args.out)
+    if path.is_dir():
+        raise UsageError(f"--out must name a file, not the folder {args.out!r}")
+    if not path.parent.is_dir() and str(path.parent):
+        raise UsageError(f"--out: the folder {str(path.parent)!r} does not exist")
+    ring = _audit_ring(settings)
+    _log_read(settings, "audit.checkpoint", None, "all")
+    store = _open_store(settings)
+    try:
+        checkpoint, altered = take_checkpoint(store, ring, now=datetime.now(UTC))
+    finally:
+        store.close()
+    try:
+        write_atomically(path, checkpoint.document())
+    except OSError as error:
+        raise UsageError(f"--out: cannot write {args.out!r} ({error.strerror})") from None
+    for case_id in altered:
+        print(f"LEFT OUT case {case_id}: its chain head was altered "
+              "(`rtw audit verify` names the problem)", file=out)
+    print(f"checkpoint of {len(checkpoint.heads)} case(s) written to {path} "
+          f"(signed with key '{checkpoint.key_id}'); keep it outside the database", file=out)
+    return Exit.FAILED if altered else Exit.OK
 
 
 # -- export ---------------------------------------------------------------------------------

@@ -79,6 +79,8 @@ def _audit_parsers(audit_commands: Any) -> None:
     )
     verify.add_argument("case_id", metavar="CASE_ID", nargs="?")
     verify.add_argument("--all", action="store_true", help="every case in the store")
+    verify.add_argument("--against", metavar="FILE", help="also compare with a checkpoint "
+                        "(`rtw audit checkpoint`): a case gone, a head moved back or rewritten")
     add_format_flags(verify, what="one JSON object: the cases, events and broken chains")
     export = audit_commands.add_parser(
         "export", help="stream events to stdout, one case or those recorded between dates"
@@ -102,6 +104,12 @@ def _audit_parsers(audit_commands: Any) -> None:
     quarantine.add_argument("--release", metavar="CASE_ID",
                             help="take the case out of quarantine and project it again")
     add_format_flags(quarantine)
+    checkpoint = audit_commands.add_parser(
+        "checkpoint", help="write a signed summary of every chain head, to keep outside the "
+        "database (`rtw audit verify --against FILE` compares with it)"
+    )
+    checkpoint.add_argument("--out", metavar="FILE", required=True,
+                            help="where to write it (0600, replaced atomically)")
 
 
 def configuration_problem(settings: Settings, *, sends: bool, serves: bool = True
