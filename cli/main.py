@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         "completion", help="print a shell completion script: "
         "eval \"$(rtw completion bash)\" (or zsh)")
     completion.add_argument("shell", choices=["bash", "zsh"])
+    from cli.webhooks import add_webhooks_commands
+
+    add_webhooks_commands(commands)
     return parser
 
 
@@ -289,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return _against_the_servers(f"audit {args.audit_command}",
                                     lambda: run(args.audit_command, args, settings))
+    if args.command == "webhooks":
+        from cli.webhooks import run_webhooks_command
+
+        return _against_the_servers(f"webhooks {args.webhooks_command}",
+                                    lambda: run_webhooks_command(args, settings))
     return Exit.USAGE
 
 

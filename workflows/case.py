@@ -481,8 +481,11 @@ class CaseWorkflow:
     def _queue_hr_update(self, before: CaseState | None, pending: PendingEvent) -> None:
         update = hr_update_for(before, self._state, pending.event, notices=pending.notices)
         if update is not None and workflow.patched(WEBHOOKS_PATCH):
+            # The event's position (the state counts every event): an activity's argument is
+            # not part of the replayed commands, so adding it changes no running case.
             self._webhooks.append(WebhookInput(event_id=pending.event_id,
-                                               employer_id=self._state.employer_id, body=update))
+                                               employer_id=self._state.employer_id, body=update,
+                                               sequence=self._state.version))
 
     async def _deliver_notices(self) -> None:
         """Send queued notices, only ever after the events that caused them are stored.

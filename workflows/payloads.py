@@ -291,6 +291,11 @@ class WebhookInput(BaseModel):
         default=None, ge=1,
         description="The attempts its retry policy allows: the last failing one dead-letters it.",
     )
+    sequence: int | None = Field(
+        default=None, ge=1,
+        description="The event's position in the case's record: grows by one per event of the "
+                    "case, across runs and retries (None for an update queued before it).",
+    )
 
 
 CaseWorkflowInput.model_rebuild()

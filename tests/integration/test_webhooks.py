@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from temporalio.testing import WorkflowEnvironment
 
-from activities.webhooks import Endpoint, WebhookDirectory
+from activities.webhooks import Endpoint, WebhookDirectory, standard_signature
 from domain.actors import Actor, Role, Source
 from domain.stages import Action, ReasonCategory
 from eventstore.store import CaseEventStore
@@ -60,6 +60,14 @@ def verify(headers: dict[str, str], body: bytes) -> bool:
     expected = hmac.new(SECRET.encode(), parts["t"].encode() + b"." + body,
                         hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, parts["v1"])
+
+
+def standard_verify(headers: dict[str, str], body: bytes) -> bool:
+    """The Standard Webhooks check an HR system makes (the key: the secret's UTF-8 bytes)."""
+    expected = standard_signature(SECRET, headers["webhook-id"],
+                                  int(headers["webhook-timestamp"]), body)
+    return (headers["webhook-id"] == json.loads(body)["event_id"]
+            and hmac.compare_digest(expected, headers["webhook-signature"]))
 
 
 def attempts_counted(result: str) -> float:
@@ -104,8 +112,12 @@ async def test_hr_hears_stage_changes_signed_and_once_despite_a_failure(
     assert all(body == json.dumps(json.loads(body), separators=(",", ":"),
                                   sort_keys=True).encode() for _, body in receiver.received)
     contacted = next(b for b in bodies if b["stage"] == "assessment")
+    positions = {r.event_id: r.position for r in store.history(handle.id)}
+    assert all(b["sequence"] == positions[b["event_id"]] for b in bodies)
+    assert all(standard_verify(headers, body) for headers, body in receiver.received)
     assert contacted == {
-        "event_id": contacted["event_id"], "case_id": handle.id, "employer_id": "acme-trust",
+        "event_id": contacted["event_id"], "sequence": positions[contacted["event_id"]],
+        "case_id": handle.id, "employer_id": "acme-trust",
         "occurred_at": contacted["occurred_at"], "stage": "assessment",
         "changes": [{"kind": "stage_changed", "stage": "assessment",
                      "previous_stage": "early_contact"}],
