@@ -253,26 +253,12 @@ async def case_events(services: Services, case_id: uuid.UUID
 
 
 async def stored_records(services: Services, case_id: uuid.UUID) -> list[CaseEventRecord]:
-    """The case's stored events, checked against its chain; a 404 for no such case. A case
-    just opened may have stored nothing yet: its workflow says whether it exists.
+    """The case's stored events, checked against its chain (a 500 problem, logged and counted,
+    if they fail: never a tampered record); a 404 for no such case. A case just opened may have
+    stored nothing yet: its workflow says whether it exists."""
+    from api.record_check import checked_history
 
-    A record that fails its chain is never shown: the answer is a 500 naming the case, the
-    break is logged and counted (an operator's alert), and `rtw audit verify` says more."""
-    import logging
-
-    from eventstore.read_check import RecordFailedVerification, verified_history
-    from infra.metrics import count_quarantine
-
-    try:
-        records = await services.read_store(verified_history, services.store, str(case_id))
-    except RecordFailedVerification as failed:
-        count_quarantine("chain_read")
-        logging.getLogger(__name__).error(
-            "case %s: its stored record failed verification at position %d (%s)",
-            failed.case_id, failed.position, failed.problem)
-        raise Problem(500, "Record failed verification",
-                      f"the case's record failed verification (case {case_id}); it is not "
-                      "shown. Operators: run `rtw audit verify` on the case") from None
+    records = await checked_history(services, case_id)
     if not records:
         await query_view(services, case_id)  # a 404 for no such case
     return records
