@@ -4,6 +4,7 @@ webhooks, small Update answers, and dates that cannot stop a case (time-skipping
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -232,6 +233,12 @@ async def test_what_is_decided_while_a_case_waits_to_continue_as_new_is_still_se
         await wait_until(webhook_sent)
         view = await handle.query(CaseWorkflow.view)
     assert view.state.version == len(records)
+    # Each update carries the case's sequence, its event's position, across the runs.
+    positions = {r.event_id: r.position for r in records}
+    sent = {json.loads(body)["event_id"]: json.loads(body)["sequence"]
+            for body in receiver.received}
+    assert sent == {event_id: positions[event_id] for event_id in sent}
+    assert sent[assessed.event_id] == assessed.position
 
 
 async def test_a_broken_hr_endpoint_neither_blocks_continue_as_new_nor_retries_forever(
@@ -267,6 +274,11 @@ async def test_a_broken_hr_endpoint_neither_blocks_continue_as_new_nor_retries_f
             contacted_at=await now_of(env), method=ContactMethod.PHONE), MANAGER_ACTOR)
 
     assert failure["attempts"] == 12 and failure["last_error"] == "webhook answered 503"
+    # The update carried over to the next run kept its sequence: its event's position.
+    positions = {r.event_id: r.position for r in await asyncio.to_thread(store.history,
+                                                                         handle.id)}
+    assert failure["case_id"] == handle.id
+    assert failure["sequence"] == positions[failure["event_id"]]
     assert delivered == 0
     assert not description.raw_description.pending_activities
     assert view.state.stage.value == "assessment"
