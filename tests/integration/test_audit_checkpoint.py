@@ -13,6 +13,7 @@ import pytest
 
 from cli.main import main
 from eventstore.chain import head_for
+from eventstore.keyring import parse_key_ring
 from eventstore.store import CaseEventStore
 from localstack.samples import as_new, case_events, store_case
 from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
@@ -84,7 +85,8 @@ def test_a_checkpoint_is_canonical_signed_json_for_its_owner_only(
 
     assert stat.S_IMODE(checkpoint.stat().st_mode) == 0o600
     assert raw == json.dumps(document, sort_keys=True, separators=(",", ":")).encode() + b"\n"
-    assert document["count"] == 2 and document["key_id"] == "k0"
+    ring = parse_key_ring(TEST_AUDIT_KEY, setting="RTW_AUDIT_HMAC_KEY", min_size=16)
+    assert document["count"] == 2 and document["key_id"] == ring.active_id
     assert sorted(h["case_id"] for h in document["heads"]) == sorted(cases)
     assert {h["last_position"] for h in document["heads"]} == {4}
     assert len(document["signature"]) == 64
@@ -163,6 +165,20 @@ def test_an_edited_checkpoint_fails_its_signature_and_is_not_trusted(
     assert list(findings(result)) == [None]
     assert "the file was edited" in findings(result)[None]
     assert "AGAINST CHECKPOINT checkpoint: the checkpoint's signature does not verify" in text
+
+
+def test_a_checkpoint_never_vouches_for_an_altered_head(
+    rtw: Rtw, database_url: str, cases: list[str], tmp_path: Path
+) -> None:
+    tamper(database_url, "UPDATE rtw_chain_heads SET last_position = 9 WHERE case_id = %s",
+           cases[1])
+    path = tmp_path / "heads.json"
+
+    code, out, _ = rtw("audit", "checkpoint", "--out", str(path))
+
+    assert code == 1
+    assert f"LEFT OUT case {cases[1]}: its chain head was altered" in out
+    assert [h["case_id"] for h in json.loads(path.read_bytes())["heads"]] == [cases[0]]
 
 
 def test_a_file_that_is_not_a_checkpoint_is_refused_as_bad_input(
