@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from activities.webhooks import WebhookDirectory, check_url, signing_key, standard_signature
+from infra.employers import EmployerDirectory
 
 # The example the Standard Webhooks specification publishes (its reference libraries' test).
 SPEC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -61,3 +62,16 @@ def test_the_webhooks_file_is_refused_at_load_for_a_plain_http_url(tmp_path: Pat
     with pytest.raises(ValueError, match=r"^employer beta-trust: 'url' in .*webhooks\.json "
                                          r"must be an https:// URL"):
         WebhookDirectory.load(path)
+
+
+def test_an_employer_file_with_a_plain_http_webhook_is_refused_at_load(tmp_path: Path) -> None:
+    (tmp_path / "trust-a.json").write_text(json.dumps({
+        "mailboxes": {"oh": "oh@trust-a.example.org", "hr": "hr@trust-a.example.org"},
+        "webhook": {"url": "http://hr.trust-a.example.org/rtw", "secret": "whsec-a"}}))
+
+    with pytest.raises(ValueError) as refused:
+        WebhookDirectory.load(None, EmployerDirectory.load(tmp_path))
+
+    assert str(refused.value) == (
+        "employer trust-a: webhook.url in its employer file must be an https:// URL (http:// "
+        "only to a loopback address), not 'http://hr.trust-a.example.org/rtw'")
