@@ -135,6 +135,23 @@ def test_a_case_rewritten_to_the_same_length_is_caught(
     assert "the case was rewritten" in findings(result)[cases[0]]
 
 
+def test_a_case_rewritten_and_grown_past_the_checkpoint_is_caught(
+    rtw: Rtw, store: CaseEventStore, database_url: str, checkpoint: Path, cases: list[str]
+) -> None:
+    roll_back(store, database_url, cases[0], to=2)
+    case_id, events = case_events("ABS-CP1", 5, OPENED)
+    store.append(case_id=case_id, first_position=3, policy_version="acme-2026.1",
+                 workflow_id=case_id, run_id="run-2", events=[as_new(e) for e in events[2:]])
+
+    alone, _, _ = rtw("audit", "verify", "--all")
+    code, result = against(rtw, checkpoint)
+
+    assert alone == 0
+    assert code == 1
+    assert findings(result) == {cases[0]: "the event at position 4 no longer carries the MAC "
+                                          "checkpointed: history was rewritten"}
+
+
 def test_a_case_deleted_whole_is_caught(
     rtw: Rtw, database_url: str, checkpoint: Path, cases: list[str]
 ) -> None:
