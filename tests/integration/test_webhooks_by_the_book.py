@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 import asyncpg
 import httpx
 import pytest
+import standardwebhooks
+import standardwebhooks.webhooks
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -107,7 +109,6 @@ def at_attempt(attempt: int) -> ActivityEnvironment:
 async def test_a_stock_standard_webhooks_library_verifies_each_delivery(
     activities: WebhookActivities, systems: dict[str, HrSystem]
 ) -> None:
-    standardwebhooks = pytest.importorskip("standardwebhooks")
     sent = update("acme-trust", sequence=7)
 
     outcome = await at_attempt(1).run(activities.deliver_webhook, sent)
