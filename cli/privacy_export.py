@@ -6,7 +6,8 @@ The person's cases are found through the read side (the pseudonymous `employee_k
 the event store, its events decoded through the upcasters, and kept only if its own record
 names this employee at this employer. For each case: its events, the state they make, the
 read-model rows about it, the notices sent to or about the person, its documents' metadata
-(never their bytes), and the access log of who read it. The export is itself a read: it is
+(never their bytes), and the access log of who read it; and the reads of the person's
+record as a whole, logged with their `employee_key`. The export is itself a read: it is
 written to the access log (once for the request, once per case) before anything is read.
 
 What it writes is raw material for whoever answers the request, not the answer: the case
@@ -185,6 +186,12 @@ def gather(database_url: str, store: CaseEventStore, *, employer_id: str,
                 " FROM rtw_documents WHERE case_id = %s ORDER BY stored_at", case_id)
             case["access_log"] = list(iter_access_sync(database_url, case_id=case_id))
             cases.append(case)
+        # Reads of the person's record as a whole (no one case), logged with their key.
+        record_reads = _select(
+            connection, tables, "rtw_access_log",
+            "SELECT id, accessed_at, subject, role, action, channel, client, detail"
+            " FROM rtw_access_log WHERE case_id IS NULL AND detail LIKE %s ORDER BY id",
+            f"%employee_key={key}%")
         links = _select(connection, tables, "rtw_employee_links",
                         "SELECT link_id, created_at, expires_at, used_at FROM rtw_employee_links"
                         " WHERE employer_id = %s AND employee_id = %s ORDER BY created_at",
@@ -198,6 +205,7 @@ def gather(database_url: str, store: CaseEventStore, *, employer_id: str,
             "exported_by": f"cli:{user}",
         },
         "cases": cases,
+        "record_access_log": record_reads,
         "sign_in_links": links,
     }
 
