@@ -174,3 +174,20 @@ async def test_a_worker_without_an_eraser_schedules_no_sweep(
     assert await start_retention(client, task_queue="rtw-test-none", eraser=None) is None
 
     assert RETENTION_SCHEDULE_ID not in [s.id async for s in await client.list_schedules()]
+
+
+async def test_a_schedule_an_operator_paused_stays_paused_when_a_worker_starts(
+        dev_server_env: WorkflowEnvironment) -> None:
+    client = dev_server_env.client
+    handle = await ensure_retention_schedule(client, task_queue="rtw-test-paused")
+    try:
+        await handle.pause(note="legal hold review")
+
+        await ensure_retention_schedule(client, task_queue="rtw-test-paused-2")
+
+        described = await handle.describe()
+        assert described.schedule.state.paused
+        assert described.schedule.action.task_queue == retention_task_queue(  # type: ignore[attr-defined]
+            "rtw-test-paused-2")
+    finally:
+        await handle.delete()
