@@ -23,11 +23,10 @@ RETENTION_WORKFLOW = "RetentionSweep"
 
 # One batch erases at most this many cases, and one run takes at most this many batches: a
 # run over a large backlog ends (the next day's run goes on from the start of what is left).
-DEFAULT_BATCH_SIZE = 100
-DEFAULT_MAX_BATCHES = 20
+DEFAULT_BATCH_SIZE = 50
+DEFAULT_MAX_BATCHES = 40
 
-BATCH_TIMEOUT = timedelta(minutes=15)
-BATCH_HEARTBEAT = timedelta(minutes=2)
+BATCH_HEARTBEAT = timedelta(seconds=30)
 # An erasure that is repeated finds the key already destroyed: retrying a batch is safe.
 BATCH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=10), maximum_attempts=3)
 
@@ -104,7 +103,9 @@ class RetentionSweepWorkflow:
                     SWEEP_EXPIRED_CASES,
                     SweepBatchInput(today=today, after=after, limit=sweep.batch_size),
                     result_type=SweepBatchResult,
-                    start_to_close_timeout=BATCH_TIMEOUT,
+                    # Within the worker's stop grace (120 s), so a stopping worker finishes
+                    # the batch it holds; a batch is small enough to take far less.
+                    start_to_close_timeout=timedelta(seconds=90),
                     heartbeat_timeout=BATCH_HEARTBEAT,
                     retry_policy=BATCH_RETRY,
                 )
