@@ -9,20 +9,25 @@ as the real one does; the Schedule, the workflow, its activity and the query are
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
+from temporalio.client import Client, ScheduleActionExecutionStartWorkflow, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from domain.calendar import london_date
 from domain.policy import Policy
 from infra.policies import PolicyBook
+from infra.temporal_client import WORKFLOW_RUNNER
 from tests.support.closed_cases import closed_case
 from worker.retention import (
     RETENTION_SCHEDULE_ID,
@@ -35,6 +40,10 @@ from worker.retention import (
 from workflows.retention import RetentionSweepWorkflow, SweepInput, SweepResult
 
 ACME, BEACON = "acme-trust", "beacon-trust"
+# A run's history, kept so that a change to the workflow that would break a running sweep
+# fails here (record it anew with RTW_RECORD_HISTORIES=1).
+HISTORY = Path(__file__).parent / "histories" / "retention_sweep_with_a_failed_case.json"
+RECORDING = bool(os.environ.get("RTW_RECORD_HISTORIES"))
 # Acme keeps the default six years; Beacon ten.
 POLICIES = PolicyBook({BEACON: [Policy(version="beacon-2020", effective_from=date(2020, 1, 1),
                                        retention_years_after_closure=10)]})
@@ -138,9 +147,12 @@ async def test_a_case_that_cannot_be_erased_does_not_stop_the_others(
     eraser = RecordingEraser(pool, refuse=frozenset({cases[1]}))
     client = dev_server_env.client
     async with sweeping(client, pool, eraser) as task_queue:
-        result = await client.execute_workflow(
+        run = await client.start_workflow(
             RetentionSweepWorkflow.run, SweepInput(today=date(2026, 11, 30)),
             id=f"retention-{uuid.uuid4()}", task_queue=retention_task_queue(task_queue))
+        result = await run.result()
+        if RECORDING:
+            HISTORY.write_text((await run.fetch_history()).to_json())
 
     assert [c.case_id for c in result.erased] == [cases[0], cases[2]]
     [failed] = result.failed
@@ -191,3 +203,10 @@ async def test_a_schedule_an_operator_paused_stays_paused_when_a_worker_starts(
             "rtw-test-paused-2")
     finally:
         await handle.delete()
+
+
+async def test_a_stored_sweep_history_replays_on_todays_code() -> None:
+    history = WorkflowHistory.from_json("rtw-retention-sweep", HISTORY.read_text())
+
+    await Replayer(workflows=[RetentionSweepWorkflow], workflow_runner=WORKFLOW_RUNNER,
+                   data_converter=pydantic_data_converter).replay_workflow(history)
