@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from infra.settings import Settings
 
 # The API's own id pattern (api.models.ID_PATTERN), so an id the API accepted is accepted here.
-_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 EXPORT_ACTION = "privacy.export"
 CASE_EXPORT_ACTION = "case.export"
 
@@ -79,18 +79,18 @@ def run_export(args: argparse.Namespace, settings: Settings, out: TextIO | None 
 
             raise ExportUsageError(MISSING_AUDIT_KEY)
         database_url = settings.require_database_url()
+        if args.out:
+            _check_writable(args.out)
         store = _open_store(settings)
         try:
-            target = _open_out(args.out) if args.out else None
-            try:
-                export = gather(database_url, store, employer_id=employer_id,
-                                employee_id=employee_id)
-                _write(export, target or out or sys.stdout)
-            finally:
-                if target is not None:
-                    target.close()
+            export = gather(database_url, store, employer_id=employer_id,
+                            employee_id=employee_id)
         finally:
             store.close()
+        if args.out:
+            _write_file(export, args.out)
+        else:
+            _write(export, out or sys.stdout)
     except ExportUsageError as error:
         print(f"rtw privacy export: {error}", file=sys.stderr)
         return Exit.USAGE
@@ -99,7 +99,7 @@ def run_export(args: argparse.Namespace, settings: Settings, out: TextIO | None 
 
 
 def _checked_id(value: str, flag: str) -> str:
-    if not _ID.match(value):
+    if not _ID.fullmatch(value):
         raise ExportUsageError(f"{flag} must be 1 to 100 letters, digits or . _ : -, "
                                f"not {value[:40]!r}")
     return value
@@ -114,14 +114,31 @@ def _open_store(settings: Settings) -> CaseEventStore:
         raise ExportUsageError(str(error)) from None
 
 
-def _open_out(path: str) -> TextIO:
+def _check_writable(path: str) -> None:
+    """Before anything is read: the file can be written (its folder exists and takes it)."""
     import os
 
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise ExportUsageError(f"--out: cannot write {path} (give a file in a folder you "
+                               "may write to)")
+
+
+def _write_file(export: dict[str, Any], path: str) -> None:
+    """Write it whole or not at all: to a file beside it, readable by its owner only, then
+    moved into place."""
+    import os
+
+    partial = f"{path}.part"
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as error:
-        raise ExportUsageError(f"--out: cannot write {path}: {error.strerror}") from None
-    return open(descriptor, "w", encoding="utf-8")
+        with open(descriptor, "w", encoding="utf-8") as target:
+            _write(export, target)
+        os.replace(partial, path)
+    except BaseException:
+        if os.path.exists(partial):
+            os.unlink(partial)
+        raise
 
 
 def _write(export: dict[str, Any], target: TextIO) -> None:

@@ -72,8 +72,8 @@ async def test_the_export_holds_the_persons_cases_and_who_read_them_and_no_one_e
     assert "3 read(s) by 3 reader(s)" in summary
 
 
-async def test_a_person_with_no_case_gets_an_empty_export_and_a_bad_id_is_refused(
-        api: ApiStack, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_a_person_with_no_case_gets_an_empty_export_and_bad_input_is_refused(
+        api: ApiStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     await _project(api)
 
     code = await asyncio.to_thread(main, ["privacy", "export", "--employer", "acme-trust",
@@ -82,8 +82,16 @@ async def test_a_person_with_no_case_gets_an_empty_export_and_a_bad_id_is_refuse
     refused = await asyncio.to_thread(main, ["privacy", "export", "--employer", "acme trust",
                                              "--employee-id", "E1001"])
     refusal = capsys.readouterr().err
+    nowhere = await asyncio.to_thread(main, ["privacy", "export", "--employer", "acme-trust",
+                                             "--employee-id", "E1001", "--out",
+                                             str(tmp_path / "missing" / "sar.json")])
+    no_folder = capsys.readouterr().err
+    exports = await api.harness.pool.fetchval(
+        "SELECT count(*) FROM rtw_access_log WHERE action = 'privacy.export'")
 
     assert code == 0 and json.loads(out)["cases"] == []
     assert "nothing held about employee E7777 at acme-trust" in err
     assert refused == 2
     assert refusal.startswith("rtw privacy export: --employer must be 1 to 100 letters")
+    assert nowhere == 2 and "--out: cannot write" in no_folder
+    assert exports == 1  # the refused ones read and logged nothing
