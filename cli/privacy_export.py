@@ -7,7 +7,8 @@ the event store, its events decoded through the upcasters, and kept only if its 
 names this employee at this employer. For each case: its events, the state they make, the
 read-model rows about it, the notices sent to or about the person, its documents' metadata
 (never their bytes), and the access log of who read it; and the reads of the person's
-record as a whole, logged with their `employee_key`. The export is itself a read: it is
+record as a whole, logged with their `employee_key`, their sign-in links and their web
+sessions. The export is itself a read: it is
 written to the access log (once for the request, once per case) before anything is read.
 
 What it writes is raw material for whoever answers the request, not the answer: the case
@@ -213,6 +214,12 @@ def gather(database_url: str, store: CaseEventStore, *, employer_id: str,
                         "SELECT link_id, created_at, expires_at, used_at FROM rtw_employee_links"
                         " WHERE employer_id = %s AND employee_id = %s ORDER BY created_at",
                         employer_id, employee_id)
+        # Their own sign-ins to their page (the session's secret digest left out).
+        sessions = _select(
+            connection, tables, "rtw_web_sessions",
+            "SELECT role, person, signed_in_with, created_at, last_seen_at FROM rtw_web_sessions"
+            " WHERE role = 'employee' AND subject = %s AND person -> 'employers' ? %s"
+            " ORDER BY created_at", employee_id, employer_id)
     return {
         "request": {
             "employer_id": employer_id,
@@ -224,6 +231,7 @@ def gather(database_url: str, store: CaseEventStore, *, employer_id: str,
         "cases": cases,
         "record_access_log": record_reads,
         "sign_in_links": links,
+        "web_sessions": sessions,
     }
 
 

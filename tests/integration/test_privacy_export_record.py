@@ -19,6 +19,7 @@ from domain.values import Person
 from domain.vocabulary import Outcome
 from eventstore.store import CaseEventStore
 from readside.access_log import Access, record_access
+from readside.web_sessions import WebSession, open_session
 from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
 from tests.support.builders import HR_ACTOR, open_command
 from tests.support.kpi_cases import ACME, absence, at
@@ -53,6 +54,11 @@ async def test_a_closed_case_comes_with_its_notices_facts_and_the_reads_of_the_r
     await record_access(pool, Access(subject="test-hr", role="hr", action="employee.cases",
                                      case_id=None, channel="api", client="127.0.0.1",
                                      detail=f"employee_key={employee_key(ACME, 'E2002')}"))
+    for subject, employers in (("E1001", [ACME]), ("E1001", ["beacon-trust"]),
+                               ("E2002", [ACME])):
+        await open_session(pool, WebSession(subject=subject, role="employee",
+                                            person={"employers": employers},
+                                            signed_in_with="link"), now=at(date(2026, 11, 5)))
     for name, value in (("RTW_DATABASE_URL", database_url),
                         ("RTW_EVENT_CIPHER_KEY", TEST_CIPHER_KEY),
                         ("RTW_AUDIT_HMAC_KEY", TEST_AUDIT_KEY)):
@@ -74,4 +80,6 @@ async def test_a_closed_case_comes_with_its_notices_facts_and_the_reads_of_the_r
     assert [(r["action"], r["detail"]) for r in export["record_access_log"]] == [
         ("employee.cases", f"employee_key={key}"),
         ("privacy.export", f"employer={ACME} employee_key={key}")]
-    assert ids["other"] not in text and "Robin Other" not in text
+    [session] = export["web_sessions"]
+    assert session["person"] == {"employers": [ACME]} and "digest" not in session
+    assert ids["other"] not in text and "Robin Other" not in text and "beacon" not in text
