@@ -14,6 +14,7 @@ from cli.case import add_case_commands, run_case_command
 from cli.evidence import add_evidence_commands
 from cli.exit_codes import Exit
 from cli.formats import add_format_flags
+from cli.privacy_export import add_export_parser
 
 if TYPE_CHECKING:
     from infra.settings import Settings
@@ -47,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="audit the event store")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     _audit_parsers(audit_commands)
+    privacy = commands.add_parser(
+        "privacy", help="what rtw holds about one person: export it (subject access)")
+    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    add_export_parser(privacy_commands)
     completion = commands.add_parser(
         "completion", help="print a shell completion script: "
         "eval \"$(rtw completion bash)\" (or zsh)")
@@ -297,6 +302,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return _against_the_servers(f"webhooks {args.webhooks_command}",
                                     lambda: run_webhooks_command(args, settings))
+    if args.command == "privacy":
+        from cli.privacy_export import run_export
+
+        return _against_the_servers(f"privacy {args.privacy_command}",
+                                    lambda: run_export(args, settings))
     return Exit.USAGE
 
 

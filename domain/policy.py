@@ -202,6 +202,21 @@ class Policy(BaseModel):
         description="What a met trigger suggests (never decides): an attendance review by HR "
         "and the line manager, or a referral to OH.",
     )
+    # Retention. The NHS Records Management Code of Practice (its retention schedule, staff
+    # occupational health records) names two periods: until the 75th birthday, or six years
+    # after the person leaves. rtw counts six years from the case's closure, as it holds no
+    # date of birth and no leaving date outside the case. The 75th birthday and legal holds
+    # (a case kept past its time for a claim or an inquiry) are not modelled yet. The policy
+    # that applies is the employer's version in force on the day of the sweep, not the one
+    # recorded on the case: keeping data is the controller's duty now (UK GDPR Article
+    # 5(1)(e), storage limitation), not part of how the case was run, and a period the
+    # employer changes must reach every record it still holds (`domain.retention`).
+    retention_years_after_closure: int = Field(
+        default=6, ge=1, le=100,
+        description="Whole years after a case's closure that it is kept; on the anniversary "
+        "of the closure (1 March for a 29 February closure in a common year) the retention "
+        "sweep erases it.",
+    )
 
     @model_validator(mode="after")
     def _bank_holidays_unless_given(self) -> Policy:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from infra import bootstrap, temporal_client
 from infra.backoff import Backoff, retry_until_ready
 from infra.employers import EmployerDirectory
 from infra.metrics import install_temporal_metrics
+from infra.policies import PolicyBook
 from infra.settings import Settings
 from infra.telemetry import configure_tracing
 from infra.temporal_client import WORKFLOW_RUNNER
@@ -29,6 +31,7 @@ from readside.schema import ensure_schema
 from readside.webhook_deliveries import WebhookDeliveries
 from worker.projector import projectors
 from worker.relay import build_relay
+from worker.retention import build_retention_worker, configured_eraser, start_retention
 from workflows.case import CaseWorkflow
 
 log = logging.getLogger(__name__)
@@ -88,9 +91,17 @@ async def run_worker(settings: Settings) -> None:
              if settings.relay_in_worker else None)
     webhooks = WebhookActivities(WebhookDirectory.load(settings.webhooks_file, employers),
                                  WebhookDeliveries(pool), http)
+    # Retention: a daily Schedule erases the closed cases whose employer's policy keeps them
+    # no longer, through the eraser (on a task queue of its own).
+    eraser = await start_retention(client, task_queue=settings.task_queue,
+                                   eraser=configured_eraser())
+    policies = PolicyBook.load(settings.policy_dir, employers)
     with ThreadPoolExecutor(max_workers=8) as executor:
         # Each projection keeps its own position; each prepares its tables on first catch-up.
         projecting = projectors(store, pool) if settings.projector_in_worker else []
+        retention = [poll_until_stopped(functools.partial(
+            build_retention_worker, client, task_queue=settings.task_queue, pool=pool,
+            policy_in_force=policies.in_force, eraser=eraser), stop)] if eraser else []
         await asyncio.gather(
             poll_until_stopped(
                 lambda: build_worker(client, task_queue=settings.task_queue, store=store,
@@ -100,6 +111,7 @@ async def run_worker(settings: Settings) -> None:
             ),
             *(projector.run(stop) for projector in projecting),
             *([relay.run(stop)] if relay is not None else []),
+            *retention,
         )
     if relay is not None:
         await relay.close()
