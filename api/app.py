@@ -58,6 +58,8 @@ Errors are `application/problem+json` (RFC 9457).
 
 def create_app(services: Services | None = None, settings: Settings | None = None) -> FastAPI:
     """The app with given services, or one that builds them from settings at startup."""
+    if services is None:
+        (settings or Settings()).require_keys("api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -221,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
         field = "RTW_" + str(first["loc"][0]).upper()
         print(f"rtw: {field}: {first['msg']}", file=sys.stderr)
         return Exit.USAGE
+    keys_problem = settings.keys_problem() if args.command in ("worker", "api") else None
+    if keys_problem:  # rtw never runs unencrypted: one line naming every missing key
+        print(f"rtw {args.command}: {keys_problem}", file=sys.stderr)
+        return Exit.USAGE
     if args.command in SERVER_COMMANDS and not settings.audit_hmac_key:
         print(f"rtw: {MISSING_AUDIT_KEY}", file=sys.stderr)
         return Exit.USAGE
