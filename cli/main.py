@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         "completion", help="print a shell completion script: "
         "eval \"$(rtw completion bash)\" (or zsh)")
     completion.add_argument("shell", choices=["bash", "zsh"])
+    from cli.keys import add_keys_commands
+
+    add_keys_commands(commands)
     return parser
 
 
@@ -285,6 +288,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return _against_the_servers(f"audit {args.audit_command}",
                                     lambda: run(args.audit_command, args, settings))
+    if args.command == "keys":
+        from cli.keys import run_keys_command
+
+        return run_keys_command(args, settings)
     return Exit.USAGE
 
 
