@@ -27,6 +27,11 @@ LOCAL_ENV_FILE = Path(os.environ.get("RTW_HOME", ".rtw")) / "local.env"
 REQUIRED_KEYS = ("payload_keys", "event_cipher_key", "audit_hmac_key")
 PAYLOAD_KEY_SIZES = (16, 24, 32)
 
+MISSING_PAYLOAD_KEYS = (
+    "RTW_PAYLOAD_KEYS is not set ('kid:base64key[,kid:base64key...]', keys of 16, 24 or 32 "
+    "bytes): Temporal payloads are always encrypted; `rtw run` writes one for the local stack"
+)
+
 MISSING_AUDIT_KEY = (
     "RTW_AUDIT_HMAC_KEY is not set (base64 of 32 random bytes; `rtw run` writes one to "
     ".rtw/local.env for the local stack)"
@@ -171,6 +176,11 @@ class Settings(BaseSettings):
                 "`rtw run` writes it to .rtw/local.env for the local stack"
             )
         return self.database_url
+
+    def require_payload_keys(self) -> str:
+        if not self.payload_keys:
+            raise SystemExit(MISSING_PAYLOAD_KEYS)
+        return self.payload_keys
 
     def resolved_tokens_file(self) -> Path:
         return self.tokens_file or self.home / "tokens.json"
