@@ -18,7 +18,10 @@ fails at once instead of retrying its first task. A genuine case carries on.
 Payloads sealed before the seal carried the workflow id (version 1: associated data = the key
 id only) still open with their key, so the histories of running cases replay. They are bound
 to no case; they stop opening when their key leaves the ring (see the README, "the Temporal
-boundary").
+boundary"). Whether a payload opens depends on the payload and the ring alone, never on when
+the worker meets it (live or replaying): a message refused live but accepted on replay (or the
+reverse) would make the replay diverge from the history and stop the case. For the same reason
+a payload key leaves the ring only once no running case's history holds what it sealed.
 """
 
 from __future__ import annotations
