@@ -120,7 +120,13 @@ def rotate(key: str, settings: Settings, environ: dict[str, str] | None = None
         secret = settings.secrets_dir / name.lower()
         if secret.is_file():
             new_spec, kid = rotated(secret.read_text().strip(), setting=name)
-            write_secret(secret, new_spec + "\n")
+            try:
+                write_secret(secret, new_spec + "\n")
+            except OSError as error:
+                raise CannotRotate(
+                    f"{name}: cannot rewrite {secret} ({error.strerror}); a secret mounted "
+                    "read-only (Docker, Kubernetes) is rotated where it is kept: put a new "
+                    "'kid:base64key' in front of its value, with a comma") from None
             return kid, [secret]
     raise CannotRotate(f"{name} is not configured in {LOCAL_ENV_FILE} nor in RTW_SECRETS_DIR; "
                        "nothing to rotate (`rtw run` writes the local stack's keys)")

@@ -134,3 +134,4 @@ async def test_a_case_sealed_before_a_payload_key_rotation_carries_on_after_it(
         assert updates
         payload = updates[-1].accepted_request.input.args.payloads[0]
         assert payload.metadata["encryption-key-id"] == b"k2"
+
