@@ -22,7 +22,7 @@ from domain.stages import Action, ContactMethod
 from eventstore.store import CaseEventStore
 from infra.codec import SealedCodec
 from tests.conftest import TEST_PAYLOAD_KEYS
-from tests.support.api_harness import ApiStack, auth, open_case, serve_api
+from tests.support.api_harness import ApiStack, absence, auth, open_case, serve_api
 from tests.support.builders import HR_ACTOR, open_command
 from workflows.case import CaseWorkflow
 from workflows.payloads import ACTION_INPUTS, AbsenceExtendedInput, CaseWorkflowInput
@@ -107,3 +107,21 @@ async def test_a_client_without_keys_can_neither_signal_nor_update_a_case(
     # One early contact (the manager's, through the API); no extension.
     assert after.count("EarlyContactRecorded") == 1
     assert "AbsenceExtended" not in after
+
+
+@pytest.mark.xfail(strict=True, reason="the start routes use REJECT_DUPLICATE, so the failed "
+                   "foreign run holds the case id; ALLOW_DUPLICATE_FAILED_ONLY in "
+                   "api/routes/absences.py, referrals.py and community.py frees it")
+async def test_a_foreign_start_does_not_keep_the_genuine_absence_from_opening(
+    dev_server_env: WorkflowEnvironment, api: ApiStack, store: CaseEventStore
+) -> None:
+    body = absence()
+    command = open_command(absence_id=body["absence_id"])
+    case_id = case_id_for_absence(body["employer_id"], body["absence_id"])
+    squatter = await dev_server_env.client.start_workflow(
+        CaseWorkflow.run, CaseWorkflowInput(case_id=case_id, open=command, opened_by=HR_ACTOR),
+        id=case_id, task_queue=api.harness.task_queue)
+    with pytest.raises(WorkflowFailureError):
+        await asyncio.wait_for(squatter.result(), timeout=15)
+    genuine = await api.http.post("/v1/absences", json=body, headers=auth(Role.HR))
+    assert genuine.status_code == 201, genuine.text
