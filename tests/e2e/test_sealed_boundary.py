@@ -89,6 +89,10 @@ async def test_a_client_without_keys_can_neither_signal_nor_update_a_case(
     with pytest.raises(WorkflowUpdateFailedError):
         await plain.execute_update(Action.RECORD_EARLY_CONTACT.value, update)
 
+    # Nor read it: the case answers a query sealed, which the keyless client cannot open.
+    with pytest.raises(Exception, match="binary/encrypted"):
+        await plain.query(CaseWorkflow.view)
+
     # A sealed payload taken from another case's history does not open here either.
     other = await opened(api, store)
     sealed_for_other = (await SealedCodec.from_spec(TEST_PAYLOAD_KEYS).with_context(
