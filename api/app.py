@@ -32,6 +32,7 @@ from api.routes import (
     reports,
     worklist,
 )
+from api.routes import codec as codec_route
 from api.routes import metrics as metrics_route
 from api.services import Services
 from api.tracing import TracingMiddleware
@@ -58,6 +59,8 @@ Errors are `application/problem+json` (RFC 9457).
 
 def create_app(services: Services | None = None, settings: Settings | None = None) -> FastAPI:
     """The app with given services, or one that builds them from settings at startup."""
+    if services is None:
+        (settings or Settings()).require_keys("api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -93,6 +96,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(corrections.router)
     app.include_router(community.router)
     app.include_router(employees.router)
+    app.include_router(codec_route.router)
     install_web(app)
     if services is None:
         install_temporal_metrics()  # before the lifespan's client connects
@@ -106,6 +110,10 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body,
                        allowances=(documents.upload_allowance(max_document),))
     app.add_middleware(TracingMiddleware, tracer=tracer)
+    codec_settings = settings if settings is not None or services is not None else Settings()
+    origins = codec_route.cors_origins(codec_settings.codec_cors_origins) if codec_settings else []
+    if origins:
+        app.add_middleware(codec_route.CodecCors, origins=origins)
     _document_problems(app)
     return app
 

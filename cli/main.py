@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     from cli.webhooks import add_webhooks_commands
 
     add_webhooks_commands(commands)
+    from cli.keys import add_keys_commands
+
+    add_keys_commands(commands)
     return parser
 
 
@@ -237,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         field = "RTW_" + str(first["loc"][0]).upper()
         print(f"rtw: {field}: {first['msg']}", file=sys.stderr)
         return Exit.USAGE
+    keys_problem = settings.keys_problem() if args.command in ("worker", "api") else None
+    if keys_problem:  # rtw never runs unencrypted: one line naming every missing key
+        print(f"rtw {args.command}: {keys_problem}", file=sys.stderr)
+        return Exit.USAGE
     if args.command in SERVER_COMMANDS and not settings.audit_hmac_key:
         print(f"rtw: {MISSING_AUDIT_KEY}", file=sys.stderr)
         return Exit.USAGE
@@ -307,6 +314,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return _against_the_servers(f"privacy {args.privacy_command}",
                                     lambda: run_export(args, settings))
+    if args.command == "keys":
+        from cli.keys import run_keys_command
+
+        return run_keys_command(args, settings)
     return Exit.USAGE
 
 

@@ -70,11 +70,13 @@ async def temporal(settings: Settings, *, tracer: trace.Tracer | None = None,
                    wait: bool = False, lazy: bool = False) -> Client:
     """A Temporal client with the pydantic converter, the payload codec and tracing; with
     `wait`, once the server answers (the SDK then reconnects by itself); `lazy`, connecting
-    on first use."""
+    on first use. Without RTW_PAYLOAD_KEYS it stops with one line: there is no unencrypted
+    client."""
+    payload_keys = settings.require_payload_keys()
     return await _once(lambda: temporal_client.connect(
         settings.temporal_address,
         settings.temporal_namespace,
-        payload_keys=settings.payload_keys,
+        payload_keys=payload_keys,
         tracer=tracer,
         lazy=lazy,
     ), name="temporal client", wait=wait, transient=temporal_unreachable)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -15,10 +16,21 @@ from pydantic_settings import (
 )
 
 from eventstore.chain import AuditKey
+from eventstore.keyring import parse_key_ring
 
 # `rtw run` writes the local stack's URLs and keys here, so that `rtw audit …` finds them.
 LOCAL_ENV_FILE = Path(os.environ.get("RTW_HOME", ".rtw")) / "local.env"
 
+
+# The keys without which no worker or API starts: Temporal payloads, the event store's cipher and
+# the chain's MAC. `rtw run` writes all three for the local stack.
+REQUIRED_KEYS = ("payload_keys", "event_cipher_key", "audit_hmac_key")
+PAYLOAD_KEY_SIZES = (16, 24, 32)
+
+MISSING_PAYLOAD_KEYS = (
+    "RTW_PAYLOAD_KEYS is not set ('kid:base64key[,kid:base64key...]', keys of 16, 24 or 32 "
+    "bytes): Temporal payloads are always encrypted; `rtw run` writes one for the local stack"
+)
 
 MISSING_AUDIT_KEY = (
     "RTW_AUDIT_HMAC_KEY is not set (base64 of 32 random bytes; `rtw run` writes one to "
@@ -87,6 +99,10 @@ class Settings(BaseSettings):
     oidc_client_secret: str | None = Field(default=None)
     oidc_role_claim: str = Field(default="rtw_role")
     oidc_employers_claim: str = Field(default="rtw_employers")
+    codec_cors_origins: str = Field(
+        default="", pattern=r"^[^\s]*$",
+        description="Comma-separated origins (e.g. the Temporal UI's, http://127.0.0.1:8233) "
+        "allowed to call POST /v1/codec/decode from a browser.")
 
     @classmethod
     def settings_customise_sources(
@@ -117,6 +133,35 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is not a folder")
         return value
 
+    @field_validator("payload_keys")
+    @classmethod
+    def _payload_keys_are_usable(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_key_ring(value, setting="RTW_PAYLOAD_KEYS", sizes=PAYLOAD_KEY_SIZES)
+        return value
+
+    def missing_keys(self) -> list[str]:
+        """The required key settings that are not set, by their variable names."""
+        return [f"RTW_{name.upper()}" for name in REQUIRED_KEYS
+                if not (getattr(self, name) or "").strip()]
+
+    def keys_problem(self) -> str | None:
+        """One line naming the missing key settings, or None when all are set."""
+        missing = self.missing_keys()
+        if not missing:
+            return None
+        return (f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: rtw "
+                "never runs unencrypted (each key 'kid:base64key', see `rtw keys`; `rtw run` "
+                "writes them for the local stack)")
+
+    def require_keys(self, process: str) -> None:
+        """Exit 2 with one line when a key is missing: a worker or an API never starts
+        without encryption."""
+        problem = self.keys_problem()
+        if problem:
+            print(f"rtw {process}: {problem}", file=sys.stderr)
+            raise SystemExit(2)
+
     @field_validator("audit_hmac_key")
     @classmethod
     def _audit_key_is_usable(cls, value: str | None) -> str | None:
@@ -131,6 +176,11 @@ class Settings(BaseSettings):
                 "`rtw run` writes it to .rtw/local.env for the local stack"
             )
         return self.database_url
+
+    def require_payload_keys(self) -> str:
+        if not self.payload_keys:
+            raise SystemExit(MISSING_PAYLOAD_KEYS)
+        return self.payload_keys
 
     def resolved_tokens_file(self) -> Path:
         return self.tokens_file or self.home / "tokens.json"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from opentelemetry import trace
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -12,11 +10,10 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from infra.codec import AesGcmCodec
+from infra.codec import SealedCodec, SealedPayloadConverter
 from workflows.search_attributes import CASE_SEARCH_ATTRIBUTES
 
 # domain/ is pure and deterministic, so it is loaded once outside the sandbox; this also
@@ -30,11 +27,13 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
 
 
 def data_converter(payload_keys: str | None) -> DataConverter:
-    """The pydantic converter, encrypting payloads when keys are configured."""
-    if not payload_keys:
-        return pydantic_data_converter
-    return dataclasses.replace(
-        pydantic_data_converter, payload_codec=AesGcmCodec.from_spec(payload_keys)
+    """The pydantic converter behind the sealed codec; failure messages and stack traces go
+    into encoded attributes, so they are sealed too. There is no unencrypted mode: without
+    keys this raises a `KeyRingError` naming RTW_PAYLOAD_KEYS."""
+    return DataConverter(
+        payload_converter_class=SealedPayloadConverter,
+        payload_codec=SealedCodec.from_spec(payload_keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 
 

@@ -15,7 +15,7 @@ from infra.settings import LOCAL_ENV_FILE, Settings
 from infra.tokens import issue_dev_tokens
 from localstack.postgres import LocalPostgres
 from localstack.restart_budget import RestartBudget
-from localstack.temporal import dev_server_args, port_is_free, wait_for_port
+from localstack.temporal import dev_server_args, port_is_free, ui_origins, wait_for_port
 
 
 def _local_secrets(home: Path) -> dict[str, str]:
@@ -104,6 +104,10 @@ class Supervisor:
             "RTW_TOKENS_FILE": str(tokens_file),
             "RTW_TEMPORAL_ADDRESS": self.settings.temporal_address,
             "RTW_TEMPORAL_NAMESPACE": self.settings.temporal_namespace,
+            # The dev server's UI decodes payloads through the API's codec route.
+            "RTW_CODEC_CORS_ORIGINS": self.settings.codec_cors_origins or ui_origins(
+                self.settings.temporal_address.rpartition(":")[0],
+                self.settings.temporal_ui_port),
             **_local_secrets(self.home),
         }
         _write_local_env(env_values)
@@ -168,6 +172,7 @@ class Supervisor:
                     ui_port=self.settings.temporal_ui_port,
                     namespace=self.settings.temporal_namespace,
                     host=host,
+                    codec_endpoint=self._codec_endpoint(),
                 ),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -175,6 +180,10 @@ class Supervisor:
             )
         self.children["temporal"] = temporal
         wait_for_port(host, int(port), process=temporal)
+
+    def _codec_endpoint(self) -> str:
+        """The API's codec route, for the dev server's UI (it appends `/decode`)."""
+        return f"http://{self.settings.api_host}:{self.settings.api_port}/v1/codec"
 
     def _spawn(self, name: str, env: dict[str, str]) -> None:
         self.children[name] = subprocess.Popen(
@@ -189,7 +198,8 @@ class Supervisor:
             "(paste the 'oh' token of the dev tokens file as the access token)\n"
             f"  API          http://{self.settings.api_host}:{self.settings.api_port}\n"
             f"  API docs     http://{self.settings.api_host}:{self.settings.api_port}/docs\n"
-            f"  Temporal UI  http://{ui_host}:{self.settings.temporal_ui_port}\n"
+            f"  Temporal UI  http://{ui_host}:{self.settings.temporal_ui_port} (payloads "
+            f"decoded by {self._codec_endpoint()}/decode for OH and admin tokens)\n"
             f"  Temporal     {self.settings.temporal_address} "
             f"(namespace {self.settings.temporal_namespace})\n"
             f"  PostgreSQL   {self.postgres.url()}\n"

@@ -24,8 +24,11 @@ def installed_binary(name: str) -> str:
 
 
 def dev_server_args(
-    *, db_file: Path, port: int, ui_port: int, namespace: str, host: str = "127.0.0.1"
+    *, db_file: Path, port: int, ui_port: int, namespace: str, host: str = "127.0.0.1",
+    codec_endpoint: str | None = None,
 ) -> list[str]:
+    """The dev server's command line; `codec_endpoint` is where its UI asks for payloads to
+    be decoded (rtw's API: `{api}/v1/codec`, to which the UI adds `/decode`)."""
     args = [
         installed_binary("temporal"), "server", "start-dev",
         "--db-filename", str(db_file),
@@ -38,9 +41,17 @@ def dev_server_args(
         "--sqlite-pragma", "journal_mode=wal",
         "--sqlite-pragma", "synchronous=normal",
     ]
+    if codec_endpoint:
+        args += ["--ui-codec-endpoint", codec_endpoint]
     for name, kind in CASE_SEARCH_ATTRIBUTES.items():
         args += ["--search-attribute", f"{name}={kind}"]
     return args
+
+
+def ui_origins(host: str, ui_port: int) -> str:
+    """The origins a browser may show the dev server's UI from (the address typed decides)."""
+    hosts = {host, "localhost", "127.0.0.1"} if host in ("127.0.0.1", "localhost") else {host}
+    return ",".join(f"http://{name}:{ui_port}" for name in sorted(hosts))
 
 
 def wait_for_port(host: str, port: int, *, process: subprocess.Popen[bytes],

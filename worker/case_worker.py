@@ -69,6 +69,7 @@ async def run_worker(settings: Settings) -> None:
     projector backs off from a database outage, and a Temporal worker that fails (a server
     away for longer than the SDK's own retries) is built again after a pause.
     """
+    settings.require_keys("worker")
     install_temporal_metrics()  # before the client connects, so the SDK's metrics join rtw's
     tracer = configure_tracing("rtw-worker")
     settings.require_database_url()

@@ -20,6 +20,8 @@ def rtw(command: str, tmp_path: Path, **settings: str) -> subprocess.CompletedPr
     env.update({
         "RTW_HOME": str(tmp_path), "RTW_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
         "RTW_AUDIT_HMAC_KEY": base64.b64encode(b"a" * 32).decode(),
+        "RTW_EVENT_CIPHER_KEY": base64.b64encode(b"k" * 32).decode(),
+        "RTW_PAYLOAD_KEYS": "p1:" + base64.b64encode(b"p" * 32).decode(),
         "RTW_TOKENS_FILE": str(tmp_path / "tokens.json"), **settings,
     })
     return subprocess.run([sys.executable, "-m", "cli.main", command], env=env, cwd=tmp_path,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
 from temporalio.testing import WorkflowEnvironment
 
 from cli.policy_migrate import Result, migrate, running_cases
@@ -23,7 +24,8 @@ from domain.commands import RecordEarlyContact
 from domain.policy import DEFAULT_POLICY
 from domain.stages import ContactMethod, ReasonCategory
 from eventstore.store import CaseEventStore
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
+from infra.temporal_client import traced_client
+from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS
 from tests.support.builders import HR_ACTOR, MANAGER_ACTOR, open_command
 from tests.support.driven_cases import DrivenCase
 from tests.support.notices import CaseWriter
@@ -41,7 +43,8 @@ FIVE_DAYS = {"version": "acme-2027-01", "effective_from": "2027-01-04",
 def rtw(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RTW_")}
     env.update({"RTW_HOME": str(tmp_path), "RTW_EVENT_CIPHER_KEY": TEST_CIPHER_KEY,
-                "RTW_AUDIT_HMAC_KEY": TEST_AUDIT_KEY, **settings})
+                "RTW_AUDIT_HMAC_KEY": TEST_AUDIT_KEY, "RTW_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS,
+                **settings})
     return subprocess.run([sys.executable, "-m", "cli.main", "policy", *args], env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
 
@@ -189,7 +192,9 @@ async def test_migrate_dry_run_lists_deadlines_then_migrate_moves_each_running_c
     policies.mkdir()
     (policies / f"{employer}.json").write_text(json.dumps(
         [json.loads(slower.model_dump_json())]))
-    client = dev_server_env.client
+    # Sealed like every rtw client: `rtw policy migrate` signals the cases with the same key.
+    client = traced_client(dev_server_env.client, payload_keys=TEST_PAYLOAD_KEYS,
+                           tracer=TracerProvider().get_tracer("rtw-test"))
     async with running_worker(client, store, database_url) as harness:
         command = open_command(absence_id=f"ABS-{uuid.uuid4().hex[:8]}", first_day=today,
                                reason=ReasonCategory.OTHER).model_copy(
