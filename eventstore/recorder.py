@@ -22,6 +22,7 @@ from psycopg.sql import SQL, Identifier
 from eventstore.chain import ChainHead
 from eventstore.outbox import INSERT_NOTICE, NOTICES_DDL, NewNotice
 from eventstore.schema_lock import SCHEMA_LOCK
+from eventstore.subject_keys import SUBJECT_KEYS_DDL
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
@@ -66,6 +67,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             )
         # The outbox commits with the events that cause its notices.
         self.sql_create_statements.append(SQL(NOTICES_DDL).format())
+        # Each case's data key, wrapped (envelope encryption; `eventstore.subject_keys`).
+        self.sql_create_statements.append(SQL(SUBJECT_KEYS_DDL).format())
         # Only ever forward: a stale writer cannot move a head back.
         self.upsert_head_statement = SQL(
             "INSERT INTO {heads} AS h (case_id, last_position, last_mac, head_mac) "
