@@ -14,6 +14,7 @@ from cli.case import add_case_commands, run_case_command
 from cli.evidence import add_evidence_commands
 from cli.exit_codes import Exit
 from cli.formats import add_format_flags
+from cli.privacy import add_privacy_commands
 
 if TYPE_CHECKING:
     from infra.settings import Settings
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="audit the event store")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     _audit_parsers(audit_commands)
+    add_privacy_commands(commands)
     completion = commands.add_parser(
         "completion", help="print a shell completion script: "
         "eval \"$(rtw completion bash)\" (or zsh)")
@@ -281,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return _against_the_servers(f"audit {args.audit_command}",
                                     lambda: run(args.audit_command, args, settings))
+    if args.command == "privacy":
+        from cli.privacy import run_privacy_command
+
+        return _against_the_servers(f"privacy {args.privacy_command}",
+                                    lambda: run_privacy_command(args, settings))
     return Exit.USAGE
 
 
