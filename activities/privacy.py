@@ -32,7 +32,6 @@ from domain.ids import employee_key
 from domain.journey.erasure import CaseDataErased, ErasureGround
 from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore, EventPositionConflict, NewCaseEvent
-from eventstore.subject_keys import is_erased
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +40,8 @@ APPEND_ATTEMPTS = 5
 
 
 class NotErasable(ValueError):
-    """A case that cannot be erased by destroying a key (opened before data keys existed), or
-    one the store does not hold."""
+    """A case the store does not hold, or one stored before data keys whose chain does not
+    verify (it is not rewritten)."""
 
 
 class ReadModels(Protocol):
@@ -107,14 +106,22 @@ class Eraser:
         return done
 
     def _check_erasable(self, case_ids: Sequence[str]) -> None:
+        """Every case has events, and a case stored before data keys has a chain that
+        verifies (it is re-sealed before its key is destroyed): checked before any change."""
+        from eventstore.verify import verify_cases
+
         for case_id in case_ids:
             UUID(case_id)
-            if self._store.subject_keys.get(case_id) is None:
-                if not self._store.history(case_id, up_to=1):
-                    raise NotErasable(f"case {case_id}: no events recorded")
+            if self._store.subject_keys.get(case_id) is not None:
+                continue
+            verdicts = list(verify_cases(self._store, case_id))
+            if not verdicts:
+                raise NotErasable(f"case {case_id}: no events recorded")
+            if verdicts[0].broken is not None:
                 raise NotErasable(
-                    f"case {case_id} was opened before cases had data keys: its events cannot "
-                    "be erased by destroying a key (its chain MACs their content in clear)")
+                    f"case {case_id} was stored before data keys and its chain does not "
+                    f"verify at position {verdicts[0].broken.position} "
+                    f"({verdicts[0].broken.problem}): it is not rewritten; investigate first")
 
     async def _legacy_cases(self, employer_id: str, employee_id: str) -> list[str]:
         """Cases of the employee the read side knows of (they may lack a data key)."""
@@ -139,31 +146,33 @@ class Eraser:
         runs = 0
         for workflow_id in workflow_ids:
             runs += await self._end_in_temporal(workflow_id)
+        resealed = await asyncio.to_thread(self._store.reseal_legacy, case_id)
         now = self._clock()
         await asyncio.to_thread(self._store.subject_keys.destroy, [case_id],
                                 reason=f"{ground}: {reason}", at=now)
         if records[-1].event_type == "CaseDataErased":
             return CaseErasure(case_id, 0, already_erased=True, runs_deleted=runs)
         position = await asyncio.to_thread(self._append_erasure, case_id, records, reason=reason,
-                                           requested_by=requested_by, ground=ground, now=now)
+                                           requested_by=requested_by, ground=ground, now=now,
+                                           resealed=resealed)
         await self._wait_for_projections(case_id, position)
         log.info("case %s erased (%s) at the request of %s", case_id, ground, requested_by)
         return CaseErasure(case_id, position - 1, already_erased=False, runs_deleted=runs)
 
     def _append_erasure(self, case_id: str, records: list[CaseEventRecord], *, reason: str,
-                        requested_by: str, ground: ErasureGround, now: datetime) -> int:
+                        requested_by: str, ground: ErasureGround, now: datetime,
+                        resealed: int = 0) -> int:
         for _ in range(APPEND_ATTEMPTS):
             last = records[-1]
             if last.event_type == "CaseDataErased":
                 return last.position
-            erased = sum(1 for r in records if is_erased(r) or r.data.get("sealed"))
             event = CaseDataErased(
                 occurred_at=now,
                 actor=Actor(id=requested_by, role=Role.ADMIN if ground == "erasure_request"
                             else Role.SYSTEM, source=Source.CLI if ground == "erasure_request"
                             else Source.TIMER),
                 reason=reason, ground=ground, requested_by=requested_by,
-                events_erased=max(erased, len(records)),
+                events_erased=len(records), resealed_events=resealed,
             )
             try:
                 self._store.append_unsealed(

@@ -35,6 +35,10 @@ class EventPositionConflict(Exception):
     """Other events already hold the positions being appended: a second writer exists."""
 
 
+class ChainDoesNotHold(ValueError):
+    """A case whose chain does not verify is not rewritten (re-sealed for erasure)."""
+
+
 class UnknownCorrectedEvent(ValueError):
     """A correction names an event that is not earlier in the same case."""
 
@@ -261,6 +265,37 @@ class CaseEventStore(Application[UUID]):
         except IntegrityError:
             return self._already_present(case_id, first_position, [event])
         return AppendOutcome(appended=1, already_present=0)
+
+    def reseal_legacy(self, case_id: str) -> int:
+        """Seal a case stored before data keys under a new data key, and re-sign its chain
+        (scheme 2) over the sealed rows: the step before erasing such a case, whose scheme-1
+        MACs cover its content in clear. Refused unless its chain verifies first. Returns how
+        many events were re-sealed (0 for a case that already has a data key)."""
+        from eventstore.verify import verify_cases  # verify reads the store: imported late
+
+        if self.subject_keys.get(case_id) is not None:
+            return 0
+        verdicts = list(verify_cases(self, case_id))
+        if not verdicts or verdicts[0].broken is not None:
+            problem = verdicts[0].broken.problem if verdicts and verdicts[0].broken else \
+                "no events"
+            raise ChainDoesNotHold(f"case {case_id}: its chain does not verify ({problem}); "
+                                   "it is not re-sealed")
+        records = self.history(case_id)
+        subject = subject_of(records[0].data)
+        if subject is None:
+            raise ChainDoesNotHold(f"case {case_id}: its first event names no employee")
+        key = self.subject_keys.create(case_id, *subject)
+        previous_mac = GENESIS_MAC
+        states: list[tuple[int, bytes]] = []
+        for record in records:
+            sealed = seal_record(key, replace(record, mac=""))
+            previous_mac = sign_event(self.audit_key, sealed, previous_mac)
+            stored = self.mapper.to_stored_event(replace(sealed, mac=previous_mac))
+            states.append((record.position, stored.state))
+        head = head_for(self.audit_key, case_id, records[-1].position, previous_mac)
+        self.chained_recorder.reseal(case_id, states, head)
+        return len(states)
 
     def _chain_tail(self, case_id: str, first_position: int) -> tuple[int, str]:
         """Where the case's chain ends: its head, or for a case stored before heads existed,

@@ -28,6 +28,10 @@ class CaseDataErased(Event):
                               "retention schedule).")
     events_erased: int = Field(ge=0, description="How many earlier events were made unreadable.")
     method: Literal["data_key_destroyed"] = "data_key_destroyed"
+    resealed_events: int = Field(
+        default=0, ge=0,
+        description="Events stored before cases had data keys, sealed under a new data key "
+        "and their chain re-signed (after it verified) just before that key was destroyed.")
 
 
 # The case's state does not change: nothing of the case can be read after it anyway.
