@@ -51,12 +51,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             SQL(
                 "CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS "
                 "$$BEGIN "
-                "IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = {events_name} "
-                "AND current_setting('rtw.reseal_case', true) = OLD.originator_id::text "
+                "IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = {events_name} THEN "
+                "IF current_setting('rtw.reseal_case', true) = OLD.originator_id::text "
                 "AND NEW.originator_id = OLD.originator_id "
                 "AND NEW.originator_version = OLD.originator_version "
                 "AND NEW.topic = OLD.topic AND NEW.notification_id = OLD.notification_id "
-                "THEN RETURN NEW; END IF; "
+                "THEN RETURN NEW; END IF; END IF; "
                 "RAISE EXCEPTION 'rtw: % on % refused: case events are append-only', "
                 "TG_OP, TG_TABLE_NAME; END$$"
             ).format(refuse=refuse, events_name=Literal(self.events_table_name))
