@@ -53,7 +53,7 @@ SEALED = "sealed"
 ERASED_TEXT = "(erased)"
 ERASED_DATA: dict[str, Any] = {"erased": True}
 """What a reader gets for `data` of an event whose case's key was destroyed."""
-CACHE_SECONDS = 30.0
+CACHE_SECONDS = 5.0
 
 
 class CaseKeyDestroyed(Exception):
