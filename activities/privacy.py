@@ -32,6 +32,7 @@ from domain.ids import employee_key
 from domain.journey.erasure import CaseDataErased, ErasureGround
 from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore, EventPositionConflict, NewCaseEvent
+from eventstore.verify import verify_cases
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,6 @@ class Eraser:
     def _check_erasable(self, case_ids: Sequence[str]) -> None:
         """Every case has events, and a case stored before data keys has a chain that
         verifies (it is re-sealed before its key is destroyed): checked before any change."""
-        from eventstore.verify import verify_cases
-
         for case_id in case_ids:
             UUID(case_id)
             if self._store.subject_keys.get(case_id) is not None:
