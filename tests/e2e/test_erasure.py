@@ -12,13 +12,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import psycopg
 import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
+from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -88,6 +93,39 @@ def live_data_keys(database_url: str) -> list[bytes]:
                     "WHERE wrapped_key IS NOT NULL")]
 
 
+def payloads(message: Message) -> Iterator[Payload]:
+    """Every payload anywhere in a Temporal message (inputs, results, memos, headers...)."""
+    for field, value in message.ListFields():
+        if field.type != FieldDescriptor.TYPE_MESSAGE:
+            continue
+        if isinstance(value, Message):
+            items: list[object] = [value]
+        elif isinstance(value, Mapping):
+            items = list(value.values())
+        else:
+            items = list(value)
+        for item in items:
+            if isinstance(item, Payload):
+                yield item
+            elif isinstance(item, Message):
+                yield from payloads(item)
+
+
+async def temporal_text(client: Client, since: datetime) -> dict[str, bytes]:
+    """Each workflow started since `since`, with every payload of its history decoded by the
+    client's codec (the keys the test holds), as one byte string."""
+    codec = client.data_converter.payload_codec
+    texts: dict[str, bytes] = {}
+    async for execution in client.list_workflows(f"StartTime >= '{since.isoformat()}'"):
+        history = await client.get_workflow_handle(
+            execution.id, run_id=execution.run_id).fetch_history()
+        found = [p for event in history.events for p in payloads(event)]
+        decoded = await codec.decode(found) if codec else found
+        texts[execution.id] = b"\n".join(p.data + bytes(p.metadata.get("encoding", b""))
+                                         for p in decoded)
+    return texts
+
+
 def mentions(text: str | bytes, person: dict[str, str]) -> list[str]:
     haystack = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     return [value for value in person.values() if value in haystack]
@@ -107,6 +145,7 @@ async def test_an_erased_employee_leaves_nothing_readable_in_either_store(
     stack, database_url = api
     store = stack.harness.store
     pool = stack.harness.pool
+    started = datetime.now(UTC) - timedelta(seconds=1)
     async with projecting(stack):
         erased_case = await open_case(stack, absence(employee=ERASED))
         kept_case = await open_case(stack, absence(employee=KEPT))
@@ -119,6 +158,8 @@ async def test_an_erased_employee_leaves_nothing_readable_in_either_store(
         await until(both_projected)
         before = every_row_as_text(database_url)
         assert any(mentions(row, ERASED) for rows in before.values() for row in rows)
+        in_temporal = await temporal_text(stack.client, started)
+        assert mentions(in_temporal[erased_case], ERASED)  # the scan sees them while they are
 
         eraser = Eraser(store, stack.client, partial(remove_read_rows, pool), pool=pool,
                         projection_wait=15.0)
@@ -158,6 +199,10 @@ async def test_an_erased_employee_leaves_nothing_readable_in_either_store(
         return False
 
     await until(gone_from_temporal)
+    remaining = await temporal_text(stack.client, started)
+    assert kept_case in remaining and mentions(remaining[kept_case], KEPT)
+    assert {wid: mentions(text, ERASED) for wid, text in remaining.items()
+            if mentions(text, ERASED)} == {}
 
     # The other employee's case is intact, and readable.
     kept = store.history(kept_case)
