@@ -33,8 +33,14 @@ class CaseErased(ReplayError):
 
 
 def check_not_erased(records: Iterable[CaseEventRecord]) -> None:
-    """Raise `CaseErased` if any of the events reads as erased."""
+    """Raise `CaseErased` if any of the events reads as erased, a `ReplayError` if one's sealed
+    content does not open where it is stored."""
     for record in records:
+        if record.data == {"unreadable": True}:
+            raise ReplayError(
+                f"case {record.case_id}: the content of the event at position "
+                f"{record.position} does not open there (moved or altered: run "
+                "`rtw audit verify`)")
         if record.data == {"erased": True}:
             raise CaseErased(
                 f"case {record.case_id} was erased: its events from position "

@@ -53,6 +53,9 @@ SEALED = "sealed"
 ERASED_TEXT = "(erased)"
 ERASED_DATA: dict[str, Any] = {"erased": True}
 """What a reader gets for `data` of an event whose case's key was destroyed."""
+UNREADABLE_DATA: dict[str, Any] = {"unreadable": True}
+"""What a reader gets for sealed content that does not open where it is (moved from another
+event or case, or altered): evidence for `verify`, never a crash of the reader."""
 CACHE_SECONDS = 5.0
 
 
@@ -110,9 +113,8 @@ def unseal_record(key: DataKey | None, record: CaseEventRecord) -> CaseEventReco
     blob = bytes.fromhex(str(record.data[SEALED]))
     try:
         plain = AESGCM(key.secret).decrypt(blob[:12], blob[12:], _bound(record))
-    except InvalidTag as error:
-        raise ValueError(f"case {record.case_id} position {record.position}: sealed content "
-                         "does not open with the case's key") from error
+    except (InvalidTag, ValueError):
+        return replace(record, data=dict(UNREADABLE_DATA), reason="(unreadable)")
     content = json.loads(plain)
     return replace(record, data=content["data"], reason=content["reason"],
                    actor_id=content.get("actor_id", record.actor_id))

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import Environment
 
+from domain.evolve import ReplayError
 from eventstore.chain import (
     AuditKey,
     AuditKeyError,
@@ -32,6 +33,7 @@ from eventstore.cipher import (
 )
 from eventstore.keyring import KeyRingError
 from eventstore.records import CaseEventRecord
+from eventstore.replay import replay
 from eventstore.subject_keys import (
     ERASED_DATA,
     DataKey,
@@ -142,10 +144,18 @@ def test_sealed_content_reads_back_and_reads_as_erased_without_its_key() -> None
     assert erased.data == ERASED_DATA and "Ada" not in str(erased.__dict__)
 
 
-def test_sealed_content_moved_to_another_position_does_not_open() -> None:
+def test_sealed_content_moved_to_another_position_reads_as_unreadable() -> None:
     key = DataKey(CASE, "dk-1", AESGCM.generate_key(256))
     moved = CaseEventRecord(**{**seal_record(key, record(1)).__dict__,
                                "originator_version": 2})
 
-    with pytest.raises(ValueError, match="does not open"):
-        unseal_record(key, moved)
+    assert unseal_record(key, moved).data == {"unreadable": True}
+
+
+def test_replay_names_the_position_whose_content_does_not_open() -> None:
+    key = DataKey(CASE, "dk-1", AESGCM.generate_key(256))
+    moved = CaseEventRecord(**{**seal_record(key, record(1)).__dict__,
+                               "originator_version": 2})
+
+    with pytest.raises(ReplayError, match="position 2 does not open there"):
+        replay([unseal_record(key, moved)])
