@@ -14,7 +14,7 @@ from cli.case import add_case_commands, run_case_command
 from cli.evidence import add_evidence_commands
 from cli.exit_codes import Exit
 from cli.formats import add_format_flags
-from cli.privacy_export import add_export_parser
+from cli.privacy import add_privacy_commands
 
 if TYPE_CHECKING:
     from infra.settings import Settings
@@ -48,10 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="audit the event store")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     _audit_parsers(audit_commands)
-    privacy = commands.add_parser(
-        "privacy", help="what rtw holds about one person: export it (subject access)")
-    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
-    add_export_parser(privacy_commands)
+    add_privacy_commands(commands)
     completion = commands.add_parser(
         "completion", help="print a shell completion script: "
         "eval \"$(rtw completion bash)\" (or zsh)")
@@ -309,15 +306,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return _against_the_servers(f"webhooks {args.webhooks_command}",
                                     lambda: run_webhooks_command(args, settings))
-    if args.command == "privacy":
-        from cli.privacy_export import run_export
-
-        return _against_the_servers(f"privacy {args.privacy_command}",
-                                    lambda: run_export(args, settings))
     if args.command == "keys":
         from cli.keys import run_keys_command
 
         return run_keys_command(args, settings)
+    if args.command == "privacy":
+        from cli.privacy import run_privacy_command
+
+        return _against_the_servers(f"privacy {args.privacy_command}",
+                                    lambda: run_privacy_command(args, settings))
     return Exit.USAGE
 
 

@@ -35,6 +35,7 @@ from domain.journey.early_contact import (
     MissedContactEscalated,
     ProceededToAssessment,
 )
+from domain.journey.erasure import CaseDataErased
 from domain.journey.escalation import CaseEscalated, EscalationConfirmed, EscalationReviewed
 from domain.journey.fit_note import (
     FitNoteAdviceAccepted,
@@ -81,7 +82,7 @@ from domain.upcasting import upcast
 __all__ = [
     "OPENING_EVENTS", "AbsenceExtended", "AbsenceReasonChanged",
     "AbsenceStarted", "AnyCaseEvent", "AssessmentRecorded",
-    "CaseClosed", "CaseEscalated", "CaseEvent", "CaseManagerAssigned",
+    "CaseClosed", "CaseDataErased", "CaseEscalated", "CaseEvent", "CaseManagerAssigned",
     "CaseManagerCoverArranged", "CaseNoteAdded", "CaseOpened", "CheckInRecorded",
     "CommunityReferralReceived", "ConsentGiven",
     "ConsentWithdrawn",
@@ -119,6 +120,7 @@ AnyCaseEvent = (
     | ReportCommented | ConsentGiven | ConsentWithdrawn
     | LineManagerChanged | EmployeeDetailsChanged | AbsenceReasonChanged
     | CommunityReferralReceived
+    | CaseDataErased
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

@@ -19,6 +19,7 @@ from domain.journey import (
     community,
     corrections,
     early_contact,
+    erasure,
     escalation,
     fit_note,
     hr_facts,
@@ -56,6 +57,7 @@ _APPLY: Evolution = {
     **policy_change.EVOLUTION, **appointments.EVOLUTION,
     **case_notes.EVOLUTION, **corrections.EVOLUTION,
     **ownership.EVOLUTION, **triage.EVOLUTION, **report_consent.EVOLUTION,
+    **erasure.EVOLUTION,
 }
 
 

@@ -17,11 +17,12 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from eventstore.chain import ChainHead
 from eventstore.outbox import INSERT_NOTICE, NOTICES_DDL, NewNotice
 from eventstore.schema_lock import SCHEMA_LOCK
+from eventstore.subject_keys import SUBJECT_KEYS_DDL
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
@@ -43,12 +44,22 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         # Append-only in the database too: a change needs a superuser who switches triggers
         # off, and the chain still shows it.
         refuse = Identifier(self.datastore.schema, "rtw_refuse_change")
+        # One exception: erasing a case stored before data keys re-seals its rows in place
+        # (`reseal`), naming the case in a setting of its own transaction; the row keeps its
+        # case, position, topic and notification id, and the chain is re-signed with it.
         self.sql_create_statements.append(
             SQL(
                 "CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$BEGIN RAISE EXCEPTION 'rtw: % on % refused: case events are append-only', "
+                "$$BEGIN "
+                "IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = {events_name} THEN "
+                "IF current_setting('rtw.reseal_case', true) = OLD.originator_id::text "
+                "AND NEW.originator_id = OLD.originator_id "
+                "AND NEW.originator_version = OLD.originator_version "
+                "AND NEW.topic = OLD.topic AND NEW.notification_id = OLD.notification_id "
+                "THEN RETURN NEW; END IF; END IF; "
+                "RAISE EXCEPTION 'rtw: % on % refused: case events are append-only', "
                 "TG_OP, TG_TABLE_NAME; END$$"
-            ).format(refuse=refuse)
+            ).format(refuse=refuse, events_name=Literal(self.events_table_name))
         )
         events = Identifier(self.datastore.schema, self.events_table_name)
         for name, table, operations, scope in (
@@ -66,6 +77,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             )
         # The outbox commits with the events that cause its notices.
         self.sql_create_statements.append(SQL(NOTICES_DDL).format())
+        # Each case's data key, wrapped (envelope encryption; `eventstore.subject_keys`).
+        self.sql_create_statements.append(SQL(SUBJECT_KEYS_DDL).format())
         # Only ever forward: a stale writer cannot move a head back.
         self.upsert_head_statement = SQL(
             "INSERT INTO {heads} AS h (case_id, last_position, last_mac, head_mac) "
@@ -141,6 +154,24 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                     chain_head.head_mac,
                 ),
             )
+
+    def reseal(self, case_id: str, states: Sequence[tuple[int, bytes]], head: ChainHead
+               ) -> None:
+        """Rewrite the states of a case's events in place, and its head, in one transaction:
+        only for erasing a case stored before data keys (see the trigger above)."""
+        events = Identifier(self.datastore.schema, self.events_table_name)
+        heads = Identifier(self.datastore.schema, self.heads_table_name)
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute("SELECT set_config('rtw.reseal_case', %s, true)", (case_id,))
+            curs.executemany(
+                SQL("UPDATE {events} SET state = %s WHERE originator_id = %s AND "
+                    "originator_version = %s").format(events=events),
+                [(state, UUID(case_id), position) for position, state in states])
+            curs.execute(
+                SQL("UPDATE {heads} SET last_position = %s, last_mac = %s, head_mac = %s "
+                    "WHERE case_id = %s").format(heads=heads),
+                (head.last_position, head.last_mac, head.head_mac, UUID(case_id)))
+            curs.execute("SELECT set_config('rtw.reseal_case', '', true)")
 
     def select_head(self, case_id: str) -> ChainHead | None:
         with self.datastore.transaction(commit=False) as curs:

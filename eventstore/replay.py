@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cached_property
 
 from domain.events import parse_event
-from domain.evolve import evolve, fold
+from domain.evolve import ReplayError, evolve, fold
 from domain.state import CaseState
 from eventstore.records import CaseEventRecord
 from eventstore.view import EventView
@@ -27,8 +27,30 @@ class ReplayStep:
         return EventView.read(self.record)
 
 
+class CaseErased(ReplayError):
+    """The case's events were erased (its data key destroyed): they can no longer be replayed,
+    only verified; the erasure event says when and why."""
+
+
+def check_not_erased(records: Iterable[CaseEventRecord]) -> None:
+    """Raise `CaseErased` if any of the events reads as erased, a `ReplayError` if one's sealed
+    content does not open where it is stored."""
+    for record in records:
+        if record.data == {"unreadable": True}:
+            raise ReplayError(
+                f"case {record.case_id}: the content of the event at position "
+                f"{record.position} does not open there (moved or altered: run "
+                "`rtw audit verify`)")
+        if record.data == {"erased": True}:
+            raise CaseErased(
+                f"case {record.case_id} was erased: its events from position "
+                f"{record.position} are unreadable (they still verify; the erasure event "
+                "at the end of the case says when and why)")
+
+
 def replay(records: list[CaseEventRecord]) -> list[ReplayStep]:
     """Fold the stored events in order through `domain.evolve`."""
+    check_not_erased(records)
     steps: list[ReplayStep] = []
     state: CaseState | None = None
     for record in records:
@@ -40,6 +62,8 @@ def replay(records: list[CaseEventRecord]) -> list[ReplayStep]:
 def state_of(records: Iterable[CaseEventRecord]) -> CaseState | None:
     """The case as its stored events (upcast) have made it, by the workflow's own rules, without
     keeping the state after each step; None for a case with no events."""
+    records = list(records)
+    check_not_erased(records)
     return fold(parse_event(record.data) for record in records)
 
 

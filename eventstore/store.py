@@ -10,19 +10,33 @@ from urllib.parse import unquote, urlparse
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
 from domain.events import CaseEvent
-from eventstore.chain import GENESIS_MAC, AuditKey, event_mac, head_for
+from eventstore.chain import GENESIS_MAC, AuditKey, head_for, sign_event
+from eventstore.cipher import KeyedCipher, cipher_ring
 from eventstore.outbox import NewNotice
 from eventstore.recorder import ChainedPostgresRecorder
 from eventstore.records import CaseEventRecord
+from eventstore.subject_keys import (
+    CaseKeyDestroyed,
+    DataKey,
+    SubjectKeys,
+    seal_record,
+    subject_of,
+    unseal_record,
+)
 from eventstore.transcoder import CaseTranscoder
 
 
 class EventPositionConflict(Exception):
     """Other events already hold the positions being appended: a second writer exists."""
+
+
+class ChainDoesNotHold(ValueError):
+    """A case whose chain does not verify is not rewritten (re-sealed for erasure)."""
 
 
 class UnknownCorrectedEvent(ValueError):
@@ -94,6 +108,25 @@ def postgres_environment(database_url: str) -> dict[str, str]:
     }
 
 
+class UnsealingMapper(Mapper[UUID]):
+    """The library's mapper, which gives readers each case event with its sealed content
+    opened by the case's data key (or marked erased once that key is destroyed). Every reader
+    of the store (history, exports, projections) goes through it; `verify` uses `sealed`."""
+
+    keys: SubjectKeys | None = None
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        event = super().to_domain_event(stored_event)
+        if self.keys is not None and isinstance(event, CaseEventRecord):
+            return unseal_record(self.keys.get(event.case_id), event)
+        return event
+
+    def sealed(self) -> Mapper[UUID]:
+        """A mapper giving records exactly as stored, content still sealed."""
+        return Mapper(transcoder=self.transcoder, cipher=self.cipher,
+                      compressor=self.compressor)
+
+
 class CaseEventStore(Application[UUID]):
     """The legal record of every case. Synchronous: call it from a thread, never the event loop."""
 
@@ -102,18 +135,34 @@ class CaseEventStore(Application[UUID]):
     def __init__(self, env: Mapping[str, str], *, audit_key: AuditKey) -> None:
         super().__init__(env=env)
         self.audit_key = audit_key
+        cipher_key = env.get("CIPHER_KEY")
+        self.subject_keys = SubjectKeys(self.chained_recorder.datastore,
+                                        cipher_ring(cipher_key) if cipher_key else None)
+        self.unsealing_mapper.keys = self.subject_keys
 
     @classmethod
     def connect(
         cls, database_url: str, *, cipher_key: str | None, audit_key: str | None
     ) -> CaseEventStore:
-        """The store at `database_url`; `audit_key` is RTW_AUDIT_HMAC_KEY (base64)."""
+        """The store at `database_url`; `cipher_key` is RTW_EVENT_CIPHER_KEY and `audit_key`
+        RTW_AUDIT_HMAC_KEY, each a key ring (`eventstore.keyring`) or one bare base64 key."""
         key = AuditKey.from_base64(audit_key)
         env = postgres_environment(database_url)
         if cipher_key:
-            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+            cipher_ring(cipher_key)  # a bad ring is refused here, naming the setting
+            env["CIPHER_TOPIC"] = get_topic(KeyedCipher)
             env["CIPHER_KEY"] = cipher_key
         return cls(env=env, audit_key=key)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(transcoder=self.construct_transcoder(),
+                                   mapper_class=UnsealingMapper)
+
+    @property
+    def unsealing_mapper(self) -> UnsealingMapper:
+        if not isinstance(self.mapper, UnsealingMapper):
+            raise TypeError("the event store must use UnsealingMapper")
+        return self.mapper
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = CaseTranscoder()
@@ -167,9 +216,12 @@ class CaseEventStore(Application[UUID]):
             )
             for offset, event in enumerate(events)
         ]
+        data_key = self._data_key(case_id, first_position, events)
+        if data_key is not None:
+            unsigned = [seal_record(data_key, record) for record in unsigned]
         records: list[CaseEventRecord] = []
         for record in unsigned:
-            previous_mac = event_mac(self.audit_key, record, previous_mac)
+            previous_mac = sign_event(self.audit_key, record, previous_mac)
             records.append(replace(record, mac=previous_mac))
         new_head = head_for(self.audit_key, case_id, last_position, previous_mac)
         try:
@@ -177,6 +229,73 @@ class CaseEventStore(Application[UUID]):
         except IntegrityError:
             return self._already_present(case_id, first_position, events)
         return AppendOutcome(appended=len(records), already_present=0)
+
+    def _data_key(self, case_id: str, first_position: int, events: Sequence[NewCaseEvent]
+                  ) -> DataKey | None:
+        """The key to seal the case's new events with: made with the case's first event when
+        a cipher ring is configured; None for a case opened before data keys existed."""
+        key = self.subject_keys.get(case_id)
+        if key is None and first_position == 1 and self.subject_keys.enabled:
+            subject = subject_of(events[0].data)
+            if subject is not None:
+                key = self.subject_keys.create(case_id, *subject)
+        if key is not None and key.secret is None:
+            raise CaseKeyDestroyed(f"case {case_id} was erased: it takes no more events")
+        return key
+
+    def append_unsealed(
+        self, *, case_id: str, first_position: int, policy_version: str, workflow_id: str,
+        run_id: str, event: NewCaseEvent, recorded_at: datetime | None = None,
+    ) -> AppendOutcome:
+        """Append one event that holds no personal data in clear, even to a case whose data key
+        is destroyed (the record of an erasure itself)."""
+        head_position, previous_mac = self._chain_tail(case_id, first_position)
+        if head_position != first_position - 1:
+            return self._already_present(case_id, first_position, [event])
+        record = CaseEventRecord(
+            originator_id=UUID(case_id), originator_version=first_position,
+            timestamp=recorded_at or datetime.now(UTC), policy_version=policy_version,
+            workflow_id=workflow_id, run_id=run_id,
+            **{field.name: getattr(event, field.name) for field in fields(event)},
+        )
+        signed = replace(record, mac=sign_event(self.audit_key, record, previous_mac))
+        new_head = head_for(self.audit_key, case_id, first_position, signed.mac)
+        try:
+            self.events.put([signed], chain_head=new_head)
+        except IntegrityError:
+            return self._already_present(case_id, first_position, [event])
+        return AppendOutcome(appended=1, already_present=0)
+
+    def reseal_legacy(self, case_id: str) -> int:
+        """Seal a case stored before data keys under a new data key, and re-sign its chain
+        (scheme 2) over the sealed rows: the step before erasing such a case, whose scheme-1
+        MACs cover its content in clear. Refused unless its chain verifies first. Returns how
+        many events were re-sealed (0 for a case that already has a data key)."""
+        from eventstore.verify import verify_cases  # verify reads the store: imported late
+
+        if self.subject_keys.get(case_id) is not None:
+            return 0
+        verdicts = list(verify_cases(self, case_id))
+        if not verdicts or verdicts[0].broken is not None:
+            problem = verdicts[0].broken.problem if verdicts and verdicts[0].broken else \
+                "no events"
+            raise ChainDoesNotHold(f"case {case_id}: its chain does not verify ({problem}); "
+                                   "it is not re-sealed")
+        records = self.history(case_id)
+        subject = subject_of(records[0].data)
+        if subject is None:
+            raise ChainDoesNotHold(f"case {case_id}: its first event names no employee")
+        key = self.subject_keys.create(case_id, *subject)
+        previous_mac = GENESIS_MAC
+        states: list[tuple[int, bytes]] = []
+        for record in records:
+            sealed = seal_record(key, replace(record, mac=""))
+            previous_mac = sign_event(self.audit_key, sealed, previous_mac)
+            stored = self.mapper.to_stored_event(replace(sealed, mac=previous_mac))
+            states.append((record.position, stored.state))
+        head = head_for(self.audit_key, case_id, records[-1].position, previous_mac)
+        self.chained_recorder.reseal(case_id, states, head)
+        return len(states)
 
     def _chain_tail(self, case_id: str, first_position: int) -> tuple[int, str]:
         """Where the case's chain ends: its head, or for a case stored before heads existed,
@@ -186,9 +305,11 @@ class CaseEventStore(Application[UUID]):
             return head.last_position, head.last_mac
         if first_position == 1:  # a new case (or a retry of its first append: the insert says)
             return 0, GENESIS_MAC
-        last = list(self.events.get(UUID(case_id), desc=True, limit=1))
-        if last and isinstance(last[0], CaseEventRecord):
-            return last[0].position, last[0].mac
+        last = self.chained_recorder.select_events(UUID(case_id), desc=True, limit=1)
+        if last:
+            record = self.unsealing_mapper.sealed().to_domain_event(last[0])
+            if isinstance(record, CaseEventRecord):
+                return record.position, record.mac
         return 0, GENESIS_MAC
 
     def _check_corrections(self, case_id: str, events: Sequence[NewCaseEvent]) -> None:

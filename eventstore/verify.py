@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 from psycopg.sql import SQL, Composed, Identifier
 
-from eventstore.chain import GENESIS_MAC, AuditKey, ChainHead, event_mac, head_is_authentic
+from eventstore.chain import GENESIS_MAC, AuditKey, ChainHead, head_is_authentic, mac_holds
 from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore
 
@@ -70,8 +70,12 @@ class CaseChainCheck:
             self._break(position, "event carries no MAC (stored before the chain existed, "
                                   "or its MAC was removed)")
             return
-        mac = event_mac(self._key, record, self._previous_mac)
-        if not hmac.compare_digest(mac, record.mac):
+        holds = mac_holds(self._key, record, self._previous_mac)
+        if holds is None:
+            self._break(position, "the key that MACed this event is not in "
+                                  "RTW_AUDIT_HMAC_KEY")
+            return
+        if not holds:
             self._break(position, "MAC does not match: this event was changed, or moved here "
                                   "from another position or case")
             return
@@ -138,6 +142,7 @@ def _merge(
     store: CaseEventStore, event_rows: Iterator[Any], head_rows: Iterator[Any]
 ) -> Iterator[CaseVerdict]:
     """Walk events and heads together, both ordered by case id."""
+    sealed = store.unsealing_mapper.sealed()
     head_row = next(head_rows, None)
     check: CaseChainCheck | None = None
     for row in event_rows:
@@ -146,7 +151,8 @@ def _merge(
             if check is not None:
                 head_row, verdict = _finish(check, head_row, head_rows)
                 yield from verdict
-            check = CaseChainCheck(store.audit_key, store.mapper, str(case_id))
+            # The records as stored: what scheme 2 MACs is the sealed content, readable or not.
+            check = CaseChainCheck(store.audit_key, sealed, str(case_id))
         check.feed(StoredEvent(case_id, row["originator_version"], row["topic"],
                                bytes(row["state"])))
     if check is not None:

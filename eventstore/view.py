@@ -42,7 +42,10 @@ class EventView:
 
     @classmethod
     def read(cls, record: CaseEventRecord) -> EventView:
-        """The event with its data in today's shape: what every reader shows."""
+        """The event with its data in today's shape: what every reader shows (an erased
+        event's data is only the mark that it was erased)."""
+        if record.data in ({"erased": True}, {"unreadable": True}):
+            return cls._of(record, dict(record.data))
         return cls._of(record, upcast(record.data))
 
     @classmethod

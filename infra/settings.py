@@ -16,6 +16,7 @@ from pydantic_settings import (
 )
 
 from eventstore.chain import AuditKey
+from eventstore.cipher import cipher_ring
 from eventstore.keyring import parse_key_ring
 
 # `rtw run` writes the local stack's URLs and keys here, so that `rtw audit …` finds them.
@@ -167,6 +168,14 @@ class Settings(BaseSettings):
     def _audit_key_is_usable(cls, value: str | None) -> str | None:
         if value is not None:
             AuditKey.from_base64(value)  # its ValueError names the variable and what it needs
+        return value
+
+    @field_validator("event_cipher_key")
+    @classmethod
+    def _cipher_key_is_usable(cls, value: str | None) -> str | None:
+        # A key ring `kid:base64[,...]` or one bare base64 key (id k0), AES-128/192/256.
+        if value:
+            cipher_ring(value)  # its ValueError names the variable and what it accepts
         return value
 
     def require_database_url(self) -> str:

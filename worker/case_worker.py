@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 
 from activities.event_log import EventLogActivities
 from activities.notify import LegacyNotices, NotifyActivities
+from activities.privacy import Eraser
 from activities.webhooks import WebhookActivities, WebhookDirectory
 from eventstore.store import CaseEventStore
 from infra import bootstrap, temporal_client
@@ -25,13 +26,14 @@ from infra.policies import PolicyBook
 from infra.settings import Settings
 from infra.telemetry import configure_tracing
 from infra.temporal_client import WORKFLOW_RUNNER
+from readside.erasure import remove_read_rows
 from readside.gauges import serve_metrics
 from readside.outbox import NoticeOutbox
 from readside.schema import ensure_schema
 from readside.webhook_deliveries import WebhookDeliveries
 from worker.projector import projectors
 from worker.relay import build_relay
-from worker.retention import build_retention_worker, configured_eraser, start_retention
+from worker.retention import build_retention_worker, start_retention
 from workflows.case import CaseWorkflow
 
 log = logging.getLogger(__name__)
@@ -94,8 +96,8 @@ async def run_worker(settings: Settings) -> None:
                                  WebhookDeliveries(pool), http)
     # Retention: a daily Schedule erases the closed cases whose employer's policy keeps them
     # no longer, through the eraser (on a task queue of its own).
-    eraser = await start_retention(client, task_queue=settings.task_queue,
-                                   eraser=configured_eraser())
+    eraser = await start_retention(client, task_queue=settings.task_queue, eraser=Eraser(
+        store, client, functools.partial(remove_read_rows, pool), pool=pool))
     policies = PolicyBook.load(settings.policy_dir, employers)
     with ThreadPoolExecutor(max_workers=8) as executor:
         # Each projection keeps its own position; each prepares its tables on first catch-up.

@@ -104,13 +104,6 @@ def build_retention_worker(
     )
 
 
-def configured_eraser() -> CaseEraser | None:
-    """The eraser the sweep hands expired cases to. None while this build has no erasure: the
-    worker then neither creates the Schedule nor serves the sweep (and says so at start), as
-    a sweep that found expired cases and could not erase them would only fail every day."""
-    return None
-
-
 async def start_retention(client: Client, *, task_queue: str,
                           eraser: CaseEraser | None) -> CaseEraser | None:
     """Create or update the Schedule when there is an eraser; the eraser the sweep is to use

@@ -30,6 +30,7 @@ from domain.journey import (
     closure,
     community,
     early_contact,
+    erasure,
     escalation,
     fit_note,
     hr_facts,
@@ -108,6 +109,7 @@ RULE_ENTRIES: frozenset[str] = frozenset(_name(t) for t in (
     policy_change.PolicyAdopted, appointments.AppointmentReminderSent,
     appointments.AppointmentStillNeededAsked, appointments.MissedAppointmentsDecisionRequested,
     therapy.FirstTreatmentTargetSet, closure.CaseReopened,
+    erasure.CaseDataErased,
 ))
 
 # Professional opinions, each with what to do instead of altering it.
