@@ -72,6 +72,12 @@ class AuditKey:
     def __repr__(self) -> str:
         return f"AuditKey({self.key_id}, ***)"
 
+    @property
+    def first(self) -> bytes:
+        """The ring's oldest key: what keys derived for a long life (sign-in links, address
+        digests) come from, so that a rotation does not change them."""
+        return self.older[-1][1] if self.older else self.secret
+
     def by_id(self, key_id: str) -> bytes | None:
         if key_id == self.key_id:
             return self.secret

@@ -55,8 +55,10 @@ class SignInLinkKey:
 
     @classmethod
     def from_audit_key(cls, audit_key: AuditKey) -> SignInLinkKey:
-        return cls(link_key=_derive(audit_key.secret, _LINK_LABEL),
-                   address_key=_derive(audit_key.secret, _ADDRESS_LABEL))
+        # The ring's oldest key, not the active one: rotating the chain key must not break the
+        # links already sent nor the digests of addresses already stored.
+        return cls(link_key=_derive(audit_key.first, _LINK_LABEL),
+                   address_key=_derive(audit_key.first, _ADDRESS_LABEL))
 
     def __repr__(self) -> str:
         return "SignInLinkKey(***)"

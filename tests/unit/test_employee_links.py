@@ -28,6 +28,14 @@ def test_another_audit_key_makes_other_links() -> None:
     assert other.link_id(KEY.token(LINK_ID)) is None
 
 
+def test_rotating_the_audit_key_keeps_links_sent_and_addresses_stored() -> None:
+    first = base64.b64encode(b"a" * 32).decode()
+    rotated = SignInLinkKey.from_audit_key(AuditKey.from_base64(
+        f"k1:{base64.b64encode(b'n' * 32).decode()},k0:{first}"))
+    assert rotated.link_id(KEY.token(LINK_ID)) == LINK_ID
+    assert rotated.address_digest("sam@acme.example") == KEY.address_digest("sam@acme.example")
+
+
 def test_the_link_and_address_keys_differ_from_each_other_and_from_the_audit_key() -> None:
     assert len({KEY.link_key, KEY.address_key, b"a" * 32}) == 3
     assert "***" in repr(KEY) and base64.b64encode(KEY.link_key).decode() not in repr(KEY)
