@@ -59,6 +59,13 @@ async def web_reads(site: ApiStack, case_id: str) -> list[tuple[str, str]]:
     return [(row["action"], row["channel"]) for row in rows]
 
 
+async def logged(site: ApiStack, case_id: str) -> list[tuple[str, str, int, str]]:
+    rows = await site.harness.pool.fetch(
+        "SELECT action, role, status, detail FROM rtw_access_log WHERE case_id = $1 "
+        "ORDER BY id", case_id)
+    return [(row["action"], row["role"], row["status"], row["detail"]) for row in rows]
+
+
 async def test_the_auditor_opens_a_case_and_sees_its_history_with_the_chain_intact(
         site: ApiStack, store: CaseEventStore, page: Page) -> None:
     case_id = await asyncio.to_thread(case_with_a_correction, store, "ABS-AUDIT-1")
@@ -127,7 +134,8 @@ async def test_a_date_that_does_not_exist_shows_the_error_summary_linked_to_the_
     await check_accessible(page)
     await summary.get_by_role("link").click()
     await expect(page.get_by_label("Day")).to_be_focused()
-    assert await web_reads(site, case_id) == []  # nothing was read
+    # nothing was read: the refusal is logged as one, its raw date never kept
+    assert await logged(site, case_id) == [("GET /audit/cases/{case_id}", "auditor", 422, "")]
 
 
 async def test_a_bad_case_id_shows_the_error_summary_and_an_unknown_one_a_not_found_page(
@@ -180,7 +188,9 @@ async def test_managers_and_hr_get_a_refusal_page_and_read_nothing(
             await expect(page.get_by_role("heading", name="You cannot see this page")
                          ).to_be_visible()
     await check_accessible(page)
-    assert await web_reads(site, case_id) == []
+    assert await logged(site, case_id) == [
+        ("GET /audit/cases/{case_id}", role.value, 403, "")
+        for role in (Role.MANAGER, Role.HR)]  # refused, and logged as refused
 
 
 async def test_an_event_whose_bytes_no_longer_decrypt_shows_the_break_not_a_crash(
