@@ -344,7 +344,8 @@ WITHHELD = "[withheld: clinical]"
 """What an audit reads in place of a withheld reason or field."""
 
 RECORD_FACTS = frozenset({
-    "case_id", "employer_id", "absence_id", "referral_id", "service_id", "provider_id",
+    "type", "occurred_at", "actor", "case_id", "employer_id", "absence_id", "referral_id",
+    "service_id", "provider_id",
     "number", "assessment_number", "plan_version", "action_number", "from_version",
     "to_version", "corrected_position", "corrects_event_id", "corrected_type", "document_id",
     "media_type", "size_bytes", "sha256", "assessed_at", "referred_on", "at", "on", "due_on",
@@ -352,8 +353,9 @@ RECORD_FACTS = frozenset({
     "assessment_due_at", "follow_up_checked_on", "scopes", "accepted_by", "declined_by",
     "decided_by", "confirmed_by", "assessor", "professional", "escalated_to", "event_version",
 })
-"""Facts about the record itself that any event may hold (which entry, which report, when,
-who acted, which version): never clinical, so an audit can follow the trail of any event."""
+"""Facts about the record itself that any event may hold (what kind of event, which entry,
+which report, when, who acted, which version): never clinical, so an audit can follow the
+trail of any event."""
 
 CLINICAL_FIELDS = frozenset({
     "reason_category", "reason_code", "previous_absences", "condition", "comments", "notes",
