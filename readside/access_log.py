@@ -108,7 +108,15 @@ class Access:
 
 
 async def record_access(pool: asyncpg.Pool, access: Access) -> None:
-    await pool.execute(_INSERT, *access.values())
+    """Write one row; on a database whose read side was never set up, the table first (a
+    read is never lost for want of it)."""
+    try:
+        await pool.execute(_INSERT, *access.values())
+    except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
+        async with pool.acquire() as connection, connection.transaction():
+            await connection.execute(SCHEMA_LOCK)
+            await connection.execute(ACCESS_LOG_DDL)
+        await pool.execute(_INSERT, *access.values())
 
 
 def record_access_sync(database_url: str, access: Access) -> None:
