@@ -132,10 +132,10 @@ _FREE_TEXT_REASON = {"PlanAgreed": "revision_reason"}
 
 def may_see_in_timeline(role: Role, event_type: str, data: Mapping[str, object]) -> bool:
     """Whether an entry of the case's history (its type and stored data) shows on `role`'s
-    timeline of the case: every entry for the roles that read the whole history; for the
-    others, the shared events only, a reminder only about a deadline they may see, and never a
-    reason quoting free text."""
-    if role in HISTORY_ROLES:
+    timeline of the case: every entry for the roles that see clinical detail; for the others
+    (an auditor too: the audit pages show the whole trail, redacted), the shared events only,
+    a reminder only about a deadline they may see, and never a reason quoting free text."""
+    if may_see_clinical(role):
         return True
     if event_type not in SHARED_TIMELINE_EVENTS:
         return False

@@ -16,6 +16,7 @@ from domain.disclosure import (
     WITHHELD,
     audit_sees_clinical,
     event_for_audit,
+    may_see_in_timeline,
     withheld_from_audit,
 )
 from domain.events import AnyCaseEvent
@@ -165,3 +166,9 @@ def test_a_logged_text_never_carries_a_character_that_could_end_a_line(
         text: str, written: str) -> None:
     assert printable(text) == written
     assert len(printable(text).splitlines()) == 1
+
+
+def test_an_auditors_timeline_on_the_case_page_leaves_out_what_an_audit_withholds() -> None:
+    assert may_see_in_timeline(Role.AUDITOR, "FitNoteRecorded", {})
+    assert not may_see_in_timeline(Role.AUDITOR, "OhReferralMade", {})
+    assert not may_see_in_timeline(Role.CLINICAL_AUDITOR, "AssessmentRecorded", {})
