@@ -41,6 +41,7 @@ SAFE_VALUE = re.compile(r"[A-Za-z0-9:+._-]{1,60}")
 class Read:
     """A read a route names: written in its request's row by the middleware."""
 
+    principal: Principal
     action: str
     case_id: str | None
     detail: str
@@ -66,14 +67,14 @@ async def log_read(
         for name in LOGGED_PARAMETERS
         if name in request.query_params and SAFE_VALUE.fullmatch(request.query_params[name])
     )[:MAX_DETAIL]
-    read = Read(action=action, case_id=str(case_id) if case_id else None, detail=detail,
-                channel=channel, purpose=purpose)
+    read = Read(principal=principal, action=action, case_id=str(case_id) if case_id else None,
+                detail=detail, channel=channel, purpose=purpose)
     reads: list[Read] | None = request.scope.get("state", {}).get(READS)
     if reads is not None:
         reads.append(read)
         return
-    await record_access(services.pool, _access(read, principal, _client(request.scope),
-                                               route="", status=None))
+    await record_access(services.pool, _access(read, _client(request.scope), route="",
+                                               status=None))
 
 
 class AccessLogMiddleware:
@@ -137,21 +138,22 @@ async def _write(scope: Scope, status: int) -> None:
     state = scope.get("state", {})
     principal = state.get("principal")
     services = _services(scope)
-    if not isinstance(principal, Principal) or services is None:
+    reads: list[Read] = list(state.get(READS) or [])
+    if services is None or not (reads or isinstance(principal, Principal)):
         return  # nobody known asked: nothing was read
     route = _route(scope)
-    case_id, detail = _path_parameters(scope)
-    reads: list[Read] = state.get(READS) or [
-        Read(action=route, case_id=case_id, detail=detail,
-             channel="api" if scope["path"].startswith("/v1/") else "web", purpose=None)]
+    if not reads and isinstance(principal, Principal):
+        case_id, detail = _path_parameters(scope)
+        reads = [Read(principal=principal, action=route, case_id=case_id, detail=detail,
+                      channel="api" if scope["path"].startswith("/v1/") else "web",
+                      purpose=None)]
     client = _client(scope)
     for read in reads:
-        await record_access(services.pool,
-                            _access(read, principal, client, route=route, status=status))
+        await record_access(services.pool, _access(read, client, route=route, status=status))
 
 
-def _access(read: Read, principal: Principal, client: str, *, route: str,
-            status: int | None) -> Access:
+def _access(read: Read, client: str, *, route: str, status: int | None) -> Access:
+    principal = read.principal
     return Access(subject=principal.subject, role=principal.role.value, action=read.action,
                   case_id=read.case_id, channel=read.channel, client=client, detail=read.detail,
                   route=route, status=status, purpose=read.purpose,

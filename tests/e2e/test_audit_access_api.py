@@ -147,3 +147,20 @@ async def test_every_request_is_logged_with_its_route_and_status_and_never_raw_i
                 if isinstance(value, str) and ("forged" in value or "\n" in value)]
     assert not await api.harness.pool.fetchval(
         "SELECT count(*) FROM rtw_access_log WHERE subject = 'wrong' OR client = 'wrong'")
+
+
+async def test_a_read_that_cannot_be_logged_is_not_answered(api: ApiStack) -> None:
+    case_id = await open_case(api)
+    await api.harness.pool.execute("""
+        CREATE FUNCTION refuse_logging() RETURNS trigger LANGUAGE plpgsql AS
+            $$BEGIN RAISE EXCEPTION 'the log is full'; END$$;
+        CREATE TRIGGER refuse_logging BEFORE INSERT ON rtw_access_log
+            FOR EACH ROW EXECUTE FUNCTION refuse_logging();""")
+
+    answer = await api.http.get(f"/v1/audit/cases/{case_id}/history",
+                                headers=auth(Role.AUDITOR))
+
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert "access log cannot be written" in answer.json()["detail"]
+    assert "CaseOpened" not in answer.text
