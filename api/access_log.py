@@ -10,7 +10,9 @@ path), path parameters that passed their check (a case id as a UUID), the princi
 status. Never a raw query string, never a body.
 
 The row is written before the status line is sent: if the log cannot be written, the caller
-gets an error, not the data (fail closed).
+gets an error, not the data (fail closed). The log is how rtw shows who had access to health
+data (UK GDPR Article 5(2), accountability; Article 32(1)(b), confidentiality and integrity of
+processing).
 """
 
 from __future__ import annotations

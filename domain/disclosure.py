@@ -335,6 +335,9 @@ def may_see_suggestion(role: Role, recipients: Sequence[Role]) -> bool:
 
 
 # --- what an audit reads of a case's history ------------------------------------------------
+# Health data is special category data (UK GDPR Article 9); an audit of the record's integrity
+# needs the trail, not the clinical content, so that is all it reads by default (data
+# minimisation, UK GDPR Article 5(1)(c); Caldicott principle 3, the minimum necessary).
 
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.CLINICAL_AUDITOR})
 """The roles that read a case's history for an audit: the auditor, redacted; the clinical
