@@ -9,11 +9,9 @@ what is clinical withheld (`domain.disclosure.event_for_audit`).
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -31,11 +29,11 @@ from api.problems import Problem, invalid_field, problem_responses
 from api.services import Services
 from api.tenancy import no_such_case
 from domain.disclosure import AUDIT_ROLES
-from eventstore.export import ExportFormat, ExportWindow, export_pages
+from eventstore.export import ExportFormat, ExportWindow, export_pages, render
 from eventstore.records import CaseEventRecord
 from eventstore.replay import state_of
 from eventstore.store import CaseEventStore
-from eventstore.view import COLUMNS, EventView
+from eventstore.view import EventView
 from infra.tokens import Principal
 from readside.access_log import list_access
 
@@ -166,12 +164,12 @@ def audited_export(
         return employers[record.case_id]
 
     if output_format == "csv":
-        yield _render([], "csv", header=True)
+        yield render([], "csv", header=True)
     for page in export_pages(store, case_id=case_id, window=window):
-        mine = [record for record in page if read.principal.acts_for(employer_of(record))]
+        mine = [_audited(record, clinical=read.clinical) for record in page
+                if read.principal.acts_for(employer_of(record))]
         if mine:
-            yield _render([audited_view(EventView.read(record), clinical=read.clinical)
-                           for record in mine], output_format, header=False)
+            yield render(mine, output_format, header=False)
 
 
 async def employer_of_case(services: Services, case_id: uuid.UUID) -> str:
@@ -195,18 +193,14 @@ def _employer(opening: CaseEventRecord) -> str:
     return state.employer_id if state is not None else ""
 
 
-def _render(views: list[EventView], output_format: ExportFormat, *, header: bool) -> str:
-    """A page as text, in the columns and form of `eventstore.export.render`."""
-    rows = [view.as_json() for view in views]
-    if output_format == "jsonl":
-        return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    if header:
-        writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "data": json.dumps(row["data"], sort_keys=True)})
-    return buffer.getvalue()
+def _audited(record: CaseEventRecord, *, clinical: bool) -> CaseEventRecord:
+    """The record with its data (in today's shape) and reason as `audited_view` reads them,
+    so the export renders it by its own rules (`eventstore.export.render`)."""
+    view = EventView.read(record)
+    if not withheld_of(view, clinical=clinical):
+        return record
+    audited = audited_view(view, clinical=clinical)
+    return replace(record, data=audited.data, reason=audited.reason)
 
 
 @router.get("/access", response_model=AccessPage,
