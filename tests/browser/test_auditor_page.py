@@ -233,6 +233,12 @@ async def test_an_auditor_reads_a_clinical_case_with_its_clinical_content_withhe
     assert "tier 3" not in body
     await check_accessible(page)
     await screenshot(page, "audit-case-redacted")
+    await page.get_by_role("link", name="Cases").click()  # a page view that names no read
+    await expect(page).to_have_url(base_url(site) + "/worklist")
+    worklist = await site.harness.pool.fetch(
+        "SELECT action, channel, status, case_id FROM rtw_access_log WHERE subject = "
+        "'test-auditor' AND route = 'GET /worklist'")
+    assert [tuple(row) for row in worklist] == [("GET /worklist", "web", 200, None)]
 
 
 async def test_a_clinical_auditor_gives_a_purpose_before_reading_clinical_content(
