@@ -4,13 +4,22 @@ break, and an older table is brought up to date."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
+import asyncpg
 import psycopg
 import pytest
 
 from cli.main import main
-from readside.access_log import Access, iter_access_sync, record_access_sync
+from readside.access_log import (
+    Access,
+    iter_access_sync,
+    list_access,
+    record_access,
+    record_access_sync,
+)
 from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
 
 CASE = "829c61e2-4c82-5310-98f8-f6e4f9f7ea32"
@@ -115,3 +124,27 @@ def test_a_log_made_by_an_earlier_rtw_keeps_its_rows_and_gains_the_guards(
     with psycopg.connect(database_url) as connection, pytest.raises(
             psycopg.errors.RaiseException, match="TRUNCATE on rtw_access_log refused"):
         connection.execute("TRUNCATE rtw_access_log")
+
+
+OTHER_CASE = "0b6f8d2e-5c1a-5d3e-9f4b-2a7c8e1d0f36"
+
+
+async def test_a_search_of_the_log_lists_only_the_reads_of_the_readers_employers(
+        pool: asyncpg.Pool) -> None:
+    await pool.executemany(
+        "INSERT INTO rtw_worklist (case_id, employer_id, route, stage, manager_id, "
+        "employee_id, employee_name, opened_at, version) "
+        "VALUES ($1, $2, 'rtw', 'early_contact', 'M1', 'E1', 'Sam', now(), 1)",
+        [(uuid.UUID(CASE), "acme-trust"), (uuid.UUID(OTHER_CASE), "other-trust")])
+    for read in (a_read(subject="ours"), a_read(subject="theirs", case_id=OTHER_CASE),
+                 replace(a_read(subject="our worklist", case_id=""), employers=("acme-trust",)),
+                 replace(a_read(subject="their worklist", case_id=""),
+                         employers=("other-trust",))):
+        await record_access(pool, read)
+
+    mine = await list_access(pool, employers=("acme-trust",))
+    everything = await list_access(pool)
+
+    assert [row["subject"] for row in mine] == ["ours", "our worklist"]
+    assert len(everything) == 4
+    assert await list_access(pool, employers=()) == []
