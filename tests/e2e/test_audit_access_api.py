@@ -44,10 +44,12 @@ async def test_an_auditor_follows_a_clinical_case_without_reading_anything_clini
     one = await api.http.get("/v1/audit/export", params={"case_id": case_id, "format": "csv"},
                              headers=auth(Role.AUDITOR))
     everything = await api.http.get("/v1/audit/export", headers=auth(Role.AUDITOR))
+    case_route = await api.http.get(f"{case}/history", headers=auth(Role.AUDITOR))
 
     assert history.status_code == 200, history.text
-    assert [answer.status_code for answer in (one, everything)] == [200, 200]
-    for read in (history.json(), *[json.loads(line) for line in everything.text.splitlines()],
+    assert [answer.status_code for answer in (one, everything, case_route)] == [200, 200, 200]
+    for read in (history.json(), case_route.json(),
+                 *[json.loads(line) for line in everything.text.splitlines()],
                  *[row | {"data": json.loads(row["data"])}
                    for row in csv.DictReader(io.StringIO(one.text))]):
         text = json.dumps(without_policy(read))
