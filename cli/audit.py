@@ -243,7 +243,9 @@ def access_log_command(args: Any, settings: Settings, out: TextIO) -> int:
             text = {key: printable(str(value)) for key, value in row.items()}
             print(f"{text['accessed_at']}  {text['channel']:<3}  {text['client']:<21}  "
                   f"{text['subject']} ({text['role']})  {text['action']}  "
-                  f"{row['case_id'] or '-'}  {text['detail']}", file=out)
+                  f"{row['case_id'] or '-'}  {text['detail']}"
+                  f"{'  status=' + text['status'] if row.get('status') is not None else ''}"
+                  f"{'  purpose=' + text['purpose'] if row.get('purpose') else ''}", file=out)
     return 0
 
 

@@ -84,8 +84,9 @@ def test_the_database_refuses_a_row_with_a_line_break_in_any_text(database_url: 
 
 def test_a_line_break_in_a_logged_name_cannot_make_a_second_entry_in_any_listing(
         rtw: Rtw, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    record_access_sync(database_url, a_read(subject=f"evil\n{FORGED}",
-                                            detail=f"as_of=x\r\n{FORGED}"))
+    record_access_sync(database_url, replace(
+        a_read(subject=f"evil\n{FORGED}", detail=f"as_of=x\r\n{FORGED}"),
+        status=403, purpose=f"a review\n{FORGED}"))
     monkeypatch.setenv("LOGNAME", f"operator\n{FORGED}")  # the CLI's reader is the OS user
     monkeypatch.setenv("USER", f"operator\n{FORGED}")
 
@@ -100,6 +101,7 @@ def test_a_line_break_in_a_logged_name_cannot_make_a_second_entry_in_any_listing
     assert entries[0]["subject"] == f"evil\\x0a{FORGED}"
     assert entries[0]["detail"] == f"as_of=x\\x0d\\x0a{FORGED}"
     assert entries[1]["subject"].startswith("operator\\x0a")
+    assert f"status=403  purpose=a review\\x0a{FORGED}" in text.splitlines()[0]
 
 
 OLD_TABLE = """
