@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
+from api.access_log import AccessLogMiddleware
 from api.body_limit import BodyLimitMiddleware
 from api.problems import (
     add_problem_schema,
@@ -110,6 +111,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body,
                        allowances=(documents.upload_allowance(max_document),))
     app.add_middleware(TracingMiddleware, tracer=tracer)
+    app.add_middleware(AccessLogMiddleware)  # every authenticated request, logged once
     codec_settings = settings if settings is not None or services is not None else Settings()
     origins = codec_route.cors_origins(codec_settings.codec_cors_origins) if codec_settings else []
     if origins:

@@ -4,7 +4,7 @@ route and the auditor's page, so both show the same events replayed by the same 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from eventsourcing.persistence import MapperDeserialisationError
@@ -12,8 +12,13 @@ from eventsourcing.persistence import MapperDeserialisationError
 from api.case_calls import not_found
 from api.problems import Problem
 from api.services import Services
+from api.tenancy import check_employer
+from domain.disclosure import WITHHELD, audit_sees_clinical, event_for_audit
 from domain.evolve import ReplayError
-from eventstore.replay import ReplayStep, as_the_record_stood, replay
+from eventstore.records import CaseEventRecord
+from eventstore.replay import ReplayStep, as_the_record_stood, replay, state_of
+from eventstore.view import EventView
+from infra.tokens import Principal
 
 
 @dataclass(frozen=True)
@@ -26,11 +31,13 @@ class HistoryAsItStood:
 
 
 async def history_as_it_stood(
-    services: Services, case_id: uuid.UUID, *, as_of: datetime | None, position: int | None
+    services: Services, case_id: uuid.UUID, *, as_of: datetime | None, position: int | None,
+    principal: Principal | None = None,
 ) -> HistoryAsItStood:
     """The case's events up to `as_of` and `position`, replayed; a 404 problem for a case with
-    no events, a 500 problem for a stored event that no longer decrypts or decodes, or for
-    events the workflow's rules cannot replay."""
+    no events, or (given the `principal`) of an employer it does not act for; a 500 problem
+    for a stored event that no longer decrypts or decodes, or for events the workflow's rules
+    cannot replay."""
     try:
         records = await services.read_store(services.store.history, str(case_id))
     except MapperDeserialisationError:
@@ -38,9 +45,64 @@ async def history_as_it_stood(
                       "decrypted or decoded; verify the case's chain") from None
     if not records:
         raise not_found(case_id)
+    if principal is not None:
+        check_employer(principal, _employer_of(records, case_id), case_id)
     kept = as_the_record_stood(records, as_of=as_of, position=position)
     try:
         steps = replay(kept)
     except ReplayError as error:
         raise Problem(500, "History cannot be replayed", str(error)) from None
     return HistoryAsItStood(steps=steps, recorded=len(records))
+
+
+def _employer_of(records: list[CaseEventRecord], case_id: uuid.UUID) -> str:
+    """The employer the case's opening event names (a community case: its provider)."""
+    try:
+        opened = state_of(records[:1])
+    except ReplayError as error:
+        raise Problem(500, "History cannot be replayed", str(error)) from None
+    if opened is None:
+        raise not_found(case_id)
+    return opened.employer_id
+
+
+@dataclass(frozen=True)
+class AuditRead:
+    """Who reads a case's history for an audit, and the purpose they named (checked by
+    `api.audit_params.audit_purpose`)."""
+
+    principal: Principal
+    purpose: str | None = None
+
+    @property
+    def clinical(self) -> bool:
+        """Whether this read shows clinical content (`domain.disclosure.audit_sees_clinical`)."""
+        return audit_sees_clinical(self.principal.role, self.purpose)
+
+
+def audited_view(view: EventView, *, clinical: bool) -> EventView:
+    """The event as an audit reads it (`domain.disclosure.event_for_audit`): the same view
+    with the clinical reason and fields withheld unless the read is `clinical`."""
+    audited = event_for_audit(view.type, view.data, view.reason, clinical=clinical)
+    if not audited.withheld:
+        return view
+    deadline = audited.data.get("deadline")
+    return replace(view, data=audited.data, reason=audited.reason,
+                   deadline=deadline if isinstance(deadline, str) and
+                   deadline != WITHHELD else None)
+
+
+def withheld_of(view: EventView, *, clinical: bool) -> tuple[str, ...]:
+    """The names of what an audit does not read of the event (empty when clinical)."""
+    return event_for_audit(view.type, view.data, view.reason, clinical=clinical).withheld
+
+
+async def history_for_audit(
+    services: Services, case_id: uuid.UUID, read: AuditRead, *, as_of: datetime | None,
+    position: int | None,
+) -> HistoryAsItStood:
+    """The history an audit reads: of a case of the reader's employers only (404 otherwise),
+    the events' clinical content withheld unless `read.clinical` (callers show each step's
+    `audited_view`)."""
+    return await history_as_it_stood(services, case_id, as_of=as_of, position=position,
+                                     principal=read.principal)

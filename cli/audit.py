@@ -37,7 +37,7 @@ from eventstore.store import CaseEventStore
 from eventstore.verify import verify_cases
 from infra import bootstrap
 from infra.settings import MISSING_AUDIT_KEY, Settings
-from readside.access_log import Access, iter_access_sync, record_access_sync
+from readside.access_log import Access, iter_access_sync, printable, record_access_sync
 
 
 class UsageError(Exception):
@@ -329,9 +329,14 @@ def access_log_command(args: Any, settings: Settings, out: TextIO) -> int:
         if args.format == "json":
             print(json.dumps(row), file=out)
         else:
-            print(f"{row['accessed_at']}  {row['channel']:<3}  {row['client']:<21}  "
-                  f"{row['subject']} ({row['role']})  {row['action']}  "
-                  f"{row['case_id'] or '-'}  {row['detail']}", file=out)
+            # each field escaped: a line break stored before the table refused them cannot
+            # pass for an entry of its own
+            text = {key: printable(str(value)) for key, value in row.items()}
+            print(f"{text['accessed_at']}  {text['channel']:<3}  {text['client']:<21}  "
+                  f"{text['subject']} ({text['role']})  {text['action']}  "
+                  f"{row['case_id'] or '-'}  {text['detail']}"
+                  f"{'  status=' + text['status'] if row.get('status') is not None else ''}"
+                  f"{'  purpose=' + text['purpose'] if row.get('purpose') else ''}", file=out)
     return 0
 
 

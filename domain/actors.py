@@ -17,6 +17,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     EMPLOYEE = "employee"  # a recipient of notices; employees hold no API token yet
     SYSTEM = "system"
+    CLINICAL_AUDITOR = "clinical_auditor"  # reads clinical content for a named audit purpose
 
 
 class Source(StrEnum):

@@ -132,10 +132,10 @@ _FREE_TEXT_REASON = {"PlanAgreed": "revision_reason"}
 
 def may_see_in_timeline(role: Role, event_type: str, data: Mapping[str, object]) -> bool:
     """Whether an entry of the case's history (its type and stored data) shows on `role`'s
-    timeline of the case: every entry for the roles that read the whole history; for the
-    others, the shared events only, a reminder only about a deadline they may see, and never a
-    reason quoting free text."""
-    if role in HISTORY_ROLES:
+    timeline of the case: every entry for the roles that see clinical detail; for the others
+    (an auditor too: the audit pages show the whole trail, redacted), the shared events only,
+    a reminder only about a deadline they may see, and never a reason quoting free text."""
+    if may_see_clinical(role):
         return True
     if event_type not in SHARED_TIMELINE_EVENTS:
         return False
@@ -332,3 +332,83 @@ def may_read_employee_record(role: Role, subject: str, employee_id: str,
 def may_see_suggestion(role: Role, recipients: Sequence[Role]) -> bool:
     """A short-term absence trigger's suggestion: those it is sent to, and OH."""
     return role in recipients or may_see_clinical(role)
+
+
+# --- what an audit reads of a case's history ------------------------------------------------
+# Health data is special category data (UK GDPR Article 9); an audit of the record's integrity
+# needs the trail, not the clinical content, so that is all it reads by default (data
+# minimisation, UK GDPR Article 5(1)(c); Caldicott principle 3, the minimum necessary).
+
+AUDIT_ROLES = frozenset({Role.AUDITOR, Role.CLINICAL_AUDITOR})
+"""The roles that read a case's history for an audit: the auditor, redacted; the clinical
+auditor, whole, for a purpose they name (`audit_sees_clinical`)."""
+
+WITHHELD = "[withheld: clinical]"
+"""What an audit reads in place of a withheld reason or field."""
+
+RECORD_FACTS = frozenset({
+    "type", "occurred_at", "actor", "case_id", "employer_id", "absence_id", "referral_id",
+    "service_id", "provider_id",
+    "number", "assessment_number", "plan_version", "action_number", "from_version",
+    "to_version", "corrected_position", "corrects_event_id", "corrected_type", "document_id",
+    "media_type", "size_bytes", "sha256", "assessed_at", "referred_on", "at", "on", "due_on",
+    "decide_by", "reviewed_on", "checked_on", "given_on", "withdrawn_on", "sent_at",
+    "assessment_due_at", "follow_up_checked_on", "scopes", "accepted_by", "declined_by",
+    "decided_by", "confirmed_by", "assessor", "professional", "escalated_to", "event_version",
+})
+"""Facts about the record itself that any event may hold (what kind of event, which entry,
+which report, when, who acted, which version): never clinical, so an audit can follow the
+trail of any event."""
+
+CLINICAL_FIELDS = frozenset({
+    "reason_category", "reason_code", "previous_absences", "condition", "comments", "notes",
+    "comment", "decline_reason", "revision_reason", "conclusion_reason", "plan", "summary",
+    "answers", "flags", "fit_note", "clinical_notes", "text", "correction", "status_reason",
+    "extension_reason",
+})
+"""Fields of the shared events that still hold clinical detail or words typed in free text
+(the absence's reason category, a fit note's condition, notes and comments, the plan's
+private parts). The other fields of a shared event are what every role is shown anyway."""
+
+
+def audit_sees_clinical(role: Role, purpose: str | None) -> bool:
+    """Whether an audit read shows clinical content: only to the clinical auditor, and only
+    for a read that names its purpose (which the access log keeps)."""
+    return role is Role.CLINICAL_AUDITOR and bool(purpose)
+
+
+def withheld_from_audit(event_type: str, data: Mapping[str, object]) -> frozenset[str]:
+    """The fields of an event an audit without clinical access does not read, "reason" among
+    them when the recorded reason may quote clinical detail.
+
+    Derived from the timeline rule (`may_see_in_timeline`): an event every role of the case may
+    see on its timeline keeps its reason and its facts, less the `CLINICAL_FIELDS`; any other
+    event (an assessment, a referral, a therapy, a note, a correction, a reason typed in free
+    text) keeps only the `RECORD_FACTS`, and its reason is withheld."""
+    if may_see_in_timeline(Role.HR, event_type, data):
+        return frozenset(name for name in data if name in CLINICAL_FIELDS)
+    return frozenset({"reason"} | {name for name in data if name not in RECORD_FACTS})
+
+
+@dataclass(frozen=True)
+class AuditedEvent:
+    """An event as an audit reads it: the data and reason with what is withheld replaced by
+    `WITHHELD`, and the names of what was withheld (empty when nothing was)."""
+
+    data: dict[str, object]
+    reason: str
+    withheld: tuple[str, ...]
+
+
+def event_for_audit(event_type: str, data: Mapping[str, object], reason: str, *,
+                    clinical: bool) -> AuditedEvent:
+    """The event as an audit reads it: whole when `clinical` (see `audit_sees_clinical`),
+    otherwise with `withheld_from_audit` replaced. The type, the moments, the actor, the
+    event's place in the chain and its non-clinical facts always stay."""
+    if clinical:
+        return AuditedEvent(data=dict(data), reason=reason, withheld=())
+    withheld = withheld_from_audit(event_type, data)
+    return AuditedEvent(
+        data={name: WITHHELD if name in withheld else value for name, value in data.items()},
+        reason=WITHHELD if "reason" in withheld else reason,
+        withheld=tuple(sorted(withheld)))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
+from uuid import UUID
 
-from eventstore.chain import GENESIS_MAC, AuditKey, ChainHead, event_mac, head_is_authentic
+from eventstore.chain import GENESIS_MAC, AuditKey, ChainHead, head_is_authentic, mac_holds
 from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore
 
@@ -30,15 +31,19 @@ class RecordFailedVerification(Exception):
 
 def chain_break(key: AuditKey, records: Sequence[CaseEventRecord], head: ChainHead | None
                 ) -> tuple[int, str] | None:
-    """Where (and why) `records`, the whole of a case in position order, disagree with their
-    MACs or with the case's head; None when they hold."""
+    """Where (and why) `records`, the whole of a case in position order and as stored (sealed
+    content still sealed, as the MACs cover it), disagree with their MACs or with the case's
+    head; None when they hold."""
     previous = GENESIS_MAC
     for expected, record in enumerate(records, start=1):
         if record.originator_version != expected:
             return expected, f"event at position {expected} is missing"
         if not record.mac:
             return expected, "event carries no MAC"
-        if not hmac.compare_digest(event_mac(key, record, previous), record.mac):
+        holds = mac_holds(key, record, previous)
+        if holds is None:
+            return expected, "the key that MACed this event is not in RTW_AUDIT_HMAC_KEY"
+        if not holds:
             return expected, "MAC does not match: the event was changed or moved"
         previous = record.mac
     last = len(records)
@@ -57,14 +62,20 @@ def chain_break(key: AuditKey, records: Sequence[CaseEventRecord], head: ChainHe
 def verified_history(store: CaseEventStore, case_id: str) -> list[CaseEventRecord]:
     """The case's events in position order, checked against its chain head; raises
     `RecordFailedVerification` if they do not hold. Synchronous (call it from a thread)."""
+    sealed, unsealing = store.unsealing_mapper.sealed(), store.unsealing_mapper
     for _ in range(READ_ATTEMPTS):
-        records = store.history(case_id)
+        rows = store.chained_recorder.select_events(UUID(case_id))
         # Events and head commit together, so a head read after the events is at or beyond
         # them; beyond means an append landed in between.
         head = store.chained_recorder.select_head(case_id)
-        if head is None or head.last_position <= len(records):
+        if head is None or head.last_position <= len(rows):
             break
-    broken = chain_break(store.audit_key, records, head)
+    # The rows checked are the rows returned: each is mapped once as stored (for its MAC) and
+    # once opened (for the reader).
+    as_stored = [record for row in rows
+                 if isinstance(record := sealed.to_domain_event(row), CaseEventRecord)]
+    broken = chain_break(store.audit_key, as_stored, head)
     if broken is not None:
         raise RecordFailedVerification(case_id, *broken)
-    return records
+    return [record for row in rows
+            if isinstance(record := unsealing.to_domain_event(row), CaseEventRecord)]

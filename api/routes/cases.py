@@ -11,14 +11,14 @@ from fastapi import APIRouter, Depends, Path, Request
 from api.access_log import log_read
 from api.audit_params import AsOfQuery, PositionQuery, as_of_moment
 from api.case_calls import readable_view
-from api.case_history import history_as_it_stood
+from api.case_history import audited_view, history_as_it_stood
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, HistoryEntry
 from api.problems import problem_responses
 from api.services import Services
 from api.views import case_for
 from domain.actors import Role
-from domain.disclosure import HISTORY_ROLES
+from domain.disclosure import HISTORY_ROLES, may_see_clinical
 from infra.tokens import Principal
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"],
@@ -58,21 +58,24 @@ async def get_history(
 ) -> CaseHistory:
     moment = as_of_moment(as_of)
     await log_read(request, services, principal, "case.history", case_id)
-    return await history_of(services, case_id, as_of=moment, position=position)
+    return await history_of(services, case_id, as_of=moment, position=position,
+                            clinical=may_see_clinical(principal.role))
 
 
 async def history_of(services: Services, case_id: uuid.UUID, *, as_of: datetime | None = None,
-                     position: int | None = None) -> CaseHistory:
+                     position: int | None = None, clinical: bool = True) -> CaseHistory:
     """Every recorded event of the case as the record stood (by `as_of` or `position`), each
     with who, when, why and the stage after it: the history route's answer and the timeline of
-    OH's case page."""
+    OH's case page. Unless `clinical`, each event as an audit without clinical access reads it
+    (`api.case_history.audited_view`)."""
     history = await history_as_it_stood(services, case_id, as_of=as_of, position=position)
     return CaseHistory(
         case_id=str(case_id),
         as_of=as_of,
         position=position,
         events=[
-            HistoryEntry.of(step.view, stage_after=step.state.stage.value)
+            HistoryEntry.of(audited_view(step.view, clinical=clinical),
+                            stage_after=step.state.stage.value)
             for step in history.steps
         ],
     )

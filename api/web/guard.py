@@ -69,6 +69,7 @@ async def signed_in(request: Request) -> Principal:
     principal = await session_principal(request)
     if principal is None:
         raise SignInNeeded
+    request.state.principal = principal  # for the access log (api.access_log)
     return principal
 
 

@@ -14,6 +14,7 @@ PAGES: dict[Role, list[tuple[str, str]]] = {
     Role.AUDITOR: [("/audit", "Audit"), ("/worklist", "Cases")],
     Role.ADMIN: [("/worklist", "Cases")],
     Role.EMPLOYEE: [("/my-case", "My case"), ("/refer", "Refer yourself")],
+    Role.CLINICAL_AUDITOR: [("/audit", "Audit")],
 }
 
 

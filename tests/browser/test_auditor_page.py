@@ -16,6 +16,7 @@ from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore
 from localstack.samples import POLICY, as_new, case_events
 from tests.browser.conftest import base_url
+from tests.e2e.test_role_redaction import CLINICAL, clinical_case
 from tests.support.api_harness import TOKENS, ApiStack
 from tests.support.browser import check_accessible, screenshot, sign_in
 from tests.support.stored_cases import tamper
@@ -23,6 +24,7 @@ from tests.support.stored_cases import tamper
 # 20 November 2026 is in GMT: London's clock reads the same as UTC.
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
 RECORDED_AFTER = timedelta(minutes=1)
+PURPOSE = "Serious incident review SI-2026-114"
 
 
 def case_with_a_correction(store: CaseEventStore, absence_id: str) -> str:
@@ -57,6 +59,13 @@ async def web_reads(site: ApiStack, case_id: str) -> list[tuple[str, str]]:
     rows = await site.harness.pool.fetch(
         "SELECT action, channel FROM rtw_access_log WHERE case_id = $1 ORDER BY id", case_id)
     return [(row["action"], row["channel"]) for row in rows]
+
+
+async def logged(site: ApiStack, case_id: str) -> list[tuple[str, str, int, str]]:
+    rows = await site.harness.pool.fetch(
+        "SELECT action, role, status, detail FROM rtw_access_log WHERE case_id = $1 "
+        "ORDER BY id", case_id)
+    return [(row["action"], row["role"], row["status"], row["detail"]) for row in rows]
 
 
 async def test_the_auditor_opens_a_case_and_sees_its_history_with_the_chain_intact(
@@ -127,7 +136,8 @@ async def test_a_date_that_does_not_exist_shows_the_error_summary_linked_to_the_
     await check_accessible(page)
     await summary.get_by_role("link").click()
     await expect(page.get_by_label("Day")).to_be_focused()
-    assert await web_reads(site, case_id) == []  # nothing was read
+    # nothing was read: the refusal is logged as one, its raw date never kept
+    assert await logged(site, case_id) == [("GET /audit/cases/{case_id}", "auditor", 422, "")]
 
 
 async def test_a_bad_case_id_shows_the_error_summary_and_an_unknown_one_a_not_found_page(
@@ -180,7 +190,9 @@ async def test_managers_and_hr_get_a_refusal_page_and_read_nothing(
             await expect(page.get_by_role("heading", name="You cannot see this page")
                          ).to_be_visible()
     await check_accessible(page)
-    assert await web_reads(site, case_id) == []
+    assert await logged(site, case_id) == [
+        ("GET /audit/cases/{case_id}", role.value, 403, "")
+        for role in (Role.MANAGER, Role.HR)]  # refused, and logged as refused
 
 
 async def test_an_event_whose_bytes_no_longer_decrypt_shows_the_break_not_a_crash(
@@ -197,3 +209,60 @@ async def test_an_event_whose_bytes_no_longer_decrypt_shows_the_break_not_a_cras
         "Chain broken at position 3: event cannot be decrypted or decoded")
     await expect(page.get_by_text("The history cannot be read")).to_be_visible()
     await check_accessible(page)
+
+
+async def test_an_auditor_reads_a_clinical_case_with_its_clinical_content_withheld(
+        site: ApiStack, page: Page) -> None:
+    case_id = (await clinical_case(site)).rsplit("/", 1)[-1]
+
+    await sign_in(page, base_url(site), TOKENS[Role.AUDITOR])
+    await page.goto(f"{base_url(site)}/audit/cases/{case_id}")
+
+    await expect(page.locator("#clinical-access")).to_contain_text(
+        "Clinical content is withheld")
+    assessed = page.locator("#events tbody tr", has_text="Assessment recorded")
+    await expect(assessed).to_contain_text("Reason withheld: clinical")
+    await expect(assessed).to_contain_text("Clinical detail withheld: barriers, clinical notes")
+    await expect(assessed).to_contain_text("test-oh")
+    opened = page.locator("#event-1")
+    await expect(opened).to_contain_text("absence notified by HR")
+    await expect(opened).to_contain_text("Clinical detail withheld: previous absences, "
+                                         "reason category")
+    body = await page.locator("main").inner_text()
+    assert not [marker for marker in CLINICAL if marker in body]
+    assert "tier 3" not in body
+    await check_accessible(page)
+    await screenshot(page, "audit-case-redacted")
+    await page.get_by_role("link", name="Cases").click()  # a page view that names no read
+    await expect(page).to_have_url(base_url(site) + "/worklist")
+    worklist = await site.harness.pool.fetch(
+        "SELECT action, channel, status, case_id FROM rtw_access_log WHERE subject = "
+        "'test-auditor' AND route = 'GET /worklist'")
+    assert [tuple(row) for row in worklist] == [("GET /worklist", "web", 200, None)]
+
+
+async def test_a_clinical_auditor_gives_a_purpose_before_reading_clinical_content(
+        site: ApiStack, page: Page) -> None:
+    case_id = (await clinical_case(site)).rsplit("/", 1)[-1]
+    await sign_in(page, base_url(site), TOKENS[Role.CLINICAL_AUDITOR])
+    await expect(page).to_have_url(base_url(site) + "/audit")
+
+    await page.get_by_label("Case id").fill(case_id)
+    await page.get_by_role("button", name="Open the case").click()
+    summary = page.get_by_role("alert")
+    await expect(summary).to_contain_text("Enter the purpose of this clinical audit")
+    await check_accessible(page)
+    await page.get_by_label("Purpose of this clinical audit").fill(PURPOSE)
+    await page.get_by_role("button", name="Open the case").click()
+
+    await expect(page.locator("#clinical-access")).to_contain_text(PURPOSE)
+    assessed = page.locator("#events tbody tr", has_text="Assessment recorded")
+    await expect(assessed).to_contain_text("tier 3")
+    await expect(assessed).not_to_contain_text("withheld")
+    await check_accessible(page)
+    await screenshot(page, "audit-case-clinical")
+    rows = await site.harness.pool.fetch(
+        "SELECT action, status, purpose FROM rtw_access_log WHERE case_id = $1 "
+        "AND role = 'clinical_auditor' AND channel = 'web' ORDER BY id", case_id)
+    assert [(row["action"], row["status"], row["purpose"]) for row in rows] == [
+        ("case.history", 200, PURPOSE), ("audit.verify", 200, PURPOSE)]

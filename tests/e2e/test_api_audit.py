@@ -61,7 +61,7 @@ async def test_history_of_a_case_written_by_earlier_code_shows_its_data_in_today
     assert stored[agreed[0]["event_id"]].data["version"] == 1  # the stored row is untouched
 
 
-async def test_a_bad_as_of_is_refused_naming_the_field_and_logs_nothing(
+async def test_a_bad_as_of_is_refused_naming_the_field_and_logged_as_a_refusal(
     api: ApiStack, store: CaseEventStore
 ) -> None:
     case_id = store_case(store, "ABS-API-2", 2, OPENED)
@@ -74,8 +74,9 @@ async def test_a_bad_as_of_is_refused_naming_the_field_and_logs_nothing(
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["errors"][0]["field"] == "as_of"
     assert "no offset" in response.json()["detail"]
-    assert [e["action"] for e in await access_entries(api, case_id=case_id)] == [
-        "audit.access-log"
+    assert [(e["action"], e["status"], e["detail"])
+            for e in await access_entries(api, case_id=case_id)] == [
+        ("GET /v1/cases/{case_id}/history", 422, "")  # the raw as_of is never kept
     ]
 
 

@@ -30,7 +30,9 @@ from tests.support.serving import serving
 from tests.support.workflow_harness import Harness, running_worker
 
 TOKENS = {role: f"test-token-{role.value}" for role in
-          (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN)}
+          (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN, Role.CLINICAL_AUDITOR)}
+# The employers every test token acts for (the test cases' employer).
+EMPLOYERS = ("acme-trust",)
 
 
 # The manager token belongs to line manager M2002, who manages the employee in the tests.
@@ -71,7 +73,7 @@ async def serve_api(
             store=store,
             pool=harness.pool,
             tokens=TokenRegistry(
-                {token_digest(t): Principal(subject=SUBJECTS[r], role=r)
+                {token_digest(t): Principal(subject=SUBJECTS[r], role=r, employers=EMPLOYERS)
                  for r, t in TOKENS.items()}
                 | {token_digest(OTHER_MANAGER_TOKEN): Principal(subject="M9999",
                                                                role=Role.MANAGER),

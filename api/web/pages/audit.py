@@ -5,6 +5,10 @@ The history is the JSON history route's own read (`api.case_history`), shown as 
 entries it answers with; the chain check is the one `rtw audit verify` runs; the download is the
 audit export. Each read is written to the access log under the action name the API and the CLI
 use, with the channel 'web'.
+
+An auditor reads the history with its clinical content withheld (the reason and the fields
+`domain.disclosure.event_for_audit` withholds); the clinical-audit role reads it whole, and
+only for a purpose it types, which the access log keeps with each read.
 """
 
 from __future__ import annotations
@@ -19,22 +23,31 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from api.access_log import log_read
-from api.case_history import HistoryAsItStood, history_as_it_stood
+from api.audit_params import audit_purpose
+from api.case_history import (
+    AuditRead,
+    HistoryAsItStood,
+    audited_view,
+    history_for_audit,
+    withheld_of,
+)
 from api.models import HistoryEntry
 from api.problems import Problem
-from api.routes.audit import MEDIA_TYPES, in_threads
+from api.routes.audit import MEDIA_TYPES, audited_export, employer_of_case, in_threads
+from api.tenancy import no_such_case
 from api.web.guard import page_roles
 from api.web.rendering import render
 from api.web.route import PageRoute
 from domain.actors import Role
-from eventstore.export import ExportFormat, export_text
+from domain.disclosure import AUDIT_ROLES
+from eventstore.export import ExportFormat
 from eventstore.moments import LONDON, end_of_london_day, parse_moment
 from eventstore.store import CaseEventStore
 from eventstore.verify import CaseVerdict, verify_cases
 from infra.tokens import Principal
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-Auditor = Annotated[Principal, Depends(page_roles(Role.AUDITOR))]
+Auditor = Annotated[Principal, Depends(page_roles(*AUDIT_ROLES))]
 CaseId = Annotated[uuid.UUID, Path()]
 Text = Annotated[str | None, Query()]
 
@@ -44,25 +57,53 @@ TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 @router.get("/audit")
 async def audit_home(request: Request, principal: Auditor,
-                     case_id: Text = None) -> Response:
+                     case_id: Text = None, purpose: Text = None) -> Response:
     if case_id is None:
         return _home(request, principal)
+    errors: dict[str, str] = {}
     try:
         found = uuid.UUID(case_id.strip())
     except ValueError:
-        message = ("Enter the case id" if not case_id.strip() else
-                   "Enter a case id like 0b6f8d2e-5c1a-5d3e-9f4b-2a7c8e1d0f36")
-        return _home(request, principal, case_id=case_id, error=message)
-    return RedirectResponse(f"/audit/cases/{found}", status_code=303)
+        errors["case_id"] = ("Enter the case id" if not case_id.strip() else
+                             "Enter a case id like 0b6f8d2e-5c1a-5d3e-9f4b-2a7c8e1d0f36")
+    chosen = _purpose(principal, purpose)
+    if isinstance(chosen, PurposeRefused):
+        errors["purpose"] = chosen.message
+    if errors:
+        return _home(request, principal, case_id=case_id, purpose=purpose or "", errors=errors)
+    query = f"?{urlencode({'purpose': chosen})}" if isinstance(chosen, str) else ""
+    return RedirectResponse(f"/audit/cases/{found}{query}", status_code=303)
 
 
-def _home(request: Request, principal: Principal, *, case_id: str = "",
-          error: str | None = None) -> Response:
-    errors = [{"text": error, "href": "#case-id"}] if error else []
+def _home(request: Request, principal: Principal, *, case_id: str = "", purpose: str = "",
+          errors: dict[str, str] | None = None) -> Response:
+    errors = errors or {}
+    summary = [{"text": text, "href": "#case-id" if field == "case_id" else "#purpose"}
+               for field, text in errors.items()]
     return render(request, "audit.jinja",
-                  {"title": "Audit a case", "case_id": case_id, "error": error,
-                   "errors": errors},
-                  status_code=422 if error else 200, principal=principal)
+                  {"title": "Audit a case", "case_id": case_id, "error": errors.get("case_id"),
+                   "purpose": purpose, "purpose_error": errors.get("purpose"),
+                   "clinical_audit": principal.role is Role.CLINICAL_AUDITOR,
+                   "errors": summary},
+                  status_code=422 if errors else 200, principal=principal)
+
+
+class PurposeRefused:
+    """A purpose the page cannot accept, with the words that say why."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _purpose(principal: Principal, typed: str | None) -> str | PurposeRefused | None:
+    """The purpose the reader typed, checked by the JSON routes' own rule."""
+    try:
+        return audit_purpose(principal, typed)
+    except Problem as problem:
+        if principal.role is Role.CLINICAL_AUDITOR and not (typed or "").strip():
+            return PurposeRefused("Enter the purpose of this clinical audit")
+        return PurposeRefused(f"Enter a purpose of 10 to 500 characters, on one line "
+                              f"({problem.detail.removeprefix('purpose: ')})")
 
 
 class MomentForm:
@@ -151,6 +192,7 @@ async def audit_case(
     month: Text = None,
     year: Text = None,
     clock: Annotated[str | None, Query(alias="time")] = None,
+    purpose: Text = None,
 ) -> Response:
     form = MomentForm()
     typed = {"day": day, "month": month, "year": year, "time": clock}
@@ -160,42 +202,60 @@ async def audit_case(
     elif as_of:
         form.read_as_of(as_of)
     form.read_position(position)
+    chosen = _purpose(principal, purpose)
+    if isinstance(chosen, PurposeRefused):
+        form.refuse("purpose", "#purpose", chosen.message)
+    form.values["purpose"] = purpose or ""
+    clinical_audit = principal.role is Role.CLINICAL_AUDITOR
     services = request.app.state.services
     context: dict[str, object] = {"title": f"Audit of case {case_id}",
-                                  "case_id": str(case_id), "form": form, "errors": form.errors}
-    if form.errors:
+                                  "case_id": str(case_id), "form": form, "errors": form.errors,
+                                  "clinical_audit": clinical_audit}
+    if form.errors or isinstance(chosen, PurposeRefused):
         return render(request, "audit_case.jinja", context, status_code=422,
                       principal=principal)
+    read = AuditRead(principal, chosen)
     if from_form:  # one address per moment: the JSON route's parameters, kept in the log
-        query = {"as_of": form.as_of_text, "position": form.position}
-        chosen = urlencode({k: v for k, v in query.items() if v is not None})
-        return RedirectResponse(f"/audit/cases/{case_id}" + (f"?{chosen}" if chosen else ""),
+        query = {"as_of": form.as_of_text, "position": form.position, "purpose": read.purpose}
+        address = urlencode({k: v for k, v in query.items() if v is not None})
+        return RedirectResponse(f"/audit/cases/{case_id}" + (f"?{address}" if address else ""),
                                 status_code=303)
 
-    await log_read(request, services, principal, "case.history", case_id, channel="web")
+    await log_read(request, services, principal, "case.history", case_id, channel="web",
+                   purpose=read.purpose)
+    if not principal.acts_for(await employer_of_case(services, case_id)):
+        raise no_such_case(case_id)
     try:
-        history = await history_as_it_stood(services, case_id, as_of=form.as_of,
-                                            position=form.position)
+        history = await history_for_audit(services, case_id, read, as_of=form.as_of,
+                                          position=form.position)
     except Problem as problem:
         if problem.status != 500:
             raise
         history = None  # a changed row may be why: the chain check below says where
         context["unreadable"] = problem.detail
-    await log_read(request, services, principal, "audit.verify", case_id, channel="web")
+    await log_read(request, services, principal, "audit.verify", case_id, channel="web",
+                   purpose=read.purpose)
     context["verdict"] = await services.read_store(_verdict, services.store, str(case_id))
     if history is not None:
-        context |= _history_context(history)
+        context |= _history_context(history, clinical=read.clinical)
     context |= {"as_of": _london(form.as_of) if form.as_of else None,
-                "position": form.position}
+                "position": form.position, "clinical": read.clinical,
+                "purpose": read.purpose,
+                "export_query": urlencode({"purpose": read.purpose}) if read.purpose else ""}
     return render(request, "audit_case.jinja", context, principal=principal)
 
 
-def _history_context(history: HistoryAsItStood) -> dict[str, object]:
-    entries = [HistoryEntry.of(step.view, stage_after=step.state.stage.value)
+def _history_context(history: HistoryAsItStood, *, clinical: bool) -> dict[str, object]:
+    entries = [HistoryEntry.of(audited_view(step.view, clinical=clinical),
+                               stage_after=step.state.stage.value)
                for step in history.steps]
+    withheld = [withheld_of(step.view, clinical=clinical) for step in history.steps]
     positions = {entry.event_id: entry.position for entry in entries}
     return {
-        "entries": [_row(entry, positions) for entry in entries],
+        "entries": [_row(entry, positions) | {"withheld": [name for name in fields
+                                                           if name != "reason"],
+                                              "reason_withheld": "reason" in fields}
+                    for entry, fields in zip(entries, withheld, strict=True)],
         "recorded": history.recorded,
         "stage": history.steps[-1].state.stage.value if history.steps else None,
     }
@@ -223,11 +283,20 @@ def _london(moment: datetime) -> str:
 @router.get("/audit/cases/{case_id}/export")
 async def audit_export(request: Request, principal: Auditor, case_id: CaseId,
                        output_format: Annotated[ExportFormat,
-                                                Query(alias="format")] = "jsonl") -> Response:
+                                                Query(alias="format")] = "jsonl",
+                       purpose: Text = None) -> Response:
     """The audit export of one case, as `GET /v1/audit/export?case_id=` streams it."""
     services = request.app.state.services
-    await log_read(request, services, principal, "audit.export", case_id, channel="web")
-    chunks = export_text(services.store, output_format, case_id=str(case_id), window=None)
+    chosen = _purpose(principal, purpose)
+    if isinstance(chosen, PurposeRefused):
+        raise Problem(422, "Invalid request", f"purpose: {chosen.message}",
+                      errors=[{"field": "purpose", "message": chosen.message}])
+    read = AuditRead(principal, chosen)
+    await log_read(request, services, principal, "audit.export", case_id, channel="web",
+                   purpose=read.purpose)
+    if not principal.acts_for(await employer_of_case(services, case_id)):
+        raise no_such_case(case_id)
+    chunks = audited_export(services.store, output_format, read, case_id=str(case_id))
     suffix = "jsonl" if output_format == "jsonl" else "csv"
     return StreamingResponse(
         in_threads(chunks), media_type=MEDIA_TYPES[output_format],

@@ -66,7 +66,8 @@ async def sign_in(
             "title": "Sign in", "next": local_path(next, ""), "error": message,
             "oidc": request.app.state.services.web.oidc is not None}, status_code=401)
     response = RedirectResponse(local_path(next, home_of(principal)), status_code=303)
-    await start_session(request, response, session_for(principal, "token"))
+    await start_session(request, response, session_for(principal, "token",
+                                                        list(principal.employers)))
     return response
 
 
