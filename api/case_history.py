@@ -11,12 +11,13 @@ from eventsourcing.persistence import MapperDeserialisationError
 
 from api.case_calls import not_found
 from api.problems import Problem
+from api.record_check import checked_history
 from api.services import Services
 from api.tenancy import check_employer
 from domain.disclosure import WITHHELD, audit_sees_clinical, event_for_audit
 from domain.evolve import ReplayError
 from eventstore.records import CaseEventRecord
-from eventstore.replay import ReplayStep, as_the_record_stood, replay, state_of
+from eventstore.replay import CaseErased, ReplayStep, as_the_record_stood, replay, state_of
 from eventstore.view import EventView
 from infra.tokens import Principal
 
@@ -39,7 +40,7 @@ async def history_as_it_stood(
     for a stored event that no longer decrypts or decodes, or for events the workflow's rules
     cannot replay."""
     try:
-        records = await services.read_store(services.store.history, str(case_id))
+        records = await checked_history(services, case_id)
     except MapperDeserialisationError:
         raise Problem(500, "History cannot be read", "a stored event of the case cannot be "
                       "decrypted or decoded; verify the case's chain") from None
@@ -59,6 +60,10 @@ def _employer_of(records: list[CaseEventRecord], case_id: uuid.UUID) -> str:
     """The employer the case's opening event names (a community case: its provider)."""
     try:
         opened = state_of(records[:1])
+    except CaseErased:
+        # Nothing of an erased case can be read, not even its employer: it answers as a missing
+        # case here; the audit export shows its erasure (when, why, who asked).
+        raise not_found(case_id) from None
     except ReplayError as error:
         raise Problem(500, "History cannot be replayed", str(error)) from None
     if opened is None:

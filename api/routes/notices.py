@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from api.dependencies import ServicesDep, require_roles
 from api.problems import Problem, invalid_field, problem_responses
+from api.record_check import checked_history
 from api.services import Services
 from domain.actors import Role
 from domain.bounds import EARLIEST, LATEST
@@ -84,8 +86,7 @@ async def written_notices(services: Services, notices: list[StoredNotice]) -> li
     written = []
     for notice in notices:
         if notice.case_id not in states:
-            state = state_of(await services.read_store(services.store.history,
-                                                       notice.case_id))
+            state = state_of(await checked_history(services, uuid.UUID(notice.case_id)))
             if state is None:  # a notice is written with its event: never without a case
                 raise LookupError(f"case {notice.case_id} has no stored events")
             states[notice.case_id] = state
