@@ -22,6 +22,7 @@ from domain.journey import (
     escalation,
     fit_note,
     hr_facts,
+    medical_reports,
     oh_referral,
     ownership,
     phased_return,
@@ -56,6 +57,7 @@ _APPLY: Evolution = {
     **policy_change.EVOLUTION, **appointments.EVOLUTION,
     **case_notes.EVOLUTION, **corrections.EVOLUTION,
     **ownership.EVOLUTION, **triage.EVOLUTION, **report_consent.EVOLUTION,
+    **medical_reports.EVOLUTION,
 }
 
 
