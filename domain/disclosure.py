@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from domain.actors import Role
 from domain.journey.case_notes import NoteVisibility
 from domain.journey.report_consent import latest_word, proposed, released, window_over
-from domain.practice import reports_first_to_employee
+from domain.practice import has_comment_window, reports_first_to_employee
 from domain.state import Assessment, CaseState
 from domain.values import Adjustment, ConsentScope
 from domain.vocabulary import AssessmentKind, Fitness, ReportScope
@@ -261,6 +261,8 @@ def consent_status(state: CaseState, role: Role, *, now: datetime | None = None
     scopes = _SCOPES_OF.get(role)
     if assessment is None or scopes is None or not reports_first_to_employee(state):
         return None
+    if not has_comment_window(state):
+        scopes = tuple(s for s in scopes if s is not ReportScope.ADVICE_TO_GP)
     each = {scope: scope_status(state, assessment, scope) for scope in scopes}
     if role not in (Role.OH, Role.EMPLOYEE) and not window_over(state, assessment.number, now):
         each = {scope: ConsentStatus.PENDING if status is ConsentStatus.GIVEN else status
@@ -350,3 +352,14 @@ def may_read_employee_record(role: Role, subject: str, employee_id: str,
 def may_see_suggestion(role: Role, recipients: Sequence[Role]) -> bool:
     """A short-term absence trigger's suggestion: those it is sent to, and OH."""
     return role in recipients or may_see_clinical(role)
+
+
+def may_write_to_gp(state: CaseState, *, now: datetime | None = None) -> bool:
+    """Whether OH may write to the employee's GP with the latest report's advice at `now`: the
+    employee's consent to it stands (practice version 4), and the report was offered to them
+    and its comment window has passed or they agreed to it (see `effective_consent`)."""
+    assessment = state.latest_assessment
+    if assessment is None or not has_comment_window(state):
+        return False
+    word = latest_word(state, assessment.number, ReportScope.ADVICE_TO_GP)
+    return word is not None and word.given and window_over(state, assessment.number, now)

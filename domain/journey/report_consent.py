@@ -75,6 +75,7 @@ SCOPE_WORDS: dict[ReportScope, str] = {
     ReportScope.FITNESS_TO_MANAGER: "the fitness opinion to the line manager",
     ReportScope.ADJUSTMENTS_TO_MANAGER: "the recommended adjustments to the line manager",
     ReportScope.ADVICE_TO_HR: "the advice to HR",
+    ReportScope.ADVICE_TO_GP: "the advice to their GP",
 }
 
 
@@ -138,7 +139,10 @@ class ConsentWithdrawn(Event):
 
 
 def proposed(assessment: Assessment, scope: ReportScope) -> bool:
-    """Whether OH proposes to release `scope` of `assessment`."""
+    """Whether OH proposes to release `scope` of `assessment`. Writing to the employee's GP
+    needs no proposal recorded with the assessment: it is open, on the employee's consent."""
+    if scope is ReportScope.ADVICE_TO_GP:
+        return True
     flag: bool = getattr(assessment.consent, PROPOSAL_OF[scope])
     return flag
 
@@ -175,8 +179,8 @@ def _assessment(state: CaseState, number: int) -> Assessment:
                          f"{'' if held == 1 else 's'}; there is no report {number}")
 
 
-def _dated(command: _ConsentCommand, assessment: Assessment, now: datetime, actor: Actor
-           ) -> date:
+def _dated(command: _ConsentCommand | AgreeToReport, assessment: Assessment, now: datetime,
+           actor: Actor) -> date:
     """The day the employee gave their word: today on their own page; the day OH names when
     recording a written one, with the evidence kept."""
     if actor.role is Role.EMPLOYEE:
@@ -219,6 +223,10 @@ def give_consent(state: CaseState, command: GiveConsent, now: datetime, actor: A
                  ) -> list[CaseEvent]:
     assessment = _assessment(state, command.assessment_number)
     scopes = _distinct(command.scopes)
+    if ReportScope.ADVICE_TO_GP in scopes and not has_comment_window(state):
+        raise InvalidCommand("scopes", f"consent to {SCOPE_WORDS[ReportScope.ADVICE_TO_GP]} is "
+                             f"recorded on cases from practice version {PRACTICE_V4}; this "
+                             f"case follows version {state.practice}; nothing was recorded")
     not_proposed = [s for s in scopes if not proposed(assessment, s)]
     if not_proposed:
         raise InvalidCommand("scopes", "OH does not propose to release "
@@ -269,10 +277,17 @@ DEADLINE_NAMES = frozenset({REPORT_OFFERED, COMMENT_WINDOW})
 
 class AgreeToReport(Command):
     """The employee has read their report and has no comments: what they consent to release
-    need not wait for the rest of the comment window."""
+    need not wait for the rest of the comment window. On their page; or OH records it from
+    their written word (a signed form, a letter, an email), naming the day and the evidence."""
 
     assessment_number: int = Field(ge=1, description="The number of the assessment whose "
                                    "report the employee agrees to.")
+    on: date | None = Field(
+        default=None, description="OH recording the employee's written word only: the day "
+        "they gave it. The employee's own is dated the day they give it on their page.")
+    evidence: str | None = Field(
+        default=None, min_length=1, max_length=SHORT, pattern=PRINTABLE,
+        description="OH recording the employee's written word only: where it is kept.")
 
 
 class ReportOffered(DeadlineEvent):
@@ -296,6 +311,8 @@ class ReportAgreed(Event):
 
     type: Literal["ReportAgreed"] = "ReportAgreed"
     assessment_number: int
+    agreed_on: date | None = None
+    evidence: str | None = None
 
 
 def offer_of(state: CaseState, assessment_number: int) -> ReportOffer | None:
@@ -376,12 +393,16 @@ def agree_to_report(state: CaseState, command: AgreeToReport, now: datetime, act
                     ) -> list[CaseEvent]:
     assessment = _assessment(state, command.assessment_number)
     if assessment.number in state.reports_agreed:
-        raise InvalidCommand("assessment_number", f"you have already agreed to report "
+        raise InvalidCommand("assessment_number", "the employee has already agreed to report "
                              f"{assessment.number}")
+    agreed_on = _dated(command, assessment, now, actor)
+    by = "recorded by OH " + actor.id + " from their written word" \
+        if actor.role is Role.OH else "on their page"
     return [ReportAgreed(
         occurred_at=now, actor=actor, assessment_number=assessment.number,
+        agreed_on=agreed_on, evidence=command.evidence,
         reason=f"the employee read the report of assessment {assessment.number} and has no "
-        "comments")]
+        f"comments ({by})")]
 
 
 def _check_comment_window(state: CaseState, actor: Actor) -> None:
@@ -484,9 +505,12 @@ RULES: dict[Action, ActionRule] = {
         example={"assessment_number": 1, "scopes": ["adjustments_to_manager"],
                  "on": "2026-11-23", "evidence": "the employee phoned OH to withdraw it"},
     ),
-    # Taken on the employee's own page: "I have read my report and have no comments".
+    # "I have read my report and have no comments": on the employee's own page, or recorded
+    # by OH from their written word.
     Action.AGREE_TO_REPORT: ActionRule(
-        command=AgreeToReport, decide=agree_to_report, roles=EMPLOYEE, stages=FILE_STAGES,
-        example={"assessment_number": 1},
+        command=AgreeToReport, decide=agree_to_report, roles=EMPLOYEE_OR_OH,
+        stages=FILE_STAGES, path="report-agreements",
+        example={"assessment_number": 1, "on": "2026-11-23",
+                 "evidence": "email from the employee: no comments on the report"},
     ),
 }

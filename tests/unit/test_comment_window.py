@@ -210,11 +210,20 @@ def test_cases_before_version_4_keep_releasing_on_consent_and_refuse_no_comments
         decide(state, AgreeToReport(assessment_number=1), now=ASSESSED, actor=ME)
 
 
-def test_only_the_employee_says_they_have_no_comments() -> None:
+def test_oh_records_the_employees_written_no_comments_and_nobody_else_says_it() -> None:
     from domain.errors import RoleNotAllowed
 
+    state = signed_by_oh(offered(), FITNESS)
+    with pytest.raises(InvalidCommand, match="evidence"):
+        decide(state, AgreeToReport(assessment_number=1), now=ASSESSED, actor=OH_ACTOR)
+    state, [agreed] = act(state, AgreeToReport(
+        assessment_number=1, on=date(2026, 11, 20), evidence="email: no comments"), OH_ACTOR,
+        ASSESSED + timedelta(hours=4))
+    assert "recorded by OH" in agreed.reason
+    assert shown(state, Role.MANAGER, None) == (True, False)
     with pytest.raises(RoleNotAllowed):
-        decide(offered(), AgreeToReport(assessment_number=1), now=ASSESSED, actor=OH_ACTOR)
+        decide(offered(), AgreeToReport(assessment_number=1), now=ASSESSED,
+               actor=MANAGER_ACTOR)
 
 
 @given(offered_at=st.datetimes(min_value=datetime(2026, 1, 1),  # noqa: DTZ001 (hypothesis: naive bounds)
@@ -239,3 +248,31 @@ def test_the_window_ends_at_the_end_of_its_last_working_day(offered_at: datetime
     between = [london_date(offered_at) + timedelta(days=n)
                for n in range(1, (last - london_date(offered_at)).days + 1)]
     assert sum(is_working_day(day, policy.non_working_days) for day in between) == days
+
+
+# -- consent to whom: the GP too (practice version 4) ----------------------------------------
+
+def test_oh_writes_to_the_gp_only_on_the_employees_consent_after_the_window() -> None:
+    from domain.disclosure import may_write_to_gp
+
+    gp = ReportScope.ADVICE_TO_GP
+    state = signed_by_oh(offered(), gp)
+    assert not may_write_to_gp(state, now=WINDOW_ENDS - timedelta(seconds=1))
+    assert may_write_to_gp(state, now=WINDOW_ENDS)
+    assert shown(state, Role.MANAGER, WINDOW_ENDS) == (False, False)  # the GP's scope only
+    status = consent_status(state, Role.OH, now=WINDOW_ENDS)
+    assert status is not None and status.scopes is not None
+    assert status.scopes[gp] is ConsentStatus.GIVEN
+
+    state, _ = act(state, WithdrawConsent(assessment_number=1, scopes=[gp]), ME, WINDOW_ENDS)
+    assert not may_write_to_gp(state, now=WINDOW_ENDS + timedelta(days=1))
+
+
+def test_consent_to_the_gp_is_not_recorded_on_cases_before_version_4() -> None:
+    state = assessed(practice=PRACTICE_V3)
+    with pytest.raises(InvalidCommand, match="practice version 4"):
+        decide(state, GiveConsent(assessment_number=1, scopes=[ReportScope.ADVICE_TO_GP],
+                                  **SIGNED), now=ASSESSED, actor=OH_ACTOR)
+    status = consent_status(state, Role.OH)
+    assert status is not None and status.scopes is not None
+    assert ReportScope.ADVICE_TO_GP not in status.scopes
