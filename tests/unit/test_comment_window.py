@@ -276,3 +276,52 @@ def test_consent_to_the_gp_is_not_recorded_on_cases_before_version_4() -> None:
     status = consent_status(state, Role.OH)
     assert status is not None and status.scopes is not None
     assert ReportScope.ADVICE_TO_GP not in status.scopes
+
+
+# -- one rule: HR's webhook and HR's view of the case never disagree -------------------------
+
+_STEPS = ("oh_consents", "employee_consents", "withdraws", "agrees", "window_closes")
+
+
+@given(steps=st.lists(st.sampled_from(_STEPS), max_size=8),
+       practice=st.sampled_from([PRACTICE_V3, PRACTICE_V4]))
+def test_hrs_webhook_holds_the_advice_exactly_when_hrs_view_shows_it(
+        steps: list[str], practice: int) -> None:
+    from api.views import case_for
+    from domain.deadlines import outstanding_deadlines
+    from domain.errors import CaseError
+    from infra.tokens import Principal
+    from workflows.payloads import CaseView
+
+    hr = Principal(subject="hr", role=Role.HR)
+    state = assessed(practice=practice)
+    if practice >= PRACTICE_V4:
+        state = offered()
+    held = False  # what HR's webhook has told HR so far
+    at = ASSESSED + timedelta(minutes=10)
+    for step in steps:
+        if step == "window_closes":
+            if not [d for d in open_deadlines(state) if d.name == "report_comment_window"]:
+                continue
+            at = max(at, WINDOW_ENDS)
+            before, (state, events) = state, fire(state, "report_comment_window", at)
+        else:
+            command: BaseModel = {
+                "oh_consents": GiveConsent(assessment_number=1, scopes=[HR], **SIGNED),
+                "employee_consents": GiveConsent(assessment_number=1, scopes=[HR]),
+                "withdraws": WithdrawConsent(assessment_number=1, scopes=[HR]),
+                "agrees": AgreeToReport(assessment_number=1),
+            }[step]
+            actor = OH_ACTOR if step == "oh_consents" else ME
+            before = state
+            try:
+                state, events = act(state, command, actor, at)
+            except CaseError:
+                continue
+        for event in events:
+            update = hr_update_for(before, state, event)
+            kinds = [c.kind for c in update.changes] if update else []
+            held = (held or "fitness_advice" in kinds) and "advice_withdrawn" not in kinds
+        view = CaseView(state=state, deadlines=outstanding_deadlines(state), allowed_actions=[])
+        assert held == (case_for(view, hr, now=at).fitness_advice is not None), steps
+        at += timedelta(minutes=1)
