@@ -156,7 +156,7 @@ def decide_deadline(state: CaseState, key: str, *, now: datetime, actor: Actor
                            reason=f"{deadline.why}: due {deadline.due_at.isoformat()} ({policy})")]
     if deadline.kind is DeadlineKind.APPOINTMENT:
         return appointments.deadline_passed(state, deadline, now=now, actor=actor)
-    if deadline.name in report_consent.DEADLINE_NAMES:
+    if deadline.kind is DeadlineKind.REPORT_FIRST:
         return report_consent.deadline_passed(state, deadline, now=now, actor=actor)
     return [ReminderSent(occurred_at=now, actor=actor, deadline_key=deadline.key,
                          deadline_name=deadline.name, deadline=deadline.due_at,

@@ -47,6 +47,7 @@ from domain.journey.base import (
     Command,
     Deadline,
     DeadlineEvent,
+    DeadlineKind,
     Event,
     Evolution,
     Preconditions,
@@ -358,12 +359,13 @@ def deadlines(state: CaseState) -> list[Deadline]:
     offer = offer_of(state, number)
     if offer is None:
         return [Deadline(key=f"report_offered_a{number}", name=REPORT_OFFERED,
-                         due_at=assessment.assessed_at, recipients=(Role.EMPLOYEE,),
+                         due_at=assessment.assessed_at, kind=DeadlineKind.REPORT_FIRST,
+                         recipients=(Role.EMPLOYEE,),
                          why=f"offer the report of assessment {number} to the employee")]
     if offer.window_closed or number in state.reports_agreed:
         return []
     return [Deadline(key=f"comment_window_a{number}", name=COMMENT_WINDOW,
-                     due_at=offer.window_ends_at,
+                     due_at=offer.window_ends_at, kind=DeadlineKind.REPORT_FIRST,
                      why=f"the comment window on the report of assessment {number} ends")]
 
 

@@ -372,6 +372,8 @@ _DEADLINE_WORDS = {
     "plan_revision_due": "Your plan is revised",
     "ssp_ending_warning": "Your Statutory Sick Pay may stop",
     "ssp1_due": "HR gives you form SSP1 (for other benefits when Statutory Sick Pay ends)",
+    "report_offered": "Occupational health offers you its report to read",
+    "report_comment_window": "Your time to comment on your occupational health report ends",
 }
 
 
