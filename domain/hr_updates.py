@@ -114,11 +114,12 @@ class NoticeSent(_HrModel):
 # Who HR hears about when they are reminded or warned: OH's own alerts stay with OH.
 _SHARED_WITH_HR = frozenset({Role.HR, Role.MANAGER, Role.EMPLOYEE})
 
-# Notices to the employee whose very kind is clinical: a GP or specialist report asked for, or
-# the self-help route a tier-1 assessment set. HR hears of none of them.
+# Notices to the employee whose very kind is clinical (a GP or specialist report asked for, the
+# self-help route a tier-1 assessment set) or theirs alone (their report offered to them to read
+# first: HR hears of the advice when the ledger releases it). HR hears of none of them.
 _NOT_FOR_HR = frozenset({NoticeKind.MEDICAL_REPORT_REQUESTED,
                          NoticeKind.MEDICAL_REPORT_ACCESS_PERIOD_ENDED,
-                         NoticeKind.SELF_HELP_GUIDANCE})
+                         NoticeKind.SELF_HELP_GUIDANCE, NoticeKind.REPORT_OFFERED})
 
 
 ReturnPlanned = Annotated[PhasedReturnPlanned | RedeploymentPlanned,

@@ -98,9 +98,12 @@ def test_the_report_is_offered_to_the_employee_as_soon_as_it_is_recorded() -> No
     [offer] = [d for d in open_deadlines(state) if d.name == "report_offered"]
     assert offer.due_at == ASSESSED
 
+    before = state
     state, [event] = fire(state, "report_offered", ASSESSED)
 
     assert isinstance(event, ReportOffered)
+    # The employee's own: HR's webhook hears nothing of it.
+    assert hr_update_for(before, state, event, notices=notices_for(state, event)) is None
     assert event.window_ends_at == WINDOW_ENDS
     [notice] = notices_for(state, event)
     assert (notice.kind, notice.recipient_role, notice.recipient_id, notice.due_at) == (
