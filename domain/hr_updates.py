@@ -27,7 +27,7 @@ from domain.events import (
     RedeploymentTrialStarted,
 )
 from domain.notices import Notice, NoticeKind
-from domain.practice import reports_first_to_employee
+from domain.practice import has_comment_window, reports_first_to_employee
 from domain.stages import Stage
 from domain.state import Assessment, CaseState
 from domain.values import Adjustment, ConsentScope
@@ -117,9 +117,11 @@ _SHARED_WITH_HR = frozenset({Role.HR, Role.MANAGER, Role.EMPLOYEE})
 # Notices to the employee whose very kind is clinical (a GP or specialist report asked for, the
 # self-help route a tier-1 assessment set) or theirs alone (their report offered to them to read
 # first: HR hears of the advice when the ledger releases it). HR hears of none of them.
+# The self-help notice only from practice version 4: on earlier cases a webhook that carried
+# nothing else would no longer be sent, and their workflows would not replay.
 _NOT_FOR_HR = frozenset({NoticeKind.MEDICAL_REPORT_REQUESTED,
-                         NoticeKind.MEDICAL_REPORT_ACCESS_PERIOD_ENDED,
-                         NoticeKind.SELF_HELP_GUIDANCE, NoticeKind.REPORT_OFFERED})
+                         NoticeKind.MEDICAL_REPORT_ACCESS_PERIOD_ENDED, NoticeKind.REPORT_OFFERED})
+_NOT_FOR_HR_FROM_V4 = _NOT_FOR_HR | {NoticeKind.SELF_HELP_GUIDANCE}
 
 
 ReturnPlanned = Annotated[PhasedReturnPlanned | RedeploymentPlanned,
@@ -170,10 +172,11 @@ def _changes(before: CaseState | None, after: CaseState, event: CaseEvent,
                                            trial_weeks=event.trial_weeks))
     if isinstance(event, CaseClosed):
         changes.append(CaseClosure(outcome=event.outcome, returned_on=event.returned_on))
+    withheld = _NOT_FOR_HR_FROM_V4 if has_comment_window(after) else _NOT_FOR_HR
     changes.extend(NoticeSent(notice=notice.kind, recipient_role=notice.recipient_role,
                               due_at=notice.due_at, effective_on=notice.effective_on)
                    for notice in notices
-                   if notice.recipient_role in _SHARED_WITH_HR and notice.kind not in _NOT_FOR_HR)
+                   if notice.recipient_role in _SHARED_WITH_HR and notice.kind not in withheld)
     return changes
 
 

@@ -328,3 +328,19 @@ def test_hrs_webhook_holds_the_advice_exactly_when_hrs_view_shows_it(
         view = CaseView(state=state, deadlines=outstanding_deadlines(state), allowed_actions=[])
         assert held == (case_for(view, hr, now=at).fitness_advice is not None), steps
         at += timedelta(minutes=1)
+
+
+def test_hr_hears_of_the_self_help_route_only_on_cases_before_version_4() -> None:
+    from domain.journey.assessment import RecordAssessment
+    from domain.vocabulary import Tier
+
+    for practice, told in ((PRACTICE_V3, True), (PRACTICE_V4, False)):
+        before = opened_state(OPENED).model_copy(update={"practice": practice})
+        before, _ = act(before, j.early_contact(ASSESSED), MANAGER_ACTOR, ASSESSED)
+        command = j.assessment(ASSESSED)
+        assert isinstance(command, RecordAssessment)
+        state, [event, *_] = act(before, command.model_copy(update={"tier": Tier.SELF_HELP}),
+                                 OH_ACTOR, ASSESSED)
+        update = hr_update_for(before, state, event, notices=notices_for(state, event))
+        sent = [c.notice for c in update.changes if c.kind == "notice_sent"] if update else []
+        assert (NoticeKind.SELF_HELP_GUIDANCE in sent) is told
