@@ -42,8 +42,8 @@ from infra.tokens import Principal
 from workflows.payloads import CaseView
 
 
-def _fitness_advice(state: CaseState, role: Role) -> FitnessAdviceOut | None:
-    assessment, shown = state.latest_assessment, advice_shown(state, role)
+def _fitness_advice(state: CaseState, role: Role, now: datetime) -> FitnessAdviceOut | None:
+    assessment, shown = state.latest_assessment, advice_shown(state, role, now=now)
     if assessment is None or shown is None or not (shown.fitness or shown.adjustments):
         return None
     return FitnessAdviceOut(
@@ -53,8 +53,8 @@ def _fitness_advice(state: CaseState, role: Role) -> FitnessAdviceOut | None:
     )
 
 
-def _report_consent(state: CaseState, role: Role) -> ReportConsentOut | None:
-    status = consent_status(state, role)
+def _report_consent(state: CaseState, role: Role, now: datetime) -> ReportConsentOut | None:
+    status = consent_status(state, role, now=now)
     if status is None:
         return None
     return ReportConsentOut(assessment_number=status.assessment_number, status=status.status,
@@ -114,7 +114,8 @@ def _clinical(view: CaseView) -> ClinicalOut:
 def case_for(view: CaseView, principal: Principal, *, now: datetime | None = None) -> CaseOut:
     """The case as `principal`'s role may see it (its owner as of `now`, by default now)."""
     state = view.state
-    owner = owner_on(state, london_date(now or datetime.now(UTC)))
+    now = now or datetime.now(UTC)
+    owner = owner_on(state, london_date(now))
     absence, plan, phased, trial, closure = (
         state.absence, state.plan, state.phased_return, state.redeployment, state.closure
     )
@@ -142,7 +143,7 @@ def case_for(view: CaseView, principal: Principal, *, now: datetime | None = Non
             contact_reminders_sent=state.contact_reminders_sent,
             contact_escalated=state.contact_escalated,
         ),
-        fitness_advice=_fitness_advice(state, principal.role),
+        fitness_advice=_fitness_advice(state, principal.role, now),
         plan=PlanOut(version=plan.version, agreed_at=plan.agreed_at, goals=plan.content.goals,
                      actions=[a.model_dump(mode="json") for a in plan.content.actions],
                      adjustments=plan.content.adjustments,
@@ -174,7 +175,7 @@ def case_for(view: CaseView, principal: Principal, *, now: datetime | None = Non
             option=p.option, fit_note_number=p.fit_note_number,
             employer_can_make=p.employer_can_make) for p in state.proposed_adjustments],
         clinical=_clinical(view) if may_see_clinical(principal.role) else None,
-        report_consent=_report_consent(state, principal.role),
+        report_consent=_report_consent(state, principal.role, now),
         sick_pay=_sick_pay(state, principal.role),
         absence_record=absence_record_for(state, principal.role),
     )

@@ -19,6 +19,7 @@ from domain.journey import (
     early_contact,
     escalation,
     fit_note,
+    medical_reports,
     oh_referral,
     ownership,
     phased_return,
@@ -44,6 +45,7 @@ _DECLARED: dict[Action, ActionRule] = {
     **redeployment.RULES, **closure.RULES, **absence.RULES, **appointments.RULES,
     **case_notes.RULES, **corrections.RULES,
     **ownership.RULES, **triage.RULES, **report_consent.RULES,
+    **medical_reports.RULES,
 }
 
 # In the order of `Action`, which is the order actions are offered in; an action without a
@@ -56,6 +58,7 @@ _PRECONDITION_TABLES: tuple[Preconditions, ...] = (
     triage.PRECONDITIONS,
     early_contact.PRECONDITIONS,
     report_consent.PRECONDITIONS,
+    medical_reports.PRECONDITIONS,
 )
 PRECONDITIONS: dict[Action, tuple[Precondition, ...]] = {
     action: tuple(check for table in _PRECONDITION_TABLES for check in table.get(action, ()))

@@ -39,6 +39,9 @@ _WORDS = {
     "absence_recurrence": "Recurrence of an earlier absence's reason",
     "attendance_review_suggested": "Short-term absence trigger: attendance review suggested",
     "oh_referral_suggested": "Short-term absence trigger: OH referral suggested",
+    "report_offered": "OH report offered to the employee",
+    "report_comment_window": "Employee's comment window on the OH report ends",
+    "medical_report_access_period": "Medical report: 21 days to arrange access end",
 }
 _MISSED_TWICE = "_missed_twice"
 

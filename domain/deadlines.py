@@ -21,11 +21,13 @@ from domain.journey import (
     appointments,
     closure,
     early_contact,
+    medical_reports,
     oh_referral,
     phased_return,
     plan,
     redeployment,
     referral,
+    report_consent,
     therapy,
     triage,
 )
@@ -67,6 +69,7 @@ _STAGES: tuple[Deadlines, ...] = (
     triage.deadlines,
     escalation_deadlines, fit_note_deadlines,
     absence_pattern_deadlines,
+    report_consent.deadlines, medical_reports.deadlines,
 )
 
 
@@ -153,6 +156,8 @@ def decide_deadline(state: CaseState, key: str, *, now: datetime, actor: Actor
                            reason=f"{deadline.why}: due {deadline.due_at.isoformat()} ({policy})")]
     if deadline.kind is DeadlineKind.APPOINTMENT:
         return appointments.deadline_passed(state, deadline, now=now, actor=actor)
+    if deadline.kind is DeadlineKind.REPORT_FIRST:
+        return report_consent.deadline_passed(state, deadline, now=now, actor=actor)
     return [ReminderSent(occurred_at=now, actor=actor, deadline_key=deadline.key,
                          deadline_name=deadline.name, deadline=deadline.due_at,
                          recipients=deadline.recipients,

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 
 from domain.actors import Role
 from domain.journey.case_notes import NoteVisibility
-from domain.journey.report_consent import latest_word, proposed, released
-from domain.practice import reports_first_to_employee
+from domain.journey.report_consent import latest_word, proposed, released, window_over
+from domain.practice import has_comment_window, reports_first_to_employee
 from domain.state import Assessment, CaseState
 from domain.values import Adjustment, ConsentScope
 from domain.vocabulary import AssessmentKind, Fitness, ReportScope
@@ -52,7 +52,9 @@ OH_ONLY_DEADLINES = frozenset(
      "specialist_referral_due_missed_twice",
      "escalation_review_due", "escalation_review_due_missed_twice", "fit_note_assess_again",
      # the employee's earlier absences: a recurrence of a reason hints at health
-     "absence_recurrence", "oh_referral_suggested"}
+     "absence_recurrence", "oh_referral_suggested",
+     # a GP or specialist report (Access to Medical Reports Act 1988): OH and the employee
+     "medical_report_access_period"}
 )
 """Deadlines whose very name hints at health: OH plans by them; other roles see the rest."""
 
@@ -171,12 +173,21 @@ def employee_deadlines(deadlines: Sequence[Deadline]) -> list[Deadline]:
     return [d for d in shared_deadlines(deadlines) if not d.name.endswith(STAFF_ESCALATIONS)]
 
 
-def effective_consent(state: CaseState, assessment: Assessment) -> ConsentScope:
-    """The consent disclosure reads for `assessment`: the one OH recorded with it, on cases
-    before report-first; from practice version 2, what the employee has released of it (their
-    own consent, within OH's proposal, and nothing once withdrawn)."""
+def effective_consent(state: CaseState, assessment: Assessment, *, now: datetime | None = None
+                      ) -> ConsentScope:
+    """The consent disclosure reads for `assessment` at `now`: the one OH recorded with it, on
+    cases before report-first; from practice version 2, what the employee has released of it
+    (their own consent, within OH's proposal, and nothing once withdrawn); from version 4, that
+    only once the report was offered to them and its comment window has passed or they agreed
+    to it (`domain.journey.report_consent.window_over`).
+
+    `now` None reads the record alone: a comment window counts as passed once its end is
+    recorded (what HR's webhook is decided by, event by event); never sooner than with a
+    `now`. The API and the pages pass the moment they answer."""
     if not reports_first_to_employee(state):
         return assessment.consent
+    if not window_over(state, assessment.number, now):
+        return ConsentScope(report_offered_to_employee=True)
     return released(state, assessment)
 
 
@@ -188,13 +199,15 @@ class AdviceShown:
     adjustments: bool
 
 
-def advice_shown(state: CaseState, role: Role) -> AdviceShown | None:
-    """The latest assessment's advice as `role` may see it now; None before any assessment.
-    Only the latest counts: a report superseded by a new one is not shown in its place."""
+def advice_shown(state: CaseState, role: Role, *, now: datetime | None = None
+                 ) -> AdviceShown | None:
+    """The latest assessment's advice as `role` may see it at `now` (see `effective_consent`);
+    None before any assessment. Only the latest counts: a report superseded by a new one is not
+    shown in its place."""
     assessment = state.latest_assessment
     if assessment is None:
         return None
-    consent = effective_consent(state, assessment)
+    consent = effective_consent(state, assessment, now=now)
     return AdviceShown(fitness=may_see_fitness(role, consent),
                        adjustments=may_see_adjustments(role, consent))
 
@@ -238,15 +251,22 @@ def scope_status(state: CaseState, assessment: Assessment, scope: ReportScope
     return ConsentStatus.GIVEN if word.given else ConsentStatus.WITHDRAWN
 
 
-def consent_status(state: CaseState, role: Role) -> ReportConsentStatus | None:
+def consent_status(state: CaseState, role: Role, *, now: datetime | None = None
+                   ) -> ReportConsentStatus | None:
     """The status (never the content) of the consent to release the latest report, for the
     roles with a part in it; None for other roles, before any assessment, and on cases before
-    report-first (their consent was recorded with the assessment)."""
+    report-first (their consent was recorded with the assessment). For the manager and HR a
+    consent still waiting for its comment window (practice version 4) is pending."""
     assessment = state.latest_assessment
     scopes = _SCOPES_OF.get(role)
     if assessment is None or scopes is None or not reports_first_to_employee(state):
         return None
+    if not has_comment_window(state):
+        scopes = tuple(s for s in scopes if s is not ReportScope.ADVICE_TO_GP)
     each = {scope: scope_status(state, assessment, scope) for scope in scopes}
+    if role not in (Role.OH, Role.EMPLOYEE) and not window_over(state, assessment.number, now):
+        each = {scope: ConsentStatus.PENDING if status is ConsentStatus.GIVEN else status
+                for scope, status in each.items()}
     open_to_role = [status for status in each.values() if status is not ConsentStatus.NOT_PROPOSED]
     status = next((candidate for candidate in (ConsentStatus.GIVEN, ConsentStatus.WITHDRAWN)
                    if candidate in open_to_role),
@@ -412,3 +432,14 @@ def event_for_audit(event_type: str, data: Mapping[str, object], reason: str, *,
         data={name: WITHHELD if name in withheld else value for name, value in data.items()},
         reason=WITHHELD if "reason" in withheld else reason,
         withheld=tuple(sorted(withheld)))
+
+
+def may_write_to_gp(state: CaseState, *, now: datetime | None = None) -> bool:
+    """Whether OH may write to the employee's GP with the latest report's advice at `now`: the
+    employee's consent to it stands (practice version 4), and the report was offered to them
+    and its comment window has passed or they agreed to it (see `effective_consent`)."""
+    assessment = state.latest_assessment
+    if assessment is None or not has_comment_window(state):
+        return False
+    word = latest_word(state, assessment.number, ReportScope.ADVICE_TO_GP)
+    return word is not None and word.given and window_over(state, assessment.number, now)

@@ -50,6 +50,15 @@ from domain.journey.hr_facts import (
     LineManagerChanged,
     ReturnToWorkNotified,
 )
+from domain.journey.medical_reports import (
+    MedicalReportAccessArranged,
+    MedicalReportAccessAsked,
+    MedicalReportAmendmentRequested,
+    MedicalReportConsentGiven,
+    MedicalReportReceived,
+    MedicalReportRequested,
+    MedicalReportSupplyDecided,
+)
 from domain.journey.oh_referral import OhReferralMade
 from domain.journey.ownership import CaseManagerAssigned, CaseManagerCoverArranged
 from domain.journey.phased_return import (
@@ -74,7 +83,14 @@ from domain.journey.referral import (
     ReferralReceived,
 )
 from domain.journey.reminders import ReminderSent, RiskFlagRaised
-from domain.journey.report_consent import ConsentGiven, ConsentWithdrawn, ReportCommented
+from domain.journey.report_consent import (
+    CommentWindowClosed,
+    ConsentGiven,
+    ConsentWithdrawn,
+    ReportAgreed,
+    ReportCommented,
+    ReportOffered,
+)
 from domain.journey.therapy import FirstTreatmentTargetSet, TherapyReferred, TherapyUpdated
 from domain.journey.triage import SelfHelpCheckInRecorded
 from domain.upcasting import upcast
@@ -99,6 +115,11 @@ __all__ = [
     "SelfHelpCheckInRecorded",
     "TherapyReferred", "TherapyUpdated", "parse_event",
 ]
+__all__ += [
+    "CommentWindowClosed", "MedicalReportAccessArranged", "MedicalReportAccessAsked",
+    "MedicalReportAmendmentRequested", "MedicalReportConsentGiven", "MedicalReportReceived",
+    "MedicalReportRequested", "MedicalReportSupplyDecided", "ReportAgreed", "ReportOffered",
+]
 
 AnyCaseEvent = (
     CaseOpened | ReferralReceived | ReferralAccepted | ReferralDeclined | AbsenceStarted
@@ -121,6 +142,10 @@ AnyCaseEvent = (
     | LineManagerChanged | EmployeeDetailsChanged | AbsenceReasonChanged
     | CommunityReferralReceived
     | CaseDataErased
+    | ReportOffered | CommentWindowClosed | ReportAgreed
+    | MedicalReportConsentGiven | MedicalReportRequested | MedicalReportAccessAsked
+    | MedicalReportAccessArranged | MedicalReportAmendmentRequested
+    | MedicalReportSupplyDecided | MedicalReportReceived
 )
 CaseEvent = Annotated[AnyCaseEvent, Field(discriminator="type")]
 

@@ -23,6 +23,7 @@ from domain.journey import (
     escalation,
     fit_note,
     hr_facts,
+    medical_reports,
     oh_referral,
     ownership,
     phased_return,
@@ -58,6 +59,7 @@ _APPLY: Evolution = {
     **case_notes.EVOLUTION, **corrections.EVOLUTION,
     **ownership.EVOLUTION, **triage.EVOLUTION, **report_consent.EVOLUTION,
     **erasure.EVOLUTION,
+    **medical_reports.EVOLUTION,
 }
 
 

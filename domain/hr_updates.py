@@ -1,7 +1,12 @@
 """What HR systems hear about a case: stage changes, consented advice, return dates, closure.
 
 Never diagnosis, condition, clinical notes, therapy or the reason for the absence: each model
-below names every field HR receives, and forbids any other.
+below names every field HR receives, and forbids any other. OH's advice goes only as far as the
+consent ledger releases it to HR (`domain.disclosure.effective_consent`, the rule the API and
+the pages read too): on cases reporting first to the employee, when the employee's consent (and,
+from practice version 4, the end of the comment window or their agreement) releases it, and
+`advice_withdrawn` when a withdrawal hides it again. Notices about a GP or specialist report or
+a clinical route (self-help) are OH's and the employee's only: HR does not hear of them.
 """
 
 from __future__ import annotations
@@ -18,16 +23,14 @@ from domain.events import (
     AssessmentRecorded,
     CaseClosed,
     CaseEvent,
-    ConsentGiven,
-    ConsentWithdrawn,
     PhasedReturnStarted,
     RedeploymentTrialStarted,
 )
 from domain.notices import Notice, NoticeKind
-from domain.practice import reports_first_to_employee
+from domain.practice import has_comment_window, reports_first_to_employee
 from domain.stages import Stage
-from domain.state import CaseState
-from domain.values import Adjustment
+from domain.state import Assessment, CaseState
+from domain.values import Adjustment, ConsentScope
 from domain.vocabulary import AdjustmentKind, Fitness, Outcome
 
 
@@ -111,6 +114,15 @@ class NoticeSent(_HrModel):
 # Who HR hears about when they are reminded or warned: OH's own alerts stay with OH.
 _SHARED_WITH_HR = frozenset({Role.HR, Role.MANAGER, Role.EMPLOYEE})
 
+# Notices to the employee whose very kind is clinical (a GP or specialist report asked for, the
+# self-help route a tier-1 assessment set) or theirs alone (their report offered to them to read
+# first: HR hears of the advice when the ledger releases it). HR hears of none of them.
+# The self-help notice only from practice version 4: on earlier cases a webhook that carried
+# nothing else would no longer be sent, and their workflows would not replay.
+_NOT_FOR_HR = frozenset({NoticeKind.MEDICAL_REPORT_REQUESTED,
+                         NoticeKind.MEDICAL_REPORT_ACCESS_PERIOD_ENDED, NoticeKind.REPORT_OFFERED})
+_NOT_FOR_HR_FROM_V4 = _NOT_FOR_HR | {NoticeKind.SELF_HELP_GUIDANCE}
+
 
 ReturnPlanned = Annotated[PhasedReturnPlanned | RedeploymentPlanned,
                           Field(discriminator="phased")]
@@ -142,10 +154,15 @@ def _changes(before: CaseState | None, after: CaseState, event: CaseEvent,
                                    previous_stage=before.stage if before else None))
     if before is not None and reports_first_to_employee(after):
         changes.extend(_released_or_withdrawn(before, after, event))
-    elif isinstance(event, AssessmentRecorded) and may_see_fitness(Role.HR, event.consent):
-        consented = may_see_adjustments(Role.HR, event.consent)
-        changes.append(_advice(event.fitness,
-                               event.recommended_adjustments if consented else ()))
+    elif isinstance(event, AssessmentRecorded) and after.latest_assessment is not None:
+        # Before report-first: the consent OH recorded with the assessment, read by the one
+        # rule (`effective_consent`) the API and the pages read.
+        assessment = after.latest_assessment
+        consent = effective_consent(after, assessment)
+        if may_see_fitness(Role.HR, consent):
+            consented = may_see_adjustments(Role.HR, consent)
+            changes.append(_advice(assessment.fitness,
+                                   assessment.recommended_adjustments if consented else ()))
     if isinstance(event, PhasedReturnStarted):
         changes.append(PhasedReturnPlanned(
             starts_on=event.starts_on, hours_by_week=tuple(week.hours for week in event.weeks)))
@@ -155,9 +172,11 @@ def _changes(before: CaseState | None, after: CaseState, event: CaseEvent,
                                            trial_weeks=event.trial_weeks))
     if isinstance(event, CaseClosed):
         changes.append(CaseClosure(outcome=event.outcome, returned_on=event.returned_on))
+    withheld = _NOT_FOR_HR_FROM_V4 if has_comment_window(after) else _NOT_FOR_HR
     changes.extend(NoticeSent(notice=notice.kind, recipient_role=notice.recipient_role,
                               due_at=notice.due_at, effective_on=notice.effective_on)
-                   for notice in notices if notice.recipient_role in _SHARED_WITH_HR)
+                   for notice in notices
+                   if notice.recipient_role in _SHARED_WITH_HR and notice.kind not in withheld)
     return changes
 
 
@@ -169,20 +188,25 @@ def _advice(fitness: Fitness, shared: Sequence[Adjustment]) -> FitnessAdvice:
 
 def _released_or_withdrawn(before: CaseState, after: CaseState, event: CaseEvent
                            ) -> list[HrChange]:
-    """Report first to the employee: HR hears the advice when the employee's consent releases
-    it to them, and that it is withdrawn when they withdraw it; nothing at the assessment."""
+    """Report first to the employee: HR hears the advice when the ledger releases it to them
+    (the employee's consent; from practice version 4 also the end of the comment window or
+    their agreement, whichever comes last), and that it is withdrawn when they withdraw it;
+    nothing at the assessment. Read as recorded (no clock): the window's end is an event."""
     assessment = after.latest_assessment
-    if (not isinstance(event, ConsentGiven | ConsentWithdrawn) or assessment is None
-            or event.assessment_number != assessment.number):
+    if assessment is None:
         return []
-    was = may_see_fitness(Role.HR, effective_consent(before, assessment))
-    now = effective_consent(after, assessment)
+    was = may_see_fitness(Role.HR, _recorded(before, assessment))
+    now = _recorded(after, assessment)
     if may_see_fitness(Role.HR, now) and not was:
         shared = assessment.recommended_adjustments if may_see_adjustments(Role.HR, now) else ()
         return [_advice(assessment.fitness, shared)]
     if was and not may_see_fitness(Role.HR, now):
         return [AdviceWithdrawn(assessment_number=assessment.number)]
     return []
+
+
+def _recorded(state: CaseState, assessment: Assessment) -> ConsentScope:
+    return effective_consent(state, assessment, now=None)
 
 
 def hr_update_for(before: CaseState | None, after: CaseState, event: CaseEvent, *,

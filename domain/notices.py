@@ -34,6 +34,8 @@ from domain.journey.appointments import (
     MissedAppointmentsDecisionRequested,
 )
 from domain.journey.escalation import hr_told_on_confirmation
+from domain.journey.medical_reports import MedicalReportRequested, may_supply_from
+from domain.journey.report_consent import ReportOffered
 from domain.practice import PRACTICE_V3, follows
 from domain.sick_pay.dates import sick_pay_dates
 from domain.state import CaseState
@@ -98,6 +100,14 @@ class NoticeKind(StrEnum):
     ABSENCE_RECURRENCE = "absence_recurrence"
     ATTENDANCE_REVIEW_SUGGESTED = "attendance_review_suggested"
     OH_REFERRAL_SUGGESTED = "oh_referral_suggested"
+    # Report first to the employee with a comment window (practice version 4): the report is
+    # theirs to read, and by when to comment before what they consented to is released.
+    REPORT_OFFERED = "report_offered"
+    # GP and specialist reports (Access to Medical Reports Act 1988): the application was made
+    # (to the employee, with the end of the 21 days when they wish to see it first), and the 21
+    # days ended without their arranging to see it (to the employee and OH).
+    MEDICAL_REPORT_REQUESTED = "medical_report_requested"
+    MEDICAL_REPORT_ACCESS_PERIOD_ENDED = "medical_report_access_period_ended"
 
 
 # The reminders a passing deadline sends, by the deadline's name.
@@ -118,6 +128,7 @@ _DEADLINE_KINDS.update({kind.value: kind for kind in (
     NoticeKind.ABSENCE_RECURRENCE, NoticeKind.ATTENDANCE_REVIEW_SUGGESTED,
     NoticeKind.OH_REFERRAL_SUGGESTED,
 )})
+_DEADLINE_KINDS["medical_report_access_period"] = NoticeKind.MEDICAL_REPORT_ACCESS_PERIOD_ENDED
 
 # The reminder of an appointment says how it takes place: one text for each way.
 _APPOINTMENT_REMINDERS = {
@@ -242,6 +253,11 @@ def _notices_for(state: CaseState, event: CaseEvent) -> list[Notice]:
         return [_for_role(state, Role.EMPLOYEE, NoticeKind.SELF_HELP_GUIDANCE)]
     if isinstance(event, EscalationConfirmed):
         return _confirmed_escalation(state, event)
+    if isinstance(event, ReportOffered):
+        return [_for_role(state, Role.EMPLOYEE, NoticeKind.REPORT_OFFERED,
+                          due_at=event.window_ends_at)]
+    if isinstance(event, MedicalReportRequested):
+        return _medical_report_requested(state, event)
     if isinstance(event, LineManagerChanged) and event.manager.id != event.previous_manager_id:
         # `state` is after the change: the notice goes to the manager who takes the case over.
         return [_for_role(state, Role.MANAGER, NoticeKind.CASE_HANDED_OVER)]
@@ -255,3 +271,14 @@ def _confirmed_escalation(state: CaseState, event: EscalationConfirmed) -> list[
         return []
     return [_for_role(state, Role.HR, NoticeKind.ESCALATION_CONFIRMED_HR,
                       escalation_number=event.number)]
+
+
+def _medical_report_requested(state: CaseState, event: MedicalReportRequested) -> list[Notice]:
+    """The employee hears that OH applied for the report they consented to; if they wish to
+    see it first, with the last day of the 21 days to arrange that (s.4(4)(b))."""
+    report = next((r for r in state.medical_reports if r.number == event.number), None)
+    if report is None:
+        return []
+    start = may_supply_from(report) if report.wishes_access else None
+    return [_for_role(state, Role.EMPLOYEE, NoticeKind.MEDICAL_REPORT_REQUESTED,
+                      effective_on=start)]

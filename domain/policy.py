@@ -217,6 +217,13 @@ class Policy(BaseModel):
         "of the closure (1 March for a 29 February closure in a common year) the retention "
         "sweep erases it.",
     )
+    report_comment_window_working_days: int = Field(
+        default=2, ge=0, le=10,
+        description="Working days, after OH offers a report to the employee, before what the "
+        "employee consented to release reaches the manager or HR (cases following practice "
+        "version 4): their time to read it, comment, or withdraw. Ends at the end of the last "
+        "working day; the employee's own agreement ends it sooner; 0: no window.",
+    )
 
     @model_validator(mode="after")
     def _bank_holidays_unless_given(self) -> Policy:

@@ -15,6 +15,10 @@ own consent to it (`domain.journey.report_consent`), and no longer once they wit
 Version 3: the person over time. Sick pay dates come from rules (Statutory Sick Pay and the
 employer's contractual scheme) rather than from HR's day counts; the absence is read beside the
 employee's earlier ones (linked periods, recurrences, short-term absence triggers).
+Version 4: the report's comment window. Once OH offers the report to the employee, what their
+consent releases reaches the manager or HR only after the policy's comment window has passed or
+the employee has agreed to it (their own consent after reading it, or "no comments"); GP and
+specialist reports follow the Access to Medical Reports Act 1988 (`domain.journey.medical_reports`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from typing import Protocol
 PRACTICE_V1 = 1
 PRACTICE_V2 = 2
 PRACTICE_V3 = 3
-CURRENT_PRACTICE = PRACTICE_V3
+PRACTICE_V4 = 4
+CURRENT_PRACTICE = PRACTICE_V4
 """The version a case opened today follows."""
 
 
@@ -41,3 +46,8 @@ def follows(state: _FollowsPractice, version: int = PRACTICE_V1) -> bool:
 def reports_first_to_employee(state: _FollowsPractice) -> bool:
     """Whether an OH report is released only by the employee's own consent (version 2 on)."""
     return follows(state, PRACTICE_V2)
+
+
+def has_comment_window(state: _FollowsPractice) -> bool:
+    """Whether a consented report waits for the employee's comment window (version 4 on)."""
+    return follows(state, PRACTICE_V4)

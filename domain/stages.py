@@ -72,6 +72,14 @@ class Action(StrEnum):
     COMMENT_ON_REPORT = "comment_on_report"
     GIVE_CONSENT = "give_consent"
     WITHDRAW_CONSENT = "withdraw_consent"
+    AGREE_TO_REPORT = "agree_to_report"
+    CONSENT_TO_MEDICAL_REPORT = "consent_to_medical_report"
+    REQUEST_MEDICAL_REPORT = "request_medical_report"
+    ASK_TO_SEE_MEDICAL_REPORT = "ask_to_see_medical_report"
+    ARRANGE_MEDICAL_REPORT_ACCESS = "arrange_medical_report_access"
+    REQUEST_MEDICAL_REPORT_AMENDMENT = "request_medical_report_amendment"
+    DECIDE_MEDICAL_REPORT_SUPPLY = "decide_medical_report_supply"
+    RECORD_MEDICAL_REPORT_RECEIVED = "record_medical_report_received"
 
 
 class ReasonCategory(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -298,6 +299,51 @@ class HrFactsApplied(_Part):
     """The ESR sickness reason code of the latest reason change (OH only, like the category)."""
 
 
+class ReportOffer(_Part):
+    """When OH offered a report to the employee, and when its comment window ends (practice
+    version 4): what the employee consented to release waits until then, unless they agree."""
+
+    assessment_number: int
+    offered_at: AwareDatetime
+    window_ends_at: AwareDatetime
+    window_closed: bool = False
+    """Whether the window's end is recorded (or the window was none)."""
+
+
+class Doctor(StrEnum):
+    """Who a medical report under the Access to Medical Reports Act 1988 is asked of: a doctor
+    who is or has been responsible for the employee's clinical care (s.2(1))."""
+
+    GP = "gp"
+    SPECIALIST = "specialist"
+
+
+class MedicalReportSupply(StrEnum):
+    """The employee's word on the supply of a report they saw (s.5(1))."""
+
+    CONSENTED = "consented"
+    REFUSED = "refused"
+
+
+class MedicalReport(_Part):
+    """One GP or specialist report under the Access to Medical Reports Act 1988: the
+    employee's written consent to the application (s.3), whether they wish to see it before it
+    is supplied (s.4), the application, their access, amendments and statement (s.5), and its
+    receipt. What it says is clinical: OH only."""
+
+    number: int
+    doctor: Doctor
+    consent_on: date
+    wishes_access: bool
+    consent_withdrawn_on: date | None = None
+    requested_on: date | None = None
+    access_arranged_on: date | None = None
+    amendments_requested: int = 0
+    statement_attached: bool = False
+    supply: MedicalReportSupply | None = None
+    received_on: date | None = None
+
+
 class CaseState(BaseModel):
     """One case. `evolve` returns a new state for each event."""
 
@@ -373,6 +419,15 @@ class CaseState(BaseModel):
     hr_facts_applied: HrFactsApplied = Field(
         default=HrFactsApplied(), description="When HR sent the latest line-manager, "
         "employee-details and absence-reason change applied (domain.journey.hr_facts).")
+    report_offers: tuple[ReportOffer, ...] = Field(
+        default=(), description="When each report was offered to the employee and its comment "
+        "window ends (practice version 4; domain.journey.report_consent).")
+    reports_agreed: tuple[int, ...] = Field(
+        default=(), description="The reports (assessment numbers) the employee agreed to "
+        "themselves: their own consent after reading, or no comments (practice version 4).")
+    medical_reports: tuple[MedicalReport, ...] = Field(
+        default=(), description="GP and specialist reports under the Access to Medical Reports "
+        "Act 1988 (domain.journey.medical_reports).")
 
     @property
     def first_day(self) -> date | None:

@@ -180,3 +180,6 @@ class ReportScope(StrEnum):
     FITNESS_TO_MANAGER = "fitness_to_manager"
     ADJUSTMENTS_TO_MANAGER = "adjustments_to_manager"
     ADVICE_TO_HR = "advice_to_hr"
+    # Practice version 4: OH writing to the employee's GP with the advice (no proposal flag:
+    # the employee alone decides it).
+    ADVICE_TO_GP = "advice_to_gp"

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.journey.community import ReceiveCommunityReferral
     from domain.journey.corrections import corrected_event_id
     from domain.notices import Notice, notice_id, notices_for
-    from domain.practice import PRACTICE_V1, PRACTICE_V2, PRACTICE_V3
+    from domain.practice import PRACTICE_V1, PRACTICE_V2, PRACTICE_V3, PRACTICE_V4
     from domain.stages import Action, Stage
     from domain.state import CaseState
     from workflows.payloads import (
@@ -112,6 +112,9 @@ PRACTICE_V2_PATCH = "practice-v2"
 # Cases opened from here on follow the person over time (practice version 3): sick pay dates
 # from rules, earlier absences read beside this one; earlier cases keep their version.
 PRACTICE_V3_PATCH = "practice-v3"
+# Cases opened from here on give the employee a comment window on each report before their
+# consent releases it (practice version 4); earlier cases keep their version.
+PRACTICE_V4_PATCH = "practice-v4"
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -164,7 +167,8 @@ class CaseWorkflow:
         if workflow.patched(BOUNDED_DATES_PATCH):
             check_dates_within_window(command, today=london_date(workflow.now()),
                                       policy=command.policy)
-        practice = (PRACTICE_V3 if workflow.patched(PRACTICE_V3_PATCH)
+        practice = (PRACTICE_V4 if workflow.patched(PRACTICE_V4_PATCH)
+                    else PRACTICE_V3 if workflow.patched(PRACTICE_V3_PATCH)
                     else PRACTICE_V2 if workflow.patched(PRACTICE_V2_PATCH)
                     else PRACTICE_V1 if workflow.patched(PRACTICE_PATCH) else 0)
         if isinstance(command, OpenCase):

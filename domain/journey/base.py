@@ -96,6 +96,9 @@ class DeadlineKind(StrEnum):
     OH_REFERRAL = "oh_referral"
     RISK_FLAG = "risk_flag"
     APPOINTMENT = "appointment"  # decided by domain.journey.appointments.deadline_passed
+    # The report offered, its comment window closed: the rules' own doing, owed by nobody;
+    # decided by domain.journey.report_consent.deadline_passed.
+    REPORT_FIRST = "report_first"
 
 
 class Deadline(BaseModel):

@@ -34,6 +34,7 @@ from domain.journey import (
     escalation,
     fit_note,
     hr_facts,
+    medical_reports,
     oh_referral,
     ownership,
     phased_return,
@@ -99,6 +100,7 @@ FACTUAL_ENTRIES: frozenset[str] = frozenset(_name(t) for t in (
     plan.PlanActionCompleted,
     hr_facts.LineManagerChanged, hr_facts.EmployeeDetailsChanged, hr_facts.AbsenceReasonChanged,
     community.CommunityReferralReceived,
+    medical_reports.MedicalReportRequested, medical_reports.MedicalReportReceived,
 ))
 
 # What rtw's own rules recorded (a reminder sent, a deadline's escalation, a case reopened by a
@@ -110,6 +112,7 @@ RULE_ENTRIES: frozenset[str] = frozenset(_name(t) for t in (
     appointments.AppointmentStillNeededAsked, appointments.MissedAppointmentsDecisionRequested,
     therapy.FirstTreatmentTargetSet, closure.CaseReopened,
     erasure.CaseDataErased,
+    report_consent.ReportOffered, report_consent.CommentWindowClosed,
 ))
 
 # Professional opinions, each with what to do instead of altering it.
@@ -142,6 +145,18 @@ EMPLOYEES_WORD: dict[str, str] = {
     _name(report_consent.ReportCommented): "the employee comments again (comment_on_report)",
     _name(report_consent.ConsentGiven): "the employee withdraws it (withdraw_consent)",
     _name(report_consent.ConsentWithdrawn): "the employee gives it again (give_consent)",
+    _name(report_consent.ReportAgreed): "the employee withdraws their consent "
+    "(withdraw_consent)",
+    _name(medical_reports.MedicalReportConsentGiven): "the employee refuses the report's supply "
+    "(decide_medical_report_supply)",
+    _name(medical_reports.MedicalReportAccessAsked): "the employee arranges access or decides "
+    "on the supply (decide_medical_report_supply)",
+    _name(medical_reports.MedicalReportAccessArranged): "the employee decides on the supply "
+    "(decide_medical_report_supply)",
+    _name(medical_reports.MedicalReportAmendmentRequested): "the employee asks again "
+    "(request_medical_report_amendment)",
+    _name(medical_reports.MedicalReportSupplyDecided): "a new application with a new consent "
+    "(consent_to_medical_report)",
 }
 
 

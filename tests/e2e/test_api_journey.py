@@ -95,6 +95,11 @@ async def test_a_phased_return_case_from_notification_to_follow_up(api: ApiStack
         "assessment_number": 1, "scopes": ["fitness_to_manager", "adjustments_to_manager"],
         "on": london_date(datetime.now(UTC)).isoformat(), "evidence": "signed consent form"},
         Role.OH)
+    # ... and, having read the report, that they have no comments: the comment window need
+    # not run its course (practice version 4).
+    await post(api, f"{base}/report-agreements", {
+        "assessment_number": 1, "on": london_date(datetime.now(UTC)).isoformat(),
+        "evidence": "email: no comments on the report"}, Role.OH)
     await post(api, f"{base}/case-manager", {"user_id": "test-oh", "name": "Jo Reid"}, Role.OH)
     await post(api, f"{base}/plan", plan_body(), Role.OH)
     weeks = [{"week": n, "hours": 10 * n, "duties": "Admin only"} for n in range(1, 5)]

@@ -42,6 +42,10 @@ async def clinical_case(api: ApiStack) -> str:
             "fitness_to_manager", "adjustments_to_manager", "advice_to_hr"],
             "on": london_date(datetime.now(UTC)).isoformat(),
             "evidence": "signed consent form"}),
+        # ... and, having read the report, that they have no comments (practice version 4).
+        ("report-agreements", Role.OH, {"assessment_number": 1,
+                                        "on": london_date(datetime.now(UTC)).isoformat(),
+                                        "evidence": "email: no comments on the report"}),
         ("case-manager", Role.OH, {"user_id": "test-oh", "name": "Jo Reid"}),
         ("plan", Role.OH, {"agreed_at": now, "agreed_by": {"employee": True, "manager": True,
                                                            "oh": True},

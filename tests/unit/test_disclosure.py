@@ -23,7 +23,12 @@ from domain.disclosure import (
 )
 from domain.evolve import evolve
 from domain.journey.report_consent import PROPOSAL_OF, GiveConsent
-from domain.practice import CURRENT_PRACTICE, PRACTICE_V1, PRACTICE_V2, reports_first_to_employee
+from domain.practice import (
+    PRACTICE_V1,
+    PRACTICE_V2,
+    PRACTICE_V3,
+    reports_first_to_employee,
+)
 from domain.stages import ReasonCategory
 from domain.state import CaseState
 from domain.values import ConsentScope
@@ -67,7 +72,7 @@ def test_offering_the_report_to_the_employee_shares_nothing_by_itself() -> None:
     assert [r for r in Role if may_see_adjustments(r, offered_only)] == [Role.OH]
 
 
-def assessed_case(consent: ConsentScope, practice: int = CURRENT_PRACTICE) -> CaseView:
+def assessed_case(consent: ConsentScope, practice: int = PRACTICE_V3) -> CaseView:
     """An MSK case, assessed with clinical notes, with a fit note, in therapy. Reporting first
     to the employee (practice 2), the employee then consents to all that OH proposes."""
     state = opened_state(OPENED, reason=ReasonCategory.MUSCULOSKELETAL).model_copy(

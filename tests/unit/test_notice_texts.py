@@ -34,8 +34,10 @@ from domain.journey.appointments import (
     MissedAppointmentsDecided,
     MissedAppointmentsDecisionRequested,
 )
+from domain.journey.medical_reports import ACCESS_PERIOD, MedicalReportRequested
+from domain.journey.report_consent import ReportOffered
 from domain.notices import Notice, NoticeKind, notices_for
-from domain.state import CaseState
+from domain.state import CaseState, Doctor, MedicalReport
 from domain.values import Assessor, ConsentScope, Person, SickPayEntitlement
 from domain.vocabulary import AssessmentKind, Fitness, Tier
 from infra.employers import EmployerDirectory
@@ -104,6 +106,9 @@ RECEIVERS: dict[NoticeKind, frozenset[Role]] = {
     NoticeKind.CASE_HANDED_OVER: frozenset({Role.MANAGER}),
     NoticeKind.SSP_ENDING_WARNING: frozenset({Role.HR, Role.EMPLOYEE}),
     NoticeKind.SSP1_DUE: frozenset({Role.HR}),
+    NoticeKind.REPORT_OFFERED: frozenset({Role.EMPLOYEE}),
+    NoticeKind.MEDICAL_REPORT_REQUESTED: frozenset({Role.EMPLOYEE}),
+    NoticeKind.MEDICAL_REPORT_ACCESS_PERIOD_ENDED: frozenset({Role.EMPLOYEE, Role.OH}),
 }
 
 
@@ -348,7 +353,10 @@ def test_clinical_detail_on_a_case_never_reaches_a_notice_text() -> None:
     state = opened_state(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
     assert state.absence is not None
     state = state.model_copy(update={"absence": state.absence.model_copy(update={
-        "sick_pay": SickPayEntitlement(full_pay_days=30, half_pay_days=30)})})
+        "sick_pay": SickPayEntitlement(full_pay_days=30, half_pay_days=30)}),
+        "medical_reports": (MedicalReport(number=1, doctor=Doctor.GP,
+                                          consent_on=date(2026, 11, 30), wishes_access=True,
+                                          requested_on=date(2026, 12, 1)),)})
     everyone = tuple(RECIPIENT_ROLES)
     clinical = {"occurred_at": now, "actor": TIMER_ACTOR, "reason": MARKER}
     events: list[CaseEvent] = [
@@ -366,6 +374,11 @@ def test_clinical_detail_on_a_case_never_reaches_a_notice_text() -> None:
           for name in [*(kind.value for kind in NoticeKind), MARKER]),
         *appointment_events(now, clinical),
         self_help_assessment(now),
+        ReminderSent(deadline_name=ACCESS_PERIOD, deadline=now, recipients=everyone,
+                     deadline_key=MARKER, **clinical),
+        ReportOffered(assessment_number=1, window_ends_at=now, deadline_key=MARKER, **clinical),
+        MedicalReportRequested(number=1, practitioner=MARKER, requested_on=date(2026, 12, 1),
+                               **clinical),
         LineManagerChanged(manager=Person(id="M9999", name="Pat Lee", email="pat@x.org"),
                            previous_manager_id=state.manager.id, sent_at=now, **clinical),
     ]

@@ -1,6 +1,7 @@
 """Report first to the employee (practice version 2): the employee's comment, consent and its
 withdrawal decide what the manager and HR see of an OH report; cases opened under earlier
-practice keep deciding by the consent recorded with the assessment."""
+practice keep deciding by the consent recorded with the assessment. (Version 4's comment window
+is in tests/unit/test_comment_window.py; these cases follow version 3, before it.)"""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from domain.practice import (
     CURRENT_PRACTICE,
     PRACTICE_V1,
     PRACTICE_V2,
+    PRACTICE_V3,
     reports_first_to_employee,
 )
 from domain.state import CaseState
@@ -65,7 +67,7 @@ def act(state: CaseState, command: BaseModel, actor: Actor, now: datetime = NOW
     return state, events
 
 
-def assessed(practice: int = CURRENT_PRACTICE,
+def assessed(practice: int = PRACTICE_V3,
              consent: ConsentScope = j.CONSENT_TO_SHARE) -> CaseState:
     state, _ = act(at_practice(practice), j.early_contact(ASSESSED), MANAGER_ACTOR, ASSESSED)
     state, _ = act(state, j.assessment(ASSESSED, consent=consent), OH_ACTOR, ASSESSED)

@@ -55,6 +55,7 @@ from workflows.payloads import (
     LineManagerChangedInput,
     deferred_signal,
 )
+from workflows.retention import RetentionSweepWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 RECORDING = bool(os.environ.get("RTW_RECORD_HISTORIES"))
@@ -94,13 +95,17 @@ def test_there_are_stored_histories_to_replay() -> None:
         "practice_v3_linked_handed_over_and_reasoned",
         # A community case without an employer.
         "community_referral_accepted_and_assessed",
+        # The comment window (practice-v4): the report offered, a consent OH recorded waiting
+        # for the window's end on the case's timer; a GP report consented to, applied for, and
+        # the 21 days ending on their timer.
+        "practice_v4_comment_window_and_medical_report",
     } <= names
 
 
 @pytest.mark.parametrize("path", stored_histories(), ids=lambda p: p.stem)
 async def test_stored_history_replays_deterministically(path: Path) -> None:
     replayer = Replayer(
-        workflows=[CaseWorkflow],
+        workflows=[CaseWorkflow, RetentionSweepWorkflow],
         workflow_runner=WORKFLOW_RUNNER,
         data_converter=pydantic_data_converter,
     )
@@ -308,6 +313,28 @@ async def test_record_histories(
         await harness.act(referred, Action.RECORD_ASSESSMENT, assessment(now), oh)
         await time_skipping_env.sleep(timedelta(days=3))
         await _save(referred, "community_referral_accepted_and_assessed")
+
+        # The comment window (practice-v4) and a GP report under the Access to Medical Reports
+        # Act 1988: the offer and the window's end, then the 21 days, each on the case's timer.
+        today = london_date(await time_skipping_env.get_current_time())
+        windowed = await harness.open_case(
+            open_command(absence_id=f"R-{uuid.uuid4().hex}", first_day=today,
+                         reason=ReasonCategory.OTHER), HR_ACTOR)
+        now = await time_skipping_env.get_current_time()
+        await harness.act(windowed, Action.RECORD_EARLY_CONTACT, _command(
+            Action.RECORD_EARLY_CONTACT, {"contacted_at": now.isoformat()}), MANAGER_ACTOR)
+        await harness.act(windowed, Action.RECORD_ASSESSMENT, assessment(now), oh)
+        await harness.act(windowed, Action.GIVE_CONSENT, _command(
+            Action.GIVE_CONSENT, {"on": today.isoformat(),
+                                  "scopes": ["fitness_to_manager", "advice_to_hr"]}), oh)
+        await time_skipping_env.sleep(timedelta(days=7))
+        employee = Actor(id="E1001", role=Role.EMPLOYEE, source=Source.API)
+        await harness.act(windowed, Action.CONSENT_TO_MEDICAL_REPORT, _command(
+            Action.CONSENT_TO_MEDICAL_REPORT, {"on": None, "evidence": None}), employee)
+        await harness.act(windowed, Action.REQUEST_MEDICAL_REPORT, _command(
+            Action.REQUEST_MEDICAL_REPORT, {}), oh)
+        await time_skipping_env.sleep(timedelta(days=22))
+        await _save(windowed, "practice_v4_comment_window_and_medical_report")
 
 
 def _command(action: Action, changes: dict[str, object]) -> BaseModel:

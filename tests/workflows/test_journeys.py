@@ -153,8 +153,10 @@ async def test_return_to_own_role_then_sustained(harness: Harness,
     assert final.state.closure.outcome is Outcome.RETURNED_TO_OWN_ROLE
     assert final.state.follow_up is not None and final.state.follow_up.sustained
     recorded = await types(harness, handle)
-    assert recorded[:6] == ["CaseOpened", "EarlyContactRecorded", "AssessmentRecorded",
-                            "CaseManagerAssigned", "PlanAgreed", "ReturnToWorkNotified"]
+    # Practice version 4: the report is offered to the employee as soon as it is recorded.
+    assert recorded[:7] == ["CaseOpened", "EarlyContactRecorded", "AssessmentRecorded",
+                            "ReportOffered", "CaseManagerAssigned", "PlanAgreed",
+                            "ReturnToWorkNotified"]
     assert recorded[-1] == "FollowUpRecorded"
     assert recorded.index("CaseClosed") < recorded.index("FollowUpRecorded")
     reminders = [r.data.get("deadline_name") for r in
@@ -173,8 +175,10 @@ async def test_phased_return_week_by_week(harness: Harness,
     view = await harness.act(handle, Action.START_PHASED_RETURN, j.phased_return(starts_on),
                              OH_ACTOR)
     assert view.state.stage.value == "phased_return"
-    # The plan's own action deadlines (practice rules) run beside the phased return's.
-    assert next(d.name for d in view.deadlines if d.name != "plan_action_due") == (
+    # The plan's own action deadlines (practice rules) and the report's comment window
+    # (practice version 4) run beside the phased return's.
+    assert next(d.name for d in view.deadlines
+                if d.name not in ("plan_action_due", "report_comment_window")) == (
         "phased_return_week_review")
 
     for week in range(1, 5):

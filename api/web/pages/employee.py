@@ -1,5 +1,7 @@
 """The employee's own pages: signing in by a one-time link sent to the address HR gave for
-them, and their case(s) at `/my-case`, where they book and move their appointments.
+them, and their case(s) at `/my-case`, where they book and move their appointments, say they
+have no comments on their OH report, and make their choices on a report OH asks their doctor
+for (Access to Medical Reports Act 1988: consent, seeing it first, amendments, its supply).
 
 An employee has no organisation account: they ask for a link at `/employee/sign-in`, and the
 page answers alike whether the address is known or not. The link's page shows a button rather
@@ -13,12 +15,12 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from api.access_log import log_read
 from api.case_calls import case_events, query_view, run_action
@@ -54,7 +56,18 @@ from domain.journey.appointments import (
     bookable_professionals,
 )
 from domain.journey.case_notes import CaseNoteAdded
+from domain.journey.medical_reports import (
+    ArrangeMedicalReportAccess,
+    AskToSeeMedicalReport,
+    ConsentToMedicalReport,
+    DecideMedicalReportSupply,
+    RequestMedicalReportAmendment,
+    may_supply_from,
+)
+from domain.journey.report_consent import AgreeToReport, window_over
+from domain.practice import has_comment_window
 from domain.stages import Action, Stage
+from domain.state import CaseState, Doctor, MedicalReport, MedicalReportSupply
 from infra.sign_in_links import LINK_LIFETIME, SignInLinkKey
 from infra.text_templates import london
 from infra.tokens import Principal
@@ -275,6 +288,68 @@ async def _case_section(request: Request, principal: Principal, case_id: str,
         "may_move": Action.MOVE_APPOINTMENT in offered,
         "bookable_with": _bookable_with(view),
         "forms": forms or {},
+        "may_agree": _may_agree(state, view, datetime.now(LONDON)),
+        "assessment_number": latest.number if latest is not None else None,
+        "medical_reports": [_medical_report(report, london_today())
+                            for report in state.medical_reports],
+        "may_consent_to_medical_report": Action.CONSENT_TO_MEDICAL_REPORT.value
+        in view.allowed_actions,
+    }
+
+
+def london_today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def _may_agree(state: CaseState, view: CaseView, now: datetime) -> bool:
+    """Whether the employee may say they have no comments on their latest report: a report
+    with a comment window still open (practice version 4) that they have not agreed to yet."""
+    latest = state.latest_assessment
+    return (latest is not None and has_comment_window(state)
+            and Action.AGREE_TO_REPORT.value in view.allowed_actions
+            and not window_over(state, latest.number, now)
+            and any(o.assessment_number == latest.number for o in state.report_offers))
+
+
+DOCTOR_WORDS = {Doctor.GP: "your GP", Doctor.SPECIALIST: "your specialist"}
+
+
+def _medical_report(report: MedicalReport, today: date) -> dict[str, Any]:
+    """One report from the employee's doctor as their page shows it: where it stands, and the
+    choices the Act gives them now."""
+    start = may_supply_from(report)
+    supplied = report.received_on is not None
+    decided = report.supply is not None
+    within = start is not None and today < start
+    if supplied:
+        status = "Your doctor has sent the report to occupational health."
+    elif report.supply is MedicalReportSupply.REFUSED:
+        status = "You refused to let your doctor send the report."
+    elif report.supply is MedicalReportSupply.CONSENTED:
+        status = "You agreed that your doctor may send the report."
+    elif report.requested_on is None:
+        status = "Occupational health has not asked your doctor yet."
+    elif report.access_arranged_on is not None:
+        status = ("You arranged to see the report. Your doctor will not send it until you "
+                  "agree.")
+    elif report.wishes_access and within and start is not None:
+        last = start - timedelta(days=1)
+        status = ("Occupational health has asked your doctor. Arrange with your doctor to see "
+                  f"the report by {last.day} {last:%B %Y}: after that your doctor may send it "
+                  "without you having seen it.")
+    else:
+        status = "Occupational health has asked your doctor for the report."
+    seen = report.wishes_access and report.requested_on is not None
+    return {
+        "number": report.number, "doctor": DOCTOR_WORDS[report.doctor],
+        "consent_on": f"{report.consent_on.day} {report.consent_on:%B %Y}", "status": status,
+        "wishes_access": report.wishes_access,
+        "may_ask_to_see": not report.wishes_access and not supplied and not decided,
+        "may_arrange": (report.wishes_access and within and report.access_arranged_on is None
+                        and not supplied and not decided),
+        "may_decide": seen and not supplied and not decided,
+        "amendments_requested": report.amendments_requested,
+        "statement_attached": report.statement_attached,
     }
 
 
@@ -297,6 +372,8 @@ _DEADLINE_WORDS = {
     "plan_revision_due": "Your plan is revised",
     "ssp_ending_warning": "Your Statutory Sick Pay may stop",
     "ssp1_due": "HR gives you form SSP1 (for other benefits when Statutory Sick Pay ends)",
+    "report_offered": "Occupational health offers you its report to read",
+    "report_comment_window": "Your time to comment on your occupational health report ends",
 }
 
 
@@ -362,7 +439,7 @@ def _when(prefix: str, day: str, month: str, year: str, slot: str,
 
 
 async def _act(request: Request, principal: Principal, case_id: str, action: Action,
-               command: BookAppointment | MoveAppointment, form_id: str,
+               command: BaseModel, form_id: str,
                values: dict[str, str]) -> Response:
     try:
         await run_action(get_services(request), case_id, action, command, principal)
@@ -467,3 +544,115 @@ async def move(
                               "href": f"#{form_id}-reason"}])
     return await _act(request, principal, case_id, Action.MOVE_APPOINTMENT, command, form_id,
                       values)
+
+
+# The OH report and reports from the employee's doctor ------------------------------------
+
+
+@router.post("/my-case/{case_id}/report-agreement")
+async def agree_to_report(
+    request: Request, case_id: str,
+    assessment_number: Annotated[int, Form(ge=1, le=10_000)] = 1,
+) -> Response:
+    """"I have read my report and have no comments": what they consented to share need not
+    wait for the rest of the comment window."""
+    check_same_origin(request)
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
+    _check_case_id(case_id)
+    await _own_view(request, principal, case_id)
+    return await _act(request, principal, case_id, Action.AGREE_TO_REPORT,
+                      AgreeToReport(assessment_number=assessment_number),
+                      f"agree-{case_id[:8]}", {})
+
+
+@router.post("/my-case/{case_id}/medical-reports")
+async def consent_to_medical_report(
+    request: Request, case_id: str,
+    doctor: Annotated[str, Form(max_length=20)] = "",
+    see_first: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """The employee's written consent to OH asking their doctor for a report (s.3), and
+    whether they wish to see it before it is sent (s.4(1))."""
+    check_same_origin(request)
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
+    _check_case_id(case_id)
+    await _own_view(request, principal, case_id)
+    form_id = f"amra-{case_id[:8]}"
+    values = {"doctor": doctor, "see_first": see_first}
+    errors: list[dict[str, str]] = []
+    if doctor not in {d.value for d in Doctor}:
+        errors.append({"text": "Choose which doctor occupational health may ask",
+                       "href": f"#{form_id}-doctor"})
+    if see_first not in ("yes", "no"):
+        errors.append({"text": "Choose whether you want to see the report before it is sent",
+                       "href": f"#{form_id}-see-first"})
+    if errors:
+        return await _again(request, principal, case_id, form_id, values, errors)
+    command = ConsentToMedicalReport(doctor=Doctor(doctor),
+                                     wishes_to_see_report=see_first == "yes")
+    return await _act(request, principal, case_id, Action.CONSENT_TO_MEDICAL_REPORT, command,
+                      form_id, values)
+
+
+_CHOICES: dict[str, tuple[Action, type[BaseModel], dict[str, Any]]] = {
+    "see": (Action.ASK_TO_SEE_MEDICAL_REPORT, AskToSeeMedicalReport, {}),
+    "arranged": (Action.ARRANGE_MEDICAL_REPORT_ACCESS, ArrangeMedicalReportAccess, {}),
+    "supply": (Action.DECIDE_MEDICAL_REPORT_SUPPLY, DecideMedicalReportSupply,
+               {"supply": MedicalReportSupply.CONSENTED}),
+    "refuse": (Action.DECIDE_MEDICAL_REPORT_SUPPLY, DecideMedicalReportSupply,
+               {"supply": MedicalReportSupply.REFUSED}),
+}
+
+
+@router.post("/my-case/{case_id}/medical-reports/{number}")
+async def medical_report_choice(
+    request: Request, case_id: str, number: int,
+    choice: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """One of the employee's choices on a report from their doctor: to see it first (s.4(2)),
+    that they arranged to see it (s.4(4)), to let it be sent or to refuse it (s.5(1))."""
+    check_same_origin(request)
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
+    _check_case_id(case_id)
+    await _own_view(request, principal, case_id)
+    form_id = f"amra-{case_id[:8]}-{number}"
+    chosen = _CHOICES.get(choice)
+    if chosen is None:
+        return await _again(request, principal, case_id, form_id, {},
+                            [{"text": "Choose what you want to do", "href": f"#{form_id}"}])
+    action, command_type, extra = chosen
+    command = command_type.model_validate({"report_number": number, **extra})
+    return await _act(request, principal, case_id, action, command, form_id, {})
+
+
+@router.post("/my-case/{case_id}/medical-reports/{number}/amendments")
+async def medical_report_amendment(
+    request: Request, case_id: str, number: int,
+    amendment: Annotated[str, Form(max_length=4000)] = "",
+    statement: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Having seen it, the employee asks for what is wrong or misleading to be amended, or adds
+    a statement of their views (s.5(2))."""
+    check_same_origin(request)
+    principal = await _employee(request)
+    if principal is None:
+        return _sign_in_again()
+    _check_case_id(case_id)
+    await _own_view(request, principal, case_id)
+    form_id = f"amend-{case_id[:8]}-{number}"
+    values = {"amendment": amendment, "statement": statement}
+    if not amendment.strip() and not statement.strip():
+        return await _again(request, principal, case_id, form_id, values, [{
+            "text": "Say what is wrong in the report, or give your statement",
+            "href": f"#{form_id}-amendment"}])
+    command = RequestMedicalReportAmendment(
+        report_number=number, amendment=amendment.strip() or None,
+        statement=statement.strip() or None)
+    return await _act(request, principal, case_id, Action.REQUEST_MEDICAL_REPORT_AMENDMENT,
+                      command, form_id, values)
