@@ -32,6 +32,7 @@ def get_principal(
     principal = get_services(request).tokens.authenticate(credentials.credentials.strip())
     if principal is None:
         raise Problem(401, "Unauthorized", "the bearer token is not valid")
+    request.state.principal = principal  # the access log names who called
     return principal
 
 

@@ -21,6 +21,7 @@ from api.models import (
 from api.problems import invalid_field, problem_responses
 from api.repeats import refuse_a_different_repeat
 from api.services import Services
+from api.tenancy import check_acts_for
 from domain.absence_pattern import merge_previous
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
@@ -64,6 +65,7 @@ async def notify_absence(
     body: AbsenceNotification, response: Response, services: ServicesDep, principal: HrOnly,
     idempotency_key: IdempotencyKey = None,
 ) -> CaseCreated | JSONResponse:
+    check_acts_for(principal, "employer_id", body.employer_id)
     earlier = await earlier_case(services, principal, idempotency_key, body)
     if earlier is not None:
         response.status_code = 200

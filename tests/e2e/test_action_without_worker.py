@@ -16,10 +16,10 @@ from api.services import Services
 from domain.actors import Role
 from eventstore.store import CaseEventStore
 from infra.temporal_client import traced_client
-from infra.tokens import Principal, TokenRegistry, token_digest
+from infra.tokens import TokenRegistry
 from readside.schema import ensure_schema
 from tests.conftest import TEST_PAYLOAD_KEYS
-from tests.support.api_harness import SUBJECTS, TOKENS, absence, auth, serve_app
+from tests.support.api_harness import absence, auth, principals, serve_app
 from tests.support.workflow_harness import running_worker
 from workflows.case import CaseWorkflow
 
@@ -45,8 +45,7 @@ async def test_an_action_with_no_worker_answers_202_in_the_wait_and_is_applied_l
     await ensure_schema(pool)
     services = Services(
         temporal=client, store=store, pool=pool, tracer=tracer, task_queue=task_queue,
-        tokens=TokenRegistry({token_digest(t): Principal(subject=SUBJECTS[r], role=r)
-                              for r, t in TOKENS.items()}),
+        tokens=TokenRegistry(principals()),
         update_wait_seconds=WAIT_SECONDS,
     )
     try:

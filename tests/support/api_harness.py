@@ -35,11 +35,28 @@ TOKENS = {role: f"test-token-{role.value}" for role in
 
 # The manager token belongs to line manager M2002, who manages the employee in the tests.
 SUBJECTS = {role: ("M2002" if role is Role.MANAGER else f"test-{role.value}") for role in TOKENS}
+# The employers the test tokens act for: every employer the tests open cases at. A test of
+# tenancy brings tokens of its own (see `principals`).
+TEST_EMPLOYERS = ("acme-trust", "beta-trust", "beacon-trust", "primary-care-vr", "paging-trust",
+                  "trust-a", "trust-b")
 OTHER_MANAGER_TOKEN = "test-token-other-manager"
 # An OH physician whom the tokens file names: their assessments and confirmations name them.
 NAMED_OH = Principal(subject="OHP-2", role=Role.OH, name="Dr Ana Shah",
-                     profession="OH physician", registration="GMC 7654321")
+                     profession="OH physician", registration="GMC 7654321",
+                     employers=TEST_EMPLOYERS)
 NAMED_OH_TOKEN = "test-token-named-oh"
+
+
+def principals(employers: tuple[str, ...] = TEST_EMPLOYERS) -> dict[str, Principal]:
+    """The test tokens by digest: one per role (`TOKENS`), another manager and a named OH
+    physician, acting for `employers`."""
+    return (
+        {token_digest(t): Principal(subject=SUBJECTS[r], role=r, employers=employers)
+         for r, t in TOKENS.items()}
+        | {token_digest(OTHER_MANAGER_TOKEN): Principal(subject="M9999", role=Role.MANAGER,
+                                                       employers=employers),
+           token_digest(NAMED_OH_TOKEN): NAMED_OH}
+    )
 
 
 def auth(role: Role) -> dict[str, str]:
@@ -58,7 +75,7 @@ class ApiStack:
 async def serve_api(
     base_client: Client, store: CaseEventStore, database_url: str, *,
     update_wait_seconds: float = 10.0, policies: PolicyBook | None = None,
-    web: WebConfig | None = None,
+    web: WebConfig | None = None, tokens: TokenRegistry | None = None,
 ) -> AsyncIterator[ApiStack]:
     spans = InMemorySpanExporter()
     provider = TracerProvider()
@@ -70,13 +87,7 @@ async def serve_api(
             temporal=client,
             store=store,
             pool=harness.pool,
-            tokens=TokenRegistry(
-                {token_digest(t): Principal(subject=SUBJECTS[r], role=r)
-                 for r, t in TOKENS.items()}
-                | {token_digest(OTHER_MANAGER_TOKEN): Principal(subject="M9999",
-                                                               role=Role.MANAGER),
-                   token_digest(NAMED_OH_TOKEN): NAMED_OH}
-            ),
+            tokens=tokens or TokenRegistry(principals()),
             tracer=tracer,
             task_queue=harness.task_queue,
             update_wait_seconds=update_wait_seconds,
