@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         "completion", help="print a shell completion script: "
         "eval \"$(rtw completion bash)\" (or zsh)")
     completion.add_argument("shell", choices=["bash", "zsh"])
+    from cli.tokens import add_token_commands
+
+    add_token_commands(commands)
     return parser
 
 
@@ -281,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return _against_the_servers(f"audit {args.audit_command}",
                                     lambda: run(args.audit_command, args, settings))
+    if args.command == "token":
+        from cli.tokens import run_token_command
+
+        return run_token_command(args, settings)
     return Exit.USAGE
 
 
