@@ -34,6 +34,7 @@ from domain.events import CaseEvent, parse_event
 from domain.journey.hr_facts import ChangeAbsenceReason, ChangeEmployeeDetails, ChangeLineManager
 from domain.stages import Action
 from eventstore.records import CaseEventRecord
+from eventstore.replay import state_of
 from infra.metrics import observe_update_latency
 from infra.telemetry import current_trace_id
 from infra.tokens import Principal
@@ -117,7 +118,8 @@ async def case_employer(services: Services, case_id: uuid.UUID | str) -> str:
     """The employer of the case; the one 404 of a missing case when there is no such case.
 
     Asked of the read models first, then of Temporal's description of the workflow (its
-    employer search attribute), which needs no worker, and last of the case itself."""
+    employer search attribute), which needs no worker, then of the case itself; a case whose
+    workflow is gone (or was never run: a record kept from elsewhere) by its stored events."""
     known = await employer_of_case(services.pool, case_id)
     if known is not None:
         return known
@@ -125,8 +127,13 @@ async def case_employer(services: Services, case_id: uuid.UUID | str) -> str:
     try:
         description = await handle.describe()
     except RPCError as error:
-        raise (not_found(case_id) if error.status == RPCStatusCode.NOT_FOUND
-               else unavailable(error)) from None
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise unavailable(error) from None
+        # No workflow (any more): the record itself says whose case it is.
+        state = state_of(await services.read_store(services.store.history, str(case_id)))
+        if state is None:
+            raise not_found(case_id) from None
+        return state.employer_id
     published = description.typed_search_attributes.get(CASE_EMPLOYER)
     if published:
         return published
