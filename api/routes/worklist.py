@@ -28,7 +28,8 @@ MINE = "mine"
 # Not `admin`: the operator role sees no case.
 WORKLIST_ROLES = (Role.OH, Role.MANAGER, Role.HR, Role.AUDITOR)
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 422))
+router = APIRouter(prefix="/v1/cases", tags=["cases"],
+                   responses=problem_responses(401, 403, 422))
 
 
 class WorklistDeadline(BaseModel):
