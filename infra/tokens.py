@@ -111,16 +111,19 @@ class TokenRegistry:
         if self._path is None:
             return
         try:
-            stamp = _stamp(self._path)
-            if stamp == self._stamp:
-                return
+            stamp: tuple[int, int, int] | None = _stamp(self._path)
+        except OSError:
+            stamp = None
+        if stamp is not None and stamp == self._stamp:
+            return
+        try:
             self._by_digest = _entries(self._path, json.loads(self._path.read_text()))
-            self._stamp = stamp
-        except (OSError, ValueError) as error:
-            _log.error("tokens file %s cannot be read, so no token is accepted: %s",
-                       self._path, error)
+        except (OSError, ValueError, AttributeError, TypeError) as error:
+            if self._by_digest or stamp != self._stamp:  # said once per broken version
+                _log.error("tokens file %s cannot be read, so no token is accepted: %s",
+                           self._path, error)
             self._by_digest = {}
-            self._stamp = None
+        self._stamp = stamp
 
     def authenticate(self, token: str) -> Principal | None:
         self._refresh()

@@ -112,3 +112,16 @@ def test_dev_tokens_act_for_the_local_employers_and_old_files_gain_them(
     principal = TokenRegistry.load(hashed).authenticate(issued["manager"])
     assert principal is not None and principal.acts_for("local-trust")
     assert stat.S_IMODE(hashed.stat().st_mode) == 0o600
+
+
+def test_a_tokens_file_removed_then_restored_admits_again(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    text = json.dumps({"tokens": [_entry("t-1")]})
+    path.write_text(text)
+    registry = TokenRegistry.load(path)
+
+    path.unlink()
+    assert registry.authenticate("t-1") is None
+    path.write_text(text)
+
+    assert registry.authenticate("t-1") is not None
