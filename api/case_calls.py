@@ -16,6 +16,7 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -112,6 +113,12 @@ async def query_view(services: Services, case_id: uuid.UUID | str) -> CaseView:
         return await handle.query(CaseWorkflow.view)
     except RPCError as error:
         raise _rpc_problem(error, case_id) from None
+
+
+def employer_attribute(employer_id: str) -> TypedSearchAttributes:
+    """The search attribute a case starts with: its employer, so that `case_employer` finds it
+    before any worker has run the case (the workflow upserts the same value when it runs)."""
+    return TypedSearchAttributes([SearchAttributePair(CASE_EMPLOYER, employer_id)])
 
 
 async def case_employer(services: Services, case_id: uuid.UUID | str) -> str:

@@ -11,7 +11,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.bounds import refuse_dates_outside_window
-from api.case_calls import run_action, unavailable
+from api.case_calls import employer_attribute, run_action, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.idempotency import earlier_case, remember
 from api.models import (
@@ -104,6 +104,7 @@ async def notify_absence(
             CaseWorkflowInput(case_id=case_id, open=command, opened_by=opened_by,
                               trace_id=current_trace_id()),
             id=case_id,
+            search_attributes=employer_attribute(body.employer_id),
             task_queue=services.task_queue,
             # A closed case is never reopened by a late duplicate of its notification.
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -16,7 +16,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.bounds import refuse_dates_outside_window
-from api.case_calls import unavailable
+from api.case_calls import employer_attribute, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import ID_PATTERN, CaseCreated
 from api.problems import Problem, invalid_field, problem_responses
@@ -117,6 +117,7 @@ async def refer(
             CaseWorkflowInput(case_id=case_id, community=command, opened_by=opened_by,
                               trace_id=current_trace_id()),
             id=case_id, task_queue=services.task_queue,
+            search_attributes=employer_attribute(body.provider_id),
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
     except WorkflowAlreadyStartedError:

@@ -10,7 +10,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.bounds import refuse_dates_outside_window
-from api.case_calls import unavailable
+from api.case_calls import employer_attribute, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
 from api.problems import invalid_field, problem_responses
@@ -84,6 +84,7 @@ async def receive_referral(services: Services, body: ReferralNotification,
                                               source=Source.API),
                               trace_id=current_trace_id()),
             id=case_id, task_queue=services.task_queue,
+            search_attributes=employer_attribute(body.employer_id),
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
     except WorkflowAlreadyStartedError:
