@@ -16,6 +16,7 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -24,7 +25,7 @@ from api.models import CaseOut, UpdateAccepted
 from api.problems import Problem, invalid_field
 from api.professional import check_case_manager_is_oh, with_signed_in_professional
 from api.services import Services
-from api.tenancy import no_such_case
+from api.tenancy import check_employer, no_such_case
 from api.views import case_for
 from domain.actions import check_own_team
 from domain.actors import Actor, Source
@@ -34,9 +35,11 @@ from domain.events import CaseEvent, parse_event
 from domain.journey.hr_facts import ChangeAbsenceReason, ChangeEmployeeDetails, ChangeLineManager
 from domain.stages import Action
 from eventstore.records import CaseEventRecord
+from eventstore.replay import state_of
 from infra.metrics import observe_update_latency
 from infra.telemetry import current_trace_id
 from infra.tokens import Principal
+from readside.case_employers import employer_of_case
 from workflows.case import CaseWorkflow
 from workflows.payloads import (
     ACTION_INPUTS,
@@ -53,6 +56,7 @@ from workflows.payloads import (
     LineManagerChangedInput,
     deferred_signal,
 )
+from workflows.search_attributes import CASE_EMPLOYER
 
 HrFact = (ExtendAbsence | EmployeeReturned | EmployeeLeft | ChangeLineManager
           | ChangeEmployeeDetails | ChangeAbsenceReason)
@@ -111,17 +115,62 @@ async def query_view(services: Services, case_id: uuid.UUID | str) -> CaseView:
         raise _rpc_problem(error, case_id) from None
 
 
+def employer_attribute(employer_id: str) -> TypedSearchAttributes:
+    """The search attribute a case starts with: its employer, so that `case_employer` finds it
+    before any worker has run the case (the workflow upserts the same value when it runs)."""
+    return TypedSearchAttributes([SearchAttributePair(CASE_EMPLOYER, employer_id)])
+
+
+async def case_employer(services: Services, case_id: uuid.UUID | str) -> str:
+    """The employer of the case; the one 404 of a missing case when there is no such case.
+
+    Asked of the read models first, then of Temporal's description of the workflow (its
+    employer search attribute), which needs no worker, then of the case itself; a case whose
+    workflow is gone (or was never run: a record kept from elsewhere) by its stored events."""
+    known = await employer_of_case(services.pool, case_id)
+    if known is not None:
+        return known
+    handle = services.temporal.get_workflow_handle(str(case_id))
+    try:
+        description = await handle.describe()
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise unavailable(error) from None
+        # No workflow (any more): the record itself says whose case it is.
+        state = state_of(await services.read_store(services.store.history, str(case_id)))
+        if state is None:
+            raise not_found(case_id) from None
+        return state.employer_id
+    published = description.typed_search_attributes.get(CASE_EMPLOYER)
+    if published:
+        return published
+    return (await query_view(services, case_id)).state.employer_id
+
+
+async def check_case_employer(services: Services, principal: Principal,
+                              case_id: uuid.UUID | str) -> None:
+    """Refuse, exactly as a missing case, a case of an employer the caller does not act for;
+    every path that reads or changes one case asks this before anything else."""
+    if not principal.case_employers:
+        raise no_such_case(case_id)  # acts for no employer: not even a look-up
+    check_employer(principal, await case_employer(services, case_id), case_id)
+
+
 async def readable_view(request: Request, services: Services, principal: Principal,
                         case_id: uuid.UUID, *, channel: str = "api",
                         refused: str = "Forbidden") -> CaseView:
-    """A case read: logged, then refused (403, titled `refused`) when it is outside the caller's
-    team or own case, whatever its stage, so the refusal tells them nothing of it. The API's
-    case read and every page that shows a case call this."""
+    """A case read: logged, then refused as a missing case (404) when the case's employer is
+    not one the caller acts for, and refused (403, titled `refused`) when it is outside the
+    caller's team or own case, whatever its stage, so the refusal tells them nothing of it. The
+    API's case read and every page that shows a case call this."""
     await log_read(request, services, principal, "case.read", case_id, channel=channel)
+    if not principal.case_employers:
+        raise no_such_case(case_id)
     view = await query_view(services, case_id)
+    check_employer(principal, view.state.employer_id, case_id)
     try:
         check_own_team(view.state, Actor(id=principal.subject, role=principal.role,
-                                         source=Source.API))
+                                         source=Source.API), principal.employers)
     except NotOwnTeam as outside:
         raise Problem(403, refused, outside.message) from None
     return view
@@ -170,6 +219,7 @@ async def _send_action(
     once sent) carrying the same payload and request id: the case applies whichever reaches it
     first, once, and records a refusal of the signalled one among its deferred outcomes.
     """
+    await check_case_employer(services, principal, case_id)
     handle = services.temporal.get_workflow_handle(str(case_id))
     actor = Actor(id=principal.subject, role=principal.role, source=source)
     command = with_signed_in_professional(action, command, principal)
@@ -231,6 +281,7 @@ async def send_hr_fact(services: Services, case_id: str, fact: HrFact,
     HR systems resend and reorder messages: one that arrives after the case closed is
     acknowledged like any other and changes nothing, so the integration need not special-case it.
     """
+    await check_case_employer(services, principal, case_id)
     handle: WorkflowHandle[CaseWorkflow, CaseView] = services.temporal.get_workflow_handle(
         case_id)
     actor = Actor(id=principal.subject, role=principal.role, source=Source.HR_INTEGRATION)

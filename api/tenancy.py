@@ -22,3 +22,19 @@ def check_employer(principal: Principal, employer_id: str, case_id: uuid.UUID | 
     for."""
     if not principal.acts_for(employer_id):
         raise no_such_case(case_id)
+
+
+def not_your_employer(field: str, employer_id: str) -> Problem:
+    """The 403 for a request that names, in `field`, an employer the caller does not act for
+    (opening a case, a report, a filter). It says nothing of that employer's cases: the same
+    answer whether or not the employer exists or has any."""
+    return Problem(403, "Forbidden",
+                   f"{field}: you do not act for employer {employer_id!r}; use one of the "
+                   "employers your token or account names",
+                   errors=[{"field": field, "message": "an employer you act for"}])
+
+
+def check_acts_for(principal: Principal, field: str, employer_id: str) -> None:
+    """Refuse (403 naming `field`) a request for an employer the caller does not act for."""
+    if not principal.acts_for(employer_id):
+        raise not_your_employer(field, employer_id)

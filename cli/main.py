@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     from cli.keys import add_keys_commands
 
     add_keys_commands(commands)
+    from cli.tokens import add_token_commands
+
+    add_token_commands(commands)
     return parser
 
 
@@ -315,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return _against_the_servers(f"privacy {args.privacy_command}",
                                     lambda: run_privacy_command(args, settings))
+    if args.command == "token":
+        from cli.tokens import run_token_command
+
+        return run_token_command(args, settings)
     return Exit.USAGE
 
 

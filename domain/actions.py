@@ -4,6 +4,8 @@ this one table; each rule is declared in its stage's module in `domain.journey`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pydantic import BaseModel
 
 from domain.actors import Actor, Role
@@ -103,10 +105,18 @@ def check_role_may(action: Action, role: Role) -> None:
         raise RoleNotAllowed(action.value, role.value, sorted(r.value for r in roles))
 
 
-def check_own_team(state: CaseState, actor: Actor) -> None:
+def check_own_team(state: CaseState, actor: Actor,
+                   employers: Collection[str] | None = None) -> None:
     """A line manager acts only on the cases of their own team; an employee only on their own
-    cases. A community case has no line manager: no manager acts on it."""
-    if actor.role is Role.MANAGER and (state.manager is None or actor.id != state.manager.id):
+    cases. A community case has no line manager: no manager acts on it.
+
+    Managers are identified per employer: two employers may each have a manager M1, and each
+    manages only their own employer's team. `employers` are those the caller acts for; a
+    workflow, which receives only actions the API has already checked against the case's
+    employer, passes none."""
+    if actor.role is Role.MANAGER and (
+            state.manager is None or actor.id != state.manager.id
+            or (employers is not None and state.employer_id not in employers)):
         raise NotOwnTeam(actor.id)
     if actor.role is Role.EMPLOYEE and actor.id != state.employee.id:
         raise NotOwnCase(actor.id)

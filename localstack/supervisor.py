@@ -12,7 +12,7 @@ from pathlib import Path
 
 from infra.codec import new_key_spec
 from infra.settings import LOCAL_ENV_FILE, Settings
-from infra.tokens import issue_dev_tokens
+from infra.tokens import DEV_EMPLOYERS, issue_dev_tokens
 from localstack.postgres import LocalPostgres
 from localstack.restart_budget import RestartBudget
 from localstack.temporal import dev_server_args, port_is_free, ui_origins, wait_for_port
@@ -98,7 +98,7 @@ class Supervisor:
 
         tokens_file = self.home / "tokens.json"
         dev_tokens = self.home / "dev-tokens.json"
-        issue_dev_tokens(tokens_file, dev_tokens)
+        issue_dev_tokens(tokens_file, dev_tokens, _local_employers(self.settings.employers_dir))
         env_values = {
             "RTW_DATABASE_URL": self.postgres.url(),
             "RTW_TOKENS_FILE": str(tokens_file),
@@ -236,3 +236,11 @@ class Supervisor:
                 process.wait()
         self.postgres.stop()
         print("rtw: stopped", flush=True)
+
+
+def _local_employers(employers_dir: Path | None) -> tuple[str, ...]:
+    """The employers the dev tokens act for: the local ones, and each of the employers
+    directory (one `<employer_id>.json` per employer) when one is configured."""
+    named = sorted(path.stem for path in employers_dir.glob("*.json")) \
+        if employers_dir is not None and employers_dir.is_dir() else []
+    return tuple(dict.fromkeys([*DEV_EMPLOYERS, *named]))

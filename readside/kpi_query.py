@@ -4,7 +4,7 @@ got, for the report, the API and the pages."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -59,25 +59,37 @@ class ProjectedTo:
 
 
 async def facts_for(pool: asyncpg.Pool, period: Period, employer_id: str | None = None,
-                    ) -> list[CaseFacts]:
-    """The facts of every case (of the employer, or all) with something in the period."""
+                    *, employers: Sequence[str] | None = None) -> list[CaseFacts]:
+    """The facts of every case (of the employer, or all; of `employers` only when given) with
+    something in the period."""
     sql = _SELECT_RELEVANT
     args: list[object] = [period.start, period.end]
     if employer_id is not None:
-        sql += " AND employer_id = $3"
         args.append(employer_id)
+        sql += f" AND employer_id = ${len(args)}"
+    if employers is not None:
+        args.append(list(employers))
+        sql += f" AND employer_id = ANY(${len(args)}::text[])"
     rows = await pool.fetch(sql, *args)
     with gc_paused():
         return _FACTS.validate_json("[" + ",".join(row[0] for row in rows) + "]")
 
 
-async def recorded_span(pool: asyncpg.Pool, employer_id: str | None = None) -> Period | None:
+async def recorded_span(pool: asyncpg.Pool, employer_id: str | None = None, *,
+                        employers: Sequence[str] | None = None) -> Period | None:
     """From the first day a case opened to the last day anything happened to one (of the
-    employer, or all); None when no case is projected."""
+    employer, or all; of `employers` only when given); None when no case is projected."""
     sql = ("SELECT min(opened_on) AS first, greatest(max(opened_on), max(closed_on), "
            "max(follow_up_on), max(upper(escalated) - 1)) AS last FROM rtw_kpi_facts")
-    row = await (pool.fetchrow(sql + " WHERE employer_id = $1", employer_id)
-                 if employer_id is not None else pool.fetchrow(sql))
+    where: list[str] = []
+    args: list[object] = []
+    if employer_id is not None:
+        args.append(employer_id)
+        where.append(f"employer_id = ${len(args)}")
+    if employers is not None:
+        args.append(list(employers))
+        where.append(f"employer_id = ANY(${len(args)}::text[])")
+    row = await pool.fetchrow(sql + (" WHERE " + " AND ".join(where) if where else ""), *args)
     if row is None or row["first"] is None:
         return None
     first: date = row["first"]

@@ -27,6 +27,9 @@ class WorklistQuery:
     """The case manager in post on the query's day (a cover while it runs)."""
     unassigned: bool | None = None
     """True: tier-2/3 cases with no case manager; False: every other case."""
+    employers: tuple[str, ...] | None = None
+    """The employers the caller acts for: no other employer's case is listed (None: every
+    employer, for the operator's own tools)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ async def worklist_page(pool: asyncpg.Pool, query: WorklistQuery, *, now: dateti
         where.append(f"assigned_to = {arg(query.assigned_to)}")
     if query.employer_id is not None:
         where.append(f"employer_id = {arg(query.employer_id)}")
+    if query.employers is not None:
+        where.append(f"employer_id = ANY({arg(list(query.employers))}::text[])")
     today = london_date(now)
     owner = (f"(CASE WHEN cover_until >= {arg(today)} THEN cover_id "
              "ELSE case_manager_id END)")

@@ -3,6 +3,7 @@ show, computed once by `domain.kpis.evaluate`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,13 +47,16 @@ def choose_period(first: date | None, last: date | None, recorded: Period | None
 
 
 async def kpi_report(pool: asyncpg.Pool, *, first: date | None = None, last: date | None = None,
-                     employer_id: str | None = None, today: date) -> KpiReport:
+                     employer_id: str | None = None, today: date,
+                     employers: Sequence[str] | None = None) -> KpiReport:
     """The figures of the period from `first` to `last` (London dates, both included) over one
-    employer's cases, or all of them."""
-    recorded = None if first and last else await recorded_span(pool, employer_id)
+    employer's cases, or all of them; of `employers` only when given (the employers an API
+    caller acts for)."""
+    recorded = None if first and last else await recorded_span(pool, employer_id,
+                                                               employers=employers)
     period = choose_period(first, last, recorded, today=today)
     projected = await projected_to(pool)
-    facts = await facts_for(pool, period, employer_id)
+    facts = await facts_for(pool, period, employer_id, employers=employers)
     with gc_paused():
         evaluation = evaluate(facts, period, employer_id=employer_id)
     return KpiReport(evaluation=evaluation, projected=projected,

@@ -11,7 +11,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.bounds import refuse_dates_outside_window
-from api.case_calls import run_action, unavailable
+from api.case_calls import employer_attribute, run_action, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.idempotency import earlier_case, remember
 from api.models import (
@@ -21,6 +21,7 @@ from api.models import (
 from api.problems import invalid_field, problem_responses
 from api.repeats import refuse_a_different_repeat
 from api.services import Services
+from api.tenancy import check_acts_for
 from domain.absence_pattern import merge_previous
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
@@ -64,6 +65,7 @@ async def notify_absence(
     body: AbsenceNotification, response: Response, services: ServicesDep, principal: HrOnly,
     idempotency_key: IdempotencyKey = None,
 ) -> CaseCreated | JSONResponse:
+    check_acts_for(principal, "employer_id", body.employer_id)
     earlier = await earlier_case(services, principal, idempotency_key, body)
     if earlier is not None:
         response.status_code = 200
@@ -102,6 +104,7 @@ async def notify_absence(
             CaseWorkflowInput(case_id=case_id, open=command, opened_by=opened_by,
                               trace_id=current_trace_id()),
             id=case_id,
+            search_attributes=employer_attribute(body.employer_id),
             task_queue=services.task_queue,
             # A closed case is never reopened by a late duplicate of its notification.
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from api.access_log import log_read
-from api.case_calls import case_events
+from api.case_calls import case_events, check_case_employer
 from api.dependencies import ServicesDep, require_roles
 from api.problems import problem_responses
 from domain.disclosure import may_see_note
@@ -86,6 +86,7 @@ async def list_case_notes(
     principal: Annotated[Principal, Depends(require_roles(*NOTE_READERS))],
 ) -> CaseNotes:
     await log_read(request, services, principal, "case.notes", case_id)
+    await check_case_employer(services, principal, case_id)
     return notes_for(case_id, await case_events(services, case_id), principal)
 
 

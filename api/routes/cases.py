@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from api.access_log import log_read
 from api.audit_params import AsOfQuery, PositionQuery, as_of_moment
-from api.case_calls import readable_view
+from api.case_calls import check_case_employer, readable_view
 from api.case_history import audited_view, history_as_it_stood
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseHistory, CaseOut, HistoryEntry
@@ -27,7 +27,8 @@ router = APIRouter(prefix="/v1/cases", tags=["cases"],
 CaseId = Annotated[
     uuid.UUID, Path(description="The case id returned when the absence was notified.")
 ]
-ANY_ROLE = (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN)
+# Not `admin`: the operator role sees no case.
+ANY_ROLE = (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR)
 
 
 @router.get("/{case_id}", response_model=CaseOut, summary="The case as your role may see it",
@@ -58,6 +59,7 @@ async def get_history(
 ) -> CaseHistory:
     moment = as_of_moment(as_of)
     await log_read(request, services, principal, "case.history", case_id)
+    await check_case_employer(services, principal, case_id)
     return await history_of(services, case_id, as_of=moment, position=position,
                             clinical=may_see_clinical(principal.role))
 

@@ -16,11 +16,12 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.bounds import refuse_dates_outside_window
-from api.case_calls import unavailable
+from api.case_calls import employer_attribute, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import ID_PATTERN, CaseCreated
 from api.problems import Problem, invalid_field, problem_responses
 from api.repeats import refuse_a_different_repeat
+from api.tenancy import check_acts_for
 from domain.actors import Actor, Person, Role, Source
 from domain.calendar import london_date
 from domain.errors import InvalidCommand
@@ -90,6 +91,8 @@ async def refer(
             body.source is not ReferralSource.SELF or body.person.id != principal.subject):
         raise Problem(403, "Forbidden", "a person refers only themselves (source 'self'); a "
                       "referral from a GP or a link worker is entered by the service")
+    if principal.role is not Role.EMPLOYEE:  # the service's own staff: its provider only
+        check_acts_for(principal, "provider_id", body.provider_id)
     if body.source not in COMMUNITY_SOURCES:
         raise invalid_field("source", "a community referral comes from: " + ", ".join(
             sorted(source.value for source in COMMUNITY_SOURCES)))
@@ -114,6 +117,7 @@ async def refer(
             CaseWorkflowInput(case_id=case_id, community=command, opened_by=opened_by,
                               trace_id=current_trace_id()),
             id=case_id, task_queue=services.task_queue,
+            search_attributes=employer_attribute(body.provider_id),
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
     except WorkflowAlreadyStartedError:

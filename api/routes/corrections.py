@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends, Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.case_calls import run_action, stored_records
+from api.case_calls import check_case_employer, run_action, stored_records
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseOut, UpdateAccepted
 from api.problems import invalid_field, problem_responses
@@ -60,6 +60,7 @@ async def correct_entry(
         max_length=200, description="Repeat-safe: the same key is applied once per case.")
     ] = None,
 ) -> CaseOut | JSONResponse:
+    await check_case_employer(services, principal, case_id)
     records = await stored_records(services, case_id)
     entry = next((r for r in records if r.position == body.position), None)
     if entry is None:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from api.access_log import log_read
 from api.body_limit import BodyAllowance
-from api.case_calls import case_events, run_action
+from api.case_calls import case_events, check_case_employer, run_action
 from api.dependencies import ServicesDep, require_roles
 from api.problems import PROBLEM_JSON, PROBLEM_SCHEMA_REF, Problem
 from api.problems import problem_responses as problems
@@ -125,6 +125,7 @@ async def upload_document(
     content_type: Annotated[str | None, Header(description="The document's media type.")
                             ] = None,
 ) -> DocumentOut | JSONResponse:
+    await check_case_employer(services, principal, case_id)
     content = await request.body()
     kind = _checked_type(content, content_type, services.max_document_bytes)
     vault = DocumentVault.of(services.store)
@@ -195,6 +196,7 @@ async def list_documents(
     principal: Annotated[Principal, OH_ONLY],
 ) -> CaseDocuments:
     await log_read(request, services, principal, "case.documents", case_id)
+    await check_case_employer(services, principal, case_id)
     return CaseDocuments(case_id=str(case_id), documents=await _recorded(services, case_id))
 
 
@@ -216,6 +218,7 @@ async def download_document(
     principal: Annotated[Principal, OH_ONLY],
 ) -> Response:
     await log_read(request, services, principal, "case.document", case_id)
+    await check_case_employer(services, principal, case_id)
     recorded = {d.document_id: d for d in await _recorded(services, case_id)}
     entry = recorded.get(str(document_id))
     if entry is None:

@@ -33,16 +33,18 @@ async def employee_cases(employer_id: EmployerId, employee_id: EmployeeId, reque
     """OH reads every case with its reason category; HR the dates, durations, linking, stage
     and outcome; a line manager (while they manage one of the employee's open cases) and an
     auditor the dates only. The record is projected from the cases, a moment behind them."""
+    nowhere = Problem(404, "Not Found", "no record of this employee that you may read")
+    if not principal.acts_for(employer_id):
+        raise nowhere  # another employer's employee: as one who does not exist
     cases = await cases_of(services.pool, employer_id, employee_id)
     managers = [c.manager_id for c in cases
                 if c.manager_id is not None and c.stage != Stage.CLOSED.value]
     detail = record_detail(principal.role)
     if (not cases or detail is None
-            or (principal.employers and employer_id not in principal.employers)
             or not may_read_employee_record(principal.role, principal.subject, employee_id,
                                             managers)):
         # Whether the employee exists is itself not for those who may not read the record.
-        raise Problem(404, "Not Found", "no record of this employee that you may read")
+        raise nowhere
     await log_read(request, services, principal, "employee.cases")
     absences = [c.absence for c in cases]
     earlier = [a for a in absences if a is not None]

@@ -17,6 +17,7 @@ from api.dependencies import ServicesDep, require_roles
 from api.models import ID_PATTERN, FactAccepted
 from api.problems import problem_responses
 from api.services import Services
+from api.tenancy import no_such_case
 from domain.actors import Role
 from domain.calendar import london_date
 from domain.commands import EmployeeLeft, EmployeeReturned, ExtendAbsence
@@ -57,6 +58,9 @@ def _endpoint(fact: type[BaseModel], name: str) -> Callable[..., Awaitable[FactA
     async def endpoint(employer_id: EmployerId, absence_id: AbsenceId,
                        body: fact,  # type: ignore[valid-type]
                        services: ServicesDep, principal: HrOnly) -> FactAccepted:
+        if not principal.acts_for(employer_id):
+            # Another employer's absence: answered as one no case was opened for.
+            raise no_such_case(case_id_for_absence(employer_id, absence_id))
         today = london_date(services.now())
         refuse_dates_outside_window(body, today=today,
                                     policy=services.policies.in_force(employer_id, today))

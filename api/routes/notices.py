@@ -27,7 +27,10 @@ from domain.notices import NoticeKind
 from domain.state import CaseState
 from eventstore.replay import state_of
 from infra.tokens import Principal
-from readside.outbox import InboxCursor, NoticeOutbox, StoredNotice
+from readside.outbox import InboxCursor, StoredNotice
+from readside.unread_notices import Mailbox
+from readside.unread_notices import inbox as inbox_of
+from readside.unread_notices import mark_read as mark_read_of
 
 router = APIRouter(prefix="/v1/notices", tags=["notices"],
                    responses=problem_responses(401, 403, 422))
@@ -56,11 +59,12 @@ class Inbox(BaseModel):
     next_cursor: str | None
 
 
-def mailbox_of(principal: Principal) -> tuple[Role, str | None]:
-    """Whose notices the caller reads: a manager their own, OH and HR their role's."""
-    if principal.role is Role.MANAGER:
-        return principal.role, principal.subject
-    return principal.role, None
+def mailbox_of(principal: Principal) -> Mailbox:
+    """Whose notices the caller reads: a manager their own, OH and HR their role's; of the
+    employers they act for only."""
+    return Mailbox(role=principal.role,
+                   recipient_id=principal.subject if principal.role is Role.MANAGER else None,
+                   employers=principal.case_employers)
 
 
 def _encode_cursor(notice: StoredNotice) -> str:
@@ -107,10 +111,8 @@ async def inbox(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Inbox:
-    role, recipient_id = mailbox_of(principal)
     after = _decode_cursor(cursor) if cursor is not None else None
-    rows = await NoticeOutbox(services.pool).inbox(role=role, recipient_id=recipient_id,
-                                                   after=after, limit=limit)
+    rows = await inbox_of(services.pool, mailbox_of(principal), after=after, limit=limit)
     page = rows[:limit]
     return Inbox(items=await written_notices(services, page),
                  next_cursor=_encode_cursor(page[-1]) if len(rows) > limit else None)
@@ -123,9 +125,7 @@ async def mark_read(
     services: ServicesDep,
     principal: Annotated[Principal, Depends(require_roles(*READERS))],
 ) -> NoticeOut:
-    role, recipient_id = mailbox_of(principal)
-    notice = await NoticeOutbox(services.pool).mark_read(notice_id, role=role,
-                                                         recipient_id=recipient_id)
+    notice = await mark_read_of(services.pool, mailbox_of(principal), notice_id)
     if notice is None:
         raise Problem(404, "Not Found", f"you have no notice {notice_id!r}")
     [written] = await written_notices(services, [notice])

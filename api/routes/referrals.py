@@ -10,12 +10,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.bounds import refuse_dates_outside_window
-from api.case_calls import unavailable
+from api.case_calls import employer_attribute, unavailable
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
 from api.problems import invalid_field, problem_responses
 from api.repeats import refuse_a_different_repeat
 from api.services import Services
+from api.tenancy import check_acts_for
 from domain.actors import Actor, Role, Source
 from domain.calendar import london_date
 from domain.commands import ReceiveReferral
@@ -59,6 +60,8 @@ async def receive_referral(services: Services, body: ReferralNotification,
     and the employee's self-referral page both refer through here. Refuses (a Problem) a
     referral outside the policy's date window or failing its service's criteria, and a repeat
     that differs from the first."""
+    if principal.role is not Role.EMPLOYEE:  # an employee refers themselves, at their employer
+        check_acts_for(principal, "employer_id", body.employer_id)
     case_id = case_id_for_referral(body.employer_id, body.referral_id)
     today = london_date(services.now())
     command = ReceiveReferral(
@@ -81,6 +84,7 @@ async def receive_referral(services: Services, body: ReferralNotification,
                                               source=Source.API),
                               trace_id=current_trace_id()),
             id=case_id, task_queue=services.task_queue,
+            search_attributes=employer_attribute(body.employer_id),
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
     except WorkflowAlreadyStartedError:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.dependencies import ServicesDep, require_roles
 from api.problems import invalid_field, problem_responses
+from api.tenancy import check_acts_for
 from domain.actors import PRINTABLE, Role
 from domain.calendar import london_date
 from eventstore.moments import parse_date
@@ -19,7 +20,8 @@ from reports.tables import intervention_rows, measure_rows, outcome_rows, referr
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"],
                    responses=problem_responses(401, 403, 422))
-Evaluator = Annotated[Principal, Depends(require_roles(Role.OH, Role.AUDITOR, Role.ADMIN))]
+# Not `admin`: the operator role sees no case, not even as figures.
+Evaluator = Annotated[Principal, Depends(require_roles(Role.OH, Role.AUDITOR))]
 
 
 class ReportPeriod(BaseModel):
@@ -68,7 +70,8 @@ class KpiReport(BaseModel):
     """Every figure of the period, each measure with its definition."""
 
     period: ReportPeriod
-    employer_id: str | None = Field(description="Null: every employer.")
+    employer_id: str | None = Field(
+        description="Null: every employer the caller acts for.")
     cases: int = Field(description="Cases with a milestone in the period (opened, closed, "
                        "followed up or escalated).")
     measures: list[MeasureFigure]
@@ -110,8 +113,11 @@ async def kpis(
     first, last = _day("from", date_from), _day("to", date_to)
     if first is not None and last is not None and first > last:
         raise invalid_field("from", f"must be on or before 'to' ({last.isoformat()})")
+    if employer is not None:
+        check_acts_for(principal, "employer", employer)
     report = await kpi_report(services.pool, first=first, last=last, employer_id=employer,
-                              today=london_date(services.now()))
+                              today=london_date(services.now()),
+                              employers=principal.case_employers)
     evaluation = report.evaluation
     return KpiReport(
         period=ReportPeriod(first=evaluation.period.start, last=evaluation.period.end),

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from api.dependencies import ServicesDep, require_roles
 from api.problems import invalid_field, problem_responses
 from api.services import Services
+from api.tenancy import check_acts_for
 from domain.actors import PRINTABLE, Role
 from domain.bounds import EARLIEST, LATEST
 from domain.stages import Stage
@@ -24,9 +25,11 @@ from readside.worklist_query import WorklistCursor, WorklistQuery, worklist_page
 
 MINE = "mine"
 """`assignee=mine`: the caller's own cases."""
-WORKLIST_ROLES = (Role.OH, Role.MANAGER, Role.HR, Role.AUDITOR, Role.ADMIN)
+# Not `admin`: the operator role sees no case.
+WORKLIST_ROLES = (Role.OH, Role.MANAGER, Role.HR, Role.AUDITOR)
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 422))
+router = APIRouter(prefix="/v1/cases", tags=["cases"],
+                   responses=problem_responses(401, 403, 422))
 
 
 class WorklistDeadline(BaseModel):
@@ -129,11 +132,16 @@ async def worklist_for(services: Services, principal: Principal, filters: Workli
                        cursor: str | None, limit: int) -> Worklist:
     """One page of the worklist as `principal` may see it: a manager their own team only, the
     deadlines of OH's view for OH only. The JSON route and the worklist page both answer this."""
+    if filters.employer is not None:
+        check_acts_for(principal, "employer", filters.employer)
     if filters.unassigned is not None and principal.role is not Role.OH:
         raise invalid_field("unassigned", "only OH filters by it (a case's tier is OH's)")
+    # A manager's team is their own at the employers they act for: managers are identified
+    # per employer, and two employers may each have a manager of the same id.
     query = WorklistQuery(
         clinical_deadlines=principal.role is Role.OH,
         manager_id=principal.subject if principal.role is Role.MANAGER else None,
+        employers=principal.case_employers,
         stage=filters.stage.value if filters.stage is not None else None,
         assigned_to=filters.assigned_to,
         employer_id=filters.employer,

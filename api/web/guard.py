@@ -61,7 +61,11 @@ async def session_principal(request: Request) -> Principal | None:
     services = get_services(request)
     session = await touch_session(services.pool, session_id, now=services.now(),
                                   idle=timedelta(minutes=services.web.idle_minutes))
-    return principal_of(session) if session is not None else None
+    if session is None:
+        return None
+    principal = principal_of(session)
+    request.state.principal = principal  # the access log names who called
+    return principal
 
 
 async def signed_in(request: Request) -> Principal:

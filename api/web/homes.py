@@ -12,7 +12,7 @@ PAGES: dict[Role, list[tuple[str, str]]] = {
     Role.MANAGER: [("/worklist", "My team")],
     Role.HR: [("/worklist", "Cases")],
     Role.AUDITOR: [("/audit", "Audit"), ("/worklist", "Cases")],
-    Role.ADMIN: [("/worklist", "Cases")],
+    Role.ADMIN: [("/docs", "API")],  # an operator: no case, so no case page
     Role.EMPLOYEE: [("/my-case", "My case"), ("/refer", "Refer yourself")],
     Role.CLINICAL_AUDITOR: [("/audit", "Audit")],
 }

@@ -31,7 +31,7 @@ from api.web.config import OidcConfig
 from domain.actors import Role
 from infra.tokens import Principal
 
-STAFF_ROLES = (Role.OH, Role.MANAGER, Role.HR, Role.AUDITOR, Role.ADMIN)
+STAFF_ROLES = (Role.OH, Role.MANAGER, Role.HR, Role.AUDITOR, Role.CLINICAL_AUDITOR, Role.ADMIN)
 PROFESSION_CLAIM = "rtw_profession"
 REGISTRATION_CLAIM = "rtw_registration"
 SCOPE = "openid profile"

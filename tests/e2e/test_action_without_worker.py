@@ -16,10 +16,10 @@ from api.services import Services
 from domain.actors import Role
 from eventstore.store import CaseEventStore
 from infra.temporal_client import traced_client
-from infra.tokens import Principal, TokenRegistry, token_digest
+from infra.tokens import TokenRegistry
 from readside.schema import ensure_schema
 from tests.conftest import TEST_PAYLOAD_KEYS
-from tests.support.api_harness import SUBJECTS, TOKENS, absence, auth, serve_app
+from tests.support.api_harness import absence, auth, principals, serve_app
 from tests.support.workflow_harness import running_worker
 from workflows.case import CaseWorkflow
 
@@ -45,8 +45,7 @@ async def test_an_action_with_no_worker_answers_202_in_the_wait_and_is_applied_l
     await ensure_schema(pool)
     services = Services(
         temporal=client, store=store, pool=pool, tracer=tracer, task_queue=task_queue,
-        tokens=TokenRegistry({token_digest(t): Principal(subject=SUBJECTS[r], role=r)
-                              for r, t in TOKENS.items()}),
+        tokens=TokenRegistry(principals()),
         update_wait_seconds=WAIT_SECONDS,
     )
     try:
@@ -90,3 +89,36 @@ async def test_an_action_with_no_worker_answers_202_in_the_wait_and_is_applied_l
         ("record_early_contact", True, None),
         ("record_early_contact", False, "action_not_allowed"),
     ]
+
+
+async def test_an_action_on_a_case_no_worker_has_run_yet_answers_202(
+    dev_server_env: WorkflowEnvironment, store: CaseEventStore, database_url: str
+) -> None:
+    """The case's employer is known from the start (its search attribute), so the check of
+    tenancy needs neither a worker nor a projection: the action is handed over as before."""
+    tracer = TracerProvider().get_tracer("rtw-test")
+    client = traced_client(dev_server_env.client, payload_keys=TEST_PAYLOAD_KEYS, tracer=tracer)
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    await ensure_schema(pool)
+    services = Services(
+        temporal=client, store=store, pool=pool, tracer=tracer,
+        task_queue=f"rtw-test-{uuid.uuid4().hex[:8]}",  # polled by nobody
+        tokens=TokenRegistry(principals()), update_wait_seconds=WAIT_SECONDS,
+    )
+    case_id = ""
+    try:
+        async with serve_app(services) as http:
+            opened = await http.post("/v1/absences", json=absence(), headers=auth(Role.HR))
+            assert opened.status_code == 201, opened.text
+            case_id = str(opened.json()["case_id"])
+            started = time.monotonic()
+            applied = await http.post(f"/v1/cases/{case_id}/contact", json=contact(),
+                                      headers=auth(Role.MANAGER))
+            waited = time.monotonic() - started
+    finally:
+        await pool.close()
+        if case_id:
+            await client.get_workflow_handle(case_id).terminate("test finished")
+
+    assert applied.status_code == 202, applied.text
+    assert waited < WAIT_SECONDS + 3

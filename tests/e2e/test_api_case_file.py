@@ -21,9 +21,9 @@ from api.services import Services
 from domain.actors import Role
 from eventstore.store import CaseEventStore
 from infra.temporal_client import traced_client
-from infra.tokens import Principal, TokenRegistry, token_digest
+from infra.tokens import TokenRegistry
 from tests.conftest import TEST_PAYLOAD_KEYS
-from tests.support.api_harness import EMPLOYERS, SUBJECTS, TOKENS, absence, auth, serve_app
+from tests.support.api_harness import absence, auth, principals, serve_app
 from tests.support.workflow_harness import Harness, running_worker
 
 DOCUMENT_LIMIT = 64 * 1024
@@ -69,9 +69,7 @@ async def case_file_api(base_client: Client, store: CaseEventStore, database_url
     async with running_worker(client, store, database_url) as harness:
         services = Services(
             temporal=client, store=store, pool=harness.pool, tracer=tracer,
-            tokens=TokenRegistry({token_digest(token): Principal(subject=SUBJECTS[role],
-                                                                 role=role, employers=EMPLOYERS)
-                                  for role, token in TOKENS.items()}),
+            tokens=TokenRegistry(principals()),
             task_queue=harness.task_queue, max_document_bytes=DOCUMENT_LIMIT,
         )
         async with serve_app(services) as http:

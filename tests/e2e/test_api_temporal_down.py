@@ -29,7 +29,7 @@ from infra.settings import Settings
 from infra.tokens import Principal, TokenRegistry, issue_dev_tokens, token_digest
 from localstack.temporal import free_port, installed_binary
 from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS
-from tests.support.api_harness import TOKENS, absence, auth, serve_app
+from tests.support.api_harness import TEST_EMPLOYERS, TOKENS, absence, auth, serve_app
 from tests.support.serving import serving
 
 
@@ -51,7 +51,8 @@ async def http(store: CaseEventStore, database_url: str) -> AsyncIterator[httpx.
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
     services = Services(
         temporal=await _stopped_temporal(), store=store, pool=pool,
-        tokens=TokenRegistry({token_digest(TOKENS[Role.HR]): Principal("test-hr", Role.HR)}),
+        tokens=TokenRegistry({token_digest(TOKENS[Role.HR]): Principal(
+            "test-hr", Role.HR, employers=TEST_EMPLOYERS)}),
         tracer=trace.get_tracer("rtw-test"), task_queue="rtw-unreachable",
     )
     try:

@@ -12,7 +12,14 @@ from typing import Any
 from domain.actors import Role
 from domain.disclosure import WITHHELD
 from tests.e2e.test_role_redaction import CLINICAL, clinical_case
-from tests.support.api_harness import ApiStack, absence, auth, open_case
+from tests.support.api_harness import (
+    ELSEWHERE,
+    ELSEWHERE_HR_TOKEN,
+    ApiStack,
+    absence,
+    auth,
+    open_case,
+)
 
 PURPOSE = "Serious incident review SI-2026-114, terms of reference 3"
 
@@ -102,7 +109,7 @@ async def test_a_clinical_audit_names_its_purpose_and_each_such_read_keeps_it(
 
 async def test_another_employers_case_is_not_found_by_an_auditor_and_the_try_is_logged(
         api: ApiStack) -> None:
-    theirs = await open_case(api, absence(employer_id="other-trust"))
+    theirs = await open_case(api, absence(employer_id=ELSEWHERE), token=ELSEWHERE_HR_TOKEN)
     missing = str(uuid.uuid4())
 
     answers = [await api.http.get(path, params=params, headers=auth(Role.AUDITOR))

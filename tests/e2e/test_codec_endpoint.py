@@ -20,10 +20,10 @@ from domain.actors import Role
 from eventstore.store import CaseEventStore
 from infra.settings import Settings
 from infra.temporal_client import traced_client
-from infra.tokens import Principal, TokenRegistry, token_digest
+from infra.tokens import TokenRegistry
 from readside.access_log import list_access
 from tests.conftest import TEST_PAYLOAD_KEYS
-from tests.support.api_harness import SUBJECTS, TOKENS, absence, auth
+from tests.support.api_harness import absence, auth, principals
 from tests.support.serving import serving
 from tests.support.workflow_harness import Harness, running_worker
 
@@ -39,8 +39,7 @@ async def api(dev_server_env: WorkflowEnvironment, store: CaseEventStore,
         services = Services(
             temporal=client, store=store, pool=harness.pool, tracer=tracer,
             task_queue=harness.task_queue,
-            tokens=TokenRegistry({token_digest(t): Principal(subject=SUBJECTS[r], role=r)
-                                  for r, t in TOKENS.items()}))
+            tokens=TokenRegistry(principals()))
         app = create_app(services, Settings(codec_cors_origins=UI))
         async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url,
                                                                timeout=30) as http:

@@ -31,11 +31,11 @@ from eventstore.store import CaseEventStore
 from infra import telemetry
 from infra.logs import TEXT_FORMAT, JsonFormatter, guard_access_log, uvicorn_logging
 from infra.temporal_client import traced_client
-from infra.tokens import Principal, TokenRegistry, token_digest
+from infra.tokens import TokenRegistry
 from readside.gauges import serve_metrics
 from readside.worklist import WorklistProjector
 from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS, free_port
-from tests.support.api_harness import SUBJECTS, TOKENS, absence, auth
+from tests.support.api_harness import absence, auth, principals
 from tests.support.workflow_harness import Harness, running_worker
 
 MARK = "Qzv8PrivMark"
@@ -90,8 +90,7 @@ async def stack(dev_server_env: WorkflowEnvironment, database_url: str
         async with running_worker(client, store, database_url) as harness:
             services = Services(
                 temporal=client, store=store, pool=harness.pool,
-                tokens=TokenRegistry({token_digest(t): Principal(subject=SUBJECTS[r], role=r)
-                                      for r, t in TOKENS.items()}),
+                tokens=TokenRegistry(principals()),
                 tracer=tracer, task_queue=harness.task_queue, update_wait_seconds=10,
             )
             port = free_port()

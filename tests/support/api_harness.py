@@ -31,17 +31,37 @@ from tests.support.workflow_harness import Harness, running_worker
 
 TOKENS = {role: f"test-token-{role.value}" for role in
           (Role.HR, Role.MANAGER, Role.OH, Role.AUDITOR, Role.ADMIN, Role.CLINICAL_AUDITOR)}
-# The employers every test token acts for (the test cases' employer).
-EMPLOYERS = ("acme-trust",)
 
 
 # The manager token belongs to line manager M2002, who manages the employee in the tests.
 SUBJECTS = {role: ("M2002" if role is Role.MANAGER else f"test-{role.value}") for role in TOKENS}
+# The employers the test tokens act for: every employer the tests open cases at. A test of
+# tenancy brings tokens of its own (see `principals`).
+TEST_EMPLOYERS = ("acme-trust", "beta-trust", "beacon-trust", "primary-care-vr", "paging-trust",
+                  "trust-a", "trust-b")
 OTHER_MANAGER_TOKEN = "test-token-other-manager"
 # An OH physician whom the tokens file names: their assessments and confirmations name them.
 NAMED_OH = Principal(subject="OHP-2", role=Role.OH, name="Dr Ana Shah",
-                     profession="OH physician", registration="GMC 7654321")
+                     profession="OH physician", registration="GMC 7654321",
+                     employers=TEST_EMPLOYERS)
 NAMED_OH_TOKEN = "test-token-named-oh"
+# An HR system of an employer no other test token acts for: its cases are another employer's.
+ELSEWHERE = "other-trust"
+ELSEWHERE_HR_TOKEN = "test-token-hr-elsewhere"
+
+
+def principals(employers: tuple[str, ...] = TEST_EMPLOYERS) -> dict[str, Principal]:
+    """The test tokens by digest: one per role (`TOKENS`), another manager and a named OH
+    physician, acting for `employers`."""
+    return (
+        {token_digest(t): Principal(subject=SUBJECTS[r], role=r, employers=employers)
+         for r, t in TOKENS.items()}
+        | {token_digest(OTHER_MANAGER_TOKEN): Principal(subject="M9999", role=Role.MANAGER,
+                                                       employers=employers),
+           token_digest(NAMED_OH_TOKEN): NAMED_OH,
+           token_digest(ELSEWHERE_HR_TOKEN): Principal(subject="elsewhere-hr", role=Role.HR,
+                                                       employers=(ELSEWHERE,))}
+    )
 
 
 def auth(role: Role) -> dict[str, str]:
@@ -60,7 +80,7 @@ class ApiStack:
 async def serve_api(
     base_client: Client, store: CaseEventStore, database_url: str, *,
     update_wait_seconds: float = 10.0, policies: PolicyBook | None = None,
-    web: WebConfig | None = None,
+    web: WebConfig | None = None, tokens: TokenRegistry | None = None,
 ) -> AsyncIterator[ApiStack]:
     spans = InMemorySpanExporter()
     provider = TracerProvider()
@@ -72,13 +92,7 @@ async def serve_api(
             temporal=client,
             store=store,
             pool=harness.pool,
-            tokens=TokenRegistry(
-                {token_digest(t): Principal(subject=SUBJECTS[r], role=r, employers=EMPLOYERS)
-                 for r, t in TOKENS.items()}
-                | {token_digest(OTHER_MANAGER_TOKEN): Principal(subject="M9999",
-                                                               role=Role.MANAGER),
-                   token_digest(NAMED_OH_TOKEN): NAMED_OH}
-            ),
+            tokens=tokens or TokenRegistry(principals()),
             tracer=tracer,
             task_queue=harness.task_queue,
             update_wait_seconds=update_wait_seconds,
@@ -123,7 +137,10 @@ def absence(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def open_case(api: ApiStack, body: dict[str, Any] | None = None) -> str:
-    response = await api.http.post("/v1/absences", json=body or absence(), headers=auth(Role.HR))
+async def open_case(api: ApiStack, body: dict[str, Any] | None = None, *,
+                    token: str | None = None) -> str:
+    """Open a case as HR (the test HR token, or `token`); its id."""
+    headers = {"Authorization": f"Bearer {token}"} if token else auth(Role.HR)
+    response = await api.http.post("/v1/absences", json=body or absence(), headers=headers)
     assert response.status_code == 201, response.text
     return str(response.json()["case_id"])

@@ -16,7 +16,7 @@ def test_dev_tokens_one_per_role_private_and_stable(tmp_path: Path) -> None:
     hashed, plain = tmp_path / "tokens.json", tmp_path / "dev-tokens.json"
     issued = issue_dev_tokens(hashed, plain)
 
-    assert set(issued) == {"hr", "manager", "oh", "auditor", "admin"}
+    assert set(issued) == {"hr", "manager", "oh", "auditor", "clinical_auditor", "admin"}
     for path in (hashed, plain):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert not any(token in hashed.read_text() for token in issued.values())

@@ -82,9 +82,11 @@ def _page(case_id: uuid.UUID) -> str:
 async def own_case(services: Services, case_id: uuid.UUID, principal: Principal) -> CaseView:
     """The case, if it is the signed-in employee's own; any other is a missing page, whether
     it exists or not (another employer's, or another person's)."""
+    if not principal.case_employers:
+        raise not_found(case_id)
     view = await query_view(services, case_id)
     state = view.state
-    if principal.employers and state.employer_id not in principal.employers:
+    if not principal.acts_for(state.employer_id):
         raise not_found(case_id)
     try:
         check_own_team(state, Actor(id=principal.subject, role=principal.role,

@@ -33,8 +33,9 @@ def session_for(principal: Principal, signed_in_with: str,
     person: dict[str, object] = {key: value for key, value in (
         ("name", principal.name), ("profession", principal.profession),
         ("registration", principal.registration)) if value}
-    if employers:
-        person["employers"] = employers
+    acting_for = list(principal.employers) if employers is None else employers
+    if acting_for:
+        person["employers"] = acting_for
     return WebSession(subject=principal.subject, role=principal.role.value, person=person,
                       signed_in_with=signed_in_with)
 

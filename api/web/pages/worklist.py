@@ -27,8 +27,7 @@ from domain.calendar import LONDON
 from domain.deadline_words import deadline_in_words
 from domain.stages import Stage
 from infra.tokens import Principal
-from readside.outbox import NoticeOutbox
-from readside.unread_notices import unread_notices
+from readside.unread_notices import mark_read, unread_notices
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -99,9 +98,7 @@ async def _notices(services: Services, principal: Principal) -> dict[str, Any] |
     """The caller's unread notices (their own, or their role's mailbox), newest first."""
     if principal.role not in READERS:
         return None
-    role, recipient_id = mailbox_of(principal)
-    unread = await unread_notices(services.pool, role=role, recipient_id=recipient_id,
-                                  limit=NOTICES_SHOWN)
+    unread = await unread_notices(services.pool, mailbox_of(principal), limit=NOTICES_SHOWN)
     written = await written_notices(services, unread.newest) if unread.newest else []
     return {"count": unread.count, "items": [{
         "id": notice.notice_id, "subject": notice.subject, "case_href": f"/cases/{notice.case_id}",
@@ -162,9 +159,7 @@ async def mark_notice_read(
 ) -> Response:
     check_same_origin(request)
     services: Services = request.app.state.services
-    role, recipient_id = mailbox_of(principal)
-    notice = await NoticeOutbox(services.pool).mark_read(notice_id, role=role,
-                                                         recipient_id=recipient_id)
+    notice = await mark_read(services.pool, mailbox_of(principal), notice_id)
     if notice is None:
         raise PageRefused(404, "Notice not found", "You have no such notice.")
     return RedirectResponse("/worklist", status_code=303)
