@@ -106,8 +106,9 @@ async def notify_absence(
             id=case_id,
             search_attributes=employer_attribute(body.employer_id),
             task_queue=services.task_queue,
-            # A closed case is never reopened by a late duplicate of its notification.
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            # A closed case is never reopened by a late duplicate of its notification; a run that
+            # failed at once (a foreign start whose sealed input did not open) does not hold the id.
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         )
     except WorkflowAlreadyStartedError:
         await refuse_a_different_repeat(services, case_id, "absence", lambda state: (

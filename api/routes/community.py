@@ -118,7 +118,7 @@ async def refer(
                               trace_id=current_trace_id()),
             id=case_id, task_queue=services.task_queue,
             search_attributes=employer_attribute(body.provider_id),
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         )
     except WorkflowAlreadyStartedError:
         await refuse_a_different_repeat(services, case_id, "referral", lambda state: (

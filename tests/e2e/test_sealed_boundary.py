@@ -113,9 +113,6 @@ async def test_a_client_without_keys_can_neither_signal_nor_update_a_case(
     assert "AbsenceExtended" not in after
 
 
-@pytest.mark.xfail(strict=True, reason="the start routes use REJECT_DUPLICATE, so the failed "
-                   "foreign run holds the case id; ALLOW_DUPLICATE_FAILED_ONLY in "
-                   "api/routes/absences.py, referrals.py and community.py frees it")
 async def test_a_foreign_start_does_not_keep_the_genuine_absence_from_opening(
     dev_server_env: WorkflowEnvironment, api: ApiStack, store: CaseEventStore
 ) -> None:
