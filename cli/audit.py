@@ -2,6 +2,10 @@
 
 Every command that reads case data first writes who ran it to the access log (channel `cli`,
 client = the OS user), so a read through the CLI is as visible as one through the API.
+
+`replay` and `export` read a case's events as an audit over HTTP does: clinical content
+withheld (`domain.disclosure.event_for_audit`), and whole only for a clinical read that names
+its purpose (`--clinical --purpose TEXT`, kept in the access log entry of the read).
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from api.audit_params import PURPOSE_LENGTH
 from cli.exit_codes import Exit
 from cli.progress import Progress
+from domain.actors import Role
+from domain.disclosure import audit_sees_clinical
 from domain.evolve import ReplayError
 from eventstore.chain import MIN_KEY_BYTES
 from eventstore.checkpoint import (
@@ -29,12 +36,13 @@ from eventstore.checkpoint import (
 )
 from eventstore.checkpoint import load as load_checkpoint
 from eventstore.checkpoint import take as take_checkpoint
-from eventstore.export import ExportFormat, ExportWindow, export_text
+from eventstore.export import ExportFormat, ExportWindow, audited_text, audited_view
 from eventstore.keyring import KeyRing, KeyRingError, parse_key_ring
 from eventstore.moments import parse_date, parse_moment
 from eventstore.replay import ReplayStep, as_the_record_stood, replay
 from eventstore.store import CaseEventStore
 from eventstore.verify import verify_cases
+from eventstore.view import EventView
 from infra import bootstrap
 from infra.settings import MISSING_AUDIT_KEY, Settings
 from readside.access_log import Access, iter_access_sync, printable, record_access_sync
@@ -51,16 +59,49 @@ def _open_store(settings: Settings) -> CaseEventStore:
         raise UsageError(str(error)) from None
 
 
-def _log_read(settings: Settings, action: str, case_id: str | None, detail: str = "") -> None:
+def _log_read(settings: Settings, action: str, case_id: str | None, detail: str = "", *,
+              role: Role = Role.AUDITOR, purpose: str | None = None) -> None:
     """Record the read before it happens; the input has been checked, the settings are now."""
     if not settings.audit_hmac_key:
         raise UsageError(MISSING_AUDIT_KEY)
     user = getpass.getuser()
     record_access_sync(
         settings.require_database_url(),
-        Access(subject=user, role="auditor", action=action, case_id=case_id, channel="cli",
-               client=f"cli:{user}", detail=detail),
+        Access(subject=user, role=role.value, action=action, case_id=case_id, channel="cli",
+               client=f"cli:{user}", detail=detail, purpose=purpose),
     )
+
+
+class AuditRead:
+    """Who an audit read through the CLI reads as, and the purpose named: `--clinical` reads
+    as the clinical auditor, which must name its purpose; clinical content is shown by the
+    same rule as over HTTP (`domain.disclosure.audit_sees_clinical`)."""
+
+    def __init__(self, args: Any) -> None:
+        self.role = Role.CLINICAL_AUDITOR if getattr(args, "clinical", False) else Role.AUDITOR
+        self.purpose = purpose_arg(self.role, getattr(args, "purpose", None))
+
+    @property
+    def clinical(self) -> bool:
+        return audit_sees_clinical(self.role, self.purpose)
+
+
+def purpose_arg(role: Role, purpose: str | None) -> str | None:
+    """The purpose a read names, checked as the API checks it (`api.audit_params`): one line of
+    10 to 500 printable characters, required for a clinical read."""
+    if purpose is None or not purpose.strip():
+        if role is Role.CLINICAL_AUDITOR:
+            raise UsageError("--clinical needs --purpose TEXT: why this clinical read is made, "
+                             "10 to 500 printable characters, kept in the access log")
+        return None
+    text = purpose.strip()
+    shortest, longest = PURPOSE_LENGTH
+    if not shortest <= len(text) <= longest:
+        raise UsageError(f"--purpose: give {shortest} to {longest} characters, not {len(text)}")
+    if not text.isprintable():
+        raise UsageError("--purpose: printable characters on one line only: no line breaks, "
+                         "tabs or other control characters")
+    return text
 
 
 def case_id_arg(value: str, flag: str = "CASE_ID") -> str:
@@ -97,11 +138,12 @@ def replay_command(args: Any, settings: Settings, out: TextIO) -> int:
     as_of = _moment(args.as_of, "--as-of") if args.as_of else None
     if args.position is not None and args.position < 1:
         raise UsageError("--position must be a whole number from 1")
+    read = AuditRead(args)
     detail = " ".join(
         ([f"as_of={as_of.isoformat()}"] if as_of else [])
         + ([f"position={args.position}"] if args.position is not None else [])
     )
-    _log_read(settings, "case.history", case_id, detail)
+    _log_read(settings, "case.history", case_id, detail, role=read.role, purpose=read.purpose)
     store = _open_store(settings)
     try:
         records = store.history(case_id)
@@ -118,9 +160,10 @@ def replay_command(args: Any, settings: Settings, out: TextIO) -> int:
         return 1
     if args.format == "json":
         for step in steps:
-            print(json.dumps(_as_json(step), default=str), file=out)
+            print(json.dumps(_as_json(step, clinical=read.clinical), default=str), file=out)
     else:
-        _print_table(case_id, steps, out, as_of=as_of, position=args.position)
+        _print_table(case_id, steps, out, as_of=as_of, position=args.position,
+                     clinical=read.clinical)
     return 0
 
 
@@ -131,22 +174,28 @@ def _moment(text: str, flag: str) -> datetime:
         raise UsageError(f"{flag}: {error}") from None
 
 
-def _as_json(step: ReplayStep) -> dict[str, object]:
+def _as_json(step: ReplayStep, *, clinical: bool) -> dict[str, object]:
+    """The step as an audit reads it; the whole case state after it only in a clinical read
+    (it holds the clinical detail the events do)."""
+    view, withheld = audited_view(step.view, clinical=clinical)
     return {
-        **step.view.as_json(),
-        "why": step.view.why,
+        **view.as_json(),
+        "why": view.why,
         "stage_after": step.state.stage.value,
-        "state_after": step.state.model_dump(mode="json"),
+        "withheld": list(withheld),
+        **({"state_after": step.state.model_dump(mode="json")} if clinical else {}),
     }
 
 
 def _print_table(
     case_id: str, steps: list[ReplayStep], out: TextIO, *, as_of: datetime | None,
-    position: int | None,
+    position: int | None, clinical: bool,
 ) -> None:
     scope = f" as recorded by {as_of.isoformat()}" if as_of else ""
     scope += f" up to position {position}" if position is not None else ""
-    print(f"case {case_id}{scope}: {len(steps)} events", file=out)
+    shown = "clinical content shown" if clinical else "clinical content withheld"
+    print(f"case {case_id}{scope}: {len(steps)} events ({shown})", file=out)
+    views: list[EventView] = [audited_view(step.view, clinical=clinical)[0] for step in steps]
     header = ("#", "recorded_at", "occurred_at", "type", "actor", "stage after",
               "reminders", "escalated", "why")
     rows = [
@@ -161,7 +210,7 @@ def _print_table(
             "yes" if state.contact_escalated else "no",
             event.why,
         )
-        for event, state in ((step.view, step.state) for step in steps)
+        for event, state in zip(views, (step.state for step in steps), strict=True)
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
@@ -299,15 +348,17 @@ def export_command(args: Any, settings: Settings, out: TextIO) -> int:
             window = ExportWindow(parse_date(args.date_from), parse_date(args.date_to))
         except ValueError as error:
             raise UsageError(f"--from/--to: {error}") from None
+    read = AuditRead(args)
     detail = f"format={args.format}"
     if window is not None:
         detail += f" from={window.first} to={window.last}"
-    _log_read(settings, "audit.export", case_id, detail)
+    _log_read(settings, "audit.export", case_id, detail, role=read.role, purpose=read.purpose)
     output_format: ExportFormat = args.format
     store = _open_store(settings)
     progress = Progress("export", unit="line(s)")
     try:
-        for chunk in export_text(store, output_format, case_id=case_id, window=window):
+        for chunk in audited_text(store, output_format, clinical=read.clinical, case_id=case_id,
+                                  window=window):
             out.write(chunk)
             progress.advance(chunk.count("\n"))
     finally:

@@ -75,6 +75,14 @@ def package_version() -> str:
         return "(not installed)"
 
 
+def add_clinical_flags(parser: Any) -> None:
+    """An audit read shows clinical content only for a clinical read that names its purpose."""
+    parser.add_argument("--clinical", action="store_true", help="show clinical content whole "
+                        "(a clinical audit; needs --purpose)")
+    parser.add_argument("--purpose", metavar="TEXT", help="why this read is made (10 to 500 "
+                        "printable characters), kept in the access log")
+
+
 def _audit_parsers(audit_commands: Any) -> None:
     replay = audit_commands.add_parser(
         "replay", help="replay one case's events in order, with the state after each"
@@ -85,6 +93,7 @@ def _audit_parsers(audit_commands: Any) -> None:
                        "then: events recorded at or before it (ISO time with offset, or a date)")
     as_of.add_argument("--position", type=int, metavar="N", help="events up to position N")
     add_format_flags(replay)
+    add_clinical_flags(replay)
     verify = audit_commands.add_parser(
         "verify", help="check the hash chain of one case or of every case"
     )
@@ -100,6 +109,7 @@ def _audit_parsers(audit_commands: Any) -> None:
     export.add_argument("--from", dest="date_from", metavar="DATE")
     export.add_argument("--to", dest="date_to", metavar="DATE")
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    add_clinical_flags(export)
     access = audit_commands.add_parser("access-log", help="who read which case, when, from where")
     access.add_argument("--case", metavar="CASE_ID")
     add_format_flags(access)

@@ -310,7 +310,8 @@ async def test_every_figure_agrees_with_one_computed_from_the_audit_export(
         asyncio.to_thread(rtw, tmp_path, database_url, "report", "--employer", "acme-trust",
                           "--from", "2026-11-15", "--to", "2026-12-31",
                           "--out", str(tmp_path / "acme")),
-        asyncio.to_thread(rtw, tmp_path, database_url, "audit", "export", "--format", "jsonl"))
+        asyncio.to_thread(rtw, tmp_path, database_url, "audit", "export", "--format", "jsonl",
+                          "--clinical", "--purpose", "Reconcile the report with the store"))
 
     assert everything.returncode == 0, everything.stderr
     assert acme_winter.returncode == 0, acme_winter.stderr

@@ -7,12 +7,14 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 import pytest
 
 import eventstore.export
 from cli.main import main
+from domain.disclosure import WITHHELD
 from eventstore.store import CaseEventStore
 from localstack.samples import store_case
 from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
@@ -20,6 +22,8 @@ from tests.support.kept_stores import load_kept_store
 from tests.support.stored_cases import tamper
 
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
+PURPOSE = "Clinical governance review CG-2026-31, item 4"
+CLINICAL = "musculoskeletal"  # the absence's reason category: clinical, in the opening event
 Rtw = Callable[..., tuple[int, str, str]]
 
 
@@ -51,7 +55,7 @@ def test_replay_as_of_a_moment_shows_only_what_was_recorded_by_then(
     rtw: Rtw, case_id: str
 ) -> None:
     code, out, _ = rtw("audit", "replay", case_id, "--as-of", "2026-11-20T10:30:00+00:00",
-                       "--format", "json")
+                       "--format", "json", "--clinical", "--purpose", PURPOSE)
 
     steps = [json.loads(line) for line in out.splitlines()]
     assert code == 0
@@ -67,7 +71,8 @@ def test_replay_of_a_case_written_by_earlier_code_shows_its_data_in_todays_shape
 ) -> None:
     case_id = load_kept_store(database_url).cases["ABS-REVISED"]
 
-    code, out, _ = rtw("audit", "replay", case_id, "--format", "json")
+    code, out, _ = rtw("audit", "replay", case_id, "--format", "json", "--clinical",
+                       "--purpose", PURPOSE)
     verified, verdict, _ = rtw("audit", "verify", case_id)
 
     steps = [json.loads(line) for line in out.splitlines()]
@@ -86,7 +91,7 @@ def test_replay_up_to_a_position_prints_the_timeline_with_the_stage_after_each(
 
     lines = out.splitlines()
     assert code == 0
-    assert lines[0] == f"case {case_id} up to position 3: 3 events"
+    assert lines[0] == f"case {case_id} up to position 3: 3 events (clinical content withheld)"
     assert lines[1].split()[:5] == ["#", "recorded_at", "occurred_at", "type", "actor"]
     assert len(lines) == 5
     assert "early_contact" in lines[4] and "deadline 2026-11-21T09:00:00Z" in lines[4]
@@ -114,6 +119,12 @@ def test_replay_as_of_a_date_means_the_end_of_that_london_day(
         (["export", "--from", "2026-11-20"], "give both --from and --to"),
         (["export", "--from", "2026-11-21", "--to", "2026-11-20"], "'from' must be on or before"),
         (["access-log", "--case", "x"], "--case must be a case id"),
+        (["replay", "{case}", "--clinical"], "--clinical needs --purpose TEXT"),
+        (["export", "--clinical", "--purpose", "  "], "--clinical needs --purpose TEXT"),
+        (["export", "--clinical", "--purpose", "audit"], "--purpose: give 10 to 500 characters"),
+        (["replay", "{case}", "--purpose", "x" * 501], "--purpose: give 10 to 500 characters"),
+        (["replay", "{case}", "--clinical", "--purpose", "review\nforged entry"],
+         "--purpose: printable characters on one line only"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(
@@ -158,6 +169,81 @@ def test_export_of_a_case_as_csv_has_every_audit_column(
     assert rows[1]["reason"].startswith("no early contact by the deadline")
     assert rows[1]["mac"] and rows[1]["policy_version"] == "default-2026-04"
     assert json.loads(rows[0]["data"])["type"] == "CaseOpened"
+    assert json.loads(rows[0]["data"])["reason_category"] == WITHHELD
+
+
+def without_policy(read: Any) -> Any:
+    """The read without the employer's policy that opened the case (its rules name conditions
+    in general, nothing of the employee)."""
+    if isinstance(read, dict):
+        return {key: without_policy(value) for key, value in read.items() if key != "policy"}
+    if isinstance(read, list):
+        return [without_policy(value) for value in read]
+    return read
+
+
+def events_read(out: str) -> str:
+    """What an audit read printed, JSON lines or CSV rows, each event's policy left out."""
+    if out.startswith("case_id,"):
+        reads = [row | {"data": json.loads(row["data"])}
+                 for row in csv.DictReader(io.StringIO(out))]
+    else:
+        reads = [json.loads(line) for line in out.splitlines()]
+    return json.dumps(without_policy(reads))
+
+
+@pytest.mark.parametrize("output", [["replay", "{case}", "--format", "json"],
+                                    ["export", "--case", "{case}"],
+                                    ["export", "--format", "csv"]])
+def test_an_audit_read_withholds_clinical_content_by_default(
+    rtw: Rtw, case_id: str, output: list[str]
+) -> None:
+    argv = [a.replace("{case}", case_id) for a in output]
+    whole, shown, _ = rtw("audit", *argv, "--clinical", "--purpose", PURPOSE)
+    code, out, _ = rtw("audit", *argv)
+
+    assert (whole, code) == (0, 0)
+    assert CLINICAL in events_read(shown)
+    assert CLINICAL not in events_read(out)
+    assert case_id in out and "CaseOpened" in out  # the trail itself is all there
+    assert len(out.splitlines()) == len(shown.splitlines())
+
+
+def test_a_redacted_replay_names_what_it_withholds_and_keeps_the_trail(
+    rtw: Rtw, case_id: str
+) -> None:
+    code, out, _ = rtw("audit", "replay", case_id, "--format", "json", "--purpose", PURPOSE)
+
+    steps = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert steps[0]["data"]["reason_category"] == WITHHELD
+    assert "reason_category" in steps[0]["withheld"]
+    assert [s["stage_after"] for s in steps] == ["early_contact"] * 4
+    assert all("state_after" not in s for s in steps)  # the case state holds clinical detail
+    assert steps[1]["withheld"] == [] and steps[1]["deadline"] == "2026-11-21T09:00:00Z"
+
+
+def test_a_clinical_read_keeps_its_purpose_in_the_access_log(
+    rtw: Rtw, case_id: str
+) -> None:
+    rtw("audit", "replay", case_id, "--clinical", "--purpose", f"  {PURPOSE} ")
+    rtw("audit", "export", "--case", case_id, "--clinical", "--purpose", PURPOSE)
+    rtw("audit", "export", "--case", case_id, "--purpose", PURPOSE)
+    rtw("audit", "replay", case_id)
+
+    code, out, _ = rtw("audit", "access-log", "--case", case_id, "--format", "json")
+
+    entries = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [(e["action"], e["role"], e["purpose"]) for e in entries] == [
+        ("case.history", "clinical_auditor", PURPOSE),
+        ("audit.export", "clinical_auditor", PURPOSE),
+        ("audit.export", "auditor", PURPOSE),  # named, but an auditor's read stays redacted
+        ("case.history", "auditor", None),
+        ("audit.access-log", "auditor", None),
+    ]
+    _, text, _ = rtw("audit", "access-log", "--case", case_id)
+    assert f"purpose={PURPOSE}" in text.splitlines()[0]
 
 
 def test_export_between_dates_pages_through_every_case(
