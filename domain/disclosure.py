@@ -119,7 +119,7 @@ SHARED_TIMELINE_EVENTS = frozenset({
     "PhasedReturnStarted", "PhasedReturnWeekReviewed", "PhasedReturnCompleted",
     "RedeploymentTrialStarted", "RedeploymentTrialReviewed", "RedeploymentConcluded",
     "RedeploymentSignedOff", "AbsenceExtended", "ReturnToWorkNotified", "LeavingNotified",
-    "CaseClosed", "FollowUpRecorded",
+    "CaseClosed", "FollowUpRecorded", "CaseDataErased",
     "LineManagerChanged", "EmployeeDetailsChanged",
 })
 """Events whose fact and recorded reason are built only from what every role of the case is

@@ -107,6 +107,17 @@ def test_an_event_type_the_rule_has_never_seen_keeps_only_the_facts_of_the_recor
     assert audited.reason == WITHHELD
 
 
+def test_an_erasure_shows_an_auditor_that_when_and_why_it_happened() -> None:
+    data = {"type": "CaseDataErased", "occurred_at": "2032-12-01T02:30:00+00:00",
+            "ground": "retention", "requested_by": "rtw-retention-schedule",
+            "events_erased": 14, "method": "data_key_destroyed", "resealed_events": 0}
+    audited = event_for_audit("CaseDataErased", data,
+                              "retention period over: cases are kept 6 years after closure",
+                              clinical=False)
+    assert audited.withheld == ()
+    assert audited.data == data and audited.reason.startswith("retention period over")
+
+
 def test_a_clinical_audit_reads_the_event_whole() -> None:
     data = every_field_set("AssessmentRecorded")
 
