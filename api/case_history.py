@@ -33,14 +33,17 @@ class HistoryAsItStood:
 
 async def history_as_it_stood(
     services: Services, case_id: uuid.UUID, *, as_of: datetime | None, position: int | None,
-    principal: Principal | None = None,
+    principal: Principal | None = None, checked: bool = True,
 ) -> HistoryAsItStood:
     """The case's events up to `as_of` and `position`, replayed; a 404 problem for a case with
     no events, or (given the `principal`) of an employer it does not act for; a 500 problem
     for a stored event that no longer decrypts or decodes, or for events the workflow's rules
     cannot replay."""
     try:
-        records = await checked_history(services, case_id)
+        # Checked against the chain, unless the caller shows the chain's verdict beside the
+        # events (the auditor's page), where a changed event is the evidence to be seen.
+        records = (await checked_history(services, case_id) if checked else
+                   await services.read_store(services.store.history, str(case_id)))
     except MapperDeserialisationError:
         raise Problem(500, "History cannot be read", "a stored event of the case cannot be "
                       "decrypted or decoded; verify the case's chain") from None
@@ -104,10 +107,10 @@ def withheld_of(view: EventView, *, clinical: bool) -> tuple[str, ...]:
 
 async def history_for_audit(
     services: Services, case_id: uuid.UUID, read: AuditRead, *, as_of: datetime | None,
-    position: int | None,
+    position: int | None, checked: bool = True,
 ) -> HistoryAsItStood:
     """The history an audit reads: of a case of the reader's employers only (404 otherwise),
     the events' clinical content withheld unless `read.clinical` (callers show each step's
     `audited_view`)."""
     return await history_as_it_stood(services, case_id, as_of=as_of, position=position,
-                                     principal=read.principal)
+                                     principal=read.principal, checked=checked)

@@ -227,7 +227,7 @@ async def audit_case(
         raise no_such_case(case_id)
     try:
         history = await history_for_audit(services, case_id, read, as_of=form.as_of,
-                                          position=form.position)
+                                          position=form.position, checked=False)
     except Problem as problem:
         if problem.status != 500:
             raise
