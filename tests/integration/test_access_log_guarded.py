@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import asyncpg
 import psycopg
 import pytest
 
-from cli.main import main
 from readside.access_log import (
     Access,
     iter_access_sync,
@@ -20,27 +18,10 @@ from readside.access_log import (
     record_access,
     record_access_sync,
 )
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
+from tests.integration.conftest import Rtw
 
 CASE = "829c61e2-4c82-5310-98f8-f6e4f9f7ea32"
 FORGED = "1999-01-01T10:00:00+00:00  api  127.0.0.1  intruder (oh)  case.read"
-Rtw = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def rtw(monkeypatch: pytest.MonkeyPatch, database_url: str,
-        capsys: pytest.CaptureFixture[str]) -> Iterator[Rtw]:
-    monkeypatch.setenv("RTW_DATABASE_URL", database_url)
-    monkeypatch.setenv("RTW_EVENT_CIPHER_KEY", TEST_CIPHER_KEY)
-    monkeypatch.setenv("RTW_AUDIT_HMAC_KEY", TEST_AUDIT_KEY)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield run
 
 
 def a_read(**overrides: str) -> Access:

@@ -5,39 +5,20 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from cli.main import main
 from eventstore.chain import head_for
 from eventstore.keyring import parse_key_ring
 from eventstore.store import CaseEventStore
 from localstack.samples import as_new, case_events, store_case
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
+from tests.conftest import TEST_AUDIT_KEY
+from tests.integration.conftest import Rtw
 from tests.support.stored_cases import tamper
 
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
-Rtw = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def rtw(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Rtw]:
-    monkeypatch.setenv("RTW_DATABASE_URL", database_url)
-    monkeypatch.setenv("RTW_EVENT_CIPHER_KEY", TEST_CIPHER_KEY)
-    monkeypatch.setenv("RTW_AUDIT_HMAC_KEY", TEST_AUDIT_KEY)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield run
 
 
 @pytest.fixture

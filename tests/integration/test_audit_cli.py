@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,36 +12,16 @@ import psycopg
 import pytest
 
 import eventstore.export
-from cli.main import main
 from domain.disclosure import WITHHELD
 from eventstore.store import CaseEventStore
 from localstack.samples import store_case
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
+from tests.integration.conftest import Rtw
 from tests.support.kept_stores import load_kept_store
 from tests.support.stored_cases import tamper
 
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
 PURPOSE = "Clinical governance review CG-2026-31, item 4"
 CLINICAL = "musculoskeletal"  # the absence's reason category: clinical, in the opening event
-Rtw = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def rtw(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Rtw]:
-    """Run `rtw …` in-process against the test database; returns (code, stdout, stderr)."""
-    monkeypatch.setenv("RTW_DATABASE_URL", database_url)
-    monkeypatch.setenv("RTW_EVENT_CIPHER_KEY", TEST_CIPHER_KEY)
-    monkeypatch.setenv("RTW_AUDIT_HMAC_KEY", TEST_AUDIT_KEY)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield run
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import asyncio
 import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -26,12 +26,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.webhooks import Endpoint, WebhookActivities, WebhookDirectory
-from cli.main import main
 from domain.hr_updates import HrUpdate, StageChange
 from domain.stages import Stage
 from readside.schema import ensure_schema
 from readside.webhook_deliveries import WebhookDeliveries
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
 from tests.support.serving import serving
 from workflows.payloads import WebhookInput
 
@@ -195,21 +193,5 @@ async def test_a_bad_employer_id_is_refused_before_anything_is_read(
                                            "acme\ntrust")
 
     assert code == 2 and "--employer must be an employer id" in err
-
-
-@pytest.fixture
-def rtw(monkeypatch: pytest.MonkeyPatch, database_url: str,
-        capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., tuple[int, str, str]]]:
-    monkeypatch.setenv("RTW_DATABASE_URL", database_url)
-    monkeypatch.setenv("RTW_EVENT_CIPHER_KEY", TEST_CIPHER_KEY)
-    monkeypatch.setenv("RTW_AUDIT_HMAC_KEY", TEST_AUDIT_KEY)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield run
 
 

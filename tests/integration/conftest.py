@@ -1,0 +1,32 @@
+"""What the integration tests share: the `rtw` command run in-process against the test
+database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from cli.main import main
+from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY
+
+Rtw = Callable[..., tuple[int, str, str]]
+"""`rtw(*argv)` runs the command and answers (exit code, stdout, stderr)."""
+
+
+@pytest.fixture
+def rtw(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Rtw]:
+    """Run `rtw …` in-process against the test database with the test keys."""
+    monkeypatch.setenv("RTW_DATABASE_URL", database_url)
+    monkeypatch.setenv("RTW_EVENT_CIPHER_KEY", TEST_CIPHER_KEY)
+    monkeypatch.setenv("RTW_AUDIT_HMAC_KEY", TEST_AUDIT_KEY)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    yield run
