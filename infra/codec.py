@@ -148,13 +148,13 @@ class CaseKeys:
                      ) -> tuple[DataKey | None, AESGCM | None]:
         """The workflow's data key (None: not a case, or a case without one) and the cipher
         derived from it (None when destroyed)."""
-        if not _is_case_id(workflow_id):
-            return None, None
         now = time.monotonic()
         cached = self._cache.get(workflow_id)
         if cached is not None and not fresh and now - cached[0] < self.seconds:
             self._cache.move_to_end(workflow_id)
             return cached[1], cached[2]
+        if not _is_case_id(workflow_id):
+            return None, None
         if fresh:
             self.source.forget(workflow_id)
         key = await asyncio.to_thread(self.source.get, workflow_id)
