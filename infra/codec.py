@@ -203,6 +203,13 @@ class SealedCodec(PayloadCodec, WithSerializationContext):
         if self.case_keys is not None:
             self.case_keys.forget(case_id)
 
+    async def refresh(self, case_ids: set[str]) -> None:
+        """Look these cases' data keys up now, past every cache (the codec endpoint: what an
+        operator reads follows an erasure at once)."""
+        if self.case_keys is not None:
+            for case_id in case_ids:
+                await self.case_keys.lookup(case_id, fresh=True)
+
     async def seal_for_case(self, payload: Payload) -> Payload:
         """The payload sealed under its case's data key (when it has one), then sealed."""
         if self.case_keys is None or not self.workflow_id:

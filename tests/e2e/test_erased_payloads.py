@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
 from temporalio.testing import WorkflowEnvironment
 
@@ -41,6 +43,15 @@ async def history_payloads(stack: ApiStack, case_id: str) -> list[Payload]:
                     if p.metadata.get("encoding") == ENCODING]
         await asyncio.sleep(0.1)
     raise AssertionError(f"case {case_id}: its first event was not stored")
+
+
+def wire(payload: Payload) -> dict[str, Any]:
+    document: dict[str, Any] = json_format.MessageToDict(payload)
+    return document
+
+
+def unwire(document: dict[str, Any]) -> Payload:
+    return json_format.ParseDict(document, Payload())
 
 
 def text(decoded: list[Payload]) -> bytes:
@@ -79,6 +90,15 @@ async def test_a_history_copied_before_erasure_does_not_open_after_it(api: ApiSt
     assert {p.metadata["encoding"] for p in refused} == {REFUSED}
     assert ERASED["name"].encode() not in text(refused)
     assert KEPT["name"].encode() in text(await after.decode(copied[kept_case]))
+
+    # Nor through the codec endpoint, at once; the other case's still do.
+    for case, readable in ((erased_case, False), (kept_case, True)):
+        answer = await api.http.post("/v1/codec/decode", headers=auth(Role.OH),
+                                     json={"payloads": [wire(p) for p in copied[case]]})
+        assert answer.status_code == 200, answer.text
+        through = [unwire(p) for p in answer.json()["payloads"]]
+        assert (through != copied[case]) is readable
+    assert KEPT["name"].encode() in text(through)  # the kept case's, opened by both layers
 
     # The same absence notified again does not open the erased case anew.
     again = await api.http.post("/v1/absences", json=notified, headers=auth(Role.HR))
