@@ -44,6 +44,7 @@ from domain.journey.base import (
     on_day,
 )
 from domain.journey.case_notes import FILE_STAGES
+from domain.journey.report_consent import dated_word
 from domain.stages import Action
 from domain.state import CaseState, Doctor, MedicalReport, MedicalReportSupply
 
@@ -217,20 +218,8 @@ def _report(state: CaseState, number: int) -> MedicalReport:
 
 
 def _dated(command: _EmployeesWord, now: datetime, actor: Actor, not_before: date) -> date:
-    if actor.role is Role.EMPLOYEE:
-        for field in ("on", "evidence"):
-            if getattr(command, field) is not None:
-                raise InvalidCommand(field, "your own word is dated the day you give it; "
-                                     "leave it out")
-        return london_date(now)
-    if command.on is None or command.evidence is None:
-        field = "on" if command.on is None else "evidence"
-        raise InvalidCommand(field, "OH records the employee's written word: name the day "
-                             "they gave it ('on') and where it is kept ('evidence')")
-    check_day_not_in_future("on", command.on, now)
-    if command.on < not_before:
-        raise InvalidCommand("on", f"must not be before {not_before.isoformat()}")
-    return command.on
+    return dated_word(command, now, actor, own="word", not_before=not_before,
+                      not_before_text=not_before.isoformat())
 
 
 def _by(actor: Actor) -> str:

@@ -31,7 +31,7 @@ report written for an employer before it is sent).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import Field
 
@@ -180,14 +180,26 @@ def _assessment(state: CaseState, number: int) -> Assessment:
                          f"{'' if held == 1 else 's'}; there is no report {number}")
 
 
-def _dated(command: _ConsentCommand | AgreeToReport, assessment: Assessment, now: datetime,
-           actor: Actor) -> date:
-    """The day the employee gave their word: today on their own page; the day OH names when
-    recording a written one, with the evidence kept."""
+class WrittenWord(Protocol):
+    """A command carrying the employee's word: the day and evidence OH names when it records a
+    written one (both absent on the employee's own page)."""
+
+    @property
+    def on(self) -> date | None: ...
+
+    @property
+    def evidence(self) -> str | None: ...
+
+
+def dated_word(command: WrittenWord, now: datetime, actor: Actor, *, own: str,
+               not_before: date, not_before_text: str) -> date:
+    """The day the employee gave their word (`own`, e.g. "consent"): today on their own page;
+    the day OH names when recording a written one, with the evidence kept, not in the future
+    and not before `not_before` (`not_before_text` says what that day is)."""
     if actor.role is Role.EMPLOYEE:
         for field in ("on", "evidence"):
             if getattr(command, field) is not None:
-                raise InvalidCommand(field, "your own consent is dated the day you give it; "
+                raise InvalidCommand(field, f"your own {own} is dated the day you give it; "
                                      "leave it out")
         return london_date(now)
     if command.on is None or command.evidence is None:
@@ -195,10 +207,17 @@ def _dated(command: _ConsentCommand | AgreeToReport, assessment: Assessment, now
         raise InvalidCommand(field, "OH records the employee's written word: name the day "
                              "they gave it ('on') and where it is kept ('evidence')")
     check_day_not_in_future("on", command.on, now)
-    if command.on < london_date(assessment.assessed_at):
-        raise InvalidCommand("on", "must not be before the report's assessment on "
-                             f"{london_date(assessment.assessed_at).isoformat()}")
+    if command.on < not_before:
+        raise InvalidCommand("on", f"must not be before {not_before_text}")
     return command.on
+
+
+def _dated(command: _ConsentCommand | AgreeToReport, assessment: Assessment, now: datetime,
+           actor: Actor) -> date:
+    """The day the employee gave their word about a report: not before its assessment."""
+    assessed_on = london_date(assessment.assessed_at)
+    return dated_word(command, now, actor, own="consent", not_before=assessed_on,
+                      not_before_text=f"the report's assessment on {assessed_on.isoformat()}")
 
 
 def _distinct(scopes: list[ReportScope]) -> tuple[ReportScope, ...]:
