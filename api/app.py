@@ -161,8 +161,9 @@ async def _services_from(settings: Settings) -> Services:
 
     tracer = trace.get_tracer("rtw")
     # Lazy: the API starts while Temporal is away and answers 503 until it is back.
-    client = await bootstrap.temporal(settings, tracer=tracer, lazy=True)
     store = await bootstrap.open_event_store(settings, wait=True)
+    client = await bootstrap.temporal(settings, tracer=tracer, lazy=True,
+                                      data_keys=bootstrap.data_keys_of(store))
     pool = await bootstrap.database_pool(settings, max_size=10, wait=True)
     # the access log must exist before the first read
     await retry_until_ready("read-side schema", lambda: ensure_schema(pool))

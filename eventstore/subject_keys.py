@@ -1,6 +1,9 @@
 """Data keys per case, grouped by employee: envelope encryption for crypto-shredding.
 
-Each case opened from now on gets a random data key when its first event is stored. The key is
+Each case opened from now on gets a random data key before its workflow starts (the API makes
+it, so that the case's Temporal payloads are sealed under it from the first: `infra.codec`), or
+else when its first event is stored; the store's first append finds and uses the key already
+made. The key is
 kept only wrapped (AES-GCM by the store's cipher ring, bound to the case id) in
 `rtw_subject_keys`, beside the employer and the pseudonymous employee key
 (`domain.ids.employee_key`) so that every case of one employee can be found. Everything in an
@@ -141,7 +144,10 @@ class SubjectKeys:
         return self._ring is not None
 
     def create(self, case_id: str, employer_id: str, employee_id: str) -> DataKey:
-        """The case's data key: a new one, or the one a first attempt stored."""
+        """The case's data key: get or create. A new one, or the one stored before (by a
+        first attempt, the API before the workflow's start, or a concurrent start: the insert
+        that loses keeps the winner's key, and every caller reads the stored one back). A
+        destroyed key is returned destroyed, never replaced."""
         if self._ring is None:
             raise RuntimeError("no cipher ring: data keys cannot be wrapped")
         secret = os.urandom(32)

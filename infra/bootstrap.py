@@ -9,6 +9,7 @@ than end the process; a wrong setting still fails at once.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -18,8 +19,10 @@ from opentelemetry import trace
 from temporalio.client import Client
 
 from eventstore.store import CaseEventStore
+from eventstore.subject_keys import DataKey
 from infra import temporal_client
 from infra.backoff import is_transient, retry_until_ready
+from infra.codec import DataKeySource
 from infra.notice_channels import build_channel
 from infra.notice_channels.base import NoticeChannel
 from infra.settings import Settings
@@ -67,19 +70,53 @@ async def database_pool(settings: Settings, *, max_size: int, wait: bool = False
 
 
 async def temporal(settings: Settings, *, tracer: trace.Tracer | None = None,
-                   wait: bool = False, lazy: bool = False) -> Client:
+                   wait: bool = False, lazy: bool = False,
+                   data_keys: DataKeySource | None = None) -> Client:
     """A Temporal client with the pydantic converter, the payload codec and tracing; with
     `wait`, once the server answers (the SDK then reconnects by itself); `lazy`, connecting
     on first use. Without RTW_PAYLOAD_KEYS it stops with one line: there is no unencrypted
-    client."""
+    client. The API and the worker pass the event store's `data_keys`, so a case's payloads
+    are sealed under its data key too; a client without them (the CLI) seals and opens the
+    single layer only."""
     payload_keys = settings.require_payload_keys()
+    if data_keys is None and settings.database_url and settings.event_cipher_key:
+        data_keys = StoreDataKeys(settings)
     return await _once(lambda: temporal_client.connect(
         settings.temporal_address,
         settings.temporal_namespace,
         payload_keys=payload_keys,
+        data_keys=data_keys,
         tracer=tracer,
         lazy=lazy,
     ), name="temporal client", wait=wait, transient=temporal_unreachable)
+
+
+def data_keys_of(store: CaseEventStore) -> DataKeySource | None:
+    """The store's data keys for the payload codec (None when the store wraps none)."""
+    return store.subject_keys if store.subject_keys.enabled else None
+
+
+class StoreDataKeys:
+    """The event store's data keys for a client whose process holds no store (the CLI): the
+    store is opened on the first lookup (in the codec's thread), and only then."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._store: CaseEventStore | None = None
+        self._lock = threading.Lock()
+
+    def _opened(self) -> CaseEventStore:
+        with self._lock:
+            if self._store is None:
+                self._store = event_store(self._settings)
+            return self._store
+
+    def get(self, case_id: str) -> DataKey | None:
+        return self._opened().subject_keys.get(case_id)
+
+    def forget(self, case_id: str) -> None:
+        if self._store is not None:
+            self._store.subject_keys.forget(case_id)
 
 
 def temporal_unreachable(error: BaseException) -> bool:

@@ -13,7 +13,7 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from infra.codec import SealedCodec, SealedPayloadConverter
+from infra.codec import DataKeySource, SealedCodec, SealedPayloadConverter
 from workflows.search_attributes import CASE_SEARCH_ATTRIBUTES
 
 # domain/ is pure and deterministic, so it is loaded once outside the sandbox; this also
@@ -26,13 +26,15 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
 )
 
 
-def data_converter(payload_keys: str | None) -> DataConverter:
+def data_converter(payload_keys: str | None, *, data_keys: DataKeySource | None = None
+                   ) -> DataConverter:
     """The pydantic converter behind the sealed codec; failure messages and stack traces go
     into encoded attributes, so they are sealed too. There is no unencrypted mode: without
-    keys this raises a `KeyRingError` naming RTW_PAYLOAD_KEYS."""
+    keys this raises a `KeyRingError` naming RTW_PAYLOAD_KEYS. With `data_keys` (the event
+    store's), a case's payloads are also sealed under the case's data key."""
     return DataConverter(
         payload_converter_class=SealedPayloadConverter,
-        payload_codec=SealedCodec.from_spec(payload_keys),
+        payload_codec=SealedCodec.from_spec(payload_keys, data_keys=data_keys),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 
@@ -42,6 +44,7 @@ async def connect(
     namespace: str,
     *,
     payload_keys: str | None,
+    data_keys: DataKeySource | None = None,
     tracer: trace.Tracer | None = None,
     lazy: bool = False,
 ) -> Client:
@@ -50,16 +53,17 @@ async def connect(
     return await Client.connect(
         address,
         namespace=namespace,
-        data_converter=data_converter(payload_keys),
+        data_converter=data_converter(payload_keys, data_keys=data_keys),
         interceptors=[TracingInterceptor(tracer)],
         lazy=lazy,
     )
 
 
-def traced_client(client: Client, *, payload_keys: str | None, tracer: trace.Tracer) -> Client:
+def traced_client(client: Client, *, payload_keys: str | None, tracer: trace.Tracer,
+                  data_keys: DataKeySource | None = None) -> Client:
     """A client for an already-open connection (tests), configured like `connect`."""
     config = client.config()
-    config["data_converter"] = data_converter(payload_keys)
+    config["data_converter"] = data_converter(payload_keys, data_keys=data_keys)
     config["interceptors"] = [TracingInterceptor(tracer)]
     return Client(**config)
 

@@ -79,12 +79,13 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    client = await bootstrap.temporal(settings, tracer=tracer, wait=True)
+    store = await bootstrap.open_event_store(settings, wait=True)
+    client = await bootstrap.temporal(settings, tracer=tracer, wait=True,
+                                      data_keys=bootstrap.data_keys_of(store))
     try:
         await temporal_client.ensure_search_attributes(client, settings.temporal_namespace)
     except Exception as error:  # a managed namespace may refuse; not fatal
         log.warning("could not register case search attributes: %s", error)
-    store = await bootstrap.open_event_store(settings, wait=True)
     pool = await bootstrap.database_pool(settings, max_size=6, wait=True)
     await retry_until_ready("read-side schema", lambda: ensure_schema(pool))
     metrics_server = await serve_metrics(settings.metrics_address, pool)

@@ -12,6 +12,7 @@ from temporalio.service import RPCError
 
 from api.bounds import refuse_dates_outside_window
 from api.case_calls import employer_attribute, run_action, unavailable
+from api.case_keys import ensure_case_key
 from api.dependencies import ServicesDep, require_roles
 from api.idempotency import earlier_case, remember
 from api.models import (
@@ -98,6 +99,8 @@ async def notify_absence(
         update={"previous_absences": await _previous_absences(services, body, case_id)})
     opened_by = Actor(id=principal.subject, role=principal.role, source=Source.HR_INTEGRATION)
     response.headers["Location"] = f"/v1/cases/{case_id}"
+    await ensure_case_key(services, case_id, employer_id=body.employer_id,
+                          employee_id=body.employee.id)
     try:
         await services.temporal.start_workflow(
             CaseWorkflow.run,

@@ -6,6 +6,8 @@ proto3 JSON (metadata values and data base64), answered in the same shape. Only 
 offered: an endpoint that encodes would let its caller seal messages for any case. The UI names
 the namespace (`X-Namespace`) but not the workflow, so each payload is opened with the workflow
 id it records, which its seal binds: a payload that does not open is returned as it came.
+A case's payloads are opened under its data key too, looked up afresh for each call: those of
+an erased case (its key destroyed) do not open, here or anywhere.
 """
 
 from __future__ import annotations
@@ -96,10 +98,12 @@ async def decode(
         raise Problem(503, "Service Unavailable", "this API has no payload keys to decode with")
     payloads = _parse(body)
     await log_read(request, services, principal, "codec.decode", _one_case(payloads))
+    await codec.refresh({p.metadata[WORKFLOW_ID].decode(errors="replace") for p in payloads
+                         if WORKFLOW_ID in p.metadata})
     decoded = []
     for payload in payloads:
         try:
-            decoded.append(codec.open(payload))
+            decoded.append(await codec.open_for_case(payload))
         except PayloadRefused:
             decoded.append(payload)
     return _answer(decoded)

@@ -17,6 +17,7 @@ from temporalio.service import RPCError
 
 from api.bounds import refuse_dates_outside_window
 from api.case_calls import employer_attribute, unavailable
+from api.case_keys import ensure_case_key
 from api.dependencies import ServicesDep, require_roles
 from api.models import ID_PATTERN, CaseCreated
 from api.problems import Problem, invalid_field, problem_responses
@@ -111,6 +112,8 @@ async def refer(
                                    actor=opened_by)
     except InvalidCommand as refused:
         raise invalid_field(refused.field, refused.reason) from None
+    await ensure_case_key(services, case_id, employer_id=body.provider_id,
+                          employee_id=body.person.id)
     try:
         await services.temporal.start_workflow(
             CaseWorkflow.run,

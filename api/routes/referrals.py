@@ -11,6 +11,7 @@ from temporalio.service import RPCError
 
 from api.bounds import refuse_dates_outside_window
 from api.case_calls import employer_attribute, unavailable
+from api.case_keys import ensure_case_key
 from api.dependencies import ServicesDep, require_roles
 from api.models import CaseCreated, ReferralNotification
 from api.problems import invalid_field, problem_responses
@@ -76,6 +77,8 @@ async def receive_referral(services: Services, body: ReferralNotification,
         check_referral_intake(command)
     except InvalidCommand as refused:
         raise invalid_field(refused.field, refused.reason) from None
+    await ensure_case_key(services, case_id, employer_id=body.employer_id,
+                          employee_id=body.employee.id)
     try:
         await services.temporal.start_workflow(
             CaseWorkflow.run,

@@ -86,7 +86,8 @@ async def serve_api(
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))
     tracer = provider.get_tracer("rtw-test")
-    client = traced_client(base_client, payload_keys=TEST_PAYLOAD_KEYS, tracer=tracer)
+    client = traced_client(base_client, payload_keys=TEST_PAYLOAD_KEYS, tracer=tracer,
+                           data_keys=store.subject_keys)
     async with running_worker(client, store, database_url) as harness:
         services = Services(
             temporal=client,
