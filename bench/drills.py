@@ -45,6 +45,7 @@ from domain.deadlines import open_deadlines
 from eventstore.replay import state_of
 from eventstore.store import CaseEventStore
 from infra import temporal_client
+from infra.bootstrap import data_keys_of
 from localstack.temporal import free_port
 
 CHECKS = ("recovered", "no exits", "answered", "verify", "reconcile", "lost", "dup events",
@@ -354,7 +355,8 @@ async def check(stack: Stack, ledger: Ledger, drill: Drill, pids_before: dict[st
             outcome.notes.append(f"verify: {(verified.stdout + verified.stderr)[-300:]}")
         client = await temporal_client.connect(values["RTW_TEMPORAL_ADDRESS"],
                                                values.get("RTW_TEMPORAL_NAMESPACE", "default"),
-                                               payload_keys=values.get("RTW_PAYLOAD_KEYS"))
+                                               payload_keys=values.get("RTW_PAYLOAD_KEYS"),
+                                               data_keys=data_keys_of(store))
         unmatched = lost = doubled = timers = 0
         now = datetime.now(UTC)
         for case_id in ledger.opened:
