@@ -214,8 +214,8 @@ def gather(database_url: str, store: CaseEventStore, *, employer_id: str,
             f"%employee_key={key}%")
         links = _select(connection, tables, "rtw_employee_links",
                         "SELECT link_id, created_at, expires_at, used_at FROM rtw_employee_links"
-                        " WHERE employer_id = %s AND employee_id = %s ORDER BY created_at",
-                        employer_id, employee_id)
+                        " WHERE employer_id = %s AND (employee_key = %s OR employee_id = %s)"
+                        " ORDER BY created_at", employer_id, key, employee_id)
         # Their own sign-ins to their page (the session's secret digest left out).
         sessions = _select(
             connection, tables, "rtw_web_sessions",

@@ -7,9 +7,10 @@ employee's address as the case holds it now (never the address itself), so an ad
 looked up without reading every case. It follows the
 case: when HR changes the employee's address (`EmployeeDetailsChanged`) the new digest replaces
 the old, so the old address gets no more links, and a link already sent to it signs no one in.
-`rtw_employee_links` holds each link asked for: its id, whose it is, when it expires and when it
-was used; never its secret (`infra.sign_in_links` makes that from the id). A link is used by one
-UPDATE that only an unused, unexpired row passes, so two clicks at once open one session.
+`rtw_employee_links` holds each link asked for: its id, whose it is (the employee key, and the HR
+id sealed under the case the link was sent for), when it expires and when it was used; never
+its secret (`infra.sign_in_links` makes that from the id). A link is used by one UPDATE that
+only an unused, unexpired row passes, so two clicks at once open one session.
 """
 
 from __future__ import annotations
@@ -75,7 +76,11 @@ CREATE TABLE IF NOT EXISTS rtw_employee_links (
 );
 CREATE INDEX IF NOT EXISTS rtw_employee_links_by_address
     ON rtw_employee_links (address_digest, created_at);
-ALTER TABLE rtw_employee_links ADD COLUMN IF NOT EXISTS employee_key uuid;
+-- Whose a link is: the pseudonymous key, and the HR id sealed under the case it was sent for
+-- (links made before kept the HR id in clear; they expire within the link lifetime).
+ALTER TABLE rtw_employee_links ADD COLUMN IF NOT EXISTS employee_key uuid,
+    ADD COLUMN IF NOT EXISTS case_id uuid, ADD COLUMN IF NOT EXISTS employee_sealed bytea,
+    ALTER COLUMN employee_id DROP NOT NULL;
 """
 
 _UPSERT = """
@@ -165,11 +170,12 @@ async def send_links(pool: asyncpg.Pool, key: SignInLinkKey, address: str, *,
             link = SentLink(link_id=uuid.uuid4().hex, employer_id=person["employer_id"],
                             employee_id=employee_id, case_id=person["case_id"])
             await connection.execute(
-                "INSERT INTO rtw_employee_links (link_id, employer_id, employee_id, "
-                "employee_key, address_digest, created_at, expires_at) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                link.link_id, link.employer_id, link.employee_id, person["employee_key"],
-                digest, now, now + LINK_LIFETIME)
+                "INSERT INTO rtw_employee_links (link_id, employer_id, employee_key, case_id, "
+                "employee_sealed, address_digest, created_at, expires_at) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                link.link_id, link.employer_id, person["employee_key"],
+                uuid.UUID(link.case_id), person["employee_sealed"], digest, now,
+                now + LINK_LIFETIME)
             await put_sign_in_link(connection, link_id=link.link_id, case_id=link.case_id,
                                    employer_id=link.employer_id,
                                    employee_id=link.employee_id)
@@ -210,7 +216,7 @@ WHERE link_id = $1 AND used_at IS NULL AND expires_at > $2 AND address_digest = 
     SELECT c.address_digest FROM rtw_employee_contacts c
     WHERE c.employer_id = l.employer_id AND c.employee_key = l.employee_key
     ORDER BY c.open DESC, c.opened_at DESC LIMIT 1)
-RETURNING employer_id, employee_id
+RETURNING employer_id, employee_id, employee_key, case_id::text AS case_id, employee_sealed
 """
 
 
@@ -231,17 +237,24 @@ async def use_link(pool: asyncpg.Pool, link_id: str, *, now: datetime,
     row = await pool.fetchrow(_USE_LINK, link_id, now)
     if row is None:
         return None
+    employee_id = row["employee_id"]  # a link made before links were sealed
+    if employee_id is None:
+        opened = await asyncio.to_thread(
+            rows.open_many, [(row["case_id"], row["employee_sealed"])])
+        employee_id = _person_id(opened.get(row["case_id"]))
+        if employee_id is None:
+            return None  # the case's key is gone (erased): the link signs no one in
     latest = await pool.fetchrow(
         "SELECT case_id::text AS case_id, employee_sealed FROM rtw_employee_contacts "
         "WHERE employer_id = $1 AND employee_key = $2 ORDER BY opened_at DESC LIMIT 1",
-        row["employer_id"], uuid.UUID(employee_key(row["employer_id"], row["employee_id"])))
+        row["employer_id"], row["employee_key"])
     name = None
     if latest is not None:
         opened = await asyncio.to_thread(
             rows.open_many, [(latest["case_id"], latest["employee_sealed"])])
         person = opened.get(latest["case_id"])
         name = person.get("name") if isinstance(person, dict) else None
-    return LinkOwner(row["employer_id"], row["employee_id"], name)
+    return LinkOwner(row["employer_id"], employee_id, name)
 
 
 async def own_cases(pool: asyncpg.Pool, *, employer_ids: tuple[str, ...],

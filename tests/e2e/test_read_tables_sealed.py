@@ -1,7 +1,8 @@
 """The read tables name no one: cases opened through the API leave no employee name, HR id or
 email (and no reason category beside the employee key) in clear in `rtw_worklist`,
-`rtw_employee_contacts` or `rtw_employee_cases`, while OH's worklist (JSON and page) still shows
-the name, the employee's sign-in lookups still find them, and an erased case shows no name."""
+`rtw_employee_contacts`, `rtw_employee_cases` or the sign-in links, while OH's worklist (JSON
+and page) still shows the name, the employee's sign-in lookups still find them, and a case
+whose key was destroyed shows no name."""
 
 from __future__ import annotations
 
@@ -84,6 +85,8 @@ async def test_read_tables_hold_no_name_hr_id_or_email_yet_oh_and_the_employee_f
     key = SignInLinkKey.from_audit_key(store.audit_key)
     (link,) = await send_links(pool, key, PEOPLE[0]["email"], now=now, rows=seal)
     assert (link.employee_id, link.case_id) == (PEOPLE[0]["id"], case_ids[0])
+    links = [row[0] for row in await pool.fetch("SELECT t::text FROM rtw_employee_links t")]
+    assert in_clear({"rtw_employee_links": links, "rtw_employee_cases": []}) == []
     owner = await use_link(pool, link.link_id, now=now, rows=seal)
     assert owner is not None and (owner.employee_id, owner.name) == (
         PEOPLE[0]["id"], PEOPLE[0]["name"])
