@@ -136,6 +136,6 @@ def run_case_command(args: Any) -> int:
 
 
 def _employee_name(item: dict[str, Any]) -> str:
-    """The employee's name, or `(erased)` for a case whose data key is gone."""
+    """The employee's name, or `(name unavailable)` for a case whose data key is gone."""
     employee = item.get("employee")
-    return str(employee["name"]) if isinstance(employee, dict) else "(erased)"
+    return str(employee["name"]) if isinstance(employee, dict) else "(name unavailable)"

@@ -102,5 +102,7 @@ async def test_read_tables_hold_no_name_hr_id_or_email_yet_oh_and_the_employee_f
     listed = (await api.http.get("/v1/cases?limit=200", headers=auth(Role.OH))).json()
     shown = {item["case_id"]: item["employee"] for item in listed["items"]}
     assert shown[case_ids[1]] is None and shown[case_ids[0]]["name"] == PEOPLE[0]["name"]
+    page = await api.http.get("/worklist")
+    assert PEOPLE[1]["name"] not in page.text and "(name unavailable)" in page.text
     [record] = await cases_of(pool, EMPLOYER, PEOPLE[1]["id"], rows=seal)
     assert record.reason_category is None
