@@ -7,6 +7,7 @@ whose key was destroyed shows no name."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime
 
 from domain.actors import Role
@@ -99,6 +100,7 @@ async def test_read_tables_hold_no_name_hr_id_or_email_yet_oh_and_the_employee_f
     # A row that outlives its case's key (erasure removes rows; this one survived) names no one.
     await asyncio.to_thread(store.subject_keys.destroy, [case_ids[1]], reason="test",
                             at=datetime.now(UTC))
+    await pool.execute("DELETE FROM rtw_notices WHERE case_id = $1", uuid.UUID(case_ids[1]))
     listed = (await api.http.get("/v1/cases?limit=200", headers=auth(Role.OH))).json()
     shown = {item["case_id"]: item["employee"] for item in listed["items"]}
     assert shown[case_ids[1]] is None and shown[case_ids[0]]["name"] == PEOPLE[0]["name"]
