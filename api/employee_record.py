@@ -105,7 +105,7 @@ def absence_record_for(state: CaseState, role: Role) -> AbsenceRecordOut | None:
 
 def employee_case_out(absence: PastAbsence | None, *, case_id: str, stage: str,
                       outcome: str | None, opened_at: datetime, closed_on: date | None,
-                      reason_category: str, others: Sequence[PastAbsence],
+                      reason_category: str | None, others: Sequence[PastAbsence],
                       detail: RecordDetail) -> EmployeeCaseOut:
     """One case of the record for a role reading `detail`; `others`: the employee's other
     absences, for whether this one links to an earlier one."""

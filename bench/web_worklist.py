@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 from bench.stack import engine
-from bench.worklist import fill, percentile, time_pair
+from bench.worklist import SETTINGS, fill, percentile, time_pair
 
 PAGE_SIZE = 50  # the page's size, and the JSON's default
 TARGET = 2.0
@@ -52,7 +52,7 @@ async def signed_in(http: httpx.AsyncClient, token: str) -> None:
 
 
 async def measure(cases: int, repeats: int) -> Figures:
-    async with engine(worker=False) as stack:
+    async with engine(worker=False, settings=SETTINGS) as stack:
         await fill(stack.database_url, cases)
         token = stack.tokens["oh"]
         rows = []

@@ -36,17 +36,19 @@ from domain.ids import case_id_for_absence
 from domain.policy import DEFAULT_POLICY
 from domain.stages import ReasonCategory
 from domain.state import CaseState
+from eventstore.row_seal import RowSeal
+from eventstore.store import CaseEventStore
 from localstack import samples as j
-from readside.worklist import worklist_row
+from readside.worklist import Sealer, worklist_row
 
-COLUMNS = ["case_id", "employer_id", "route", "stage", "manager_id", "employee_id",
-           "employee_name", "assigned_to", "opened_at", "next_deadline_at", "next_deadline_name",
+COLUMNS = ["case_id", "employer_id", "route", "stage", "manager_id", "employee_key",
+           "employee_sealed", "assigned_to", "opened_at", "next_deadline_at", "next_deadline_name",
            "next_shared_deadline_at", "next_shared_deadline_name", "version",
            "case_manager_id", "case_manager_name", "cover_id", "cover_name", "cover_until",
            "unassigned"]
 EMPLOYERS = [f"trust-{n}" for n in range(5)]
 MANAGERS = 400  # about 25 cases each: M2000 to M2399 (the dev manager token is M2002)
-SELECT = ("SELECT case_id, employer_id, route, stage, employee_id, employee_name, manager_id, "
+SELECT = ("SELECT case_id, employer_id, route, stage, employee_sealed, manager_id, "
           "assigned_to, opened_at, {due}_at AS due_at, {due}_name AS due_name FROM rtw_worklist")
 HR = Actor(id="bench-hr", role=Role.HR, source=Source.HR_INTEGRATION)
 OH = Actor(id="OHN-7", role=Role.OH, source=Source.API)
@@ -80,9 +82,29 @@ def case_state(number: int, now: datetime) -> CaseState:
     return state
 
 
+CIPHER_KEY = base64.b64encode(b"bench-cipher-key-of-32-bytes-now").decode()
+AUDIT_KEY = base64.b64encode(b"bench-audit-key-of-32-bytes-now!").decode()
+SETTINGS = {"RTW_EVENT_CIPHER_KEY": CIPHER_KEY, "RTW_AUDIT_HMAC_KEY": AUDIT_KEY}
+"""The engine's store keys, known here so that the rows are sealed as the projector seals
+them: each case gets its data key, and its employee is sealed under it."""
+
+
+def sealer(database_url: str) -> Sealer:
+    """Seals as the projector does, giving each case its data key first."""
+    store = CaseEventStore.connect(database_url, cipher_key=CIPHER_KEY, audit_key=AUDIT_KEY)
+    rows = RowSeal(store.subject_keys)
+
+    def seal(case_id: str, value: Any) -> bytes | None:
+        store.subject_keys.create(case_id, "bench", str(value["id"]))
+        return rows.seal(case_id, value)
+
+    return seal
+
+
 async def fill(database_url: str, cases: int) -> None:
     now = datetime.now(UTC)
-    rows = [worklist_row(case_state(number, now)) for number in range(cases)]
+    seal = sealer(database_url)
+    rows = [worklist_row(case_state(number, now), seal) for number in range(cases)]
     connection = await asyncpg.connect(database_url)
     try:
         await connection.copy_records_to_table("rtw_worklist", records=rows, columns=COLUMNS)
@@ -147,7 +169,7 @@ async def time_pair(api: Callable[[], Awaitable[int]], raw: Callable[[], Awaitab
 
 
 async def bench(cases: int, repeats: int) -> None:
-    async with engine(worker=False) as stack:
+    async with engine(worker=False, settings=SETTINGS) as stack:
         started = time.perf_counter()
         await fill(stack.database_url, cases)
         print(f"filled rtw_worklist with {cases} cases in {time.perf_counter() - started:.1f}s")

@@ -40,7 +40,7 @@ def list_cases(args: Any) -> int:
             due = f"{deadline['name']} {deadline['due_at']}" if deadline else "-"
             flag = "  OVERDUE" if item["overdue"] else ""
             print(f"{item['case_id']:36}  {item['stage']:15}  "
-                  f"{item['employee']['name'][:20]:20}  {due}{flag}")
+                  f"{_employee_name(item)[:20]:20}  {due}{flag}")
     if page["next_cursor"]:
         # On stderr: stdout stays the page alone, for a pipe.
         print(f"next page: {next_page_command(args, page['next_cursor'])}", file=sys.stderr)
@@ -133,3 +133,9 @@ def run_case_command(args: Any) -> int:
     except httpx.HTTPError as error:
         print(f"rtw case {args.case_command}: {unreachable(error)}", file=sys.stderr)
         return Exit.UNREACHABLE
+
+
+def _employee_name(item: dict[str, Any]) -> str:
+    """The employee's name, or `(name unavailable)` for a case whose data key is gone."""
+    employee = item.get("employee")
+    return str(employee["name"]) if isinstance(employee, dict) else "(name unavailable)"

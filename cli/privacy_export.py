@@ -2,7 +2,8 @@
 (UK GDPR Article 15), as one JSON document, with a short summary on stderr.
 
 The person's cases are found through the read side (the pseudonymous `employee_key` of
-`rtw_employee_cases`, and the tables that key by the HR employee id); each is then read from
+`rtw_employee_cases`, `rtw_worklist` and `rtw_employee_contacts`; no read table holds the HR
+id); each is then read from
 the event store, its events decoded through the upcasters, and kept only if its own record
 names this employee at this employer. For each case: its events, the state they make, the
 read-model rows about it, the notices sent to or about the person, its documents' metadata
@@ -42,7 +43,7 @@ CASE_EXPORT_ACTION = "case.export"
 # Read tables with one row per case (or several), by case id; a table not there yet is skipped.
 CASE_TABLES = ("rtw_employee_cases", "rtw_worklist", "rtw_kpi_facts", "rtw_employee_contacts",
                "rtw_absence_links")
-# Read tables that key by the HR employee id, through which cases are found too.
+# Read tables that key by the pseudonymous employee key too, through which cases are found.
 EMPLOYEE_ID_TABLES = ("rtw_worklist", "rtw_employee_contacts")
 
 
@@ -194,7 +195,8 @@ def gather(database_url: str, store: CaseEventStore, *, employer_id: str,
             if case is None:
                 continue
             log(CASE_EXPORT_ACTION, case_id, "subject access request")
-            case["read_models"] = _rows_by_case(connection, tables, case_id)
+            case["read_models"] = _opened(store, case_id,
+                                          _rows_by_case(connection, tables, case_id))
             case["notices"] = _select(connection, tables, "rtw_notices",
                                       "SELECT * FROM rtw_notices WHERE case_id = %s"
                                       " ORDER BY created_at, notice_id", case_id)
@@ -212,8 +214,8 @@ def gather(database_url: str, store: CaseEventStore, *, employer_id: str,
             f"%employee_key={key}%")
         links = _select(connection, tables, "rtw_employee_links",
                         "SELECT link_id, created_at, expires_at, used_at FROM rtw_employee_links"
-                        " WHERE employer_id = %s AND employee_id = %s ORDER BY created_at",
-                        employer_id, employee_id)
+                        " WHERE employer_id = %s AND (employee_key = %s OR employee_id = %s)"
+                        " ORDER BY created_at", employer_id, key, employee_id)
         # Their own sign-ins to their page (the session's secret digest left out).
         sessions = _select(
             connection, tables, "rtw_web_sessions",
@@ -260,10 +262,31 @@ def _case_ids(connection: psycopg.Connection[Any], tables: set[str], *, employer
     for table in EMPLOYEE_ID_TABLES:
         for row in _select(connection, tables, table,
                            f"SELECT case_id, opened_at FROM {table}"  # noqa: S608 - a constant
-                           " WHERE employer_id = %s AND employee_id = %s",
-                           employer_id, employee_id):
+                           " WHERE employer_id = %s AND employee_key = %s",
+                           employer_id, key):
             found.setdefault(str(row["case_id"]), row["opened_at"])
     return sorted(found, key=lambda case_id: (found[case_id], case_id))
+
+
+SEALED_COLUMNS = {"employee_sealed": "employee", "reason_sealed": "reason_category"}
+"""Read-table columns sealed under the case's data key, and what the export calls them opened."""
+
+
+def _opened(store: CaseEventStore, case_id: str,
+            rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows with their sealed columns opened (the person is owed what they say, not the
+    ciphertext); None where the case's key is gone."""
+    from eventstore.row_seal import open_value
+
+    sealed = [row[column] for table_rows in rows.values() for row in table_rows
+              for column in SEALED_COLUMNS if row.get(column) is not None]
+    if not sealed:
+        return rows
+    key = store.subject_keys.get_many([case_id]).get(case_id)
+    return {table: [{SEALED_COLUMNS.get(column, column):
+                     open_value(key, value) if column in SEALED_COLUMNS else value
+                     for column, value in row.items()} for row in table_rows]
+            for table, table_rows in rows.items()}
 
 
 def _rows_by_case(connection: psycopg.Connection[Any], tables: set[str],

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.ids import employee_key
 from readside.quarantine import Connection
 
 # (table, its case id column): every row of these is about one case.
@@ -28,9 +29,10 @@ BY_CASE: tuple[tuple[str, str], ...] = (
     ("rtw_notices", "case_id"),  # the outbox: sent, failed and pending notices alike
     ("rtw_quarantine", "case_id"),
 )
-# (table, employer column, employee id column): rows about one employee, not one case.
+# (table, employer column, employee key column): rows about one employee, not one case, found
+# by the pseudonymous key (`domain.ids.employee_key`) as no read table holds the HR id.
 BY_EMPLOYEE: tuple[tuple[str, str, str], ...] = (
-    ("rtw_employee_links", "employer_id", "employee_id"),
+    ("rtw_employee_links", "employer_id", "employee_key"),
 )
 # (table, event id column): rows about one event of a case (webhook deliveries).
 BY_EVENT: tuple[tuple[str, str], ...] = (
@@ -74,7 +76,13 @@ async def remove_read_rows(
                 if await _exists(connection, table):
                     removed[table] = _count(await connection.execute(
                         f"DELETE FROM {table} WHERE {employer_column} = $1 "  # noqa: S608 - names from BY_EMPLOYEE
-                        f"AND {employee_column} = $2", employer_id, employee_id))
+                        f"AND {employee_column} = $2", employer_id,
+                        UUID(employee_key(employer_id, employee_id))))
+            # Links made before links were sealed name the HR id: those go too.
+            if await _exists(connection, "rtw_employee_links"):
+                removed["rtw_employee_links"] += _count(await connection.execute(
+                    "DELETE FROM rtw_employee_links WHERE employer_id = $1 "
+                    "AND employee_id = $2", employer_id, employee_id))
     return ReadRowsRemoved(removed)
 
 

@@ -1,20 +1,27 @@
 """The worklist: one row per case, projected from the event store's notification log.
 
-The rows carry no clinical field; the next deadline is kept twice, once as OH sees it and once
+The rows carry no clinical field and never the employee in clear: the pseudonymous employee key
+(`domain.ids.employee_key`) where the HR id would be, and the employee's id and name sealed
+under the case's data key (`eventstore.row_seal`), opened by the API for the page it shows.
+The next deadline is kept twice, once as OH sees it and once
 without the deadlines whose very name hints at health. The projection machinery (positions,
 restarts, quarantine) is `readside.projection`'s.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 
 from domain.deadlines import outstanding_deadlines, shared_deadlines
+from domain.ids import employee_key
 from domain.stages import OPEN_STAGES
 from domain.state import CaseState
 from domain.vocabulary import Tier
+from eventstore.row_seal import RowSeal
 from eventstore.store import CaseEventStore
 from readside.projection import CaseProjector, Projection, prepare
 
@@ -28,8 +35,8 @@ CREATE TABLE IF NOT EXISTS rtw_worklist (
     route text NOT NULL,
     stage text NOT NULL,
     manager_id text NOT NULL,
-    employee_id text NOT NULL,
-    employee_name text NOT NULL,
+    employee_key uuid,
+    employee_sealed bytea,
     assigned_to text,
     opened_at timestamptz NOT NULL,
     next_deadline_at timestamptz,
@@ -71,19 +78,32 @@ BEGIN
         ALTER TABLE rtw_worklist ALTER COLUMN manager_id DROP NOT NULL;
     END IF;
 END $$;
+DO $$
+BEGIN
+    -- The employee's HR id and name were kept in clear: replace them by the pseudonymous key
+    -- and the sealed person (once; rules 3 projects every case again to fill them).
+    IF EXISTS (SELECT 1 FROM information_schema.columns
+               WHERE table_schema = current_schema() AND table_name = 'rtw_worklist'
+               AND column_name = 'employee_name') THEN
+        ALTER TABLE rtw_worklist DROP COLUMN IF EXISTS employee_id,
+            DROP COLUMN IF EXISTS employee_name,
+            ADD COLUMN IF NOT EXISTS employee_key uuid,
+            ADD COLUMN IF NOT EXISTS employee_sealed bytea;
+    END IF;
+END $$;
 """
 
 _UPSERT = """
-INSERT INTO rtw_worklist (case_id, employer_id, route, stage, manager_id, employee_id,
-    employee_name, assigned_to, opened_at, next_deadline_at, next_deadline_name,
+INSERT INTO rtw_worklist (case_id, employer_id, route, stage, manager_id, employee_key,
+    employee_sealed, assigned_to, opened_at, next_deadline_at, next_deadline_name,
     next_shared_deadline_at, next_shared_deadline_name, version, case_manager_id,
     case_manager_name, cover_id, cover_name, cover_until, unassigned, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
     $20, now())
 ON CONFLICT (case_id) DO UPDATE SET
     employer_id = EXCLUDED.employer_id, route = EXCLUDED.route, stage = EXCLUDED.stage,
-    manager_id = EXCLUDED.manager_id, employee_id = EXCLUDED.employee_id,
-    employee_name = EXCLUDED.employee_name, assigned_to = EXCLUDED.assigned_to,
+    manager_id = EXCLUDED.manager_id, employee_key = EXCLUDED.employee_key,
+    employee_sealed = EXCLUDED.employee_sealed, assigned_to = EXCLUDED.assigned_to,
     opened_at = EXCLUDED.opened_at, next_deadline_at = EXCLUDED.next_deadline_at,
     next_deadline_name = EXCLUDED.next_deadline_name,
     next_shared_deadline_at = EXCLUDED.next_shared_deadline_at,
@@ -96,7 +116,16 @@ WHERE rtw_worklist.version < EXCLUDED.version
 """
 
 
-def worklist_row(state: CaseState) -> tuple[Any, ...]:
+Sealer = Callable[[str, Any], bytes | None]
+"""Seals a value for a read row of a case (`eventstore.row_seal.RowSeal.seal`)."""
+
+
+def sealed_person(state: CaseState, seal: Sealer) -> bytes | None:
+    """The employee's HR id and name, sealed under the case's data key."""
+    return seal(state.case_id, {"id": state.employee.id, "name": state.employee.name})
+
+
+def worklist_row(state: CaseState, seal: Sealer) -> tuple[Any, ...]:
     # A task missed but not done keeps the case overdue (and first) until it is done.
     deadlines = outstanding_deadlines(state)
     shared = shared_deadlines(deadlines)
@@ -106,7 +135,9 @@ def worklist_row(state: CaseState) -> tuple[Any, ...]:
     )
     return (
         state.case_id, state.employer_id, state.route.value, state.stage.value,
-        state.manager.id if state.manager else None, state.employee.id, state.employee.name,
+        state.manager.id if state.manager else None,
+        uuid.UUID(employee_key(state.employer_id, state.employee.id)),
+        sealed_person(state, seal),
         assigned, state.opened_at,
         deadlines[0].due_at if deadlines else None, deadlines[0].name if deadlines else None,
         shared[0].due_at if shared else None, shared[0].name if shared else None,
@@ -128,16 +159,30 @@ def _ownership(state: CaseState) -> tuple[Any, ...]:
     )
 
 
-# Rules 2: a task missed but not done stays the case's next deadline (overdue) until done.
-WORKLIST = Projection(name=PROJECTION, ddl=WORKLIST_DDL, upsert=_UPSERT, row=worklist_row,
-                      rules=2, rewrite="UPDATE rtw_worklist SET version = 0")
+def worklist_projection(seal: Sealer) -> Projection:
+    """The worklist, its employees sealed with `seal`."""
+    # Rules 2: a task missed but not done stays the case's next deadline (overdue) until done.
+    # Rules 3: the employee is kept as a pseudonymous key and sealed, no longer in clear.
+    return Projection(name=PROJECTION, ddl=WORKLIST_DDL, upsert=_UPSERT,
+                      row=lambda state: worklist_row(state, seal),
+                      rules=3, rewrite="UPDATE rtw_worklist SET version = 0")
+
+
+def _no_row(state: CaseState) -> tuple[Any, ...]:
+    raise RuntimeError("WORKLIST only prepares the tables: project with worklist_projection")
+
+
+WORKLIST = Projection(name=PROJECTION, ddl=WORKLIST_DDL, upsert=_UPSERT, row=_no_row, rules=3,
+                      rewrite="UPDATE rtw_worklist SET version = 0")
+"""The worklist's tables and rules (for `prepare`); its rows need a store's data keys."""
 
 
 class WorklistProjector(CaseProjector):
     """Tails the notification log into `rtw_worklist`."""
 
     def __init__(self, store: CaseEventStore, pool: asyncpg.Pool, *, cache_size: int = 2000):
-        super().__init__(store, pool, WORKLIST, cache_size=cache_size)
+        super().__init__(store, pool, worklist_projection(RowSeal(store.subject_keys).seal),
+                         cache_size=cache_size)
 
     @staticmethod
     async def prepare(pool: asyncpg.Pool) -> None:

@@ -84,7 +84,7 @@ async def worklist_page(pool: asyncpg.Pool, query: WorklistQuery, *, now: dateti
             d, c = arg(after.due_at), arg(after.case_id)
             where.append(f"({due} > {d} OR ({due} = {d} AND case_id > {c}) OR {due} IS NULL)")
     sql = (
-        f"SELECT case_id, employer_id, route, stage, employee_id, employee_name, manager_id, "  # noqa: S608 - only column names are interpolated
+        f"SELECT case_id, employer_id, route, stage, employee_sealed, manager_id, "  # noqa: S608 - only column names are interpolated
         f"assigned_to, opened_at, {due} AS due_at, {name} AS due_name, "
         f"{owner} AS case_manager_id, {owner_name} AS case_manager_name, unassigned, "
         "(SELECT count(*) FROM rtw_notices AS n WHERE n.case_id = rtw_worklist.case_id "

@@ -31,6 +31,7 @@ from domain.ids import case_id_for_absence, case_id_for_referral
 from domain.journey.absence import MAX_PAST_ABSENCES, EarlierAbsence
 from domain.stages import Action
 from domain.values import PastAbsence
+from eventstore.row_seal import RowSeal
 from infra.telemetry import current_trace_id
 from infra.tokens import Principal
 from readside.absence_links import link_absence
@@ -159,7 +160,8 @@ async def _previous_absences(services: Services, body: AbsenceNotification,
     may list it in `previous_absences` to be sure). A repeat of the notification opens
     nothing, so what it gathers is never compared."""
     own = await earlier_absences(services.pool, body.employer_id, body.employee.id,
-                                 before=body.first_day, excluding=case_id)
+                                 before=body.first_day, excluding=case_id,
+                                 rows=RowSeal(services.store.subject_keys))
     reported = [PastAbsence(first_day=a.first_day, last_day=a.last_day,
                             reason_category=a.reason_category) for a in body.previous_absences]
     merged = merge_previous(own, reported, limit=MAX_PAST_ABSENCES)

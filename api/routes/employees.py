@@ -15,6 +15,7 @@ from api.problems import Problem, problem_responses
 from domain.disclosure import EMPLOYEE_RECORD_ROLES, may_read_employee_record, record_detail
 from domain.ids import employee_key
 from domain.stages import Stage
+from eventstore.row_seal import RowSeal
 from infra.tokens import Principal
 from readside.employee_cases import cases_of
 
@@ -36,7 +37,8 @@ async def employee_cases(employer_id: EmployerId, employee_id: EmployeeId, reque
     nowhere = Problem(404, "Not Found", "no record of this employee that you may read")
     if not principal.acts_for(employer_id):
         raise nowhere  # another employer's employee: as one who does not exist
-    cases = await cases_of(services.pool, employer_id, employee_id)
+    cases = await cases_of(services.pool, employer_id, employee_id,
+                           rows=RowSeal(services.store.subject_keys))
     managers = [c.manager_id for c in cases
                 if c.manager_id is not None and c.stage != Stage.CLOSED.value]
     detail = record_detail(principal.role)

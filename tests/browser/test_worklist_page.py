@@ -21,7 +21,8 @@ from domain.evolve import evolve
 from domain.ids import case_id_for_absence
 from domain.policy import DEFAULT_POLICY
 from domain.stages import ReasonCategory
-from readside.worklist import WORKLIST, WorklistProjector
+from eventstore.row_seal import RowSeal
+from readside.worklist import WorklistProjector, worklist_projection
 from tests.browser.conftest import base_url, site_of_its_own
 from tests.support.api_harness import (
     OTHER_MANAGER_TOKEN,
@@ -68,7 +69,10 @@ async def waiting_since(site: ApiStack, days: int, name: str, *, manager: str = 
     case_id = case_id_for_absence(command.employer_id, command.absence_id)
     state = evolve(None, opened(command, case_id=case_id, now=opened_at, actor=HR_ACTOR))
     await WorklistProjector(site.harness.store, site.harness.pool).ensure_schema()
-    await site.harness.pool.execute(WORKLIST.upsert, *WORKLIST.row(state))
+    keys = site.harness.store.subject_keys
+    await asyncio.to_thread(keys.create, case_id, command.employer_id, command.employee.id)
+    projection = worklist_projection(RowSeal(keys).seal)
+    await site.harness.pool.execute(projection.upsert, *projection.row(state))
     return case_id
 
 

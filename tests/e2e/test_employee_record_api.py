@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.actors import Role
 from domain.calendar import london_date
+from eventstore.row_seal import RowSeal
 from readside.employee_cases import EmployeeCasesProjector, cases_of
 from tests.support.api_harness import OTHER_MANAGER_TOKEN, ApiStack, absence, auth
 
@@ -24,7 +25,8 @@ async def _projected(api: ApiStack, employee_id: str, ready: Any) -> None:
     projector = EmployeeCasesProjector(api.harness.store, api.harness.pool)
     for _ in range(100):
         await projector.catch_up()
-        if ready(await cases_of(api.harness.pool, "acme-trust", employee_id)):
+        if ready(await cases_of(api.harness.pool, "acme-trust", employee_id,
+                                rows=RowSeal(api.harness.store.subject_keys))):
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the employee's cases were never projected as expected")

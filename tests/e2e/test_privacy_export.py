@@ -57,7 +57,10 @@ async def test_the_export_holds_the_persons_cases_and_who_read_them_and_no_one_e
     assert case["state"]["employee"] == {"id": "E1001", "name": "Sam Patel",
                                          "email": "sam@example.org"}
     assert case["read_models"]["rtw_employee_cases"][0]["closed_on"] is None
-    assert case["read_models"]["rtw_worklist"][0]["employee_name"] == "Sam Patel"
+    # Sealed in the table, opened for the person the export is for.
+    assert case["read_models"]["rtw_worklist"][0]["employee"] == {"id": "E1001",
+                                                                  "name": "Sam Patel"}
+    assert case["read_models"]["rtw_employee_cases"][0]["reason_category"] == "other"
     assert case["notices"] == [] and case["documents"] == []  # none sent or attached yet
     reads = [(e["action"], e["role"], e["subject"]) for e in case["access_log"]]
     assert ("case.read", "manager", "M2002") in reads

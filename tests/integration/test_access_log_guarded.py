@@ -116,8 +116,8 @@ async def test_a_search_of_the_log_lists_only_the_reads_of_the_readers_employers
         pool: asyncpg.Pool) -> None:
     await pool.executemany(
         "INSERT INTO rtw_worklist (case_id, employer_id, route, stage, manager_id, "
-        "employee_id, employee_name, opened_at, version) "
-        "VALUES ($1, $2, 'rtw', 'early_contact', 'M1', 'E1', 'Sam', now(), 1)",
+        "opened_at, version) "
+        "VALUES ($1, $2, 'rtw', 'early_contact', 'M1', now(), 1)",
         [(uuid.UUID(CASE), "acme-trust"), (uuid.UUID(OTHER_CASE), "other-trust")])
     for read in (a_read(subject="ours"), a_read(subject="theirs", case_id=OTHER_CASE),
                  replace(a_read(subject="our worklist", case_id=""), employers=("acme-trust",)),

@@ -17,6 +17,7 @@ from domain.events import CaseEvent
 from domain.evolve import evolve
 from domain.ids import case_id_for_absence
 from domain.journey.hr_facts import ChangeEmployeeDetails
+from eventstore.row_seal import RowSeal
 from eventstore.store import CaseEventStore
 from infra.sign_in_links import SignInLinkKey
 from readside.employee_links import (
@@ -54,21 +55,22 @@ async def test_a_new_address_from_hr_replaces_the_old_one_for_sign_in_links(
     await projector.ensure_schema()
     await projector.catch_up()
     key = SignInLinkKey.from_audit_key(store.audit_key)
+    seal = RowSeal(store.subject_keys)
     now = OPENED + timedelta(days=1)
-    (before,) = await send_links(pool, key, OLD, now=now)
+    (before,) = await send_links(pool, key, OLD, now=now, rows=seal)
 
     changed = decide(evolve(None, opened), ChangeEmployeeDetails(
         sent_at=now, name="Sam Okafor", email=NEW), now=now, actor=HR_ACTOR)
     await asyncio.to_thread(append, store, case_id, 2, changed)
     await projector.catch_up()
 
-    assert await send_links(pool, key, OLD, now=now) == []
-    (after,) = await send_links(pool, key, NEW, now=now)
+    assert await send_links(pool, key, OLD, now=now, rows=seal) == []
+    (after,) = await send_links(pool, key, NEW, now=now, rows=seal)
     assert (after.employee_id, after.case_id) == ("E7001", case_id)
     assert await link_state(pool, before.link_id, now=now) is LinkState.EXPIRED
-    assert await use_link(pool, before.link_id, now=now) is None
+    assert await use_link(pool, before.link_id, now=now, rows=seal) is None
     assert await link_state(pool, after.link_id, now=now) is LinkState.USABLE
-    owner = await use_link(pool, after.link_id, now=now)
+    owner = await use_link(pool, after.link_id, now=now, rows=seal)
     assert owner is not None and (owner.employee_id, owner.name) == ("E7001", "Sam Okafor")
     assert [case.case_id for case in await own_cases(
         pool, employer_ids=(command.employer_id,), employee_id="E7001")] == [case_id]

@@ -17,8 +17,8 @@ async def closed_case(pool: asyncpg.Pool, employer_id: str, closed_on: date | No
     case_id = str(uuid.uuid4())
     await pool.execute(
         "INSERT INTO rtw_employee_cases (case_id, employer_id, employee_key, route,"
-        " first_day, last_day, reason_category, stage, outcome, opened_at, closed_on,"
-        " manager_id, version) VALUES ($1, $2, $3, 'rtw', $4, $4, 'other', $5, $6, $7, $8,"
+        " first_day, last_day, stage, outcome, opened_at, closed_on,"
+        " manager_id, version) VALUES ($1, $2, $3, 'rtw', $4, $4, $5, $6, $7, $8,"
         " 'M2002', 9)",
         uuid.UUID(case_id), employer_id, uuid.UUID(employee_key(employer_id, employee_id)),
         closed_on or date(2026, 1, 5), "closed" if closed_on else "early_contact",

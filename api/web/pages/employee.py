@@ -68,6 +68,7 @@ from domain.journey.report_consent import AgreeToReport, window_over
 from domain.practice import has_comment_window
 from domain.stages import Action, Stage
 from domain.state import CaseState, Doctor, MedicalReport, MedicalReportSupply
+from eventstore.row_seal import RowSeal
 from infra.sign_in_links import LINK_LIFETIME, SignInLinkKey
 from infra.text_templates import london
 from infra.tokens import Principal
@@ -158,7 +159,8 @@ async def ask_for_link(request: Request,
     services = get_services(request)
     # Whether a link was sent (or the address asked too often) is never shown: the answer is
     # the same for every address, so the page cannot tell anyone whose address is known.
-    await send_links(services.pool, _key(services), address, now=services.now())
+    await send_links(services.pool, _key(services), address, now=services.now(),
+                     rows=RowSeal(services.store.subject_keys))
     return RedirectResponse("/employee/sign-in?sent=true", status_code=303)
 
 
@@ -194,8 +196,8 @@ async def sign_in_by_link(request: Request, token: str) -> Response:
     check_same_origin(request)
     services = get_services(request)
     link_id = _key(services).link_id(token)
-    owner = None if link_id is None else await use_link(services.pool, link_id,
-                                                        now=services.now())
+    owner = None if link_id is None else await use_link(
+        services.pool, link_id, now=services.now(), rows=RowSeal(services.store.subject_keys))
     if owner is None:
         state = (LinkState.UNKNOWN if link_id is None
                  else await link_state(services.pool, link_id, now=services.now()))

@@ -81,7 +81,7 @@ def _rows(worklist: Worklist) -> list[dict[str, Any]]:
     """Each case as the table shows it; nothing the JSON item does not carry."""
     return [{
         "href": f"/cases/{item.case_id}",
-        "employee": item.employee.name,
+        "employee": item.employee.name if item.employee else "(name unavailable)",
         "manager": item.manager_id or "No line manager",
         "employer": item.employer_id,
         "stage": in_words(item.stage.value),
