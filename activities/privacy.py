@@ -107,11 +107,13 @@ class Eraser:
         return done
 
     def _check_erasable(self, case_ids: Sequence[str]) -> None:
-        """Every case has events, and a case stored before data keys has a chain that
-        verifies (it is re-sealed before its key is destroyed): checked before any change."""
+        """Every case has events, and a case with events stored before data keys has a chain
+        that verifies (they are re-sealed before its key is destroyed): checked before any
+        change."""
         for case_id in case_ids:
             UUID(case_id)
-            if self._store.subject_keys.get(case_id) is not None:
+            if self._store.subject_keys.get(case_id) is not None and \
+                    not self._store.needs_reseal(case_id):
                 continue
             verdicts = list(verify_cases(self._store, case_id))
             if not verdicts:

@@ -5,15 +5,16 @@ health signal of one person (the reason of each of their absences) keeps it here
 in clear: AES-GCM under a key derived from the case's data key (`eventstore.subject_keys`) by
 HKDF with a label of its own, the case id as associated data (a sealed value copied to another
 case's row does not open). Destroying the case's data key (erasure, retention) makes every such
-value unreadable wherever a row of it survives. A case without a data key (opened before data
-keys, or a store without a cipher ring) gets no sealed value: its rows show no name.
+value unreadable wherever a row of it survives. A case opened before data keys gets one when
+its rows are projected (`RowSeal(adopt=...)`); only a store without a cipher ring seals
+nothing, and its rows show no name.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -58,13 +59,20 @@ def open_value(key: DataKey | None, sealed: bytes | None) -> Any | None:
 
 class RowSeal:
     """Seals and opens read-row values with the data keys of one store (`get` is cached, so
-    a projector that has just read a case's event finds its key without a query)."""
+    a projector that has just read a case's event finds its key without a query). Given
+    `adopt` (the store's `adopt_key`), a case opened before data keys existed gets its key
+    when a row of it is first sealed, so its rows name the employee like any other."""
 
-    def __init__(self, keys: SubjectKeys) -> None:
+    def __init__(self, keys: SubjectKeys, *,
+                 adopt: Callable[[str], DataKey | None] | None = None) -> None:
         self._keys = keys
+        self._adopt = adopt
 
     def seal(self, case_id: str, value: Any) -> bytes | None:
-        return seal_value(self._keys.get(case_id), value)
+        key = self._keys.get(case_id)
+        if key is None and self._adopt is not None:
+            key = self._adopt(case_id)
+        return seal_value(key, value)
 
     def open_many(self, sealed: Iterable[tuple[str, bytes | None]]) -> dict[str, Any | None]:
         """Each case's value opened, the keys read in one query. Synchronous: from a thread."""

@@ -24,6 +24,7 @@ from eventstore.subject_keys import (
     CaseKeyDestroyed,
     DataKey,
     SubjectKeys,
+    is_sealed,
     seal_record,
     subject_of,
     unseal_record,
@@ -233,12 +234,14 @@ class CaseEventStore(Application[UUID]):
     def _data_key(self, case_id: str, first_position: int, events: Sequence[NewCaseEvent]
                   ) -> DataKey | None:
         """The key to seal the case's new events with: made with the case's first event when
-        a cipher ring is configured; None for a case opened before data keys existed."""
+        a cipher ring is configured (a case opened before data keys gets one now)."""
         key = self.subject_keys.get(case_id)
         if key is None and first_position == 1 and self.subject_keys.enabled:
             subject = subject_of(events[0].data)
             if subject is not None:
                 key = self.subject_keys.create(case_id, *subject)
+        elif key is None:
+            key = self.adopt_key(case_id)
         if key is not None and key.secret is None:
             raise CaseKeyDestroyed(f"case {case_id} was erased: it takes no more events")
         return key
@@ -266,14 +269,43 @@ class CaseEventStore(Application[UUID]):
             return self._already_present(case_id, first_position, [event])
         return AppendOutcome(appended=1, already_present=0)
 
+    def adopt_key(self, case_id: str) -> DataKey | None:
+        """The case's data key; a case opened before data keys existed gets one now, for the
+        employee its first event names. What is written of the case from then on (its new
+        events, its read rows, its Temporal payloads) is sealed under it. Its earlier events
+        stay exactly as stored, so its chain and any checkpoint of it still hold; erasure
+        re-seals them (`reseal_legacy`). None without a cipher ring, or for a case with no
+        events or whose first event names nobody."""
+        key = self.subject_keys.get(case_id)
+        if key is not None or not self.subject_keys.enabled:
+            return key
+        first = self.history(case_id, up_to=1)
+        subject = subject_of(first[0].data) if first else None
+        if subject is None:
+            return None
+        return self.subject_keys.create(case_id, *subject)
+
+    def needs_reseal(self, case_id: str) -> bool:
+        """Whether some event of the case is stored unsealed (written before data keys
+        existed) while its data key is still alive: erasure must seal those events first."""
+        key = self.subject_keys.get(case_id)
+        if key is not None and key.secret is None:
+            return False  # erased: nothing of it is sealed again
+        mapper = self.unsealing_mapper.sealed()
+        return any(
+            isinstance(record, CaseEventRecord) and not is_sealed(record)
+            for record in map(mapper.to_domain_event,
+                              self.chained_recorder.select_events(UUID(case_id))))
+
     def reseal_legacy(self, case_id: str) -> int:
-        """Seal a case stored before data keys under a new data key, and re-sign its chain
-        (scheme 2) over the sealed rows: the step before erasing such a case, whose scheme-1
-        MACs cover its content in clear. Refused unless its chain verifies first. Returns how
-        many events were re-sealed (0 for a case that already has a data key)."""
+        """Seal every event of a case stored (wholly or partly) before data keys under its data
+        key (adopted now if it has none), and re-sign its chain (scheme 2) over the sealed
+        rows: the step before erasing such a case, whose older MACs cover its content in clear.
+        Refused unless its chain verifies first. Returns how many events were re-sealed (0 for
+        a case whose events are all sealed already, or whose key is destroyed)."""
         from eventstore.verify import verify_cases  # verify reads the store: imported late
 
-        if self.subject_keys.get(case_id) is not None:
+        if not self.needs_reseal(case_id):
             return 0
         verdicts = list(verify_cases(self, case_id))
         if not verdicts or verdicts[0].broken is not None:
@@ -282,10 +314,9 @@ class CaseEventStore(Application[UUID]):
             raise ChainDoesNotHold(f"case {case_id}: its chain does not verify ({problem}); "
                                    "it is not re-sealed")
         records = self.history(case_id)
-        subject = subject_of(records[0].data)
-        if subject is None:
+        key = self.adopt_key(case_id)
+        if key is None:
             raise ChainDoesNotHold(f"case {case_id}: its first event names no employee")
-        key = self.subject_keys.create(case_id, *subject)
         previous_mac = GENESIS_MAC
         states: list[tuple[int, bytes]] = []
         for record in records:

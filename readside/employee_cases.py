@@ -113,7 +113,8 @@ class EmployeeCasesProjector(CaseProjector):
     """Tails the notification log into `rtw_employee_cases`."""
 
     def __init__(self, store: CaseEventStore, pool: asyncpg.Pool, *, cache_size: int = 2000):
-        super().__init__(store, pool, employee_cases_projection(RowSeal(store.subject_keys).seal),
+        seal = RowSeal(store.subject_keys, adopt=store.adopt_key).seal
+        super().__init__(store, pool, employee_cases_projection(seal),
                          cache_size=cache_size)
 
     @staticmethod

@@ -118,8 +118,9 @@ class EmployeeContactsProjector(CaseProjector):
 
     def __init__(self, store: CaseEventStore, pool: asyncpg.Pool, *, cache_size: int = 2000):
         self._key = SignInLinkKey.from_audit_key(store.audit_key)
+        seal = RowSeal(store.subject_keys, adopt=store.adopt_key).seal
         super().__init__(store, pool,
-                         contacts_projection(self._key, RowSeal(store.subject_keys).seal),
+                         contacts_projection(self._key, seal),
                          cache_size=cache_size)
 
 

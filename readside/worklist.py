@@ -181,7 +181,8 @@ class WorklistProjector(CaseProjector):
     """Tails the notification log into `rtw_worklist`."""
 
     def __init__(self, store: CaseEventStore, pool: asyncpg.Pool, *, cache_size: int = 2000):
-        super().__init__(store, pool, worklist_projection(RowSeal(store.subject_keys).seal),
+        seal = RowSeal(store.subject_keys, adopt=store.adopt_key).seal
+        super().__init__(store, pool, worklist_projection(seal),
                          cache_size=cache_size)
 
     @staticmethod
