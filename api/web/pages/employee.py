@@ -249,6 +249,19 @@ async def _own_view(request: Request, principal: Principal, case_id: str) -> Cas
     return view
 
 
+async def _posted_to_own_case(request: Request, case_id: str
+                              ) -> tuple[Principal, CaseView] | None:
+    """What every form the employee posts passes first: sent from rtw's own page, by the
+    signed-in employee, about a case of theirs (a 404 page otherwise). None without a session:
+    the caller sends them to sign in again."""
+    check_same_origin(request)
+    principal = await _employee(request)
+    if principal is None:
+        return None
+    _check_case_id(case_id)
+    return principal, await _own_view(request, principal, case_id)
+
+
 def _bookable_with(view: CaseView) -> list[dict[str, str]]:
     """The OH professionals the employee may book with, as the domain decides."""
     return [who.model_dump(mode="json") for who in bookable_professionals(view.state)]
@@ -475,12 +488,10 @@ async def book(
     day: Annotated[str, Form(max_length=4)] = "", month: Annotated[str, Form(max_length=4)] = "",
     year: Annotated[str, Form(max_length=6)] = "", slot: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    check_same_origin(request)
-    principal = await _employee(request)
-    if principal is None:
+    own = await _posted_to_own_case(request, case_id)
+    if own is None:
         return _sign_in_again()
-    _check_case_id(case_id)
-    view = await _own_view(request, principal, case_id)
+    principal, view = own
     values = {"professional": professional, "purpose": purpose, "method": method, "day": day,
               "month": month, "year": year, "slot": slot}
     form_id = f"book-{case_id[:8]}"
@@ -517,12 +528,10 @@ async def move(
     year: Annotated[str, Form(max_length=6)] = "", slot: Annotated[str, Form(max_length=5)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    check_same_origin(request)
-    principal = await _employee(request)
-    if principal is None:
+    own = await _posted_to_own_case(request, case_id)
+    if own is None:
         return _sign_in_again()
-    _check_case_id(case_id)
-    await _own_view(request, principal, case_id)
+    principal, _ = own
     form_id = f"move-{case_id[:8]}-{number}"
     values = {"method": method, "day": day, "month": month, "year": year, "slot": slot,
               "reason": reason}
@@ -558,12 +567,10 @@ async def agree_to_report(
 ) -> Response:
     """"I have read my report and have no comments": what they consented to share need not
     wait for the rest of the comment window."""
-    check_same_origin(request)
-    principal = await _employee(request)
-    if principal is None:
+    own = await _posted_to_own_case(request, case_id)
+    if own is None:
         return _sign_in_again()
-    _check_case_id(case_id)
-    await _own_view(request, principal, case_id)
+    principal, _ = own
     return await _act(request, principal, case_id, Action.AGREE_TO_REPORT,
                       AgreeToReport(assessment_number=assessment_number),
                       f"agree-{case_id[:8]}", {})
@@ -577,12 +584,10 @@ async def consent_to_medical_report(
 ) -> Response:
     """The employee's written consent to OH asking their doctor for a report (s.3), and
     whether they wish to see it before it is sent (s.4(1))."""
-    check_same_origin(request)
-    principal = await _employee(request)
-    if principal is None:
+    own = await _posted_to_own_case(request, case_id)
+    if own is None:
         return _sign_in_again()
-    _check_case_id(case_id)
-    await _own_view(request, principal, case_id)
+    principal, _ = own
     form_id = f"amra-{case_id[:8]}"
     values = {"doctor": doctor, "see_first": see_first}
     errors: list[dict[str, str]] = []
@@ -617,12 +622,10 @@ async def medical_report_choice(
 ) -> Response:
     """One of the employee's choices on a report from their doctor: to see it first (s.4(2)),
     that they arranged to see it (s.4(4)), to let it be sent or to refuse it (s.5(1))."""
-    check_same_origin(request)
-    principal = await _employee(request)
-    if principal is None:
+    own = await _posted_to_own_case(request, case_id)
+    if own is None:
         return _sign_in_again()
-    _check_case_id(case_id)
-    await _own_view(request, principal, case_id)
+    principal, _ = own
     form_id = f"amra-{case_id[:8]}-{number}"
     chosen = _CHOICES.get(choice)
     if chosen is None:
@@ -641,12 +644,10 @@ async def medical_report_amendment(
 ) -> Response:
     """Having seen it, the employee asks for what is wrong or misleading to be amended, or adds
     a statement of their views (s.5(2))."""
-    check_same_origin(request)
-    principal = await _employee(request)
-    if principal is None:
+    own = await _posted_to_own_case(request, case_id)
+    if own is None:
         return _sign_in_again()
-    _check_case_id(case_id)
-    await _own_view(request, principal, case_id)
+    principal, _ = own
     form_id = f"amend-{case_id[:8]}-{number}"
     values = {"amendment": amendment, "statement": statement}
     if not amendment.strip() and not statement.strip():
