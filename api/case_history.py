@@ -9,7 +9,7 @@ from datetime import datetime
 
 from eventsourcing.persistence import MapperDeserialisationError
 
-from api.case_calls import not_found
+from api.case_calls import check_case_employer, not_found
 from api.problems import Problem
 from api.record_check import checked_history
 from api.services import Services
@@ -44,6 +44,12 @@ async def history_as_it_stood(
         # events (the auditor's page), where a changed event is the evidence to be seen.
         records = (await checked_history(services, case_id) if checked else
                    await services.read_store(services.store.history, str(case_id)))
+    except Problem as failed:
+        if principal is not None:
+            # A record that fails its chain is still another employer's case to a reader who
+            # does not act for it: the same 404 as any, never a sign that the case exists.
+            await check_case_employer(services, principal, case_id)
+        raise failed from None
     except MapperDeserialisationError:
         raise Problem(500, "History cannot be read", "a stored event of the case cannot be "
                       "decrypted or decoded; verify the case's chain") from None

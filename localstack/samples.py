@@ -56,9 +56,10 @@ def open_command(
     first_day: date = date(2026, 11, 20),
     reason: ReasonCategory = ReasonCategory.MUSCULOSKELETAL,
     policy: Policy = DEFAULT_POLICY,
+    employer_id: str = "acme-trust",
 ) -> OpenCase:
     return OpenCase(
-        employer_id="acme-trust",
+        employer_id=employer_id,
         absence_id=absence_id,
         employee=EMPLOYEE,
         manager=MANAGER,
@@ -137,11 +138,12 @@ POLICY = "default-2026-04"
 RECORDING_DELAY = timedelta(minutes=1)
 
 
-def case_events(absence_id: str, count: int, opened_at: datetime) -> tuple[str, list[CaseEvent]]:
+def case_events(absence_id: str, count: int, opened_at: datetime, *,
+                employer_id: str = "acme-trust") -> tuple[str, list[CaseEvent]]:
     """A case opening followed by `count - 1` reminders an hour apart."""
-    case_id = case_id_for_absence("acme-trust", absence_id)
-    opened = open_case(open_command(absence_id=absence_id), case_id=case_id, now=opened_at,
-                       actor=HR_ACTOR)
+    case_id = case_id_for_absence(employer_id, absence_id)
+    opened = open_case(open_command(absence_id=absence_id, employer_id=employer_id),
+                       case_id=case_id, now=opened_at, actor=HR_ACTOR)
     events: list[CaseEvent] = [opened]
     for number in range(1, count):
         events.append(
@@ -161,10 +163,11 @@ def as_new(event: CaseEvent, event_id: str | None = None) -> NewCaseEvent:
 
 
 def store_case(
-    store: CaseEventStore, absence_id: str, count: int, opened_at: datetime, *, batch: int = 1
+    store: CaseEventStore, absence_id: str, count: int, opened_at: datetime, *, batch: int = 1,
+    employer_id: str = "acme-trust",
 ) -> str:
     """Append the case's events `batch` at a time, as the workflow would."""
-    case_id, events = case_events(absence_id, count, opened_at)
+    case_id, events = case_events(absence_id, count, opened_at, employer_id=employer_id)
     for start in range(0, count, batch):
         store.append(
             case_id=case_id,
