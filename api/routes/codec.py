@@ -7,7 +7,8 @@ offered: an endpoint that encodes would let its caller seal messages for any cas
 the namespace (`X-Namespace`) but not the workflow, so each payload is opened with the workflow
 id it records, which its seal binds: a payload that does not open is returned as it came.
 A case's payloads are opened under its data key too, looked up afresh for each call: those of
-an erased case (its key destroyed) do not open, here or anywhere.
+an erased case (its key destroyed) do not open, here or anywhere. Tenancy holds here as on every
+route: OH decodes the cases of its own employers only, and an operator (admin) no case at all.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload, Payloads
 
 from api.access_log import log_read
+from api.case_calls import check_case_employer
 from api.dependencies import ServicesDep, require_roles
 from api.problems import Problem, problem_responses
+from api.services import Services
+from api.tenancy import no_such_case
 from domain.actors import Role
 from infra.codec import WORKFLOW_ID, PayloadRefused, SealedCodec
 from infra.tokens import Principal
@@ -98,15 +102,45 @@ async def decode(
         raise Problem(503, "Service Unavailable", "this API has no payload keys to decode with")
     payloads = _parse(body)
     await log_read(request, services, principal, "codec.decode", _one_case(payloads))
-    await codec.refresh({p.metadata[WORKFLOW_ID].decode(errors="replace") for p in payloads
-                         if WORKFLOW_ID in p.metadata})
+    named = {p.metadata[WORKFLOW_ID].decode(errors="replace") for p in payloads
+             if WORKFLOW_ID in p.metadata}
+    closed = await _cases_not_theirs(services, principal, named)
+    await codec.refresh(named - closed)
     decoded = []
     for payload in payloads:
+        workflow_id = payload.metadata.get(WORKFLOW_ID, b"").decode(errors="replace")
+        if workflow_id in closed:
+            decoded.append(payload)
+            continue
         try:
             decoded.append(await codec.open_for_case(payload))
         except PayloadRefused:
             decoded.append(payload)
     return _answer(decoded)
+
+
+async def _cases_not_theirs(services: Services, principal: Principal,
+                            workflow_ids: set[str]) -> set[str]:
+    """The workflows named that are cases the caller may not read: every case for an operator
+    (admin reads no case content, so it decodes only rtw's own workflows, such as the
+    retention sweep), and for OH the cases of employers it does not act for. Their payloads
+    come back as they came, exactly like payloads that do not open, so the answer tells
+    nothing of whether such a case exists."""
+    closed = set()
+    for workflow_id in workflow_ids:
+        try:
+            case_id = uuid.UUID(workflow_id)
+        except ValueError:
+            continue  # not a case: rtw's own workflows
+        try:
+            if principal.role is Role.ADMIN:
+                raise no_such_case(case_id)
+            await check_case_employer(services, principal, case_id)
+        except Problem as refused:
+            if refused.status != 404:
+                raise
+            closed.add(workflow_id)
+    return closed
 
 
 class CodecCors:

@@ -12,18 +12,20 @@ import httpx
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from temporalio.api.common.v1 import Payload
+from temporalio.converter import WorkflowSerializationContext
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.services import Services
 from domain.actors import Role
 from eventstore.store import CaseEventStore
+from infra.codec import SealedCodec
 from infra.settings import Settings
 from infra.temporal_client import traced_client
 from infra.tokens import TokenRegistry
 from readside.access_log import list_access
 from tests.conftest import TEST_PAYLOAD_KEYS
-from tests.support.api_harness import absence, auth, principals
+from tests.support.api_harness import ELSEWHERE, ELSEWHERE_HR_TOKEN, absence, auth, principals
 from tests.support.serving import serving
 from tests.support.workflow_harness import Harness, running_worker
 
@@ -51,9 +53,12 @@ def wire(payload: Payload) -> dict[str, object]:
             "data": base64.b64encode(payload.data).decode()}
 
 
-async def started_payload(http: httpx.AsyncClient, env: WorkflowEnvironment) -> tuple[str,
-                                                                                      Payload]:
-    opened = await http.post("/v1/absences", json=absence(), headers=auth(Role.HR))
+async def started_payload(http: httpx.AsyncClient, env: WorkflowEnvironment, *,
+                          token: str | None = None, employer_id: str = "acme-trust"
+                          ) -> tuple[str, Payload]:
+    headers = {"Authorization": f"Bearer {token}"} if token else auth(Role.HR)
+    opened = await http.post("/v1/absences", json=absence(employer_id=employer_id),
+                             headers=headers)
     assert opened.status_code == 201, opened.text
     case_id = str(opened.json()["case_id"])
     history = await env.client.get_workflow_handle(case_id).fetch_history()
@@ -61,24 +66,48 @@ async def started_payload(http: httpx.AsyncClient, env: WorkflowEnvironment) -> 
     return case_id, started.input.payloads[0]
 
 
-async def test_oh_and_operators_read_a_cases_payloads_decoded_and_each_call_is_logged(
+async def test_oh_reads_its_employers_case_payloads_decoded_and_each_call_is_logged(
     api: tuple[httpx.AsyncClient, Harness], dev_server_env: WorkflowEnvironment
 ) -> None:
     http, harness = api
     case_id, sealed = await started_payload(http, dev_server_env)
     assert b"Sam Patel" not in sealed.SerializeToString()
     plain = Payload(metadata={"encoding": b"json/plain"}, data=b'{"forged": true}')
-    for role in (Role.OH, Role.ADMIN):
-        answer = await http.post("/v1/codec/decode", headers={**auth(role),
-                                 "X-Namespace": "default"},
-                                 json={"payloads": [wire(sealed), wire(plain)]})
-        assert answer.status_code == 200, answer.text
-        [decoded, untouched] = answer.json()["payloads"]
-        assert base64.b64decode(decoded["metadata"]["encoding"]) == b"json/plain"
-        assert "Sam Patel" in base64.b64decode(decoded["data"]).decode()
-        assert untouched == wire(plain)  # what does not open comes back as it came
+    answer = await http.post("/v1/codec/decode", headers={**auth(Role.OH),
+                             "X-Namespace": "default"},
+                             json={"payloads": [wire(sealed), wire(plain)]})
+    assert answer.status_code == 200, answer.text
+    [decoded, untouched] = answer.json()["payloads"]
+    assert base64.b64decode(decoded["metadata"]["encoding"]) == b"json/plain"
+    assert "Sam Patel" in base64.b64decode(decoded["data"]).decode()
+    assert untouched == wire(plain)  # what does not open comes back as it came
     logged = [(e["action"], e["role"]) for e in await list_access(harness.pool, case_id=case_id)]
-    assert logged == [("codec.decode", "oh"), ("codec.decode", "admin")]
+    assert logged == [("codec.decode", "oh")]
+
+
+async def test_no_case_opens_for_an_operator_or_for_oh_of_another_employer(
+    api: tuple[httpx.AsyncClient, Harness], dev_server_env: WorkflowEnvironment
+) -> None:
+    http, _ = api
+    _, ours = await started_payload(http, dev_server_env)
+    _, theirs = await started_payload(http, dev_server_env, token=ELSEWHERE_HR_TOKEN,
+                                      employer_id=ELSEWHERE)
+    sweep = SealedCodec.from_spec(TEST_PAYLOAD_KEYS).with_context(WorkflowSerializationContext(
+        namespace="default", workflow_id="rtw-retention-sweep-2026-12-01"))
+    [system] = await sweep.encode([Payload(metadata={"encoding": b"json/plain"},
+                                           data=b'{"erased": 3}')])
+
+    async def decode(role: Role, payload: Payload) -> dict[str, object]:
+        answer = await http.post("/v1/codec/decode", headers=auth(role),
+                                 json={"payloads": [wire(payload)]})
+        assert answer.status_code == 200, answer.text
+        [one] = answer.json()["payloads"]
+        return one
+
+    assert await decode(Role.ADMIN, ours) == wire(ours)  # admin reads no case content
+    assert await decode(Role.OH, theirs) == wire(theirs)  # nor OH another employer's
+    opened = await decode(Role.ADMIN, system)  # rtw's own workflows open for operators
+    assert base64.b64decode(str(opened["data"])) == b'{"erased": 3}'
 
 
 @pytest.mark.parametrize("role", [Role.HR, Role.MANAGER, Role.AUDITOR])
