@@ -129,6 +129,17 @@ class TokenRegistry:
         self._refresh()
         return self._by_digest.get(token_digest(token))
 
+    def entry(self, digest: str) -> Principal | None:
+        """Who the live token with this digest acts as now (its entry in the file as it is
+        now), or None for a digest that is revoked, not in the file, or when the file cannot
+        be read. Reads the file again when it changed, as `authenticate` does."""
+        self._refresh()
+        return self._by_digest.get(digest.lower())
+
+    def is_live(self, digest: str) -> bool:
+        """Whether the token with this digest is still accepted (see `entry`)."""
+        return self.entry(digest) is not None
+
     def roles_of(self, subject: str) -> frozenset[Role]:
         """The roles the tokens of `subject` carry (none for a subject the file does not know,
         such as a user who signs in another way)."""

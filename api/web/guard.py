@@ -17,10 +17,12 @@ from fastapi import Request, Response
 
 from api.dependencies import get_services
 from domain.actors import Role
-from infra.tokens import Principal
+from infra.tokens import Principal, TokenRegistry
 from readside.web_sessions import WebSession, close_session, open_session, touch_session
 
 COOKIE = "rtw_session"
+TOKEN_SIGN_IN = "token"  # noqa: S105 (a way of signing in, not a secret)
+"""`signed_in_with` of a session started with an access token (the others: "oidc", "link")."""
 
 
 class SignInNeeded(Exception):
@@ -54,7 +56,9 @@ def _text(value: object) -> str | None:
 
 
 async def session_principal(request: Request) -> Principal | None:
-    """The signed-in person, or None; a live session's idle clock restarts."""
+    """The signed-in person, or None; a live session's idle clock restarts. A session started
+    with a token whose token is no longer live is deleted here, like an idle one, so the page
+    sends the browser to sign in again."""
     session_id = request.cookies.get(COOKIE)
     if not session_id or len(session_id) > 100:
         return None
@@ -63,9 +67,26 @@ async def session_principal(request: Request) -> Principal | None:
                                   idle=timedelta(minutes=services.web.idle_minutes))
     if session is None:
         return None
-    principal = principal_of(session)
+    if session.signed_in_with == TOKEN_SIGN_IN:
+        principal = _token_principal(services.tokens, session)
+        if principal is None:
+            await close_session(services.pool, session_id)
+            return None
+    else:
+        principal = principal_of(session)
     request.state.principal = principal  # the access log names who called
     return principal
+
+
+def _token_principal(tokens: TokenRegistry, session: WebSession) -> Principal | None:
+    """Who a session started with a token acts as now: exactly who the token itself is now in
+    the tokens file (its subject, role, name and employers as its entry says at this request),
+    so a session never keeps acting for an employer the token no longer has. None once the
+    token is revoked or gone from the file, or the file cannot be read, and for a token
+    session that kept no digest (opened before sessions kept one): such a session ends."""
+    if not session.token_digest:
+        return None
+    return tokens.entry(session.token_digest)
 
 
 async def signed_in(request: Request) -> Principal:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.web.guard import (
+    TOKEN_SIGN_IN,
     check_same_origin,
     end_session,
     local_path,
@@ -19,7 +20,7 @@ from api.web.guard import (
 from api.web.homes import home_of
 from api.web.rendering import render
 from api.web.route import PageRoute
-from infra.tokens import Principal
+from infra.tokens import Principal, token_digest
 from readside.web_sessions import WebSession
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -28,8 +29,11 @@ MAX_TOKEN = 200
 
 
 def session_for(principal: Principal, signed_in_with: str,
-                employers: list[str] | None = None) -> WebSession:
-    """What a session keeps of the person who signed in (no token, no case data)."""
+                employers: list[str] | None = None, *,
+                token_digest: str | None = None) -> WebSession:
+    """What a session keeps of the person who signed in (no token, no case data); a session
+    started with a token keeps the token's digest, which the pages check at every request
+    (see `api.web.guard.session_principal`)."""
     person: dict[str, object] = {key: value for key, value in (
         ("name", principal.name), ("profession", principal.profession),
         ("registration", principal.registration)) if value}
@@ -37,7 +41,7 @@ def session_for(principal: Principal, signed_in_with: str,
     if acting_for:
         person["employers"] = acting_for
     return WebSession(subject=principal.subject, role=principal.role.value, person=person,
-                      signed_in_with=signed_in_with)
+                      signed_in_with=signed_in_with, token_digest=token_digest)
 
 
 @router.get("/")
@@ -67,8 +71,8 @@ async def sign_in(
             "title": "Sign in", "next": local_path(next, ""), "error": message,
             "oidc": request.app.state.services.web.oidc is not None}, status_code=401)
     response = RedirectResponse(local_path(next, home_of(principal)), status_code=303)
-    await start_session(request, response, session_for(principal, "token",
-                                                        list(principal.employers)))
+    await start_session(request, response, session_for(
+        principal, TOKEN_SIGN_IN, list(principal.employers), token_digest=token_digest(token)))
     return response
 
 
