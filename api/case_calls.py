@@ -148,12 +148,15 @@ async def case_employer(services: Services, case_id: uuid.UUID | str) -> str:
 
 
 async def check_case_employer(services: Services, principal: Principal,
-                              case_id: uuid.UUID | str) -> None:
+                              case_id: uuid.UUID | str) -> str:
     """Refuse, exactly as a missing case, a case of an employer the caller does not act for;
-    every path that reads or changes one case asks this before anything else."""
+    every path that reads or changes one case asks this before anything else. Returns the
+    case's employer."""
     if not principal.case_employers:
         raise no_such_case(case_id)  # acts for no employer: not even a look-up
-    check_employer(principal, await case_employer(services, case_id), case_id)
+    employer_id = await case_employer(services, case_id)
+    check_employer(principal, employer_id, case_id)
+    return employer_id
 
 
 async def readable_view(request: Request, services: Services, principal: Principal,
@@ -219,11 +222,11 @@ async def _send_action(
     once sent) carrying the same payload and request id: the case applies whichever reaches it
     first, once, and records a refusal of the signalled one among its deferred outcomes.
     """
-    await check_case_employer(services, principal, case_id)
+    employer_id = await check_case_employer(services, principal, case_id)
     handle = services.temporal.get_workflow_handle(str(case_id))
     actor = Actor(id=principal.subject, role=principal.role, source=source)
     command = with_signed_in_professional(action, command, principal)
-    check_case_manager_is_oh(action, command, services.tokens)
+    check_case_manager_is_oh(action, command, services.tokens, employer_id=employer_id)
     trace_id = current_trace_id()
     request_id = idempotency_key or str(uuid.uuid4())
     payload = ACTION_INPUTS[action](command=command, actor=actor, trace_id=trace_id)

@@ -57,11 +57,19 @@ def _professional(given: Professional | None, principal: Principal, *, field: st
                             "the tokens file") from None
 
 
-def check_case_manager_is_oh(action: Action, command: BaseModel, tokens: TokenRegistry) -> None:
-    """A case manager is an OH user: a user the tokens file knows only in another role is
-    refused (one it does not know, say signed in another way, is taken at its word)."""
+def check_case_manager_is_oh(action: Action, command: BaseModel, tokens: TokenRegistry, *,
+                             employer_id: str) -> None:
+    """A case manager is one of the OH team of the case's employer: a user the tokens file
+    knows only in another role, or as OH of other employers only, is refused (one it does not
+    know, say signed in another way, is taken at its word)."""
     if action is not Action.ASSIGN_CASE_MANAGER or not isinstance(command, AssignCaseManager):
         return
-    roles = tokens.roles_of(command.user_id)
-    if roles and Role.OH not in roles:
+    known = tokens.principals_of(command.user_id)
+    if not known:
+        return
+    oh = [p for p in known if p.role is Role.OH]
+    if not oh:
         raise invalid_field("user_id", "not an OH user: a case manager is one of the OH team")
+    if not any(p.acts_for(employer_id) for p in oh):
+        raise invalid_field("user_id", f"not in the OH team of this case's employer "
+                            f"({employer_id}): a case manager acts for the case's employer")

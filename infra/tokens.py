@@ -143,8 +143,13 @@ class TokenRegistry:
     def roles_of(self, subject: str) -> frozenset[Role]:
         """The roles the tokens of `subject` carry (none for a subject the file does not know,
         such as a user who signs in another way)."""
+        return frozenset(p.role for p in self.principals_of(subject))
+
+    def principals_of(self, subject: str) -> tuple[Principal, ...]:
+        """Who the live tokens of `subject` say they are (none for a subject the file does not
+        know)."""
         self._refresh()
-        return frozenset(p.role for p in self._by_digest.values() if p.subject == subject)
+        return tuple(p for p in self._by_digest.values() if p.subject == subject)
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:

@@ -13,7 +13,7 @@ import httpx
 
 from domain.actors import Role
 from readside.worklist import WorklistProjector
-from tests.support.api_harness import NAMED_OH_TOKEN, ApiStack, auth
+from tests.support.api_harness import ELSEWHERE_OH, NAMED_OH_TOKEN, ApiStack, auth
 
 PEOPLE = {
     "employee": {"id": "E1001", "name": "Sam Patel", "email": "sam@example.org"},
@@ -114,6 +114,10 @@ async def test_a_tier_2_case_is_unassigned_until_a_case_manager_owns_it(api: Api
     not_oh = await post(api, f"{case}/case-manager", {"user_id": "M2002", "name": "Alex Jones"},
                         auth(Role.OH), 422)
     assert not_oh.json()["errors"][0]["field"] == "user_id"
+    not_theirs = await post(api, f"{case}/case-manager",
+                            {"user_id": ELSEWHERE_OH, "name": "Kim Lee"}, auth(Role.OH), 422)
+    assert not_theirs.json()["errors"][0]["field"] == "user_id"
+    assert "OH team of this case's employer" in not_theirs.json()["detail"]
     await post(api, f"{case}/case-manager", {"user_id": "OHP-2", "name": "Dr Ana Shah"},
                auth(Role.OH))
     mine = await settled(api, case, "assignee=mine", NAMED_OH)

@@ -48,11 +48,14 @@ NAMED_OH_TOKEN = "test-token-named-oh"
 # An HR system of an employer no other test token acts for: its cases are another employer's.
 ELSEWHERE = "other-trust"
 ELSEWHERE_HR_TOKEN = "test-token-hr-elsewhere"
+# An OH nurse of that employer only.
+ELSEWHERE_OH = "OHN-ELSEWHERE"
+ELSEWHERE_OH_TOKEN = "test-token-oh-elsewhere"
 
 
 def principals(employers: tuple[str, ...] = TEST_EMPLOYERS) -> dict[str, Principal]:
     """The test tokens by digest: one per role (`TOKENS`), another manager and a named OH
-    physician, acting for `employers`."""
+    physician, acting for `employers`; an HR system and an OH nurse of `ELSEWHERE`."""
     return (
         {token_digest(t): Principal(subject=SUBJECTS[r], role=r, employers=employers)
          for r, t in TOKENS.items()}
@@ -60,6 +63,8 @@ def principals(employers: tuple[str, ...] = TEST_EMPLOYERS) -> dict[str, Princip
                                                        employers=employers),
            token_digest(NAMED_OH_TOKEN): NAMED_OH,
            token_digest(ELSEWHERE_HR_TOKEN): Principal(subject="elsewhere-hr", role=Role.HR,
+                                                       employers=(ELSEWHERE,)),
+           token_digest(ELSEWHERE_OH_TOKEN): Principal(subject=ELSEWHERE_OH, role=Role.OH,
                                                        employers=(ELSEWHERE,))}
     )
 
