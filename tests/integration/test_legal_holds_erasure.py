@@ -25,6 +25,7 @@ from localstack.samples import EMPLOYEE, store_case
 from readside.erasure import remove_read_rows
 from readside.legal_holds import LegalHolds
 from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS
+from tests.support.kept_stores import load_kept_store
 from worker.retention import build_retention_worker, retention_task_queue
 from workflows.retention import RetentionSweepWorkflow, SweepInput, SweepResult
 
@@ -39,13 +40,14 @@ TRIBUNAL = "employment tribunal claim ref ET/2026/114"
 Rtw = Callable[..., tuple[int, str, str]]
 
 
-async def closed_in_read_side(pool: asyncpg.Pool, case_id: str, employer_id: str) -> None:
+async def closed_in_read_side(pool: asyncpg.Pool, case_id: str, employer_id: str,
+                              employee_id: str = EMPLOYEE.id) -> None:
     """The read side's row of a stored case, closed long ago (what the sweep reads)."""
     await pool.execute(
         "INSERT INTO rtw_employee_cases (case_id, employer_id, employee_key, route, first_day,"
         " last_day, stage, outcome, opened_at, closed_on, manager_id, version) VALUES ($1, $2,"
         " $3, 'rtw', $4, $4, 'closed', 'returned_own_role', $5, $4, 'M2002', 2)",
-        uuid.UUID(case_id), employer_id, uuid.UUID(employee_key(employer_id, EMPLOYEE.id)),
+        uuid.UUID(case_id), employer_id, uuid.UUID(employee_key(employer_id, employee_id)),
         CLOSED, OPENED)
 
 
@@ -135,6 +137,23 @@ async def test_a_hold_at_another_employer_does_not_keep_this_one(
         "acme-trust", EMPLOYEE.id, reason="erasure request 8", requested_by="dpo@acme")
 
     assert erased == [case_id]
+
+
+async def test_a_case_stored_before_data_keys_is_held_through_its_read_row(
+        store: CaseEventStore, database_url: str, pool: asyncpg.Pool,
+        dev_server_env: WorkflowEnvironment) -> None:
+    case_id = next(iter(load_kept_store(database_url).cases.values()))
+    opened = store.history(case_id)[0].data
+    employer, employee = opened["employer_id"], opened["employee"]["id"]
+    assert store.subject_keys.get(case_id) is None  # no data key names its employee
+    await closed_in_read_side(pool, case_id, employer, employee)
+    await LegalHolds(pool).place(employer, employee, reason=TRIBUNAL, placed_by="dpo")
+
+    with pytest.raises(NotErasable, match=f"case {case_id}: its employee is under a legal"):
+        await eraser_on(store, dev_server_env.client, pool).erase_cases(
+            [case_id], reason="retention", requested_by="sweep")
+
+    assert store.history(case_id)[0].data["employee"]["id"] == employee
 
 
 @pytest.fixture
