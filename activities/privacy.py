@@ -157,7 +157,7 @@ class Eraser:
         """NotErasable naming the first case whose employee is under a live legal hold. The
         employee of a case is known by its data key's row, or, for a case stored before data
         keys, by the read side's row of it."""
-        if not case_ids:
+        if not case_ids or not self._table_exists(HOLDS_TABLE):
             return
         known = [table for table in ("rtw_subject_keys", "rtw_employee_cases")
                  if self._table_exists(table)]

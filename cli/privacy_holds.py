@@ -18,6 +18,8 @@ import asyncio
 import getpass
 import json
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -150,21 +152,16 @@ def _line(hold: LegalHold) -> str:
     return line
 
 
-class _holds:
+@asynccontextmanager
+async def _holds(settings: Settings) -> AsyncIterator[LegalHolds]:
     """The holds on a short pool of the read side's database, its tables made first."""
+    from infra import bootstrap
+    from readside.legal_holds import LegalHolds
+    from readside.schema import ensure_schema
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._pool: Any = None
-
-    async def __aenter__(self) -> LegalHolds:
-        from infra import bootstrap
-        from readside.legal_holds import LegalHolds
-        from readside.schema import ensure_schema
-
-        self._pool = await bootstrap.database_pool(self._settings, max_size=2)
-        await ensure_schema(self._pool)
-        return LegalHolds(self._pool)
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._pool.close()
+    pool = await bootstrap.database_pool(settings, max_size=2)
+    try:
+        await ensure_schema(pool)
+        yield LegalHolds(pool)
+    finally:
+        await pool.close()
