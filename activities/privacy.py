@@ -9,6 +9,11 @@ For each case, in this order:
    asked, but nothing of what was erased;
 4. once the projections have passed that event, the case's rows go from every read model.
 Each step is safe to repeat, so an erasure interrupted half way is finished by running it again.
+
+Nothing is erased of an employee under a live legal hold (`rtw_legal_holds`, kept by
+`readside.legal_holds`): UK GDPR Art. 17(3)(e) lifts the right to erasure where the data is
+needed for the establishment, exercise or defence of legal claims. The check is here, where an
+erasure request and the retention sweep meet, so no caller passes it by.
 """
 
 from __future__ import annotations
@@ -41,8 +46,19 @@ APPEND_ATTEMPTS = 5
 
 
 class NotErasable(ValueError):
-    """A case the store does not hold, or one stored before data keys whose chain does not
-    verify (it is not rewritten)."""
+    """A case the store does not hold, one stored before data keys whose chain does not
+    verify (it is not rewritten), or one of an employee under a live legal hold."""
+
+
+HOLDS_TABLE = "rtw_legal_holds"
+RELEASE_FIRST = ("release the hold first if the claim is over "
+                 "(rtw privacy release --employer E --employee-id ID --reason TEXT)")
+
+
+def _hold_phrase(row: dict[str, Any]) -> str:
+    placed = row["placed_at"].astimezone(UTC)
+    return (f"a legal hold placed {placed:%Y-%m-%d %H:%M} UTC by {row['placed_by']} "
+            f"(reason: {row['reason']})")
 
 
 class ReadModels(Protocol):
@@ -79,6 +95,7 @@ class Eraser:
     async def erase_employee(self, employer_id: str, employee_id: str, *, reason: str,
                              requested_by: str) -> list[str]:
         """Erase every case of the employee at the employer; the ids of the cases erased."""
+        await asyncio.to_thread(self._check_employee_not_held, employer_id, employee_id)
         case_ids = await asyncio.to_thread(self._store.subject_keys.cases_of, employer_id,
                                            employee_id)
         case_ids = sorted(set(case_ids) | set(await self._legacy_cases(employer_id,
@@ -91,11 +108,12 @@ class Eraser:
                           ground: ErasureGround = "retention",
                           employee: tuple[str, str] | None = None) -> list[CaseErasure]:
         """Erase the cases (each whole); refuses all of them, changing nothing, if any cannot
-        be erased by destroying its key."""
+        be erased by destroying its key or its employee is under a live legal hold."""
         if not reason.strip():
             raise ValueError("reason: give why the data is erased")
         if not requested_by.strip():
             raise ValueError("requested_by: give who asked for the erasure")
+        await asyncio.to_thread(self._check_not_held, case_ids)
         await asyncio.to_thread(self._check_erasable, case_ids)
         done: list[CaseErasure] = []
         for case_id in case_ids:
@@ -123,6 +141,52 @@ class Eraser:
                     f"case {case_id} was stored before data keys and its chain does not "
                     f"verify at position {verdicts[0].broken.position} "
                     f"({verdicts[0].broken.problem}): it is not rewritten; investigate first")
+
+    def _check_employee_not_held(self, employer_id: str, employee_id: str) -> None:
+        """NotErasable naming the employee's live legal hold, if there is one."""
+        key = employee_key(employer_id, employee_id)
+        rows = self._query_holds(
+            f"SELECT placed_at, placed_by, reason FROM {HOLDS_TABLE} "  # noqa: S608 - a constant
+            "WHERE employer_id = %s AND employee_key::text = %s AND released_at IS NULL",
+            (employer_id, key))
+        if rows:
+            raise NotErasable(f"the employee is under {_hold_phrase(rows[0])}; "
+                              f"{RELEASE_FIRST}")
+
+    def _check_not_held(self, case_ids: Sequence[str]) -> None:
+        """NotErasable naming the first case whose employee is under a live legal hold. The
+        employee of a case is known by its data key's row, or, for a case stored before data
+        keys, by the read side's row of it."""
+        if not case_ids or not self._table_exists(HOLDS_TABLE):
+            return
+        known = [table for table in ("rtw_subject_keys", "rtw_employee_cases")
+                 if self._table_exists(table)]
+        if not known:
+            return
+        employees = " UNION ".join(
+            f"SELECT case_id::text AS case_id, employer_id, employee_key::text AS employee_key"  # noqa: S608
+            f" FROM {table} WHERE case_id = ANY(%s::uuid[])" for table in known)
+        rows = self._query_holds(
+            f"SELECT k.case_id, h.placed_at, h.placed_by, h.reason FROM {HOLDS_TABLE} h "  # noqa: S608
+            f"JOIN ({employees}) k ON k.employer_id = h.employer_id "
+            "AND k.employee_key = h.employee_key::text WHERE h.released_at IS NULL "
+            "ORDER BY k.case_id", tuple([str(UUID(c)) for c in case_ids] for _ in known))
+        if rows:
+            raise NotErasable(f"case {rows[0]['case_id']}: its employee is under "
+                              f"{_hold_phrase(rows[0])}; {RELEASE_FIRST}")
+
+    def _query_holds(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        """Rows of the holds table, read through the event store's own connection (the same
+        database), so the check needs no read-side pool; none before the table exists."""
+        if not self._table_exists(HOLDS_TABLE):
+            return []
+        with self._store.chained_recorder.datastore.transaction(commit=False) as curs:
+            return [dict(row) for row in curs.execute(sql, params).fetchall()]
+
+    def _table_exists(self, name: str) -> bool:
+        with self._store.chained_recorder.datastore.transaction(commit=False) as curs:
+            row = curs.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (name,)).fetchone()
+        return bool(row and row["found"])
 
     async def _legacy_cases(self, employer_id: str, employee_id: str) -> list[str]:
         """Cases of the employee the read side knows of (they may lack a data key)."""

@@ -3,7 +3,8 @@
 The eraser is injected (`CaseEraser`): the one that destroys a case's data keys and records
 the erasure in the case's chain. The sweep asks it for one employer's policy group at a time;
 if a group fails, each of its cases is tried on its own, so one case that cannot be erased
-never keeps the others.
+never keeps the others. The cases of an employee under a legal hold are left out by the query
+(and counted, once a run, in `held_back`), so a hold never fails a batch.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ class Closures(Protocol):
         after: tuple[date, str] | None = ..., limit: int = ...,
     ) -> Sequence[ClosedCase]: ...
 
+    async def held_back_cases(self, *, cutoffs: Mapping[str, date],
+                              other_employers: date) -> int: ...
+
 
 PolicyInForce = Callable[[str, date], Policy]
 """The employer's policy version in force on a day (`infra.policies.PolicyBook.in_force`)."""
@@ -91,6 +95,10 @@ class RetentionActivities:
         found = await self._closures.expired_closed_cases(
             cutoffs=cutoffs, other_employers=date.min, after=after, limit=batch.limit)
         result = SweepBatchResult()
+        if batch.after is None:
+            # Once a run: the expired cases a legal hold keeps (the query leaves them out).
+            result.held_back = await self._closures.held_back_cases(
+                cutoffs=cutoffs, other_employers=date.min)
         expired = [c for c in found if is_expired(c.closed_on, policies[c.employer_id], today)]
 
         def group(case: ClosedCase) -> tuple[str, str]:
@@ -102,8 +110,10 @@ class RetentionActivities:
         if len(found) == batch.limit:
             last = found[-1]
             result.next = SweepCursor(closed_on=last.closed_on, case_id=last.case_id)
-        log.info("retention sweep for %s: %d expired case(s) found, %d erased, %d failed",
-                 today, len(expired), len(result.erased), len(result.failed))
+        log.info("retention sweep for %s: %d expired case(s) found, %d erased, %d failed%s",
+                 today, len(expired), len(result.erased), len(result.failed),
+                 f", {result.held_back} held back by a legal hold" if batch.after is None
+                 else "")
         return result
 
     async def _erase(self, cases: list[ClosedCase], policy: Policy,

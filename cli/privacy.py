@@ -1,5 +1,9 @@
 """`rtw privacy …`: what the trust does for a data subject's rights.
 
+`rtw privacy hold | release | holds` keep an employee's records past retention and against
+erasure while a legal claim is expected or under way (`cli.privacy_holds`); erasing a held
+employee is refused (exit 1), nothing erased.
+
 `rtw privacy erase --employer E --employee-id ID --reason TEXT` erases every case of one
 employee (UK GDPR Art. 17): their data keys are destroyed, their running cases ended and deleted
 from Temporal, their rows removed from every read model, and each case's chain gains an event
@@ -28,8 +32,10 @@ MAX_REASON = 500
 def add_privacy_commands(commands: Any) -> None:
     """The `privacy` command and its subcommands."""
     from cli.privacy_export import add_export_parser
+    from cli.privacy_holds import add_holds_parsers
 
-    privacy = commands.add_parser("privacy", help="a data subject's rights: erase, export")
+    privacy = commands.add_parser("privacy", help="a data subject's rights: erase, export; "
+                                  "legal holds")
     subcommands = privacy.add_subparsers(dest="privacy_command", required=True)
     erase = subcommands.add_parser(
         "erase", help="erase every case of one employee: destroy their data keys, end and "
@@ -43,6 +49,7 @@ def add_privacy_commands(commands: Any) -> None:
     erase.add_argument("--requested-by", metavar="NAME", default=None,
                        help="who asked for the erasure (default: the operator's login name)")
     add_export_parser(subcommands)
+    add_holds_parsers(subcommands)
 
 
 def _check(field: str, value: str, *, limit: int = 200) -> str:
@@ -58,6 +65,10 @@ def run_privacy_command(args: Any, settings: Settings, out: TextIO | None = None
         from cli.privacy_export import run_export
 
         return run_export(args, settings, out)
+    if args.privacy_command in ("hold", "release", "holds"):
+        from cli.privacy_holds import run_holds_command
+
+        return run_holds_command(args, settings, out)
     if args.privacy_command == "erase":
         try:
             employer = _check("--employer", args.employer, limit=100)

@@ -8,8 +8,9 @@ the event store, its events decoded through the upcasters, and kept only if its 
 names this employee at this employer. For each case: its events, the state they make, the
 read-model rows about it, the notices sent to or about the person, its documents' metadata
 (never their bytes), and the access log of who read it; and the reads of the person's
-record as a whole, logged with their `employee_key`, their sign-in links and their web
-sessions. The export is itself a read: it is
+record as a whole, logged with their `employee_key`, their sign-in links, their web
+sessions and the legal holds placed on them (live and released: who placed each, when and
+why, are data about them too). The export is itself a read: it is
 written to the access log (once for the request, once per case) before anything is read.
 
 What it writes is raw material for whoever answers the request, not the answer: the case
@@ -174,6 +175,7 @@ def gather(database_url: str, store: CaseEventStore, *, employer_id: str,
 
     from domain.ids import employee_key
     from readside.access_log import Access, iter_access_sync, record_access_sync
+    from readside.legal_holds import HOLDS_OF_EMPLOYEE_SQL
 
     key = employee_key(employer_id, employee_id)
     user = getpass.getuser()
@@ -222,6 +224,8 @@ def gather(database_url: str, store: CaseEventStore, *, employer_id: str,
             "SELECT role, person, signed_in_with, created_at, last_seen_at FROM rtw_web_sessions"
             " WHERE role = 'employee' AND subject = %s AND person -> 'employers' ? %s"
             " ORDER BY created_at", employee_id, employer_id)
+        holds = _select(connection, tables, "rtw_legal_holds", HOLDS_OF_EMPLOYEE_SQL,
+                        employer_id, key)
     return {
         "request": {
             "employer_id": employer_id,
@@ -234,6 +238,7 @@ def gather(database_url: str, store: CaseEventStore, *, employer_id: str,
         "record_access_log": record_reads,
         "sign_in_links": links,
         "web_sessions": sessions,
+        "legal_holds": holds,
     }
 
 
@@ -339,8 +344,11 @@ def summary(export: dict[str, Any], *, to: str | None) -> str:
     request, cases = export["request"], export["cases"]
     who = f"employee {request['employee_id']} at {request['employer_id']}"
     where = f"written to {to}" if to else "written to stdout"
+    holds = export.get("legal_holds") or []
+    held = (f"; {len(holds)} legal hold(s), "
+            f"{sum(1 for h in holds if h['released_at'] is None)} live" if holds else "")
     if not cases:
-        return f"rtw privacy export: nothing held about {who} (no case found); {where}"
+        return f"rtw privacy export: nothing held about {who} (no case found){held}; {where}"
     events = sum(len(c["events"]) for c in cases)
     notices = sum(len(c["notices"]) for c in cases)
     documents = sum(len(c["documents"]) for c in cases)
@@ -348,7 +356,7 @@ def summary(export: dict[str, Any], *, to: str | None) -> str:
     readers = {(entry["subject"], entry["role"]) for entry in reads}
     lines = [f"rtw privacy export: {who}: {len(cases)} case(s), {events} event(s), "
              f"{notices} notice(s), {documents} document(s), {len(reads)} read(s) by "
-             f"{len(readers)} reader(s); {where}"]
+             f"{len(readers)} reader(s){held}; {where}"]
     lines += [f"  case {line}" for line in _case_lines(cases)]
     lines.append("  before release: review for other people's data and the serious harm test")
     return "\n".join(lines)

@@ -2,8 +2,10 @@
 knows (`rtw_employee_cases`, one row per case with its closure day, projected from the store).
 
 The cutoffs come from `domain.retention` (one per employer, from its policy); this module only
-filters and pages. Pages are keyed on (closure day, case id), so a sweep moves forward through
-them and ends even when a case it could not erase is still there on the next page's query.
+filters and pages; a case of an employee under a live legal hold (`readside.legal_holds`) is
+left out, and counted apart. Pages are keyed on (closure day, case id), so a sweep moves
+forward through them and ends even when a case it could not erase is still there on the next
+page's query.
 """
 
 from __future__ import annotations
@@ -21,15 +23,34 @@ CREATE INDEX IF NOT EXISTS rtw_employee_cases_by_closure
     ON rtw_employee_cases (closed_on, case_id) WHERE closed_on IS NOT NULL;
 """
 
+# A case of an employee under a live legal hold (`readside.legal_holds`) is never listed: the
+# hold keeps every case of theirs past its time, until it is released.
+_NOT_HELD = """
+  AND NOT EXISTS (SELECT 1 FROM rtw_legal_holds h
+                  WHERE h.employer_id = e.employer_id AND h.employee_key = e.employee_key
+                    AND h.released_at IS NULL)
+"""
+
 _EXPIRED = """
 SELECT e.case_id::text AS case_id, e.employer_id, e.closed_on
 FROM rtw_employee_cases e
 LEFT JOIN unnest($1::text[], $2::date[]) AS c(employer_id, cutoff) USING (employer_id)
 WHERE e.closed_on IS NOT NULL
   AND e.closed_on <= COALESCE(c.cutoff, $3::date)
-  AND (e.closed_on, e.case_id) > ($4::date, $5::uuid)
+  AND (e.closed_on, e.case_id) > ($4::date, $5::uuid)""" + _NOT_HELD + """
 ORDER BY e.closed_on, e.case_id
 LIMIT $6
+"""
+
+_HELD_BACK = """
+SELECT count(*)
+FROM rtw_employee_cases e
+LEFT JOIN unnest($1::text[], $2::date[]) AS c(employer_id, cutoff) USING (employer_id)
+WHERE e.closed_on IS NOT NULL
+  AND e.closed_on <= COALESCE(c.cutoff, $3::date)
+  AND EXISTS (SELECT 1 FROM rtw_legal_holds h
+              WHERE h.employer_id = e.employer_id AND h.employee_key = e.employee_key
+                AND h.released_at IS NULL)
 """
 
 _EMPLOYERS = """
@@ -73,3 +94,12 @@ class RetentionQuery:
                                       other_employers, *start, limit)
         return [ClosedCase(case_id=r["case_id"], employer_id=r["employer_id"],
                            closed_on=r["closed_on"]) for r in rows]
+
+    async def held_back_cases(self, *, cutoffs: Mapping[str, date],
+                              other_employers: date) -> int:
+        """How many closed cases past their employer's cutoff are kept by a live legal hold
+        (the query above leaves them out)."""
+        employers = list(cutoffs)
+        return int(await self._pool.fetchval(_HELD_BACK, employers,
+                                             [cutoffs[e] for e in employers],
+                                             other_employers))

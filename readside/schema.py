@@ -13,6 +13,7 @@ from readside.employee_cases import EMPLOYEE_CASES_DDL
 from readside.employee_links import EMPLOYEE_LINKS_DDL
 from readside.idempotency import IDEMPOTENCY_DDL
 from readside.kpi_facts import KPI_FACTS_DDL
+from readside.legal_holds import LEGAL_HOLDS_DDL
 from readside.projection import POSITIONS_DDL
 from readside.retention_query import RETENTION_DDL
 from readside.web_sessions import WEB_SESSIONS_DDL
@@ -38,6 +39,7 @@ async def ensure_schema(pool: asyncpg.Pool) -> None:
         await connection.execute(EMPLOYEE_LINKS_DDL)
         await connection.execute(EMPLOYEE_CASES_DDL)
         await connection.execute(RETENTION_DDL)
+        await connection.execute(LEGAL_HOLDS_DDL)
 
 
 async def database_answers(pool: asyncpg.Pool) -> None:

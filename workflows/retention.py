@@ -76,6 +76,9 @@ class SweepBatchResult(BaseModel):
     failed: list[FailedCase] = Field(default_factory=list)
     next: SweepCursor | None = Field(
         default=None, description="Where the next batch starts; None when this was the last.")
+    held_back: int = Field(
+        default=0, ge=0, description="Expired cases left alone because their employee is "
+        "under a legal hold (counted by the first batch of a run only).")
 
 
 class SweepResult(BaseModel):
@@ -85,6 +88,9 @@ class SweepResult(BaseModel):
     erased: list[ErasedCase] = Field(default_factory=list)
     failed: list[FailedCase] = Field(default_factory=list)
     batches: int = 0
+    held_back: int = Field(
+        default=0, ge=0, description="Expired cases kept because their employee is under a "
+        "legal hold; erased by the first run after the hold is released.")
     complete: bool = Field(
         default=True, description="False when the run stopped at its batch limit or on a "
         "batch that failed every attempt: the rest waits for the next run.")
@@ -116,12 +122,14 @@ class RetentionSweepWorkflow:
             result.batches += 1
             result.erased.extend(batch.erased)
             result.failed.extend(batch.failed)
+            result.held_back += batch.held_back
             if batch.next is None:
                 result.complete = True
                 break
             after = batch.next
         workflow.logger.info(
-            "retention sweep for %s: %d case(s) erased, %d failed, %d batch(es)%s", today,
-            len(result.erased), len(result.failed), result.batches,
+            "retention sweep for %s: %d case(s) erased, %d failed, %d held back by a legal "
+            "hold, %d batch(es)%s", today, len(result.erased), len(result.failed),
+            result.held_back, result.batches,
             "" if result.complete else "; the rest waits for the next run")
         return result
