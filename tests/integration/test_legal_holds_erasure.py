@@ -6,7 +6,6 @@ erases another's; an erasure of a held employee is refused, by the eraser and by
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from functools import partial
 
@@ -16,7 +15,6 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from activities.privacy import Eraser, NotErasable
-from cli.main import main
 from domain.ids import employee_key
 from domain.policy import Policy
 from eventstore.store import CaseEventStore
@@ -24,10 +22,12 @@ from infra.policies import PolicyBook
 from localstack.samples import EMPLOYEE, store_case
 from readside.erasure import remove_read_rows
 from readside.legal_holds import LegalHolds
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS
+from tests.integration.conftest import Rtw
 from tests.support.kept_stores import load_kept_store
 from worker.retention import build_retention_worker, retention_task_queue
 from workflows.retention import RetentionSweepWorkflow, SweepInput, SweepResult
+
+pytestmark = pytest.mark.usefixtures("cli_reaches_temporal")
 
 OPENED = datetime(2019, 3, 4, 9, tzinfo=UTC)
 CLOSED = date(2019, 4, 1)
@@ -37,7 +37,6 @@ POLICIES = PolicyBook({employer: [Policy(version=f"{employer}-1y",
                                          retention_years_after_closure=1)]
                        for employer in ("acme-trust", "beacon-trust")})
 TRIBUNAL = "employment tribunal claim ref ET/2026/114"
-Rtw = Callable[..., tuple[int, str, str]]
 
 
 async def closed_in_read_side(pool: asyncpg.Pool, case_id: str, employer_id: str,
@@ -154,26 +153,6 @@ async def test_a_case_stored_before_data_keys_is_held_through_its_read_row(
             [case_id], reason="retention", requested_by="sweep")
 
     assert store.history(case_id)[0].data["employee"]["id"] == employee
-
-
-@pytest.fixture
-def rtw(monkeypatch: pytest.MonkeyPatch, database_url: str, store: CaseEventStore,
-        dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
-        ) -> Iterator[Rtw]:
-    monkeypatch.setenv("RTW_DATABASE_URL", database_url)
-    monkeypatch.setenv("RTW_EVENT_CIPHER_KEY", TEST_CIPHER_KEY)
-    monkeypatch.setenv("RTW_AUDIT_HMAC_KEY", TEST_AUDIT_KEY)
-    monkeypatch.setenv("RTW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
-    monkeypatch.setenv("RTW_TEMPORAL_ADDRESS",
-                       dev_server_env.client.service_client.config.target_host)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield run
 
 
 def test_rtw_privacy_erase_of_a_held_employee_is_refused_with_exit_1(

@@ -4,40 +4,18 @@ still verify."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
-from cli.main import main
 from eventstore.store import CaseEventStore
 from eventstore.verify import verify_cases
 from localstack.samples import EMPLOYEE, store_case
-from tests.conftest import TEST_AUDIT_KEY, TEST_CIPHER_KEY, TEST_PAYLOAD_KEYS
+from tests.integration.conftest import Rtw
+
+pytestmark = pytest.mark.usefixtures("cli_reaches_temporal")
 
 OPENED = datetime(2026, 11, 20, 9, tzinfo=UTC)
-Rtw = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def rtw(monkeypatch: pytest.MonkeyPatch, database_url: str, store: CaseEventStore,
-        dev_server_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
-        ) -> Iterator[Rtw]:
-    monkeypatch.setenv("RTW_DATABASE_URL", database_url)
-    monkeypatch.setenv("RTW_EVENT_CIPHER_KEY", TEST_CIPHER_KEY)
-    monkeypatch.setenv("RTW_AUDIT_HMAC_KEY", TEST_AUDIT_KEY)
-    monkeypatch.setenv("RTW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
-    monkeypatch.setenv("RTW_TEMPORAL_ADDRESS",
-                       dev_server_env.client.service_client.config.target_host)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    yield run
 
 
 def test_bad_input_is_one_line_and_exit_2_and_erases_nothing(
