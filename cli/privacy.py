@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import re
 import sys
 from functools import partial
 from typing import TYPE_CHECKING, Any, TextIO
@@ -25,7 +24,6 @@ from cli.exit_codes import Exit
 if TYPE_CHECKING:
     from infra.settings import Settings
 
-PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]+$")
 MAX_REASON = 500
 
 
@@ -53,10 +51,11 @@ def add_privacy_commands(commands: Any) -> None:
 
 
 def _check(field: str, value: str, *, limit: int = 200) -> str:
-    value = value.strip()
-    if not value or len(value) > limit or not PRINTABLE.match(value):
-        raise ValueError(f"{field}: give 1 to {limit} printable characters")
-    return value
+    """The value stripped, if it is 1 to `limit` printable characters; else ValueError naming
+    the flag (the rule every privacy command applies to what it records)."""
+    from readside.legal_holds import checked_text
+
+    return checked_text(field, value, limit=limit)
 
 
 def run_privacy_command(args: Any, settings: Settings, out: TextIO | None = None) -> int:

@@ -25,6 +25,7 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.actors import PRINTABLE
 from domain.ids import employee_key
 
 MAX_REASON = 500
@@ -80,7 +81,7 @@ HOLDS_OF_EMPLOYEE_SQL = (f"SELECT {_COLUMNS} FROM rtw_legal_holds "  # noqa: S60
 """Every hold (live and released) of one employee at one employer, oldest first, for
 psycopg: parameters (employer id, employee key)."""
 
-_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+_PRINTABLE = re.compile(PRINTABLE)
 
 
 class HoldRefused(ValueError):
