@@ -35,6 +35,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.actors import Actor, Role, Source
 from domain.ids import employee_key
 from domain.journey.erasure import CaseDataErased, ErasureGround
+from domain.retention import hold_placed
 from eventstore.records import CaseEventRecord
 from eventstore.store import CaseEventStore, EventPositionConflict, NewCaseEvent
 from eventstore.verify import verify_cases
@@ -56,9 +57,7 @@ RELEASE_FIRST = ("release the hold first if the claim is over "
 
 
 def _hold_phrase(row: dict[str, Any]) -> str:
-    placed = row["placed_at"].astimezone(UTC)
-    return (f"a legal hold placed {placed:%Y-%m-%d %H:%M} UTC by {row['placed_by']} "
-            f"(reason: {row['reason']})")
+    return "a legal hold " + hold_placed(row["placed_at"], row["placed_by"], row["reason"])
 
 
 class ReadModels(Protocol):
@@ -144,11 +143,12 @@ class Eraser:
 
     def _check_employee_not_held(self, employer_id: str, employee_id: str) -> None:
         """NotErasable naming the employee's live legal hold, if there is one."""
-        key = employee_key(employer_id, employee_id)
+        if HOLDS_TABLE not in self._tables_present(HOLDS_TABLE):
+            return
         rows = self._query_holds(
             f"SELECT placed_at, placed_by, reason FROM {HOLDS_TABLE} "  # noqa: S608 - a constant
             "WHERE employer_id = %s AND employee_key::text = %s AND released_at IS NULL",
-            (employer_id, key))
+            (employer_id, employee_key(employer_id, employee_id)))
         if rows:
             raise NotErasable(f"the employee is under {_hold_phrase(rows[0])}; "
                               f"{RELEASE_FIRST}")
@@ -157,11 +157,12 @@ class Eraser:
         """NotErasable naming the first case whose employee is under a live legal hold. The
         employee of a case is known by its data key's row, or, for a case stored before data
         keys, by the read side's row of it."""
-        if not case_ids or not self._table_exists(HOLDS_TABLE):
+        if not case_ids:
             return
+        present = self._tables_present(HOLDS_TABLE, "rtw_subject_keys", "rtw_employee_cases")
         known = [table for table in ("rtw_subject_keys", "rtw_employee_cases")
-                 if self._table_exists(table)]
-        if not known:
+                 if table in present]
+        if HOLDS_TABLE not in present or not known:
             return
         employees = " UNION ".join(
             f"SELECT case_id::text AS case_id, employer_id, employee_key::text AS employee_key"  # noqa: S608
@@ -176,17 +177,18 @@ class Eraser:
                               f"{_hold_phrase(rows[0])}; {RELEASE_FIRST}")
 
     def _query_holds(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-        """Rows of the holds table, read through the event store's own connection (the same
-        database), so the check needs no read-side pool; none before the table exists."""
-        if not self._table_exists(HOLDS_TABLE):
-            return []
+        """Rows about holds, read through the event store's own connection (the same
+        database), so the check needs no read-side pool."""
         with self._store.chained_recorder.datastore.transaction(commit=False) as curs:
             return [dict(row) for row in curs.execute(sql, params).fetchall()]
 
-    def _table_exists(self, name: str) -> bool:
+    def _tables_present(self, *names: str) -> set[str]:
+        """Which of the tables exist yet (the holds and read-side tables are made by the read
+        side's schema, which a store of its own may not have run), in one query."""
         with self._store.chained_recorder.datastore.transaction(commit=False) as curs:
-            row = curs.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (name,)).fetchone()
-        return bool(row and row["found"])
+            rows = curs.execute("SELECT name FROM unnest(%s::text[]) AS t(name) "
+                                "WHERE to_regclass(name) IS NOT NULL", (list(names),)).fetchall()
+        return {row["name"] for row in rows}
 
     async def _legacy_cases(self, employer_id: str, employee_id: str) -> list[str]:
         """Cases of the employee the read side knows of (they may lack a data key)."""

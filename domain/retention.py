@@ -11,7 +11,7 @@ recorded on the case) is explained beside the field in `domain.policy`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from domain.calendar import london_date
 from domain.policy import Policy
@@ -46,6 +46,13 @@ def latest_expired_closure(today: date, policy: Policy) -> date:
         return today.replace(year=today.year - years)
     except ValueError:
         return date(today.year - years, 2, 28)
+
+
+def hold_placed(placed_at: datetime, placed_by: str, reason: str) -> str:
+    """When, by whom and why a legal hold was placed, in one phrase: what the holds listing and
+    an erasure refused because of the hold both say."""
+    return (f"placed {placed_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC by {placed_by} "
+            f"(reason: {reason})")
 
 
 def sweep_day(now: datetime) -> date:

@@ -126,8 +126,7 @@ class TokenRegistry:
         self._stamp = stamp
 
     def authenticate(self, token: str) -> Principal | None:
-        self._refresh()
-        return self._by_digest.get(token_digest(token))
+        return self.entry(token_digest(token))
 
     def entry(self, digest: str) -> Principal | None:
         """Who the live token with this digest acts as now (its entry in the file as it is

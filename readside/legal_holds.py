@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +27,7 @@ import asyncpg
 
 from domain.actors import PRINTABLE
 from domain.ids import employee_key
+from domain.retention import hold_placed
 
 MAX_REASON = 500
 MAX_NAME = 200
@@ -117,8 +118,7 @@ class LegalHold:
 
     def placed(self) -> str:
         """When, by whom and why it was placed, in one phrase."""
-        return (f"placed {self.placed_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC by {self.placed_by} "
-                f"(reason: {self.reason})")
+        return hold_placed(self.placed_at, self.placed_by, self.reason)
 
 
 def _hold(row: Any) -> LegalHold:

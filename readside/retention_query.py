@@ -25,33 +25,25 @@ CREATE INDEX IF NOT EXISTS rtw_employee_cases_by_closure
 
 # A case of an employee under a live legal hold (`readside.legal_holds`) is never listed: the
 # hold keeps every case of theirs past its time, until it is released.
-_NOT_HELD = """
-  AND NOT EXISTS (SELECT 1 FROM rtw_legal_holds h
-                  WHERE h.employer_id = e.employer_id AND h.employee_key = e.employee_key
-                    AND h.released_at IS NULL)
-"""
+_HELD = """EXISTS (SELECT 1 FROM rtw_legal_holds h
+              WHERE h.employer_id = e.employer_id AND h.employee_key = e.employee_key
+                AND h.released_at IS NULL)"""
 
-_EXPIRED = """
-SELECT e.case_id::text AS case_id, e.employer_id, e.closed_on
+# Closed cases past their employer's cutoff ($1 employers, $2 their cutoffs, $3 the others').
+_PAST_CUTOFF = """
 FROM rtw_employee_cases e
 LEFT JOIN unnest($1::text[], $2::date[]) AS c(employer_id, cutoff) USING (employer_id)
 WHERE e.closed_on IS NOT NULL
-  AND e.closed_on <= COALESCE(c.cutoff, $3::date)
-  AND (e.closed_on, e.case_id) > ($4::date, $5::uuid)""" + _NOT_HELD + """
+  AND e.closed_on <= COALESCE(c.cutoff, $3::date)"""
+
+_EXPIRED = ("SELECT e.case_id::text AS case_id, e.employer_id, e.closed_on" + _PAST_CUTOFF + """
+  AND (e.closed_on, e.case_id) > ($4::date, $5::uuid)
+  AND NOT """ + _HELD + """
 ORDER BY e.closed_on, e.case_id
 LIMIT $6
-"""
+""")
 
-_HELD_BACK = """
-SELECT count(*)
-FROM rtw_employee_cases e
-LEFT JOIN unnest($1::text[], $2::date[]) AS c(employer_id, cutoff) USING (employer_id)
-WHERE e.closed_on IS NOT NULL
-  AND e.closed_on <= COALESCE(c.cutoff, $3::date)
-  AND EXISTS (SELECT 1 FROM rtw_legal_holds h
-              WHERE h.employer_id = e.employer_id AND h.employee_key = e.employee_key
-                AND h.released_at IS NULL)
-"""
+_HELD_BACK = "SELECT count(*)" + _PAST_CUTOFF + "\n  AND " + _HELD + "\n"
 
 _EMPLOYERS = """
 SELECT DISTINCT employer_id FROM rtw_employee_cases
